@@ -1,0 +1,41 @@
+# Two commands for a newcomer: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+
+.PHONY: run test lint sample venv clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.runtime
+
+## make run: install (pinned) and serve the dashboard on the bundled sample export
+run: $(VENV)/.runtime
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.address 127.0.0.1
+
+## make test: install app + test requirements (and Debian's chromium if missing), lint, run every test
+test: $(VENV)/.dev
+	@command -v /usr/bin/chromium >/dev/null 2>&1 || sh tests/install_chromium.sh
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+
+## make sample: regenerate the bundled synthetic sample export
+sample: $(VENV)/.runtime
+	$(BIN)/python -m rfa_dash synth --out sample_data --patients 30 --seed 20251
+
+clean:
+	rm -rf $(VENV) test-artifacts .pytest_cache .ruff_cache

@@ -1,0 +1,5 @@
+import sys
+
+from rfa_dash.cli import main
+
+sys.exit(main())

@@ -1,0 +1,203 @@
+"""The data contract of an export (spec section 1) as data.
+
+Each table lists its columns with a kind; :func:`typed_select` turns a table's
+schema into the one SELECT that casts the raw text columns to their types.
+A value that cannot be cast (wrong type, unknown code, out of range) becomes
+NULL there, and the validator reports it by comparing raw and typed values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Kinds: id and text stay text; code is one of a list (case-insensitive);
+# int and num have a closed range; date is ISO YYYY-MM-DD; bool accepts
+# true/false, yes/no, y/n, 1/0 in any case.
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str
+    required: bool = False
+    codes: tuple | None = None     # for kind "code": allowed values, or a protocol key
+    lo: float | None = None        # for int/num: inclusive bounds
+    hi: float | None = None
+    upper: bool = False            # codes compared in upper case (sex F/M)
+
+    def expectation(self) -> str:
+        """What a valid value looks like, for problem messages."""
+        if self.kind == "date":
+            return "a date YYYY-MM-DD"
+        if self.kind == "bool":
+            return "true/false, yes/no, y/n or 1/0"
+        if self.kind == "int":
+            return f"a whole number from {self.lo:g} to {self.hi:g}"
+        if self.kind == "num":
+            return f"a number from {self.lo:g} to {self.hi:g}"
+        if self.kind == "code":
+            return "one of " + ", ".join(str(c) for c in self.codes or ())
+        return "text"
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    required: bool
+    columns: tuple[Column, ...]
+    unique: tuple[str, ...] = field(default=())   # columns that together must be unique
+    grain: str = ""
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+# Plausibility bounds on lab and body measurements: wider than any real value,
+# tight enough that exact decimal arithmetic in the eligibility rules cannot
+# overflow. A value outside them is reported and treated as missing.
+NUM_MAX = 100000
+
+SRE_TYPES = ("pathologic_fracture", "cord_compression", "nerve_root_compression",
+             "pain_instability", "surgery", "repeat_rfa_ba", "repeat_rt")
+OFFSTUDY_REASONS = ("death", "withdrawal", "lost_to_follow_up", "study_completed")
+VISIT_STATUSES = ("completed", "missed")
+
+_B = lambda name: Column(name, "bool")  # noqa: E731
+_N = lambda name: Column(name, "num", lo=0, hi=NUM_MAX)  # noqa: E731
+
+TABLES: dict[str, Table] = {
+    "screening": Table(
+        "screening", True, grain="one row per screened patient", unique=("screening_id",),
+        columns=(
+            Column("screening_id", "id", required=True),
+            Column("screen_date", "date", required=True),
+            Column("age", "int", lo=0, hi=130),
+            Column("sex", "code", codes=("F", "M"), upper=True),
+            _N("weight_kg"),
+            Column("spine_levels", "text"),
+            _B("histology_confirmed"), _B("bone_pain"), _B("sre_imaging_predictors"),
+            Column("lab_date", "date"),
+            _N("anc"), _N("platelets"), _N("hemoglobin"), _B("transfused_14d"),
+            _N("ast"), _N("ast_uln"), _N("alt"), _N("alt_uln"), _B("liver_mets"),
+            _N("bilirubin"), _N("bilirubin_uln"), _B("gilbert"), _N("albumin"),
+            _N("creatinine"), _N("creatinine_uln"),
+            _B("childbearing_potential"), _B("contraception_agreed"),
+            _B("pregnant_or_breastfeeding"), _B("cord_compression_or_radicular_pain"),
+            _B("prior_rt_target"), _B("surgical_candidate"), _B("rfa_ineligible_lesion"),
+            _B("physician_excluded"), _B("consented"),
+            Column("consent_date", "date"),
+        )),
+    "randomization": Table(
+        "randomization", True, grain="one row per randomized participant",
+        unique=("participant_id",),
+        columns=(
+            Column("participant_id", "id", required=True),
+            Column("screening_id", "id", required=True),
+            Column("randomization_date", "date", required=True),
+            Column("arm", "code", required=True, codes=("protocol:arms",)),
+            Column("treatment_date", "date"),
+            _B("received_allocated"),
+            Column("primary_tumor", "text"),
+            Column("ecog", "int", lo=0, hi=4),
+            Column("lesion_type", "code", codes=("lytic", "mixed")),
+            Column("sins", "int", lo=0, hi=18),
+            Column("pain_nrs", "int", lo=0, hi=10),
+        )),
+    "visits": Table(
+        "visits", True, grain="one row per follow-up visit record",
+        unique=("participant_id", "visit_month"),
+        columns=(
+            Column("participant_id", "id", required=True),
+            Column("visit_month", "code", required=True, codes=("protocol:visit_months",)),
+            Column("status", "code", required=True, codes=VISIT_STATUSES),
+            Column("visit_date", "date"),
+            Column("pain_nrs", "int", lo=0, hi=10),
+        )),
+    "sre_events": Table(
+        "sre_events", True, grain="one row per skeletal-related event",
+        columns=(
+            Column("participant_id", "id", required=True),
+            Column("event_date", "date", required=True),
+            Column("sre_type", "code", required=True, codes=SRE_TYPES),
+            Column("spine_level", "text"),
+        )),
+    "offstudy": Table(
+        "offstudy", True, grain="one row per participant who left the study",
+        unique=("participant_id",),
+        columns=(
+            Column("participant_id", "id", required=True),
+            Column("off_study_date", "date", required=True),
+            Column("reason", "code", required=True, codes=OFFSTUDY_REASONS),
+        )),
+    "adverse_events": Table(
+        "adverse_events", False, grain="one row per adverse event",
+        columns=(
+            Column("participant_id", "id", required=True),
+            Column("onset_date", "date", required=True),
+            Column("term", "text", required=True),
+            Column("grade", "int", required=True, lo=1, hi=5),
+            _B("serious"), _B("related"),
+        )),
+}
+TABLE_ORDER = ("screening", "randomization", "visits", "sre_events", "offstudy",
+               "adverse_events")
+FILE_SUFFIXES = (".csv", ".parquet", ".xlsx")
+
+
+def resolve_codes(col: Column, protocol) -> tuple:
+    """Allowed codes of a code column; ``protocol:`` entries come from the protocol."""
+    if col.codes == ("protocol:arms",):
+        return tuple(protocol.arm_codes)
+    if col.codes == ("protocol:visit_months",):
+        return tuple(str(m) for m in protocol.visit_months)
+    return tuple(col.codes or ())
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def typed_expr(col: Column) -> str:
+    """SQL expression casting raw text column ``col`` to its type (NULL if invalid).
+
+    Codes are matched against the bound list parameter ``$codes_<column>``.
+    """
+    raw = f"nullif(trim({_q(col.name)}), '')"
+    if col.kind in ("id", "text"):
+        return raw
+    if col.kind == "date":
+        return f"rfa_date({raw})"
+    if col.kind == "bool":
+        return f"rfa_bool({raw})"
+    if col.kind == "int":
+        return f"rfa_int({raw}, {col.lo:g}, {col.hi:g})"
+    if col.kind == "num":
+        return f"rfa_num({raw}, {col.lo:g}, {col.hi:g})"
+    if col.kind == "code":
+        norm = f"upper({raw})" if col.upper else f"lower({raw})"
+        if col.codes == ("protocol:visit_months",):
+            # visit_month may arrive as 3, 3.0 or "3"
+            return (f"CASE WHEN list_contains($codes_{col.name}, "
+                    f"CAST(rfa_int({raw}, 0, 1000) AS VARCHAR)) "
+                    f"THEN rfa_int({raw}, 0, 1000) END")
+        return f"CASE WHEN list_contains($codes_{col.name}, {norm}) THEN {norm} END"
+    raise ValueError(col.kind)
+
+
+def typed_select(table: Table, raw_name: str) -> str:
+    """The SELECT that turns raw table ``raw_name`` into typed columns."""
+    cols = ",\n  ".join(f"{typed_expr(c)} AS {_q(c.name)}" for c in table.columns)
+    return f"SELECT _line,\n  {cols}\nFROM {raw_name}"
+
+
+def code_params(table: Table, protocol) -> dict:
+    """Bound parameters needed by :func:`typed_select` of ``table``."""
+    return {f"codes_{c.name}": list(resolve_codes(c, protocol))
+            for c in table.columns if c.kind == "code"}

@@ -1,0 +1,184 @@
+"""An export opened for analysis: files loaded, validated, staged in DuckDB.
+
+>>> exp = open_export(Path("sample_data"))        # doctest: +SKIP
+>>> exp.query("enrollment_funnel", as_of=exp.default_as_of)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from rfa_dash import db
+from rfa_dash.contract import TABLE_ORDER, TABLES
+from rfa_dash.loader import find_files, load_table
+from rfa_dash.problems import Problem, to_frame
+from rfa_dash.protocol import Protocol, load_protocol
+from rfa_dash.validate import validate
+
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
+
+
+class ExportError(Exception):
+    """The export cannot be read at all (no such folder, not a folder)."""
+
+
+@dataclass
+class Export:
+    """A loaded export.
+
+    Attributes
+    ----------
+    folder : Path
+        The export folder (read only).
+    protocol : Protocol
+        Protocol settings used for validation and all rules.
+    problems : DataFrame
+        Every problem found: table, line, column, severity, message, value.
+    manifest : dict
+        Parsed ``manifest.json``, or ``{}``.
+    fingerprint : str
+        SHA-256 over the names and bytes of the export's files.
+    files : dict
+        Table name to the file read (None when absent).
+    """
+
+    folder: Path
+    protocol: Protocol
+    con: object
+    problems: pd.DataFrame
+    manifest: dict
+    fingerprint: str
+    files: dict
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def default_as_of(self) -> dt.date:
+        """The manifest's ``exported_at``, else today (spec: data cut)."""
+        value = self.manifest.get("exported_at")
+        if value:
+            try:
+                return dt.date.fromisoformat(str(value)[:10])
+            except ValueError:
+                pass
+        return dt.date.today()
+
+    @property
+    def synthetic(self) -> bool:
+        """True when the manifest marks the export as synthetic."""
+        return bool(self.manifest.get("synthetic"))
+
+    @property
+    def n_errors(self) -> int:
+        return int((self.problems["severity"] == "error").sum())
+
+    @property
+    def n_warnings(self) -> int:
+        return int((self.problems["severity"] == "warning").sum())
+
+    def query(self, name: str, **params) -> pd.DataFrame:
+        """Run ``sql/<name>.sql`` with bound ``params`` on its own cursor."""
+        return db.run(self.con, name, params)
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def fingerprint(folder: Path) -> str:
+    """SHA-256 over the sorted names and bytes of the export's table and manifest files."""
+    h = hashlib.sha256()
+    names = {n + s for n in TABLES for s in (".csv", ".parquet", ".xlsx")} | {"manifest.json"}
+    for p in sorted(folder.iterdir()):
+        if p.is_file() and p.name.lower() in names:
+            h.update(p.name.encode())
+            h.update(b"\0")
+            with p.open("rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    h.update(chunk)
+            h.update(b"\0")
+    return h.hexdigest()
+
+
+def _read_manifest(folder: Path, problems: list[Problem]) -> dict:
+    path = folder / "manifest.json"
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+        if not isinstance(data, dict):
+            raise ValueError("expected a JSON object")
+    except (ValueError, UnicodeDecodeError) as exc:
+        problems.append(Problem("manifest", None, "", "warning",
+                                f"manifest.json is not valid JSON ({exc}); ignored"))
+        return {}
+    exported = data.get("exported_at")
+    if exported is not None:
+        try:
+            dt.date.fromisoformat(str(exported))
+        except ValueError:
+            problems.append(Problem("manifest", None, "exported_at", "warning",
+                                    f"exported_at {exported!r} is not a date YYYY-MM-DD; "
+                                    "today is used as the default as-of date", str(exported)))
+            data.pop("exported_at")
+    return data
+
+
+def _protocol_tables(con, protocol: Protocol) -> None:
+    """Protocol settings as small tables, so queries join them instead of hard-coding."""
+    con.execute("CREATE OR REPLACE TABLE protocol_arms (code VARCHAR, label VARCHAR, "
+                "ratio INTEGER, position INTEGER)")
+    con.executemany("INSERT INTO protocol_arms VALUES (?, ?, ?, ?)",
+                    [(a.code, a.label, a.ratio, i) for i, a in enumerate(protocol.arms)])
+    con.execute("CREATE OR REPLACE TABLE protocol_visits (visit_month INTEGER, "
+                "days_before INTEGER, days_after INTEGER)")
+    con.executemany("INSERT INTO protocol_visits VALUES (?, ?, ?)",
+                    [(m, *protocol.windows[m]) for m in protocol.visit_months])
+    e = protocol.eligibility
+    con.execute(db.sql_text("protocol_eligibility"), {
+        k: e[k] for k in e if k != "allowed_levels"} | {"allowed_levels": e["allowed_levels"]})
+
+
+def open_export(folder: Path | str, protocol: Protocol | None = None) -> Export:
+    """Load, validate and stage an export folder.
+
+    Parameters
+    ----------
+    folder : path-like
+        The export folder. It is only read.
+    protocol : Protocol, optional
+        Default: :func:`rfa_dash.protocol.load_protocol`.
+
+    Raises
+    ------
+    ExportError
+        The folder does not exist or is not a folder. Every other problem
+        (missing files, bad values) is reported in ``Export.problems``.
+    """
+    folder = Path(folder).expanduser()
+    if not folder.exists():
+        raise ExportError(f"export folder not found: {folder}")
+    if not folder.is_dir():
+        raise ExportError(f"not a folder: {folder}")
+    folder = folder.resolve()
+    protocol = protocol or load_protocol()
+    problems: list[Problem] = []
+    manifest = _read_manifest(folder, problems)
+    con = db.hardened_connection(folder)
+    con.execute(db.sql_text("macros"))
+    _protocol_tables(con, protocol)
+    found = find_files(folder)
+    files, present = {}, {}
+    for name in TABLE_ORDER:
+        info = load_table(con, TABLES[name], found[name], problems)
+        files[name] = info["file"]
+        present[name] = info["columns"]
+    problems.extend(validate(con, protocol, present))
+    con.execute(db.sql_text("derived"))
+    return Export(folder=folder, protocol=protocol, con=con, problems=to_frame(problems),
+                  manifest=manifest, fingerprint=fingerprint(folder), files=files)

@@ -1,0 +1,203 @@
+"""Read the export's files into raw DuckDB tables of text.
+
+Each table becomes ``raw_<table>``: one text column per contract column
+(absent columns are NULL) plus ``_line``, the file line of the row (the
+header is line 1; for Parquet and Excel, the row number counted the same way).
+Nothing is ever written to the export folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from rfa_dash.contract import FILE_SUFFIXES, TABLES, Table
+from rfa_dash.problems import Problem
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def normalize_name(name: str) -> str:
+    """Column name as matched: trimmed, lower case, inner spaces as ``_``."""
+    return re.sub(r"\s+", "_", str(name).strip().lower())
+
+
+def find_files(folder: Path) -> dict[str, list[Path]]:
+    """Files of each contract table in ``folder`` (file names matched case-insensitively)."""
+    by_lower = {p.name.lower(): p for p in sorted(folder.iterdir()) if p.is_file()}
+    found: dict[str, list[Path]] = {}
+    for name in TABLES:
+        found[name] = [by_lower[name + s] for s in FILE_SUFFIXES if name + s in by_lower]
+    return found
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _read_csv(con, path: Path) -> None:
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE src AS SELECT * FROM read_csv($p, all_varchar = true, "
+        "header = true, delim = ',', quote = '\"', escape = '\"', encoding = 'utf-8')",
+        {"p": str(path)},
+    )
+
+
+def _read_parquet(con, path: Path) -> None:
+    con.execute("CREATE OR REPLACE TEMP TABLE src0 AS SELECT * FROM read_parquet($p)",
+                {"p": str(path)})
+    cols = con.execute("DESCRIBE src0").fetchall()
+    exprs = []
+    for name, typ, *_ in cols:
+        t = typ.upper()
+        if t == "DATE" or t.startswith("TIMESTAMP"):
+            e = f"strftime(CAST({_q(name)} AS DATE), '%Y-%m-%d')"
+        elif t == "BOOLEAN":
+            e = f"CASE WHEN {_q(name)} THEN 'true' WHEN NOT {_q(name)} THEN 'false' END"
+        elif t in ("DOUBLE", "FLOAT", "REAL") or t.startswith("DECIMAL"):
+            # 7.0 -> "7": whole numbers read back as whole numbers
+            e = (f"CASE WHEN {_q(name)} = trunc({_q(name)}) AND abs({_q(name)}) < 1e15 "
+                 f"THEN CAST(CAST({_q(name)} AS BIGINT) AS VARCHAR) "
+                 f"ELSE CAST({_q(name)} AS VARCHAR) END")
+        else:
+            e = f"CAST({_q(name)} AS VARCHAR)"
+        exprs.append(f"{e} AS {_q(name)}")
+    con.execute("CREATE OR REPLACE TEMP TABLE src AS SELECT " + ", ".join(exprs) + " FROM src0")
+    con.execute("DROP TABLE src0")
+
+
+def _excel_text(value, is_date: bool) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        if is_date and 0 < value < 2958466:
+            # an Excel serial day number in a date column
+            return (EXCEL_EPOCH + dt.timedelta(days=int(value))).isoformat()
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
+    return str(value)
+
+
+def _read_xlsx(con, path: Path, table: Table) -> None:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        ws = wb.worksheets[0]
+        rows = ws.iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            raise ValueError("the first sheet is empty; expected a header row")
+        names = ["" if h is None else str(h) for h in header]
+        date_cols = {i for i, n in enumerate(names)
+                     if normalize_name(n) in table.names
+                     and table.column(normalize_name(n)).kind == "date"}
+        data = []
+        for row in rows:
+            if row is None or all(v is None for v in row):
+                data.append([None] * len(names))
+                continue
+            vals = list(row)[: len(names)] + [None] * max(0, len(names) - len(row))
+            data.append([_excel_text(v, i in date_cols) for i, v in enumerate(vals)])
+    finally:
+        wb.close()
+    # keep duplicate header names apart until normalisation reports them
+    frame = pd.DataFrame(data, columns=[f"c{i}" for i in range(len(names))], dtype="object")
+    con.register("xlsx_frame", frame)
+    select = ", ".join(f"CAST(c{i} AS VARCHAR) AS {_q(n or f'column{i + 1}')}"
+                       for i, n in enumerate(names))
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE src AS SELECT {select} FROM xlsx_frame")
+    finally:
+        con.unregister("xlsx_frame")
+
+
+def _empty_raw(con, table: Table) -> None:
+    cols = ", ".join(f"CAST(NULL AS VARCHAR) AS {_q(c)}" for c in table.names)
+    con.execute(f"CREATE OR REPLACE TABLE raw_{table.name} AS "
+                f"SELECT CAST(NULL AS INTEGER) AS _line, {cols} WHERE false")
+
+
+def _first_line(msg: str) -> str:
+    text = str(msg).strip().splitlines()[0] if str(msg).strip() else "unknown error"
+    return re.sub(r"^[A-Za-z ]*Error: ", "", text)
+
+
+def load_table(con, table: Table, files: list[Path], problems: list[Problem]) -> dict:
+    """Create ``raw_<table>`` from the table's file.
+
+    Returns a dict with ``file`` (name read or None), ``columns`` (contract
+    columns present in the file) and ``rows``.
+    """
+    info = {"file": None, "columns": set(), "rows": 0}
+    if not files:
+        if table.required:
+            problems.append(Problem(
+                table.name, None, "", "error",
+                f"required file missing: expected {table.name}.csv, {table.name}.parquet or "
+                f"{table.name}.xlsx; the table is treated as empty"))
+        _empty_raw(con, table)
+        return info
+    path = files[0]
+    if len(files) > 1:
+        problems.append(Problem(
+            table.name, None, "", "error",
+            f"more than one file for this table ({', '.join(f.name for f in files)}); "
+            f"only {path.name} was read"))
+    try:
+        if path.suffix.lower() == ".csv":
+            _read_csv(con, path)
+        elif path.suffix.lower() == ".parquet":
+            _read_parquet(con, path)
+        else:
+            _read_xlsx(con, path, table)
+    except Exception as exc:  # noqa: BLE001 - any reader failure is reported, never raised
+        problems.append(Problem(
+            table.name, None, "", "error",
+            f"cannot read {path.name}: {_first_line(exc)}; the table is treated as empty"))
+        _empty_raw(con, table)
+        return info
+    info["file"] = path.name
+    src_cols = [r[0] for r in con.execute("DESCRIBE src").fetchall()]
+    mapping: dict[str, str] = {}
+    for col in src_cols:
+        norm = normalize_name(col)
+        if norm in mapping:
+            problems.append(Problem(
+                table.name, 1, norm, "error",
+                f"column {col!r} repeats {mapping[norm]!r} once names are matched "
+                f"case-insensitively; only the first was read", col))
+            continue
+        mapping[norm] = col
+    exprs = []
+    for c in table.columns:
+        if c.name in mapping:
+            info["columns"].add(c.name)
+            exprs.append(f"{_q(mapping[c.name])} AS {_q(c.name)}")
+        else:
+            exprs.append(f"CAST(NULL AS VARCHAR) AS {_q(c.name)}")
+            if c.required:
+                problems.append(Problem(
+                    table.name, 1, c.name, "error",
+                    f"required column {c.name} is missing from {path.name}; "
+                    "every row of the table was left out"))
+            else:
+                problems.append(Problem(
+                    table.name, 1, c.name, "warning",
+                    f"column {c.name} is missing from {path.name}; treated as empty"))
+    # rowid follows insertion order, so it gives the file line of each row
+    con.execute(f"CREATE OR REPLACE TABLE raw_{table.name} AS "
+                f"SELECT CAST(rowid + 2 AS INTEGER) AS _line, {', '.join(exprs)} FROM src")
+    con.execute("DROP TABLE src")
+    info["rows"] = con.execute(f"SELECT count(*) FROM raw_{table.name}").fetchone()[0]
+    return info

@@ -1,0 +1,68 @@
+"""Write result frames as table, CSV or JSON (spec: CLI output rules).
+
+Dates as YYYY-MM-DD, booleans as true/false, missing values empty (CSV and
+table) or null (JSON).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import math
+
+import pandas as pd
+
+
+def _cell(v):
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, pd.Timestamp):
+        return v.date().isoformat()
+    if isinstance(v, (dt.date, dt.datetime)):
+        return (v.date() if isinstance(v, dt.datetime) else v).isoformat()
+    if hasattr(v, "item"):  # numpy scalar
+        return _cell(v.item())
+    return v
+
+
+def records(df: pd.DataFrame) -> list[list]:
+    """Rows of ``df`` with cells converted to plain Python values."""
+    return [[_cell(v) for v in row] for row in df.itertuples(index=False, name=None)]
+
+
+def _text(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return f"{v:.6g}" if abs(v) < 1e6 else repr(v)
+    return str(v)
+
+
+def write_rows(df: pd.DataFrame, fmt: str, out) -> None:
+    """Write ``df`` to the stream ``out`` in ``fmt`` (table, csv or json)."""
+    cols = list(df.columns)
+    rows = records(df)
+    if fmt == "csv":
+        w = csv.writer(out, lineterminator="\n")
+        w.writerow(cols)
+        for r in rows:
+            w.writerow([_text(v) for v in r])
+    elif fmt == "json":
+        json.dump([dict(zip(cols, r, strict=True)) for r in rows], out, indent=1)
+        out.write("\n")
+    else:
+        texts = [[_text(v) for v in r] for r in rows]
+        widths = [max([len(c)] + [len(t[i]) for t in texts]) for i, c in enumerate(cols)]
+        out.write("  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True)).rstrip() + "\n")
+        for t in texts:
+            out.write("  ".join(v.ljust(w) for v, w in zip(t, widths, strict=True)).rstrip()
+                      + "\n")
+        if not rows:
+            out.write("(no rows)\n")

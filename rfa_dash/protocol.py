@@ -1,0 +1,176 @@
+"""Protocol settings (arms, target, visit windows, eligibility thresholds).
+
+The settings live in a TOML file; the code holds no trial constants. The
+default file is the reference trial's, ``rfa_dash/protocols/nct07090122.toml``;
+the environment variable ``RFA_DASH_PROTOCOL`` points at another one.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+DEFAULT_PROTOCOL = Path(__file__).parent / "protocols" / "nct07090122.toml"
+
+
+class ProtocolError(ValueError):
+    """The protocol file is missing a setting or has an invalid one."""
+
+
+@dataclass(frozen=True)
+class Arm:
+    code: str
+    label: str
+    ratio: int
+    color: str
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """Parsed protocol settings.
+
+    Attributes
+    ----------
+    registry_id, short_title : str
+        Trial identification shown on every page.
+    target : int
+        Planned number of randomized participants.
+    planned_accrual_months : int
+        Planned accrual period in months.
+    arms : tuple of Arm
+        Arms in display order with allocation weights and colours.
+    visit_months : tuple of int
+        Scheduled follow-up months after treatment.
+    windows : dict
+        ``{month: (days_before, days_after)}``.
+    report_months : tuple of int
+        Times at which SRE cumulative incidence is reported.
+    eligibility : dict
+        Thresholds; numbers as :class:`decimal.Decimal` so that comparisons
+        are exact.
+    """
+
+    registry_id: str
+    short_title: str
+    sponsor_id: str
+    target: int
+    planned_accrual_months: int
+    arms: tuple[Arm, ...]
+    visit_months: tuple[int, ...]
+    windows: dict[int, tuple[int, int]]
+    report_months: tuple[int, ...]
+    eligibility: dict
+    source: str
+
+    @property
+    def arm_codes(self) -> list[str]:
+        return [a.code for a in self.arms]
+
+    def arm(self, code: str) -> Arm:
+        for a in self.arms:
+            if a.code == code:
+                return a
+        raise KeyError(code)
+
+    @property
+    def arm_colors(self) -> dict[str, str]:
+        return {a.code: a.color for a in self.arms}
+
+    @property
+    def arm_labels(self) -> dict[str, str]:
+        return {a.code: a.label for a in self.arms}
+
+
+_DECIMAL_KEYS = (
+    "anc_min", "platelets_min", "hemoglobin_min", "ast_alt_max_uln",
+    "ast_alt_max_uln_liver_mets", "bilirubin_max_uln", "bilirubin_below_uln_gilbert",
+    "albumin_min", "creatinine_max_uln", "creatinine_clearance_min", "near_miss_fraction",
+)
+_INT_KEYS = ("min_age", "max_levels", "labs_max_age_days")
+
+
+def _need(d: dict, key: str, where: str):
+    if key not in d:
+        raise ProtocolError(f"protocol file: [{where}] has no '{key}'")
+    return d[key]
+
+
+def parse_protocol(data: dict, source: str = "<memory>") -> Protocol:
+    """Build a :class:`Protocol` from the parsed TOML mapping.
+
+    Raises
+    ------
+    ProtocolError
+        When a setting is missing or has the wrong type.
+    """
+    trial = _need(data, "trial", "")
+    arms_raw = _need(data, "arms", "")
+    if not arms_raw:
+        raise ProtocolError("protocol file: at least one [[arms]] entry is needed")
+    arms = tuple(
+        Arm(str(_need(a, "code", "arms")), str(_need(a, "label", "arms")),
+            int(_need(a, "ratio", "arms")), str(_need(a, "color", "arms")))
+        for a in arms_raw
+    )
+    visits = _need(data, "visits", "")
+    months = tuple(int(m) for m in _need(visits, "months", "visits"))
+    win_raw = _need(visits, "windows", "visits")
+    windows = {}
+    for m in months:
+        pair = win_raw.get(str(m))
+        if pair is None or len(pair) != 2:
+            raise ProtocolError(f"protocol file: [visits.windows] needs '{m} = [before, after]'")
+        windows[m] = (int(pair[0]), int(pair[1]))
+    elig_raw = _need(data, "eligibility", "")
+    elig: dict = {}
+    for k in _DECIMAL_KEYS:
+        try:
+            elig[k] = Decimal(str(_need(elig_raw, k, "eligibility")))
+        except ArithmeticError as exc:
+            raise ProtocolError(f"protocol file: eligibility.{k} is not a number") from exc
+    for k in _INT_KEYS:
+        elig[k] = int(_need(elig_raw, k, "eligibility"))
+    elig["allowed_levels"] = [str(x).upper() for x in _need(elig_raw, "allowed_levels",
+                                                             "eligibility")]
+    sre = data.get("sre", {})
+    return Protocol(
+        registry_id=str(_need(trial, "registry_id", "trial")),
+        short_title=str(trial.get("short_title", "")),
+        sponsor_id=str(trial.get("sponsor_id", "")),
+        target=int(_need(trial, "target", "trial")),
+        planned_accrual_months=int(_need(trial, "planned_accrual_months", "trial")),
+        arms=arms,
+        visit_months=months,
+        windows=windows,
+        report_months=tuple(int(m) for m in sre.get("report_months", months)),
+        eligibility=elig,
+        source=source,
+    )
+
+
+@lru_cache(maxsize=8)
+def _load_cached(path: str) -> Protocol:
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ProtocolError(f"protocol file not found: {p}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ProtocolError(f"protocol file {p}: {exc}") from exc
+    return parse_protocol(data, source=str(p))
+
+
+def load_protocol(path: str | os.PathLike | None = None) -> Protocol:
+    """Load the protocol file.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        TOML file; default ``$RFA_DASH_PROTOCOL`` or the reference trial's.
+    """
+    chosen = path or os.environ.get("RFA_DASH_PROTOCOL") or DEFAULT_PROTOCOL
+    return _load_cached(str(Path(chosen).resolve()))

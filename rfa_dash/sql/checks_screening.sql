@@ -1,0 +1,26 @@
+-- Relational checks on screening: one row per problem
+-- (line, column, value, severity, message, reject = leave the row out).
+SELECT _line, 'screening_id', screening_id, 'error',
+       'duplicate screening_id ' || screening_id || ' (first at line ' || first_line
+       || '); row left out', true
+FROM (SELECT _line, screening_id,
+             min(_line) OVER (PARTITION BY screening_id) AS first_line
+      FROM cand_screening)
+WHERE _line > first_line
+UNION ALL
+SELECT _line, 'consent_date', NULL, 'warning',
+       'consented is true but consent_date is missing', false
+FROM cand_screening WHERE consented AND consent_date IS NULL
+UNION ALL
+SELECT _line, 'consent_date', CAST(consent_date AS VARCHAR), 'warning',
+       'consent_date ' || consent_date || ' is before screen_date ' || screen_date, false
+FROM cand_screening WHERE consent_date < screen_date
+UNION ALL
+SELECT _line, 'spine_levels', spine_levels, 'warning',
+       'spine_levels "' || spine_levels || '" is not a ;-separated list of vertebral levels '
+       || 'such as T7;T8; the spine_levels criterion is unknown', false
+FROM cand_screening
+WHERE spine_levels IS NOT NULL
+  AND NOT list_bool_and(list_transform(string_split(spine_levels, ';'),
+                        lambda x: regexp_full_match(upper(trim(x)), '[CTLS][0-9]{1,2}')))
+ORDER BY 1

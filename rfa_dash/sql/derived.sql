@@ -1,0 +1,115 @@
+-- Table macros shared by the analytic queries. Each takes the as-of date, so
+-- records dated after it are treated as not yet existing (spec: data cut).
+
+-- eligibility_at: one row per patient screened on or before as_of, each
+-- criterion as a three-valued boolean (true pass, false fail, NULL unknown).
+-- SQL's three-valued AND/OR gives the spec's rule for free: a criterion fails
+-- when a known value fails it whatever the missing ones are, and is unknown
+-- when the missing values could decide it.
+CREATE OR REPLACE MACRO eligibility_at(as_of) AS TABLE
+WITH s AS (
+  SELECT s.*, p.*,
+         list_filter(list_distinct(list_transform(string_split(s.spine_levels, ';'),
+                                                  lambda x: upper(trim(x)))), lambda x: x <> '') AS levels,
+         (140 - s.age) * s.weight_kg AS cg_numerator,
+         p.creatinine_clearance_min * 72 * s.creatinine AS cg_needed
+  FROM stg_screening s CROSS JOIN protocol_eligibility p
+  WHERE s.screen_date <= as_of
+), c AS (
+  SELECT screening_id, screen_date, spine_levels, levels,
+         consented AND coalesce(consent_date <= as_of, true) AS consented,
+         consent_date,
+         age >= min_age AS c_age,
+         histology_confirmed AS c_histology,
+         CASE WHEN levels IS NULL OR len(levels) = 0 THEN NULL
+              WHEN NOT list_bool_and(list_transform(levels,
+                     lambda x: regexp_full_match(x, '[CTLS][0-9]{1,2}'))) THEN NULL
+              ELSE len(levels) <= max_levels AND list_has_all(allowed_levels, levels)
+         END AS c_spine_levels,
+         bone_pain OR sre_imaging_predictors AS c_pain_or_imaging,
+         date_diff('day', lab_date, screen_date) BETWEEN 0 AND labs_max_age_days
+           AS c_labs_recent,
+         anc >= anc_min AS c_anc,
+         platelets >= platelets_min AS c_platelets,
+         hemoglobin >= hemoglobin_min AND NOT transfused_14d AS c_hemoglobin,
+         (ast <= ast_alt_max_uln * ast_uln
+            OR (liver_mets AND ast <= ast_alt_max_uln_liver_mets * ast_uln))
+         AND (alt <= ast_alt_max_uln * alt_uln
+            OR (liver_mets AND alt <= ast_alt_max_uln_liver_mets * alt_uln)) AS c_ast_alt,
+         bilirubin <= bilirubin_max_uln * bilirubin_uln
+           OR (gilbert AND bilirubin < bilirubin_below_uln_gilbert * bilirubin_uln)
+           AS c_bilirubin,
+         albumin >= albumin_min AS c_albumin,
+         -- Cockcroft-Gault without division: (140-age)*weight*f >= 45*72*creatinine,
+         -- f = 0.85 for F. With sex unknown it still decides when both f agree.
+         creatinine <= creatinine_max_uln * creatinine_uln
+           OR CASE sex WHEN 'F' THEN cg_numerator * 0.85 >= cg_needed
+                       WHEN 'M' THEN cg_numerator >= cg_needed
+                       ELSE CASE WHEN cg_numerator * 0.85 >= cg_needed THEN true
+                                 WHEN cg_numerator < cg_needed THEN false END
+              END AS c_renal,
+         NOT childbearing_potential OR contraception_agreed AS c_contraception,
+         NOT pregnant_or_breastfeeding AS c_pregnant,
+         NOT cord_compression_or_radicular_pain AS c_cord_compression,
+         NOT prior_rt_target AS c_prior_rt,
+         NOT surgical_candidate AS c_surgical_candidate,
+         NOT rfa_ineligible_lesion AS c_rfa_ineligible,
+         NOT physician_excluded AS c_physician_excluded,
+         CAST(ast / nullif(ast_uln, 0) AS DOUBLE) AS ast_x_uln,
+         CAST(alt / nullif(alt_uln, 0) AS DOUBLE) AS alt_x_uln,
+         CAST(bilirubin / nullif(bilirubin_uln, 0) AS DOUBLE) AS bilirubin_x_uln,
+         CAST(creatinine / nullif(creatinine_uln, 0) AS DOUBLE) AS creatinine_x_uln,
+         CAST(cg_numerator * CASE sex WHEN 'F' THEN 0.85 WHEN 'M' THEN 1 END
+              / nullif(72 * creatinine, 0) AS DOUBLE) AS creatinine_clearance,
+         date_diff('day', lab_date, screen_date) AS lab_age_days
+  FROM s
+)
+SELECT c.*,
+       [c_age, c_histology, c_spine_levels, c_pain_or_imaging, c_labs_recent, c_anc,
+        c_platelets, c_hemoglobin, c_ast_alt, c_bilirubin, c_albumin, c_renal,
+        c_contraception, c_pregnant, c_cord_compression, c_prior_rt, c_surgical_candidate,
+        c_rfa_ineligible, c_physician_excluded] AS results
+FROM c;
+
+-- visit_status_at: one row per participant randomized on or before as_of per
+-- protocol visit month, with target date, window and status (spec: visit schedule).
+CREATE OR REPLACE MACRO visit_status_at(as_of) AS TABLE
+WITH p AS (
+  SELECT r.participant_id, r.arm, r.randomization_date, r.treatment_date,
+         o.off_study_date, o.reason AS off_study_reason
+  FROM stg_randomization r
+  LEFT JOIN stg_offstudy o
+    ON o.participant_id = r.participant_id AND o.off_study_date <= as_of
+  WHERE r.randomization_date <= as_of
+), g AS (
+  SELECT p.*, pv.visit_month,
+         CAST(p.treatment_date + to_months(pv.visit_month) AS DATE) AS target_date,
+         pv.days_before, pv.days_after
+  FROM p CROSS JOIN protocol_visits pv
+), w AS (
+  SELECT g.*, target_date - days_before AS window_open, target_date + days_after AS window_close
+  FROM g
+), j AS (
+  SELECT w.*, v.status AS record_status, v.visit_date, v.pain_nrs
+  FROM w LEFT JOIN stg_visits v
+    ON v.participant_id = w.participant_id AND v.visit_month = w.visit_month
+   AND (v.visit_date IS NULL OR v.visit_date <= as_of)
+)
+SELECT participant_id, arm, randomization_date, treatment_date, visit_month,
+       target_date, window_open, window_close, visit_date, pain_nrs,
+       off_study_date, off_study_reason,
+       CASE WHEN treatment_date IS NULL THEN 'unscheduled'
+            WHEN record_status = 'missed' THEN 'missed'
+            WHEN record_status = 'completed' THEN
+                 CASE WHEN visit_date < window_open THEN 'completed_early'
+                      WHEN visit_date > window_close THEN 'completed_late'
+                      ELSE 'completed' END
+            WHEN off_study_date <= window_close THEN 'not_expected'
+            WHEN off_study_date > window_close THEN 'missed'
+            WHEN as_of < window_open THEN 'upcoming'
+            WHEN as_of <= window_close THEN 'due'
+            ELSE 'overdue' END AS status,
+       CASE WHEN treatment_date IS NOT NULL AND record_status IS NULL
+             AND off_study_date IS NULL AND as_of > window_close
+            THEN date_diff('day', window_close, as_of) END AS days_overdue
+FROM j;

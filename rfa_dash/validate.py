@@ -1,0 +1,83 @@
+"""Validate raw tables against the contract and build the staging tables.
+
+Pipeline, per table in dependency order:
+
+1. ``typed_<t>``: every column cast once to its contract type.
+2. Column checks: a value that does not cast is reported; in a required
+   column the row is left out, elsewhere the value is treated as missing.
+3. Relational checks (``sql/checks_<t>.sql``): duplicate and orphan IDs,
+   dates before randomization, completed visits without a date, ...
+4. ``stg_<t>``: the typed rows that were not left out. Every analytic query
+   reads these staging tables only.
+"""
+
+from __future__ import annotations
+
+from rfa_dash.contract import TABLES, code_params, typed_select
+from rfa_dash.db import sql_text
+from rfa_dash.problems import Problem, quote
+
+
+# Parents before children: checks on a table read its parents' staging tables.
+VALIDATION_ORDER = ("screening", "randomization", "offstudy", "visits", "sre_events",
+                    "adverse_events")
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _column_checks(con, table, present: set[str], problems: list[Problem]) -> None:
+    """Report values that break their column's type; record rows to leave out."""
+    t = table.name
+    if any(c.required and c.name not in present for c in table.columns) and present:
+        con.execute(f"INSERT INTO rejected SELECT '{t}', _line FROM typed_{t}")
+        return
+    for c in table.columns:
+        if c.name not in present:
+            continue
+        rows = con.execute(
+            f"SELECT r._line, r.{_q(c.name)} FROM raw_{t} r JOIN typed_{t} y USING (_line) "
+            f"WHERE y.{_q(c.name)} IS NULL "
+            f"AND (nullif(trim(r.{_q(c.name)}), '') IS NOT NULL OR $required) "
+            f"ORDER BY r._line",
+            {"required": c.required},
+        ).fetchall()
+        for line, value in rows:
+            empty = value is None or str(value).strip() == ""
+            if empty:
+                msg = f"required value missing in {c.name}; row left out"
+            else:
+                action = "row left out" if c.required else "treated as missing"
+                msg = f"{c.name} {quote(value)} is not {c.expectation()}; {action}"
+            problems.append(Problem(t, line, c.name, "error", msg, None if empty else value))
+        if c.required and rows:
+            con.executemany("INSERT INTO rejected VALUES (?, ?)", [(t, r[0]) for r in rows])
+
+
+def validate(con, protocol, present_columns: dict[str, set[str]]) -> list[Problem]:
+    """Create typed and staging tables for every table; return the problems found."""
+    problems: list[Problem] = []
+    con.execute("CREATE OR REPLACE TABLE rejected (tbl VARCHAR, _line INTEGER)")
+    for t in VALIDATION_ORDER:
+        table = TABLES[t]
+        con.execute(f"CREATE OR REPLACE TABLE typed_{t} AS {typed_select(table, f'raw_{t}')}",
+                    code_params(table, protocol))
+        _column_checks(con, table, present_columns.get(t, set()), problems)
+        con.execute(f"CREATE OR REPLACE VIEW cand_{t} AS SELECT * FROM typed_{t} "
+                    f"WHERE _line NOT IN (SELECT _line FROM rejected WHERE tbl = '{t}')")
+        rows = con.execute(sql_text(f"checks_{t}")).fetchall()
+        for line, column, value, severity, message, reject in rows:
+            problems.append(Problem(t, line, column, severity, message, value))
+            if reject:
+                con.execute("INSERT INTO rejected VALUES (?, ?)", [t, line])
+        con.execute(f"CREATE OR REPLACE TABLE stg_{t} AS SELECT * FROM cand_{t}")
+        con.execute(f"DROP VIEW cand_{t}")
+        fix = f"fix_{t}"
+        try:
+            sql = sql_text(fix)
+        except FileNotFoundError:
+            sql = None
+        if sql:
+            con.execute(sql)
+    return problems

@@ -25,8 +25,8 @@ class Column:
     hi: float | None = None
     upper: bool = False            # codes compared in upper case (sex F/M)
 
-    def expectation(self) -> str:
-        """What a valid value looks like, for problem messages."""
+    def expectation(self, codes: tuple = ()) -> str:
+        """What a valid value looks like, for problem messages (``codes``: allowed codes)."""
         if self.kind == "date":
             return "a date YYYY-MM-DD"
         if self.kind == "bool":
@@ -36,7 +36,7 @@ class Column:
         if self.kind == "num":
             return f"a number from {self.lo:g} to {self.hi:g}"
         if self.kind == "code":
-            return "one of " + ", ".join(str(c) for c in self.codes or ())
+            return "one of " + ", ".join(str(c) for c in codes or self.codes or ())
         return "text"
 
 

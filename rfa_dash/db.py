@@ -23,10 +23,14 @@ def sql_text(name: str) -> str:
 
 
 def hardened_connection(readable_dir: Path | None) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB database that can read only ``readable_dir``.
+    """An in-memory DuckDB database that can reach only ``readable_dir``.
 
     External access is off (no network, no other files), extension loading
-    is off, and the configuration is locked so no query can undo it.
+    is off, and the configuration is locked so no query can undo it. With
+    ``readable_dir=None`` the database cannot touch the file system at all:
+    that is the analysis database; only the short-lived reader that copies
+    the export in is given the export folder (DuckDB's allowed directories
+    permit writing too, so the reader runs nothing but our read statements).
     """
     con = duckdb.connect(
         ":memory:",
@@ -50,3 +54,14 @@ def run(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -
         return cur.execute(sql_text(name), params or {}).df()
     finally:
         cur.close()
+
+
+def copy_table(src: duckdb.DuckDBPyConnection, dst: duckdb.DuckDBPyConnection,
+               table: str) -> None:
+    """Copy ``table`` from one in-memory database to another through Arrow."""
+    data = src.sql(f"SELECT * FROM {table}").to_arrow_table()
+    dst.register("_copy_in", data)
+    try:
+        dst.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _copy_in")
+    finally:
+        dst.unregister("_copy_in")

@@ -169,15 +169,20 @@ def open_export(folder: Path | str, protocol: Protocol | None = None) -> Export:
     protocol = protocol or load_protocol()
     problems: list[Problem] = []
     manifest = _read_manifest(folder, problems)
-    con = db.hardened_connection(folder)
-    con.execute(db.sql_text("macros"))
-    _protocol_tables(con, protocol)
     found = find_files(folder)
     files, present = {}, {}
-    for name in TABLE_ORDER:
-        info = load_table(con, TABLES[name], found[name], problems)
-        files[name] = info["file"]
-        present[name] = info["columns"]
+    reader = db.hardened_connection(folder)
+    con = db.hardened_connection(None)
+    try:
+        for name in TABLE_ORDER:
+            info = load_table(reader, TABLES[name], found[name], problems)
+            files[name] = info["file"]
+            present[name] = info["columns"]
+            db.copy_table(reader, con, f"raw_{name}")
+    finally:
+        reader.close()
+    con.execute(db.sql_text("macros"))
+    _protocol_tables(con, protocol)
     problems.extend(validate(con, protocol, present))
     con.execute(db.sql_text("derived"))
     return Export(folder=folder, protocol=protocol, con=con, problems=to_frame(problems),

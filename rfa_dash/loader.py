@@ -199,5 +199,5 @@ def load_table(con, table: Table, files: list[Path], problems: list[Problem]) ->
     con.execute(f"CREATE OR REPLACE TABLE raw_{table.name} AS "
                 f"SELECT CAST(rowid + 2 AS INTEGER) AS _line, {', '.join(exprs)} FROM src")
     con.execute("DROP TABLE src")
-    info["rows"] = con.execute(f"SELECT count(*) FROM raw_{table.name}").fetchone()[0]
+    info["rows"] = con.execute(f"SELECT count(*) FROM raw_{table.name}").fetchall()[0][0]
     return info

@@ -30,6 +30,17 @@ class Arm:
 
 
 @dataclass(frozen=True)
+class Role:
+    """What one role may see (blinding is enforced from these flags)."""
+
+    name: str
+    label: str
+    pages: tuple[str, ...]
+    allocation: bool
+    outcomes_by_arm: bool
+
+
+@dataclass(frozen=True)
 class Protocol:
     """Parsed protocol settings.
 
@@ -64,6 +75,7 @@ class Protocol:
     windows: dict[int, tuple[int, int]]
     report_months: tuple[int, ...]
     eligibility: dict
+    roles: dict[str, Role]
     source: str
 
     @property
@@ -137,6 +149,14 @@ def parse_protocol(data: dict, source: str = "<memory>") -> Protocol:
     elig["allowed_levels"] = [str(x).upper() for x in _need(elig_raw, "allowed_levels",
                                                              "eligibility")]
     sre = data.get("sre", {})
+    roles = {}
+    for name, r in _need(data, "roles", "").items():
+        roles[name] = Role(name=name, label=str(r.get("label", name)),
+                           pages=tuple(str(x) for x in _need(r, "pages", f"roles.{name}")),
+                           allocation=bool(_need(r, "allocation", f"roles.{name}")),
+                           outcomes_by_arm=bool(_need(r, "outcomes_by_arm", f"roles.{name}")))
+    if roles and any(r.outcomes_by_arm and not r.allocation for r in roles.values()):
+        raise ProtocolError("protocol file: a role with outcomes_by_arm needs allocation")
     return Protocol(
         registry_id=str(_need(trial, "registry_id", "trial")),
         short_title=str(trial.get("short_title", "")),
@@ -148,6 +168,7 @@ def parse_protocol(data: dict, source: str = "<memory>") -> Protocol:
         windows=windows,
         report_months=tuple(int(m) for m in sre.get("report_months", months)),
         eligibility=elig,
+        roles=roles,
         source=source,
     )
 

@@ -13,7 +13,7 @@ Pipeline, per table in dependency order:
 
 from __future__ import annotations
 
-from rfa_dash.contract import TABLES, code_params, typed_select
+from rfa_dash.contract import TABLES, code_params, resolve_codes, typed_select
 from rfa_dash.db import sql_text
 from rfa_dash.problems import Problem, quote
 
@@ -27,7 +27,7 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _column_checks(con, table, present: set[str], problems: list[Problem]) -> None:
+def _column_checks(con, table, protocol, present: set[str], problems: list[Problem]) -> None:
     """Report values that break their column's type; record rows to leave out."""
     t = table.name
     if any(c.required and c.name not in present for c in table.columns) and present:
@@ -49,7 +49,8 @@ def _column_checks(con, table, present: set[str], problems: list[Problem]) -> No
                 msg = f"required value missing in {c.name}; row left out"
             else:
                 action = "row left out" if c.required else "treated as missing"
-                msg = f"{c.name} {quote(value)} is not {c.expectation()}; {action}"
+                expect = c.expectation(resolve_codes(c, protocol))
+                msg = f"{c.name} {quote(value)} is not {expect}; {action}"
             problems.append(Problem(t, line, c.name, "error", msg, None if empty else value))
         if c.required and rows:
             con.executemany("INSERT INTO rejected VALUES (?, ?)", [(t, r[0]) for r in rows])
@@ -63,7 +64,7 @@ def validate(con, protocol, present_columns: dict[str, set[str]]) -> list[Proble
         table = TABLES[t]
         con.execute(f"CREATE OR REPLACE TABLE typed_{t} AS {typed_select(table, f'raw_{t}')}",
                     code_params(table, protocol))
-        _column_checks(con, table, present_columns.get(t, set()), problems)
+        _column_checks(con, table, protocol, present_columns.get(t, set()), problems)
         con.execute(f"CREATE OR REPLACE VIEW cand_{t} AS SELECT * FROM typed_{t} "
                     f"WHERE _line NOT IN (SELECT _line FROM rejected WHERE tbl = '{t}')")
         rows = con.execute(sql_text(f"checks_{t}")).fetchall()

@@ -1,0 +1,24 @@
+"""rfa_dash: the router. Page config, shared sidebar, navigation, run the page."""
+
+import streamlit as st
+
+from rfa_dash import ui
+
+st.set_page_config(page_title="rfa_dash · NCT07090122", page_icon=":material/monitoring:",
+                   layout="wide")
+
+PAGES = {
+    "overview": st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:",
+                        default=True),
+    "data_quality": st.Page("pages/data_quality.py", title="Data quality",
+                            icon=":material/rule:"),
+}
+
+ctx = ui.sidebar()
+if ctx is None:
+    st.navigation([PAGES["overview"]], position="hidden")
+    st.title("rfa_dash")
+    st.info("Choose an export in the sidebar.")
+    st.stop()
+pg = st.navigation([PAGES[p] for p in PAGES if p in ctx.role.pages])
+pg.run()

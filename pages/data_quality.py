@@ -1,0 +1,29 @@
+"""Data quality: every problem found in the export, filterable and downloadable."""
+
+import streamlit as st
+
+from rfa_dash import ui
+from rfa_dash.overview import filter_problems, table_summary
+
+ctx = ui.context()
+ui.header("Data quality", ctx)
+exp = ctx.export
+
+st.subheader("Files")
+st.dataframe(table_summary(exp), hide_index=True, width="stretch")
+
+st.subheader(f"Problems ({exp.n_errors} errors, {exp.n_warnings} warnings)")
+st.caption("Lines are file lines with the header as line 1. Rows with an error in a required "
+           "value, a duplicate or orphan ID or a date before randomization are left out of "
+           "every figure; other bad values are treated as missing. The export is never "
+           "modified.")
+c = st.columns([2, 2, 3])
+tables = c[0].multiselect("Table", sorted(exp.problems["table"].unique()), key="dq_tables")
+sev = c[1].multiselect("Severity", ["error", "warning"], key="dq_sev")
+text = c[2].text_input("Search messages", key="dq_text")
+shown = filter_problems(exp.problems, tables, sev, text)
+if exp.problems.empty:
+    st.success("No problems found: every row passed the data contract.")
+else:
+    st.dataframe(shown, hide_index=True, width="stretch")
+ui.csv_download(shown, "Download problems (CSV)", "data_problems.csv", key="dq_download")

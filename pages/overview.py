@@ -1,0 +1,44 @@
+"""Overview: enrollment against target, visits due, outcomes pooled, data problems."""
+
+import streamlit as st
+
+from rfa_dash import charts, ui
+from rfa_dash.overview import overview
+
+ctx = ui.context()
+ui.header("Overview", ctx)
+d = ui.cached(overview, ctx, ctx.role)
+
+stage = dict(zip(d.funnel["stage"], d.funnel["n"], strict=True))
+c = st.columns(4)
+c[0].metric("Screened", stage["screened"])
+c[1].metric("Eligible", stage["eligible"])
+c[2].metric("Consented", stage["consented"], help="Eligible and consented")
+c[3].metric("Randomized", f"{d.randomized} / {d.target}",
+            help="Randomized participants against the protocol target")
+st.progress(min(1.0, d.randomized / d.target) if d.target else 0.0,
+            text=f"{d.randomized / d.target:.0%} of the target of {d.target}" if d.target
+            else "")
+
+c = st.columns(5)
+c[0].metric("Visits due now", d.visit_counts.get("due", 0))
+c[1].metric("Visits overdue", d.visit_counts.get("overdue", 0))
+c[2].metric("Participants with an SRE", d.participants_with_sre, help="Pooled over arms")
+c[3].metric("Deaths", d.deaths, help="Pooled over arms")
+c[4].metric("Off study", d.off_study, help="Any reason, pooled over arms")
+
+left, right = st.columns(2)
+left.plotly_chart(charts.fig_funnel(d.funnel, cut=ctx.chart_cut), width="stretch")
+if d.by_arm is not None:
+    right.plotly_chart(charts.fig_allocation(d.by_arm, colors=ctx.protocol.arm_colors,
+                                             target=d.target, cut=ctx.chart_cut), width="stretch")
+else:
+    right.info("Allocation by arm is not shown to the coordinator role.")
+
+with st.container(border=True):
+    if d.errors or d.warnings:
+        st.markdown(f"**Data problems:** {d.errors} error(s), {d.warnings} warning(s). "
+                    "Rows with errors were left out of every figure.")
+    else:
+        st.markdown("**Data problems:** none found.")
+    st.page_link("pages/data_quality.py", label="Open Data quality", icon=":material/rule:")

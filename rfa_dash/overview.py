@@ -1,0 +1,73 @@
+"""Figures of the Overview page, computed for one role at one data cut."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from rfa_dash.export import Export
+from rfa_dash.protocol import Role
+
+
+@dataclass(frozen=True)
+class OverviewData:
+    """Everything the Overview shows.
+
+    ``by_arm`` is None for a role that must not see allocation: it is never
+    computed for such a role, so it cannot leak through the page.
+    """
+
+    funnel: pd.DataFrame
+    target: int
+    randomized: int
+    by_arm: pd.DataFrame | None
+    visit_counts: dict[str, int]
+    participants_with_sre: int
+    deaths: int
+    off_study: int
+    errors: int
+    warnings: int
+
+
+def overview(exp: Export, as_of: dt.date, role: Role) -> OverviewData:
+    """Compute the Overview figures as of ``as_of`` for ``role``."""
+    funnel = exp.query("enrollment_funnel", as_of=as_of)
+    randomized = int(funnel.loc[funnel["stage"] == "randomized", "n"].iloc[0])
+    by_arm = exp.query("randomized_by_arm", as_of=as_of) if role.allocation else None
+    if by_arm is not None:
+        by_arm["share"] = by_arm["n"] / by_arm["n"].sum() if randomized else 0.0
+    vc = exp.query("visit_status_counts", as_of=as_of)
+    outcomes = exp.query("outcome_counts", as_of=as_of).iloc[0]
+    return OverviewData(
+        funnel=funnel, target=exp.protocol.target, randomized=randomized, by_arm=by_arm,
+        visit_counts={str(k): int(v) for k, v in zip(vc["status"], vc["n"], strict=True)},
+        participants_with_sre=int(outcomes["participants_with_sre"]),
+        deaths=int(outcomes["deaths"]), off_study=int(outcomes["off_study"]),
+        errors=exp.n_errors, warnings=exp.n_warnings,
+    )
+
+
+def table_summary(exp: Export) -> pd.DataFrame:
+    """Per table: the file read, rows read, rows used, rows left out."""
+    df = exp.query("table_summary")
+    df.insert(1, "file", df["table"].map(exp.files))
+    df["rows_left_out"] = df["rows_read"] - df["rows_used"]
+    return df
+
+
+def filter_problems(problems: pd.DataFrame, tables=None, severities=None,
+                    text: str = "") -> pd.DataFrame:
+    """Problems restricted to the given tables and severities and containing ``text``."""
+    df = problems
+    if tables:
+        df = df[df["table"].isin(tables)]
+    if severities:
+        df = df[df["severity"].isin(severities)]
+    if text:
+        needle = text.lower()
+        hay = (df["message"].fillna("") + " " + df["column"].fillna("") + " "
+               + df["value"].fillna(""))
+        df = df[hay.str.lower().str.contains(needle, regex=False)]
+    return df.reset_index(drop=True)

@@ -1,0 +1,193 @@
+"""The only module that imports Streamlit: the shared sidebar, caching and page header.
+
+Pages call :func:`context` for the export, data cut and role chosen in the
+sidebar, then :func:`cached` to get small result frames.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from rfa_dash.contract import FILE_SUFFIXES, TABLES
+from rfa_dash.export import SAMPLE_DIR, Export, ExportError, open_export
+from rfa_dash.protocol import Protocol, ProtocolError, Role, load_protocol
+
+SOURCES = ("Bundled sample (synthetic)", "Folder on this server", "Upload files")
+MAX_UPLOAD_TOTAL_MB = 200
+UPLOAD_ROOT = Path(tempfile.gettempdir()) / "rfa_dash_uploads"
+ALLOWED_UPLOADS = {t + s for t in TABLES for s in FILE_SUFFIXES} | {"manifest.json"}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every page needs: the loaded export, the data cut and the role."""
+
+    export: Export
+    as_of: dt.date
+    role: Role
+    source_label: str
+
+    @property
+    def protocol(self) -> Protocol:
+        return self.export.protocol
+
+    @property
+    def cut(self) -> str:
+        """One-line description of the data cut, shown under every chart."""
+        synthetic = " · SYNTHETIC DATA" if self.export.synthetic else ""
+        return (f"Data cut {self.as_of.isoformat()} · {self.source_label} · export "
+                f"{self.export.fingerprint[:12]} · {self.protocol.registry_id}{synthetic}")
+
+    @property
+    def chart_cut(self) -> str:
+        """Short data-cut line printed inside every chart (so exported images carry it)."""
+        synthetic = " · synthetic data" if self.export.synthetic else ""
+        return f"{self.protocol.registry_id} · data cut {self.as_of.isoformat()}{synthetic}"
+
+
+def _signature(folder: Path) -> tuple:
+    """Cheap change detector for the cache key: names, sizes and modification times."""
+    return tuple(sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns)
+                        for p in folder.iterdir() if p.is_file()))
+
+
+@st.cache_resource(max_entries=8, ttl=3600, show_spinner="Loading and validating the export…")
+def _load(folder: str, _signature: tuple, protocol_path: str) -> Export:
+    return open_export(Path(folder), load_protocol(protocol_path))
+
+
+@st.cache_data(max_entries=512, ttl=900, show_spinner=False)
+def _cached(fingerprint: str, fn_name: str, as_of, role_name: str, _fn, _args):
+    return _fn(*_args)
+
+
+def cached(fn, ctx: Context, *args):
+    """Call ``fn(ctx.export, ctx.as_of, *args)`` through a bounded cache.
+
+    The key holds the export fingerprint, the function, the as-of date, the
+    extra arguments and the role, so a result computed for one role is never
+    served to another.
+    """
+    name = f"{fn.__module__}.{fn.__qualname__}:{args!r}"
+    return _cached(ctx.export.fingerprint, name, ctx.as_of, ctx.role.name, fn,
+                   (ctx.export, ctx.as_of, *args))
+
+
+def _save_uploads(files) -> Path:
+    """Write uploaded files to a private temporary folder named by their content hash."""
+    h = hashlib.sha256()
+    for f in sorted(files, key=lambda f: f.name):
+        h.update(f.name.encode())
+        h.update(f.getvalue())
+    folder = UPLOAD_ROOT / h.hexdigest()[:32]
+    if not folder.exists():
+        tmp = Path(tempfile.mkdtemp(prefix="rfa_upload_"))
+        for f in files:
+            (tmp / Path(f.name).name.lower()).write_bytes(f.getvalue())
+        UPLOAD_ROOT.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            tmp.rename(folder)
+        except OSError:  # another session saved the same files first
+            pass
+    return folder
+
+
+def _choose_folder() -> tuple[Path | None, str]:
+    source = st.sidebar.radio("Export", SOURCES, key="source")
+    if source == SOURCES[0]:
+        return SAMPLE_DIR, "bundled sample"
+    if source == SOURCES[1]:
+        text = st.sidebar.text_input("Export folder", key="folder",
+                                     help="A folder holding screening.csv, randomization.csv, …")
+        if not text.strip():
+            st.sidebar.info("Enter the path of an export folder.")
+            return None, ""
+        folder = Path(text.strip()).expanduser()
+        root = os.environ.get("RFA_DASH_EXPORT_ROOT")
+        if root and not folder.resolve().is_relative_to(Path(root).resolve()):
+            st.sidebar.error(f"Only folders under {root} can be opened here.")
+            return None, ""
+        return folder, f"folder {folder.name}"
+    files = st.sidebar.file_uploader(
+        "Export files", accept_multiple_files=True, type=["csv", "parquet", "xlsx", "json"],
+        help="One file per table (screening.csv, randomization.csv, visits.csv, "
+             "sre_events.csv, offstudy.csv, optional adverse_events.csv and manifest.json).")
+    if not files:
+        st.sidebar.info("Upload the export's files.")
+        return None, ""
+    ignored = [f.name for f in files if Path(f.name).name.lower() not in ALLOWED_UPLOADS]
+    if ignored:
+        st.sidebar.warning("Not part of an export, ignored: " + ", ".join(ignored))
+    files = [f for f in files if Path(f.name).name.lower() in ALLOWED_UPLOADS]
+    total_mb = sum(f.size for f in files) / 1e6
+    if total_mb > MAX_UPLOAD_TOTAL_MB:
+        st.sidebar.error(f"The upload is {total_mb:.0f} MB; the limit is "
+                         f"{MAX_UPLOAD_TOTAL_MB} MB in all.")
+        return None, ""
+    if not files:
+        return None, ""
+    return _save_uploads(files), "uploaded files"
+
+
+def sidebar() -> Context | None:
+    """Draw the shared sidebar; return the context, or None when no export is loaded."""
+    st.sidebar.title("rfa_dash")
+    try:
+        protocol = load_protocol()
+    except ProtocolError as exc:
+        st.error(f"Protocol settings cannot be read: {exc}")
+        return None
+    folder, label = _choose_folder()
+    if folder is None:
+        return None
+    try:
+        exp = _load(str(folder.resolve()) if folder.exists() else str(folder),
+                    _signature(folder) if folder.is_dir() else (),
+                    protocol.source)
+    except ExportError as exc:
+        st.sidebar.error(str(exc))
+        return None
+    as_of = st.sidebar.date_input(
+        "As of (data cut)", value=exp.default_as_of, key=f"as_of_{exp.fingerprint[:16]}",
+        help="Records dated after this day are treated as not yet existing. Default: the "
+             "export's exported_at, else today.", format="YYYY-MM-DD")
+    roles = list(protocol.roles)
+    role_name = st.sidebar.selectbox(
+        "Role", roles, key="role", format_func=lambda r: protocol.roles[r].label,
+        help="Demo mode: no sign-in is configured, so the role is chosen here.")
+    ctx = Context(export=exp, as_of=as_of, role=protocol.roles[role_name], source_label=label)
+    st.sidebar.caption(ctx.cut)
+    st.session_state["_ctx"] = ctx
+    return ctx
+
+
+def context() -> Context:
+    """The context the router computed for this run."""
+    ctx = st.session_state.get("_ctx")
+    if ctx is None:  # a page opened without the router
+        st.error("Open the dashboard through app.py.")
+        st.stop()
+    return ctx
+
+
+def header(title: str, ctx: Context) -> None:
+    """Page title, the synthetic-data banner and the data cut."""
+    st.title(title)
+    if ctx.export.synthetic:
+        st.warning("SYNTHETIC DATA: this export was generated by `rfa_dash synth`; "
+                   "no real patient is shown.", icon=":material/science:")
+    st.caption(ctx.cut)
+
+
+def csv_download(df, label: str, file_name: str, key: str) -> None:
+    """A download button for a table people act on."""
+    st.download_button(label, df.to_csv(index=False).encode("utf-8"), file_name=file_name,
+                       mime="text/csv", key=key, on_click="ignore",
+                       icon=":material/download:")

@@ -1,0 +1,68 @@
+"""Build small exports for tests: valid base rows plus whatever a test changes."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from pathlib import Path
+
+from rfa_dash.synth import COLUMNS
+
+SCREEN = {
+    "screening_id": "S001", "screen_date": "2025-01-10", "age": "60", "sex": "M",
+    "weight_kg": "70", "spine_levels": "T8", "histology_confirmed": "yes", "bone_pain": "yes",
+    "sre_imaging_predictors": "no", "lab_date": "2025-01-05", "anc": "3.0", "platelets": "200",
+    "hemoglobin": "12.0", "transfused_14d": "no", "ast": "30", "ast_uln": "40", "alt": "30",
+    "alt_uln": "40", "liver_mets": "no", "bilirubin": "0.8", "bilirubin_uln": "1.2",
+    "gilbert": "no", "albumin": "40", "creatinine": "0.9", "creatinine_uln": "1.2",
+    "childbearing_potential": "no", "contraception_agreed": "", "pregnant_or_breastfeeding": "no",
+    "cord_compression_or_radicular_pain": "no", "prior_rt_target": "no",
+    "surgical_candidate": "no", "rfa_ineligible_lesion": "no", "physician_excluded": "no",
+    "consented": "yes", "consent_date": "2025-01-11",
+}
+RAND = {
+    "participant_id": "001", "screening_id": "S001", "randomization_date": "2025-01-15",
+    "arm": "rfa_rt", "treatment_date": "2025-01-20", "received_allocated": "true",
+    "primary_tumor": "breast", "ecog": "1", "lesion_type": "lytic", "sins": "7", "pain_nrs": "6",
+}
+
+
+def screen(**kw) -> dict:
+    return {**SCREEN, **{k: str(v) if v is not None else "" for k, v in kw.items()}}
+
+
+def rand(**kw) -> dict:
+    return {**RAND, **{k: str(v) if v is not None else "" for k, v in kw.items()}}
+
+
+def write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(columns)
+        for r in rows:
+            w.writerow([r.get(c, "") for c in columns])
+
+
+def make_export(folder: Path, *, screening=None, randomization=None, visits=None,
+                sre_events=None, offstudy=None, adverse_events=None, manifest=None,
+                skip=()) -> Path:
+    """Write an export; tables default to one screened and randomized participant."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tables = {
+        "screening": [screen()] if screening is None else screening,
+        "randomization": [rand()] if randomization is None else randomization,
+        "visits": visits or [], "sre_events": sre_events or [], "offstudy": offstudy or [],
+        "adverse_events": adverse_events or [],
+    }
+    for name, rows in tables.items():
+        if name not in skip:
+            write_csv(folder / f"{name}.csv", COLUMNS[name], rows)
+    if manifest is not None:
+        (folder / "manifest.json").write_text(manifest, encoding="utf-8")
+    return folder
+
+
+def tree_digest(folder: Path) -> dict:
+    """File name -> (SHA-256, mtime) for every file, to prove nothing was written."""
+    return {p.name: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+            for p in sorted(folder.iterdir())}

@@ -1,0 +1,131 @@
+"""AppTest: every page renders for every role without an exception, and the coordinator
+never receives allocation.
+
+Widget values are set through session state before the run: with st.navigation,
+AppTest (1.67) does not keep sidebar elements in its tree after the first run.
+"""
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from rfa_dash.export import SAMPLE_DIR, fingerprint
+from rfa_dash.protocol import load_protocol
+from tests.helpers import make_export, rand, screen
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PROTOCOL = load_protocol()
+PAGE_FILES = {"overview": "pages/overview.py", "data_quality": "pages/data_quality.py"}
+ROLE_PAGES = [(r, p) for r in PROTOCOL.roles for p in PROTOCOL.roles[r].pages]
+FOLDER = "Folder on this server"
+
+
+def app(role: str, page: str | None = None, **state) -> AppTest:
+    """Run the app once as ``role`` on ``page`` with the given widget state."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["role"] = role
+    for k, v in state.items():
+        at.session_state[k] = v
+    at.run()
+    assert not at.exception, at.exception
+    if page:
+        at.switch_page(PAGE_FILES[page]).run()
+        assert not at.exception, at.exception
+    return at
+
+
+def texts(at: AppTest) -> str:
+    """Every text, chart spec and table the run sent to the browser."""
+    parts = []
+    for kind in ("markdown", "caption", "title", "subheader", "metric", "info", "warning",
+                 "error", "success", "text"):
+        for el in at.get(kind):
+            parts.append(str(getattr(el, "value", "")) + str(getattr(el, "label", "")))
+    for el in at.get("plotly_chart"):
+        # decode: plotly's JSON escapes characters such as "/" as \u002f
+        parts.append(json.dumps(json.loads(el.proto.spec), ensure_ascii=False))
+    for el in at.get("arrow_data_frame"):
+        parts.append(el.value.to_csv())
+    return "\n".join(parts)
+
+
+def test_every_page_has_a_role():
+    assert {p for _, p in ROLE_PAGES} == set(PAGE_FILES)
+
+
+@pytest.mark.parametrize("role,page", ROLE_PAGES)
+def test_page_renders(role, page):
+    at = app(role, page)
+    assert not at.error, [e.value for e in at.error]
+    assert at.title[0].value == {"overview": "Overview", "data_quality": "Data quality"}[page]
+    assert any("SYNTHETIC DATA" in w.value for w in at.warning)
+    assert any("Data cut 2026-11-16" in c.value for c in at.caption)
+
+
+def test_sidebar_has_export_as_of_and_role():
+    at = app("coordinator")
+    assert at.sidebar.radio(key="source").value.startswith("Bundled sample")
+    assert at.sidebar.date_input[0].value == dt.date(2026, 11, 16)
+    assert at.sidebar.selectbox(key="role").value == "coordinator"
+
+
+def test_overview_shows_sample_numbers():
+    at = app("investigator")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Screened"] == "80" and metrics["Eligible"] == "40"
+    assert metrics["Consented"] == "30" and metrics["Randomized"] == "30 / 36"
+    assert metrics["Visits due now"] == "3" and metrics["Visits overdue"] == "4"
+    assert metrics["Deaths"] == "3" and metrics["Participants with an SRE"] == "5"
+    assert len(at.get("plotly_chart")) == 2
+
+
+@pytest.mark.parametrize("page", PROTOCOL.roles["coordinator"].pages)
+def test_coordinator_never_sees_arms(page):
+    text = texts(app("coordinator", page))
+    for arm in PROTOCOL.arms:
+        assert arm.code not in text and arm.label not in text
+
+
+def test_investigator_sees_allocation_counts():
+    assert "RFA/BA + RT" in texts(app("investigator"))
+
+
+def test_as_of_changes_the_figures():
+    key = f"as_of_{fingerprint(SAMPLE_DIR)[:16]}"
+    at = app("investigator", **{key: dt.date(2025, 6, 1)})
+    metrics = {m.label: m.value for m in at.metric}
+    assert int(metrics["Screened"]) < 80
+    assert any("Data cut 2025-06-01" in c.value for c in at.caption)
+
+
+def test_folder_source_with_problems(tmp_path):
+    folder = make_export(tmp_path / "e", screening=[screen(age="old")],
+                         randomization=[rand()], skip=("offstudy",))
+    at = app("dsmb", source=FOLDER, folder=str(folder))
+    assert any("2 error(s)" in m.value for m in at.markdown)
+    assert not at.warning  # not synthetic: no banner
+    at = app("dsmb", "data_quality", source=FOLDER, folder=str(folder))
+    df = at.dataframe[1].value
+    assert set(df["table"]) == {"screening", "offstudy"}
+
+
+def test_missing_folder_is_a_message_not_a_traceback(tmp_path):
+    at = app("dsmb", source=FOLDER, folder=str(tmp_path / "nope"))
+    assert any("export folder not found" in e.value for e in at.sidebar.error)
+
+
+def test_export_root_restricts_folders(tmp_path, monkeypatch):
+    monkeypatch.setenv("RFA_DASH_EXPORT_ROOT", str(tmp_path / "allowed"))
+    at = app("dsmb", source=FOLDER, folder=str(SAMPLE_DIR))
+    assert any("Only folders under" in e.value for e in at.sidebar.error)
+
+
+def test_data_quality_filters(tmp_path):
+    folder = make_export(tmp_path / "e", screening=[screen(age="old", consent_date=None)])
+    at = app("dsmb", "data_quality", source=FOLDER, folder=str(folder), dq_sev=["warning"])
+    df = at.dataframe[1].value
+    assert df["severity"].tolist() == ["warning"] and df["column"].tolist() == ["consent_date"]
+    assert at.get("download_button")

@@ -1,0 +1,132 @@
+"""Browser tests: `streamlit run` on a free loopback port, every page in headless Chromium.
+
+Each page must render with no error box; a screenshot per page is saved under
+test-artifacts/screenshots/ (git-ignored) for a person to look at.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+PAGES = {"overview": "", "data_quality": "data_quality"}
+TITLES = {"overview": "Overview", "data_quality": "Data quality"}
+ROLE_LABELS = {"coordinator": "Study coordinator", "investigator": "Principal investigator",
+               "dsmb": "DSMB member"}
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists() and os.environ.get("RFA_DASH_SKIP_BROWSER") == "1",
+    reason="RFA_DASH_SKIP_BROWSER=1 and no chromium")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = _free_port()
+    log = (ROOT / "test-artifacts")
+    log.mkdir(exist_ok=True)
+    out = open(log / "streamlit-server.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.terminate()
+        pytest.fail("streamlit did not start; see test-artifacts/streamlit-server.log")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+    out.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Debian's chromium is needed: make test installs it"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                              args=["--no-sandbox", "--disable-background-networking",
+                                    "--disable-gpu", "--disable-component-update",
+                                    "--no-first-run"])
+        yield b
+        b.close()
+
+
+def _settle(page, title: str) -> None:
+    """Wait until the page's title is shown and the script has finished running."""
+    page.get_by_role("heading", name=title, level=1).wait_for(timeout=60000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60000)
+    page.wait_for_timeout(800)  # let Plotly finish drawing
+
+
+def _no_errors(page) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+
+
+def _role_input(page):
+    return page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"] input')
+
+
+def _choose_role(page, role: str) -> None:
+    """Type the role into the sidebar's combobox and confirm, as a keyboard user would."""
+    box = _role_input(page)
+    if box.input_value() == ROLE_LABELS[role]:
+        return
+    box.fill(ROLE_LABELS[role])
+    page.wait_for_timeout(300)
+    box.press("Enter")
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60000)
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+@pytest.mark.parametrize("role", ["coordinator", "investigator", "dsmb"])
+def test_page_in_browser(server, browser, role, name):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(server + "/")
+        _settle(page, "Overview")
+        _choose_role(page, role)
+        _settle(page, "Overview")
+        if PAGES[name]:
+            # navigate with the sidebar link, as a person would; the role must survive
+            page.locator('[data-testid="stSidebarNav"]').get_by_text(TITLES[name]).click()
+            _settle(page, TITLES[name])
+        page.screenshot(path=str(SHOTS / f"{role}-{name}.png"), full_page=True)
+        _no_errors(page)
+        assert _role_input(page).input_value() == ROLE_LABELS[role]
+        body = page.locator('[data-testid="stMain"]').inner_text()
+        if role == "coordinator":
+            assert "RFA/BA + RT" not in body and "RT alone" not in body
+        if name == "overview":
+            assert page.locator(".js-plotly-plot").count() == (1 if role == "coordinator"
+                                                                else 2)
+    finally:
+        page.close()

@@ -10,6 +10,9 @@ st.set_page_config(page_title="rfa_dash · NCT07090122", page_icon=":material/mo
 PAGES = {
     "overview": st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:",
                         default=True),
+    "visits": st.Page("pages/visits.py", title="Visit adherence",
+                      icon=":material/event_available:"),
+    "worklist": st.Page("pages/worklist.py", title="Worklist", icon=":material/checklist:"),
     "data_quality": st.Page("pages/data_quality.py", title="Data quality",
                             icon=":material/rule:"),
 }

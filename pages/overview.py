@@ -23,8 +23,9 @@ st.progress(min(1.0, d.randomized / d.target) if d.target else 0.0,
 c = st.columns(5)
 c[0].metric("Visits due now", d.visit_counts.get("due", 0))
 c[1].metric("Visits overdue", d.visit_counts.get("overdue", 0))
-c[2].metric("Participants with an SRE", d.participants_with_sre, help="Pooled over arms")
-c[3].metric("Deaths", d.deaths, help="Pooled over arms")
+if d.participants_with_sre is not None:
+    c[2].metric("Participants with an SRE", d.participants_with_sre, help="Pooled over arms")
+    c[3].metric("Deaths", d.deaths, help="Pooled over arms")
 c[4].metric("Off study", d.off_study, help="Any reason, pooled over arms")
 
 left, right = st.columns(2)

@@ -7,7 +7,7 @@ not safe to share between threads.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -16,7 +16,7 @@ import pandas as pd
 SQL_DIR = Path(__file__).parent / "sql"
 
 
-@lru_cache(maxsize=None)
+@cache
 def sql_text(name: str) -> str:
     """Text of ``sql/<name>.sql``."""
     return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")

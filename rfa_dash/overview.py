@@ -15,8 +15,9 @@ from rfa_dash.protocol import Role
 class OverviewData:
     """Everything the Overview shows.
 
-    ``by_arm`` is None for a role that must not see allocation: it is never
-    computed for such a role, so it cannot leak through the page.
+    ``by_arm`` is None for a role that must not see allocation, and the
+    outcome counts are None for a role that must not see outcomes: they are
+    never computed for such a role, so they cannot leak through the page.
     """
 
     funnel: pd.DataFrame
@@ -24,8 +25,8 @@ class OverviewData:
     randomized: int
     by_arm: pd.DataFrame | None
     visit_counts: dict[str, int]
-    participants_with_sre: int
-    deaths: int
+    participants_with_sre: int | None
+    deaths: int | None
     off_study: int
     errors: int
     warnings: int
@@ -40,11 +41,12 @@ def overview(exp: Export, as_of: dt.date, role: Role) -> OverviewData:
         by_arm["share"] = by_arm["n"] / by_arm["n"].sum() if randomized else 0.0
     vc = exp.query("visit_status_counts", as_of=as_of)
     outcomes = exp.query("outcome_counts", as_of=as_of).iloc[0]
+    sre = int(outcomes["participants_with_sre"]) if role.outcomes else None
+    deaths = int(outcomes["deaths"]) if role.outcomes else None
     return OverviewData(
         funnel=funnel, target=exp.protocol.target, randomized=randomized, by_arm=by_arm,
         visit_counts={str(k): int(v) for k, v in zip(vc["status"], vc["n"], strict=True)},
-        participants_with_sre=int(outcomes["participants_with_sre"]),
-        deaths=int(outcomes["deaths"]), off_study=int(outcomes["off_study"]),
+        participants_with_sre=sre, deaths=deaths, off_study=int(outcomes["off_study"]),
         errors=exp.n_errors, warnings=exp.n_warnings,
     )
 

@@ -37,6 +37,7 @@ class Role:
     label: str
     pages: tuple[str, ...]
     allocation: bool
+    outcomes: bool
     outcomes_by_arm: bool
 
 
@@ -154,9 +155,11 @@ def parse_protocol(data: dict, source: str = "<memory>") -> Protocol:
         roles[name] = Role(name=name, label=str(r.get("label", name)),
                            pages=tuple(str(x) for x in _need(r, "pages", f"roles.{name}")),
                            allocation=bool(_need(r, "allocation", f"roles.{name}")),
+                           outcomes=bool(_need(r, "outcomes", f"roles.{name}")),
                            outcomes_by_arm=bool(_need(r, "outcomes_by_arm", f"roles.{name}")))
-    if roles and any(r.outcomes_by_arm and not r.allocation for r in roles.values()):
-        raise ProtocolError("protocol file: a role with outcomes_by_arm needs allocation")
+    if any(r.outcomes_by_arm and not (r.allocation and r.outcomes) for r in roles.values()):
+        raise ProtocolError("protocol file: a role with outcomes_by_arm needs allocation "
+                            "and outcomes")
     return Protocol(
         registry_id=str(_need(trial, "registry_id", "trial")),
         short_title=str(trial.get("short_title", "")),

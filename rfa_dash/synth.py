@@ -90,9 +90,11 @@ def _screen_patient(rng, sid, screen_date, proto: Protocol) -> dict:
         "sre_imaging_predictors": rng.random() < 0.6,
         "lab_date": (screen_date - dt.timedelta(days=int(rng.integers(0, 11)))).isoformat(),
         "anc": round(float(rng.uniform(2.0, 7.5)), 1),
-        "platelets": int(rng.uniform(120, 380)), "hemoglobin": round(float(rng.uniform(10.6, 14.8)), 1),
+        "platelets": int(rng.uniform(120, 380)),
+        "hemoglobin": round(float(rng.uniform(10.6, 14.8)), 1),
         "transfused_14d": False,
-        "ast": int(rng.uniform(14, 60)), "ast_uln": 40, "alt": int(rng.uniform(10, 70)), "alt_uln": 56,
+        "ast": int(rng.uniform(14, 60)), "ast_uln": 40,
+        "alt": int(rng.uniform(10, 70)), "alt_uln": 56,
         "liver_mets": rng.random() < 0.15,
         "bilirubin": round(float(rng.uniform(0.3, 1.2)), 1), "bilirubin_uln": 1.2,
         "gilbert": rng.random() < 0.03, "albumin": int(rng.uniform(31, 46)),
@@ -139,10 +141,12 @@ def _fail(rng, row, criterion, near_miss, proto: Protocol, screen_date) -> None:
             row["hemoglobin"] = below(e["hemoglobin_min"], 0.12)
     elif criterion == "ast_alt":
         row["liver_mets"] = False
-        row["ast"] = int(row["ast_uln"] * float(e["ast_alt_max_uln"]) * (1.05 if near_miss else 1.8))
+        factor = 1.05 if near_miss else 1.8
+        row["ast"] = int(row["ast_uln"] * float(e["ast_alt_max_uln"]) * factor)
     elif criterion == "bilirubin":
         row["gilbert"] = False
-        row["bilirubin"] = round(1.2 * float(e["bilirubin_max_uln"]) * (1.05 if near_miss else 1.6), 1)
+        factor = 1.05 if near_miss else 1.6
+        row["bilirubin"] = round(1.2 * float(e["bilirubin_max_uln"]) * factor, 1)
     elif criterion == "albumin":
         row["albumin"] = int(below(e["albumin_min"], 0.1))
     elif criterion == "renal":
@@ -254,7 +258,8 @@ def generate(protocol: Protocol, patients: int, seed: int,
         p["participant_id"] = f"{k + 1:0{pwidth}d}"
     rand_rows, visits, sres, offstudy, aes = [], [], [], [], []
     n = len(randomization)
-    withdraw = set(rng.choice(n, size=min(n, max(1, round(0.03 * n))), replace=False).tolist()) if n else set()
+    n_off = max(1, round(0.03 * n))
+    withdraw = set(rng.choice(n, size=min(n, n_off), replace=False).tolist()) if n else set()
     ltfu_pool = [i for i in range(n) if i not in withdraw]
     ltfu = set(rng.choice(ltfu_pool, size=min(len(ltfu_pool), max(1, round(0.03 * n))),
                           replace=False).tolist()) if ltfu_pool else set()
@@ -380,7 +385,8 @@ def _follow_up(rng, proto, p, k, n, withdraws, lost, exported_at,
                 vdate = target + dt.timedelta(days=int(rng.integers(-before, after + 1)))
             if vdate > exported_at or (off_date and vdate > off_date):
                 continue
-            pain = int(np.clip(pain0 - rng.integers(0, 5) + (2 if sre_dates and sre_dates[0] <= vdate else 0), 0, 10))
+            flare = 2 if sre_dates and sre_dates[0] <= vdate else 0
+            pain = int(np.clip(pain0 - rng.integers(0, 5) + flare, 0, 10))
             visits.append({"participant_id": pid, "visit_month": m, "status": "completed",
                            "visit_date": vdate.isoformat(), "pain_nrs": pain})
         for _ in range(int(rng.poisson(1.3))):

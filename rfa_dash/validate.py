@@ -17,7 +17,6 @@ from rfa_dash.contract import TABLES, code_params, resolve_codes, typed_select
 from rfa_dash.db import sql_text
 from rfa_dash.problems import Problem, quote
 
-
 # Parents before children: checks on a table read its parents' staging tables.
 VALIDATION_ORDER = ("screening", "randomization", "offstudy", "visits", "sre_events",
                     "adverse_events")

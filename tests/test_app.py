@@ -18,7 +18,10 @@ from tests.helpers import make_export, rand, screen
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PROTOCOL = load_protocol()
-PAGE_FILES = {"overview": "pages/overview.py", "data_quality": "pages/data_quality.py"}
+PAGE_FILES = {"overview": "pages/overview.py", "visits": "pages/visits.py",
+              "worklist": "pages/worklist.py", "data_quality": "pages/data_quality.py"}
+TITLES = {"overview": "Overview", "visits": "Visit adherence", "worklist": "Worklist",
+          "data_quality": "Data quality"}
 ROLE_PAGES = [(r, p) for r in PROTOCOL.roles for p in PROTOCOL.roles[r].pages]
 FOLDER = "Folder on this server"
 
@@ -60,7 +63,7 @@ def test_every_page_has_a_role():
 def test_page_renders(role, page):
     at = app(role, page)
     assert not at.error, [e.value for e in at.error]
-    assert at.title[0].value == {"overview": "Overview", "data_quality": "Data quality"}[page]
+    assert at.title[0].value == TITLES[page]
     assert any("SYNTHETIC DATA" in w.value for w in at.warning)
     assert any("Data cut 2026-11-16" in c.value for c in at.caption)
 

@@ -17,8 +17,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
-PAGES = {"overview": "", "data_quality": "data_quality"}
-TITLES = {"overview": "Overview", "data_quality": "Data quality"}
+PAGES = {"overview": "", "visits": "visits", "worklist": "worklist",
+         "data_quality": "data_quality"}
+TITLES = {"overview": "Overview", "visits": "Visit adherence", "worklist": "Worklist",
+          "data_quality": "Data quality"}
 ROLE_LABELS = {"coordinator": "Study coordinator", "investigator": "Principal investigator",
                "dsmb": "DSMB member"}
 
@@ -109,7 +111,7 @@ def _choose_role(page, role: str) -> None:
 @pytest.mark.parametrize("role", ["coordinator", "investigator", "dsmb"])
 def test_page_in_browser(server, browser, role, name):
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page = browser.new_page(viewport={"width": 1400, "height": 2600})
     try:
         page.goto(server + "/")
         _settle(page, "Overview")
@@ -117,7 +119,8 @@ def test_page_in_browser(server, browser, role, name):
         _settle(page, "Overview")
         if PAGES[name]:
             # navigate with the sidebar link, as a person would; the role must survive
-            page.locator('[data-testid="stSidebarNav"]').get_by_text(TITLES[name]).click()
+            page.locator('[data-testid="stSidebarNav"]').get_by_text(TITLES[name],
+                                                                    exact=True).click()
             _settle(page, TITLES[name])
         page.screenshot(path=str(SHOTS / f"{role}-{name}.png"), full_page=True)
         _no_errors(page)

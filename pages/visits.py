@@ -1,0 +1,60 @@
+"""Visit adherence: rates per visit month and over time, the status grid, retention."""
+
+import streamlit as st
+
+from rfa_dash import charts, ui
+from rfa_dash.visits import (
+    GRID_PAGE_SIZE,
+    STATUS_LABELS,
+    adherence,
+    adherence_by_quarter,
+    adherence_table,
+    grid_pages,
+    retention,
+    visit_grid,
+)
+
+ctx = ui.context()
+ui.header("Visit adherence", ctx)
+adh = ui.cached(adherence, ctx)
+
+st.caption("Adherence = completed (in window, early or late) / (completed + missed + overdue). "
+           "In window = completed inside the protocol window / the same denominator. Visits "
+           "not yet due, not expected (off study) or unscheduled (no treatment date) are not "
+           "counted.")
+table = adherence_table(adh)
+st.dataframe(table, hide_index=True, width="stretch")
+ui.csv_download(table, "Download adherence (CSV)", "visit_adherence.csv", key="adh_csv")
+
+left, right = st.columns(2)
+left.plotly_chart(charts.fig_adherence(adh, cut=ctx.chart_cut), width="stretch")
+quarters = ui.cached(adherence_by_quarter, ctx)
+if quarters.empty:
+    right.info("No visit window has closed yet.")
+else:
+    right.plotly_chart(charts.fig_adherence_over_time(quarters, cut=ctx.chart_cut),
+                       width="stretch")
+
+st.subheader("Visit status by participant")
+st.plotly_chart(charts.fig_status_by_month(adh, labels=STATUS_LABELS, cut=ctx.chart_cut),
+                width="stretch")
+first = ui.cached(visit_grid, ctx, 1)
+n = int(first["n_participants"].iloc[0]) if len(first) else 0
+pages = grid_pages(n)
+page = 1
+if pages > 1:
+    page = st.number_input(f"Page of {GRID_PAGE_SIZE} participants (1-{pages})", min_value=1,
+                           max_value=pages, value=1, step=1, key="grid_page")
+grid = first if page == 1 else ui.cached(visit_grid, ctx, int(page))
+if grid.empty:
+    st.info("No participant has been randomized by this data cut.")
+else:
+    st.plotly_chart(charts.fig_visit_grid(grid, labels=STATUS_LABELS, cut=ctx.chart_cut),
+                    width="stretch")
+
+st.subheader("Retention")
+ret = ui.cached(retention, ctx, ctx.role)
+if ret.empty:
+    st.info("No participant has been randomized by this data cut.")
+else:
+    st.plotly_chart(charts.fig_retention(ret, cut=ctx.chart_cut), width="stretch")

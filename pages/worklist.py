@@ -1,0 +1,44 @@
+"""Worklist: overdue visits, visits due now and windows opening soon. Never the arm."""
+
+import streamlit as st
+
+from rfa_dash import ui
+from rfa_dash.visits import (
+    WORKLIST_HORIZON_DAYS,
+    worklist,
+    worklist_csv,
+    worklist_ics,
+    worklist_sections,
+)
+
+ctx = ui.context()
+ui.header("Worklist", ctx)
+work = ui.cached(worklist, ctx)
+parts = worklist_sections(work)
+
+c = st.columns(3)
+c[0].metric("Overdue", len(parts["overdue"]))
+c[1].metric("Due now", len(parts["due"]))
+c[2].metric(f"Opening in {WORKLIST_HORIZON_DAYS} days", len(parts["upcoming"]))
+
+d = st.columns(2)
+d[0].download_button("Download worklist (CSV)", worklist_csv(work),
+                     file_name=f"worklist_{ctx.as_of.isoformat()}.csv", mime="text/csv",
+                     on_click="ignore", icon=":material/download:", key="wl_csv")
+d[1].download_button("Add windows to a calendar (.ics)",
+                     worklist_ics(work, ctx.as_of, ctx.protocol.registry_id),
+                     file_name=f"visit_windows_{ctx.as_of.isoformat()}.ics",
+                     mime="text/calendar", on_click="ignore", icon=":material/event:",
+                     key="wl_ics")
+
+for key, title, empty in (
+    ("overdue", "Overdue, most overdue first", "No overdue visit."),
+    ("due", "Due now, window closing soonest first", "No visit window is open."),
+    ("upcoming", f"Windows opening in the next {WORKLIST_HORIZON_DAYS} days",
+     "No window opens soon."),
+):
+    st.subheader(title)
+    if parts[key].empty:
+        st.success(empty)
+    else:
+        st.dataframe(parts[key], hide_index=True, width="stretch")

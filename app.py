@@ -13,6 +13,7 @@ PAGES = {
     "visits": st.Page("pages/visits.py", title="Visit adherence",
                       icon=":material/event_available:"),
     "worklist": st.Page("pages/worklist.py", title="Worklist", icon=":material/checklist:"),
+    "sre": st.Page("pages/sre.py", title="SRE incidence", icon=":material/show_chart:"),
     "data_quality": st.Page("pages/data_quality.py", title="Data quality",
                             icon=":material/rule:"),
 }

@@ -41,7 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     for name, help_ in (("check", "list every problem found in the export"),
                         ("eligibility", "eligibility status of each screened patient"),
                         ("visits", "visit schedule and status per participant and month"),
-                        ("overdue", "overdue visits, most overdue first")):
+                        ("overdue", "overdue visits, most overdue first"),
+                        ("sre", "cumulative incidence of SRE by arm at the report months")):
         s = sub.add_parser(name, help=help_)
         s.add_argument("export", nargs="?", type=Path, default=SAMPLE_DIR,
                        help="export folder (default: the bundled sample)")

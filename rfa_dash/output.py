@@ -41,7 +41,7 @@ def _text(v) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, float):
-        return f"{v:.6g}" if abs(v) < 1e6 else repr(v)
+        return f"{v:.10g}" if abs(v) < 1e6 else repr(v)
     return str(v)
 
 

@@ -61,6 +61,10 @@ class Protocol:
         ``{month: (days_before, days_after)}``.
     report_months : tuple of int
         Times at which SRE cumulative incidence is reported.
+    gray_min_events_per_arm : int
+        Gray's test is shown only with at least this many first SREs per arm.
+    sre_components : dict
+        ``{key: (label, sre_type codes)}`` for the component analyses.
     eligibility : dict
         Thresholds; numbers as :class:`decimal.Decimal` so that comparisons
         are exact.
@@ -75,6 +79,8 @@ class Protocol:
     visit_months: tuple[int, ...]
     windows: dict[int, tuple[int, int]]
     report_months: tuple[int, ...]
+    gray_min_events_per_arm: int
+    sre_components: dict[str, tuple[str, tuple[str, ...]]]
     eligibility: dict
     roles: dict[str, Role]
     source: str
@@ -170,6 +176,9 @@ def parse_protocol(data: dict, source: str = "<memory>") -> Protocol:
         visit_months=months,
         windows=windows,
         report_months=tuple(int(m) for m in sre.get("report_months", months)),
+        gray_min_events_per_arm=int(sre.get("gray_min_events_per_arm", 5)),
+        sre_components={k: (str(v["label"]), tuple(str(t) for t in v["types"]))
+                        for k, v in sre.get("components", {}).items()},
         eligibility=elig,
         roles=roles,
         source=source,

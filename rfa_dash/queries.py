@@ -24,4 +24,11 @@ def overdue(exp: Export, as_of: dt.date) -> pd.DataFrame:
     return exp.query("overdue_visits", as_of=as_of)
 
 
-COMMANDS = {"eligibility": eligibility, "visits": visits, "overdue": overdue}
+def sre(exp: Export, as_of: dt.date) -> pd.DataFrame:
+    """One row per arm x report month: at_risk, cif, lower, upper."""
+    from rfa_dash.sre import sre_table
+
+    return sre_table(exp, as_of)
+
+
+COMMANDS = {"eligibility": eligibility, "visits": visits, "overdue": overdue, "sre": sre}

@@ -10,6 +10,7 @@ import datetime as dt
 import pandas as pd
 
 from rfa_dash.export import Export
+from rfa_dash.frames import with_dates
 from rfa_dash.protocol import Role
 
 STATUS_ORDER = ("completed", "completed_early", "completed_late", "missed", "overdue", "due",
@@ -150,10 +151,7 @@ def worklist_sections(work: pd.DataFrame) -> dict[str, pd.DataFrame]:
     out = {}
     for action, cols in WORKLIST_COLUMNS.items():
         part = work.loc[work["action"] == action, list(cols)].rename(columns=cols)
-        for c in part.columns:
-            if pd.api.types.is_datetime64_any_dtype(part[c]):
-                part[c] = part[c].dt.date
-        out[action] = part.reset_index(drop=True)
+        out[action] = with_dates(part).reset_index(drop=True)
     return out
 
 

@@ -19,9 +19,10 @@ from tests.helpers import make_export, rand, screen
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PROTOCOL = load_protocol()
 PAGE_FILES = {"overview": "pages/overview.py", "visits": "pages/visits.py",
-              "worklist": "pages/worklist.py", "data_quality": "pages/data_quality.py"}
+              "worklist": "pages/worklist.py", "sre": "pages/sre.py",
+              "data_quality": "pages/data_quality.py"}
 TITLES = {"overview": "Overview", "visits": "Visit adherence", "worklist": "Worklist",
-          "data_quality": "Data quality"}
+          "sre": "Skeletal-related events", "data_quality": "Data quality"}
 ROLE_PAGES = [(r, p) for r in PROTOCOL.roles for p in PROTOCOL.roles[r].pages]
 FOLDER = "Folder on this server"
 
@@ -132,3 +133,28 @@ def test_data_quality_filters(tmp_path):
     df = at.dataframe[1].value
     assert df["severity"].tolist() == ["warning"] and df["column"].tolist() == ["consent_date"]
     assert at.get("download_button")
+
+
+def test_investigator_sre_page_is_pooled():
+    text = texts(app("investigator", "sre"))
+    assert "All participants" in text
+    for arm in PROTOCOL.arms:
+        assert arm.code not in text and arm.label not in text
+    assert "Gray" not in text
+
+
+def test_dsmb_sre_page_is_by_arm():
+    at = app("dsmb", "sre")
+    text = texts(at)
+    for arm in PROTOCOL.arms:
+        assert arm.label in text
+    assert "Gray's test is shown once every arm has at least 5 SREs" in text
+    assert len(at.get("plotly_chart")) == 3
+
+
+def test_coordinator_has_no_sre_page():
+    assert "sre" not in PROTOCOL.roles["coordinator"].pages
+    at = app("coordinator")
+    # the page is not registered for the role, so switching to it is refused
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/sre.py").run()

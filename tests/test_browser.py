@@ -14,13 +14,17 @@ from pathlib import Path
 
 import pytest
 
+from rfa_dash.protocol import load_protocol
+
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
-PAGES = {"overview": "", "visits": "visits", "worklist": "worklist",
+PAGES = {"overview": "", "visits": "visits", "worklist": "worklist", "sre": "sre",
          "data_quality": "data_quality"}
 TITLES = {"overview": "Overview", "visits": "Visit adherence", "worklist": "Worklist",
-          "data_quality": "Data quality"}
+          "sre": "Skeletal-related events", "data_quality": "Data quality"}
+NAV = {"overview": "Overview", "visits": "Visit adherence", "worklist": "Worklist",
+       "sre": "SRE incidence", "data_quality": "Data quality"}
 ROLE_LABELS = {"coordinator": "Study coordinator", "investigator": "Principal investigator",
                "dsmb": "DSMB member"}
 
@@ -100,15 +104,23 @@ def _choose_role(page, role: str) -> None:
     box = _role_input(page)
     if box.input_value() == ROLE_LABELS[role]:
         return
-    box.fill(ROLE_LABELS[role])
-    page.wait_for_timeout(300)
+    box.click()
+    box.fill("")
+    box.press_sequentially(ROLE_LABELS[role][:5], delay=50)
+    page.get_by_role("option", name=ROLE_LABELS[role]).wait_for(timeout=10000)
     box.press("Enter")
+    page.wait_for_function(
+        "label => document.querySelector('[data-testid=\"stSidebar\"] "
+        "[data-testid=\"stSelectbox\"] input').value === label",
+        arg=ROLE_LABELS[role], timeout=30000)
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60000)
 
 
-@pytest.mark.parametrize("name", list(PAGES))
-@pytest.mark.parametrize("role", ["coordinator", "investigator", "dsmb"])
+ROLE_PAGES = [(r, p) for r, role in load_protocol().roles.items() for p in role.pages]
+
+
+@pytest.mark.parametrize("role,name", ROLE_PAGES)
 def test_page_in_browser(server, browser, role, name):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1400, "height": 2600})
@@ -119,7 +131,7 @@ def test_page_in_browser(server, browser, role, name):
         _settle(page, "Overview")
         if PAGES[name]:
             # navigate with the sidebar link, as a person would; the role must survive
-            page.locator('[data-testid="stSidebarNav"]').get_by_text(TITLES[name],
+            page.locator('[data-testid="stSidebarNav"]').get_by_text(NAV[name],
                                                                     exact=True).click()
             _settle(page, TITLES[name])
         page.screenshot(path=str(SHOTS / f"{role}-{name}.png"), full_page=True)
@@ -131,5 +143,26 @@ def test_page_in_browser(server, browser, role, name):
         if name == "overview":
             assert page.locator(".js-plotly-plot").count() == (1 if role == "coordinator"
                                                                 else 2)
+    finally:
+        page.close()
+
+
+def test_every_page_is_covered():
+    assert {p for _, p in ROLE_PAGES} == set(PAGES)
+
+
+def test_coordinator_cannot_open_the_sre_page_by_url(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(server + "/sre")
+        page.wait_for_timeout(4000)
+        page.wait_for_function(
+            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+            timeout=60000)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "coordinator-sre-by-url.png"))
+        body = page.locator("body").inner_text()
+        assert "Skeletal-related events" not in body
+        assert "Cumulative incidence" not in body
     finally:
         page.close()

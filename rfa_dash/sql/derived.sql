@@ -113,3 +113,44 @@ SELECT participant_id, arm, randomization_date, treatment_date, visit_month,
              AND off_study_date IS NULL AND as_of > window_close
             THEN date_diff('day', window_close, as_of) END AS days_overdue
 FROM j;
+
+-- sre_outcome_at: one row per participant randomized on or before as_of with
+-- the SRE time-to-event outcome of the spec (the SRE types counted are the
+-- list `sre_types`; all types for the primary outcome):
+--   status 1: the first such SRE on or before as_of;
+--   status 2: death (offstudy reason death, on or before as_of) before any
+--             such SRE (an SRE dated after the death does not count);
+--   status 0: censored at the last completed visit on or before as_of, or at
+--             randomization when there is none.
+CREATE OR REPLACE MACRO sre_outcome_at(as_of, sre_types) AS TABLE
+WITH r AS (
+  SELECT participant_id, arm, randomization_date FROM stg_randomization
+  WHERE randomization_date <= as_of
+), first_sre AS (
+  SELECT participant_id, min(event_date) AS sre_date,
+         arg_min(sre_type, event_date) AS sre_type
+  FROM stg_sre_events
+  WHERE event_date <= as_of AND list_contains(sre_types, sre_type)
+  GROUP BY participant_id
+), death AS (
+  SELECT participant_id, off_study_date AS death_date FROM stg_offstudy
+  WHERE reason = 'death' AND off_study_date <= as_of
+), last_visit AS (
+  SELECT participant_id, max(visit_date) AS last_visit_date FROM stg_visits
+  WHERE status = 'completed' AND visit_date <= as_of
+  GROUP BY participant_id
+), j AS (
+  SELECT r.*, f.sre_date, f.sre_type, d.death_date, l.last_visit_date
+  FROM r LEFT JOIN first_sre f USING (participant_id)
+  LEFT JOIN death d USING (participant_id)
+  LEFT JOIN last_visit l USING (participant_id)
+)
+SELECT participant_id, arm, randomization_date, sre_date, sre_type, death_date,
+       last_visit_date,
+       CASE WHEN sre_date IS NOT NULL AND (death_date IS NULL OR sre_date <= death_date) THEN 1
+            WHEN death_date IS NOT NULL THEN 2 ELSE 0 END AS status,
+       CASE WHEN sre_date IS NOT NULL AND (death_date IS NULL OR sre_date <= death_date)
+              THEN sre_date
+            WHEN death_date IS NOT NULL THEN death_date
+            ELSE coalesce(last_visit_date, randomization_date) END AS end_date
+FROM j;

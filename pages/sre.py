@@ -1,0 +1,66 @@
+"""Skeletal-related events: cumulative incidence (by arm for the DSMB, pooled otherwise)."""
+
+import streamlit as st
+
+from rfa_dash import charts, ui
+from rfa_dash.sre import (
+    components,
+    components_display,
+    estimates_display,
+    event_listing,
+    events_by_type,
+    group_colors,
+    group_labels,
+    sre_analysis,
+    swimmer,
+)
+
+ctx = ui.context()
+ui.header("Skeletal-related events", ctx)
+by_arm = ctx.role.outcomes_by_arm
+labels, colors = group_labels(ctx.protocol), group_colors(ctx.protocol)
+
+st.info("A single-center pilot of 36 participants is not powered to compare the arms: these "
+        "estimates describe what was observed and carry wide uncertainty. "
+        + ("Closed report: by arm." if by_arm else "Open report: pooled over both arms."),
+        icon=":material/info:")
+res = ui.cached(sre_analysis, ctx, by_arm)
+st.plotly_chart(charts.fig_cif(res.curves, colors=colors, labels=labels, at_risk=res.table,
+                               report_months=ctx.protocol.report_months, cut=ctx.chart_cut),
+                width="stretch")
+st.caption("Aalen-Johansen estimate with death before any SRE as the competing risk; shaded: "
+           "95% pointwise interval (complementary log-log). Time zero is randomization; "
+           "participants without an SRE or death are censored at their last completed visit. "
+           "Numbers at risk: participants followed at least that long.")
+st.subheader("Estimates at the report months")
+table = estimates_display(res.table, labels)
+st.dataframe(table, hide_index=True, width="stretch")
+ui.csv_download(table, "Download estimates (CSV)", "sre_estimates.csv", key="sre_est_csv")
+if by_arm:
+    st.markdown(res.gray_note)
+
+st.subheader("SRE components")
+left, right = st.columns([3, 2])
+comp = ui.cached(components, ctx, by_arm)
+left.dataframe(components_display(comp, labels), hide_index=True, width="stretch")
+left.caption("Each component: time to its first event, death competing; other SRE types do "
+             "not end follow-up.")
+counts = ui.cached(events_by_type, ctx, by_arm)
+if counts.empty:
+    right.info("No SRE by this data cut.")
+else:
+    right.plotly_chart(charts.fig_sre_types(counts, colors=colors, labels=labels,
+                                            cut=ctx.chart_cut), width="stretch")
+
+st.subheader("Event listing")
+events = ui.cached(event_listing, ctx, by_arm)
+st.dataframe(events, hide_index=True, width="stretch")
+ui.csv_download(events, "Download event listing (CSV)", "sre_events.csv", key="sre_ev_csv")
+
+st.subheader("Follow-up per participant")
+sw = ui.cached(swimmer, ctx, by_arm)
+if sw.empty:
+    st.info("No participant has been randomized by this data cut.")
+else:
+    st.plotly_chart(charts.fig_swimmer(sw, colors=colors, labels=labels, cut=ctx.chart_cut),
+                    width="stretch")

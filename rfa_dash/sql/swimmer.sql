@@ -1,0 +1,26 @@
+-- swimmer: one row per dated event of each participant randomized on or
+-- before $as_of: randomization, completed visits, SREs, off study (death or
+-- other) and last contact (the latest of these), in months from randomization.
+WITH r AS (SELECT participant_id, arm, randomization_date FROM stg_randomization
+           WHERE randomization_date <= $as_of),
+ev AS (
+  SELECT participant_id, 'randomization' AS kind, randomization_date AS date, NULL AS detail
+  FROM r
+  UNION ALL
+  SELECT v.participant_id, 'visit', v.visit_date, 'month ' || v.visit_month
+  FROM stg_visits v JOIN r USING (participant_id)
+  WHERE v.status = 'completed' AND v.visit_date <= $as_of
+  UNION ALL
+  SELECT e.participant_id, 'sre', e.event_date, e.sre_type
+  FROM stg_sre_events e JOIN r USING (participant_id) WHERE e.event_date <= $as_of
+  UNION ALL
+  SELECT o.participant_id, CASE WHEN o.reason = 'death' THEN 'death' ELSE 'off_study' END,
+         o.off_study_date, o.reason
+  FROM stg_offstudy o JOIN r USING (participant_id) WHERE o.off_study_date <= $as_of
+)
+SELECT ev.participant_id, r.arm, ev.kind, ev.date, ev.detail,
+       date_diff('day', r.randomization_date, ev.date) / 30.4375 AS months,
+       max(date_diff('day', r.randomization_date, ev.date)) OVER (PARTITION BY ev.participant_id)
+         / 30.4375 AS last_contact_months
+FROM ev JOIN r USING (participant_id)
+ORDER BY r.randomization_date, ev.participant_id, ev.date

@@ -10,6 +10,10 @@ st.set_page_config(page_title="rfa_dash · NCT07090122", page_icon=":material/mo
 PAGES = {
     "overview": st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:",
                         default=True),
+    "eligibility": st.Page("pages/eligibility.py", title="Eligibility",
+                           icon=":material/filter_alt:"),
+    "accrual": st.Page("pages/accrual.py", title="Accrual", icon=":material/trending_up:"),
+    "balance": st.Page("pages/balance.py", title="Arm balance", icon=":material/balance:"),
     "visits": st.Page("pages/visits.py", title="Visit adherence",
                       icon=":material/event_available:"),
     "worklist": st.Page("pages/worklist.py", title="Worklist", icon=":material/checklist:"),

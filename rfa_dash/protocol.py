@@ -55,6 +55,10 @@ class Protocol:
         Planned accrual period in months.
     arms : tuple of Arm
         Arms in display order with allocation weights and colours.
+    accrual_prior_certainty : float
+        Weight P of the accrual model's prior (see the protocol file).
+    accrual_start : str or None
+        Accrual start date (ISO); None means the first screening date.
     visit_months : tuple of int
         Scheduled follow-up months after treatment.
     windows : dict
@@ -76,6 +80,8 @@ class Protocol:
     target: int
     planned_accrual_months: int
     arms: tuple[Arm, ...]
+    accrual_prior_certainty: float
+    accrual_start: str | None
     visit_months: tuple[int, ...]
     windows: dict[int, tuple[int, int]]
     report_months: tuple[int, ...]
@@ -156,6 +162,10 @@ def parse_protocol(data: dict, source: str = "<memory>") -> Protocol:
     elig["allowed_levels"] = [str(x).upper() for x in _need(elig_raw, "allowed_levels",
                                                              "eligibility")]
     sre = data.get("sre", {})
+    accrual = data.get("accrual", {})
+    certainty = float(accrual.get("prior_certainty", 0.5))
+    if not 0 < certainty <= 1:
+        raise ProtocolError("protocol file: accrual.prior_certainty must be in (0, 1]")
     roles = {}
     for name, r in _need(data, "roles", "").items():
         roles[name] = Role(name=name, label=str(r.get("label", name)),
@@ -173,6 +183,8 @@ def parse_protocol(data: dict, source: str = "<memory>") -> Protocol:
         target=int(_need(trial, "target", "trial")),
         planned_accrual_months=int(_need(trial, "planned_accrual_months", "trial")),
         arms=arms,
+        accrual_prior_certainty=certainty,
+        accrual_start=str(accrual["start"]) if accrual.get("start") else None,
         visit_months=months,
         windows=windows,
         report_months=tuple(int(m) for m in sre.get("report_months", months)),

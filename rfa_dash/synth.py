@@ -263,9 +263,12 @@ def generate(protocol: Protocol, patients: int, seed: int,
     ltfu_pool = [i for i in range(n) if i not in withdraw]
     ltfu = set(rng.choice(ltfu_pool, size=min(len(ltfu_pool), max(1, round(0.03 * n))),
                           replace=False).tolist()) if ltfu_pool else set()
+    # one intervention-arm participant who did not receive the allocated treatment
+    crossover = next((k for k, p in enumerate(randomization)
+                      if p["arm"] == codes[0] and k >= n // 3), None)
     for k, p in enumerate(randomization):
         _follow_up(rng, protocol, p, k, n, k in withdraw, k in ltfu, exported_at,
-                   rand_rows, visits, sres, offstudy, aes)
+                   rand_rows, visits, sres, offstudy, aes, crossover=k == crossover)
     return {"screening": screening, "randomization": rand_rows, "visits": visits,
             "sre_events": sres, "offstudy": offstudy, "adverse_events": aes}
 
@@ -304,7 +307,7 @@ def _is_eligible_quick(r: dict, proto: Protocol) -> bool:
 
 
 def _follow_up(rng, proto, p, k, n, withdraws, lost, exported_at,
-               rand_rows, visits, sres, offstudy, aes) -> None:
+               rand_rows, visits, sres, offstudy, aes, crossover=False) -> None:
     """Treatment, visits, SREs, off-study and AEs of one participant."""
     pid, arm, rdate = p["participant_id"], p["arm"], p["rdate"]
     arm_pos = proto.arm_codes.index(arm)
@@ -316,7 +319,7 @@ def _follow_up(rng, proto, p, k, n, withdraws, lost, exported_at,
         "participant_id": pid, "screening_id": p["screening_id"],
         "randomization_date": rdate.isoformat(), "arm": arm,
         "treatment_date": tdate.isoformat() if tdate else None,
-        "received_allocated": not (arm_pos == 0 and k == n // 3) if tdate else None,
+        "received_allocated": (not crossover) if tdate else None,
         "primary_tumor": _pick(rng, TUMORS), "ecog": int(rng.choice(3, p=[.3, .5, .2])),
         "lesion_type": "lytic" if rng.random() < 0.7 else "mixed",
         "sins": int(rng.integers(5, 13)), "pain_nrs": pain0,

@@ -18,10 +18,14 @@ from tests.helpers import make_export, rand, screen
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PROTOCOL = load_protocol()
-PAGE_FILES = {"overview": "pages/overview.py", "visits": "pages/visits.py",
+PAGE_FILES = {"overview": "pages/overview.py", "eligibility": "pages/eligibility.py",
+              "accrual": "pages/accrual.py", "balance": "pages/balance.py",
+              "visits": "pages/visits.py",
               "worklist": "pages/worklist.py", "sre": "pages/sre.py",
               "data_quality": "pages/data_quality.py"}
-TITLES = {"overview": "Overview", "visits": "Visit adherence", "worklist": "Worklist",
+TITLES = {"overview": "Overview", "eligibility": "Eligibility and screening",
+          "accrual": "Accrual", "balance": "Arm balance",
+          "visits": "Visit adherence", "worklist": "Worklist",
           "sre": "Skeletal-related events", "data_quality": "Data quality"}
 ROLE_PAGES = [(r, p) for r in PROTOCOL.roles for p in PROTOCOL.roles[r].pages]
 FOLDER = "Folder on this server"

@@ -19,11 +19,15 @@ from rfa_dash.protocol import load_protocol
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
-PAGES = {"overview": "", "visits": "visits", "worklist": "worklist", "sre": "sre",
+PAGES = {"overview": "", "eligibility": "eligibility", "accrual": "accrual",
+         "balance": "balance", "visits": "visits", "worklist": "worklist", "sre": "sre",
          "data_quality": "data_quality"}
-TITLES = {"overview": "Overview", "visits": "Visit adherence", "worklist": "Worklist",
+TITLES = {"overview": "Overview", "eligibility": "Eligibility and screening",
+          "accrual": "Accrual", "balance": "Arm balance",
+          "visits": "Visit adherence", "worklist": "Worklist",
           "sre": "Skeletal-related events", "data_quality": "Data quality"}
-NAV = {"overview": "Overview", "visits": "Visit adherence", "worklist": "Worklist",
+NAV = {"overview": "Overview", "eligibility": "Eligibility", "accrual": "Accrual",
+       "balance": "Arm balance", "visits": "Visit adherence", "worklist": "Worklist",
        "sre": "SRE incidence", "data_quality": "Data quality"}
 ROLE_LABELS = {"coordinator": "Study coordinator", "investigator": "Principal investigator",
                "dsmb": "DSMB member"}
@@ -82,12 +86,15 @@ def browser():
         b.close()
 
 
+IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+
+
 def _settle(page, title: str) -> None:
-    """Wait until the page's title is shown and the script has finished running."""
+    """Wait until the page's title is shown and the script has stayed idle for a moment."""
     page.get_by_role("heading", name=title, level=1).wait_for(timeout=60000)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60000)
-    page.wait_for_timeout(800)  # let Plotly finish drawing
+    for _ in range(2):  # idle twice, a second apart: a rerun may start just after the first
+        page.wait_for_function(IDLE, timeout=60000)
+        page.wait_for_timeout(1000)
 
 
 def _no_errors(page) -> None:
@@ -100,21 +107,31 @@ def _role_input(page):
 
 
 def _choose_role(page, role: str) -> None:
-    """Type the role into the sidebar's combobox and confirm, as a keyboard user would."""
-    box = _role_input(page)
-    if box.input_value() == ROLE_LABELS[role]:
-        return
-    box.click()
-    box.fill("")
-    box.press_sequentially(ROLE_LABELS[role][:5], delay=50)
-    page.get_by_role("option", name=ROLE_LABELS[role]).wait_for(timeout=10000)
-    box.press("Enter")
-    page.wait_for_function(
-        "label => document.querySelector('[data-testid=\"stSidebar\"] "
-        "[data-testid=\"stSelectbox\"] input').value === label",
-        arg=ROLE_LABELS[role], timeout=30000)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60000)
+    """Type the role into the sidebar's combobox and confirm, as a keyboard user would.
+
+    The server has applied the role once the navigation lists exactly that
+    role's pages. A keystroke that lands while a rerun replaces the widget can
+    be lost, so the choice is retried a few times.
+    """
+    n_pages = len(load_protocol().roles[role].pages)
+    applied = ("n => document.querySelectorAll('[data-testid=\"stSidebarNav\"] a').length"
+               " === n")
+    for _ in range(4):
+        box = _role_input(page)
+        if box.input_value() != ROLE_LABELS[role]:
+            box.click()
+            box.fill("")
+            box.press_sequentially(ROLE_LABELS[role][:5], delay=50)
+            page.get_by_role("option", name=ROLE_LABELS[role]).wait_for(timeout=10000)
+            box.press("Enter")
+        try:
+            page.wait_for_function(applied, arg=n_pages, timeout=8000)
+            if _role_input(page).input_value() == ROLE_LABELS[role]:
+                return
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError: try again
+            pass
+        page.wait_for_function(IDLE, timeout=60000)
+    raise AssertionError(f"could not choose the role {role}")
 
 
 ROLE_PAGES = [(r, p) for r, role in load_protocol().roles.items() for p in role.pages]

@@ -1,0 +1,39 @@
+"""Arm balance: allocation against the protocol ratio, baseline by arm, treatment received."""
+
+import streamlit as st
+
+from rfa_dash import charts, charts_enrollment, ui
+from rfa_dash.balance import allocation, baseline_table, received_as_allocated
+
+ctx = ui.context()
+ui.header("Arm balance", ctx)
+if not ctx.role.allocation:  # never reached through navigation; a second guard
+    st.stop()
+al = ui.cached(allocation, ctx)
+ratio = ":".join(str(a.ratio) for a in ctx.protocol.arms)
+left, right = st.columns(2)
+left.plotly_chart(charts.fig_allocation(al.counts, colors=ctx.protocol.arm_colors,
+                                        target=ctx.protocol.target, cut=ctx.chart_cut),
+                  width="stretch")
+if al.p_value is not None:
+    first = al.counts.iloc[0]
+    left.markdown(
+        f"Observed {' : '.join(str(int(n)) for n in al.counts['n'])} against {ratio}. "
+        f"Exact binomial test of {first['label']}'s share ({int(first['n'])} of "
+        f"{int(al.counts['n'].sum())}) against {first['expected_share']:.3f}: "
+        f"p = {al.p_value:.3f}.")
+right.plotly_chart(charts_enrollment.fig_allocation_over_time(
+    al.cumulative, colors=ctx.protocol.arm_colors, labels=ctx.protocol.arm_labels,
+    cut=ctx.chart_cut), width="stretch")
+
+st.subheader("Baseline characteristics by arm")
+base = ui.cached(baseline_table, ctx)
+st.dataframe(base, hide_index=True, width="stretch", height=35 * (len(base) + 1) + 3)
+st.caption("SMD: standardized mean difference between the first two arms (continuous: "
+           "difference in means over the pooled SD; categorical: Yang and Dalton's multi-level "
+           "SMD). |SMD| above 0.1 is commonly read as imbalance; with 36 participants, chance "
+           "alone often produces that.")
+ui.csv_download(base, "Download baseline table (CSV)", "baseline_by_arm.csv", key="base_csv")
+
+st.subheader("Received as allocated")
+st.dataframe(ui.cached(received_as_allocated, ctx), hide_index=True, width="stretch")

@@ -18,15 +18,16 @@ PAGES = {
                       icon=":material/event_available:"),
     "worklist": st.Page("pages/worklist.py", title="Worklist", icon=":material/checklist:"),
     "sre": st.Page("pages/sre.py", title="SRE incidence", icon=":material/show_chart:"),
+    "safety": st.Page("pages/safety.py", title="Safety", icon=":material/health_and_safety:"),
+    "report": st.Page("pages/report.py", title="DSMB report", icon=":material/description:"),
     "data_quality": st.Page("pages/data_quality.py", title="Data quality",
                             icon=":material/rule:"),
 }
 
 ctx = ui.sidebar()
-if ctx is None:
-    st.navigation([PAGES["overview"]], position="hidden")
-    st.title("rfa_dash")
-    st.info("Choose an export in the sidebar.")
+if ctx is None:  # signing in, or no export chosen yet
+    st.navigation([st.Page(ui.gate, title="rfa_dash", url_path="start")],
+                  position="hidden").run()
     st.stop()
 pg = st.navigation([PAGES[p] for p in PAGES if p in ctx.role.pages])
 pg.run()

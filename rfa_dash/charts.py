@@ -262,3 +262,18 @@ def fig_swimmer(sw, *, colors: dict[str, str], labels: dict[str, str], cut: str)
     fig.update_xaxes(title_text="Months since randomization", rangemode="tozero")
     fig.update_layout(legend=dict(orientation="h", y=-0.12))
     return _layout(fig, "Follow-up per participant", cut, height=max(360, 18 * len(order) + 160))
+
+
+def fig_ae_grades(by_grade, *, colors: dict[str, str], labels: dict[str, str], cut: str
+                  ) -> go.Figure:
+    """Participants by worst adverse-event grade, one bar colour per group."""
+    fig = go.Figure()
+    for g, part in by_grade.groupby("group", sort=False):
+        fig.add_trace(go.Bar(x=[f"Grade {x}" for x in part["grade"]], y=part["participants"],
+                             name=labels.get(g, g), marker_color=colors.get(g, NEUTRAL),
+                             customdata=part["events"],
+                             hovertemplate="%{x}: %{y} participants, %{customdata} events"
+                                           "<extra></extra>"))
+    fig.update_layout(barmode="group", legend=dict(orientation="h", y=-0.2))
+    fig.update_yaxes(title_text="Participants (n, by worst grade)", rangemode="tozero")
+    return _layout(fig, "Adverse events by worst CTCAE grade", cut)

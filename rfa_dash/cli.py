@@ -48,6 +48,20 @@ def _parser() -> argparse.ArgumentParser:
                        help="export folder (default: the bundled sample)")
         s.add_argument("--as-of", type=_date, default=None, help="data cut YYYY-MM-DD")
         s.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    s = sub.add_parser("report", help="write the DSMB report as one self-contained HTML file")
+    s.add_argument("export", nargs="?", type=Path, default=SAMPLE_DIR,
+                   help="export folder (default: the bundled sample)")
+    s.add_argument("--role", required=True, help="investigator (open report) or dsmb (closed)")
+    s.add_argument("--out", type=Path, required=True, help="HTML file to write")
+    s.add_argument("--as-of", type=_date, default=None, help="data cut YYYY-MM-DD")
+    s = sub.add_parser("add-user", help="create or replace a local account in the users file")
+    s.add_argument("username")
+    s.add_argument("--role", required=True)
+    s.add_argument("--email", default="", help="e-mail, for identity-provider sign-in")
+    s.add_argument("--users", type=Path, default=None,
+                   help="users file (default: $RFA_DASH_USERS)")
+    s.add_argument("--password-stdin", action="store_true",
+                   help="read the password from standard input instead of prompting")
     s = sub.add_parser("synth", help="write a deterministic synthetic export")
     s.add_argument("--out", type=Path, required=True)
     s.add_argument("--patients", type=int, required=True,
@@ -64,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser().parse_args(argv)
         if args.command == "synth":
             return _synth(args)
+        if args.command == "add-user":
+            return _add_user(args)
         exp = open_export(args.export)
     except UsageError as exc:
         print(f"rfa_dash: {exc}", file=sys.stderr)
@@ -73,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         as_of = args.as_of or exp.default_as_of
+        if args.command == "report":
+            return _report(exp, as_of, args)
         if args.command == "check":
             df = exp.problems[["table", "line", "column", "severity", "message"]]
             write_rows(df, args.format, sys.stdout)
@@ -87,6 +105,56 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     finally:
         exp.close()
+
+
+def _report(exp, as_of, args) -> int:
+    from rfa_dash.report import build_report
+    from rfa_dash.safety import BlindingError
+
+    role = exp.protocol.roles.get(args.role)
+    if role is None:
+        print(f"rfa_dash: unknown role {args.role!r}; one of "
+              f"{', '.join(exp.protocol.roles)}", file=sys.stderr)
+        return 2
+    try:
+        text = build_report(exp, as_of, role)
+    except BlindingError as exc:
+        print(f"rfa_dash: {exc}", file=sys.stderr)
+        return 2
+    out = args.out.expanduser().resolve()
+    if out.is_relative_to(exp.folder):
+        print("rfa_dash: the report may not be written into the export folder", file=sys.stderr)
+        return 2
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"rfa_dash: cannot write {out}: {exc.strerror}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _add_user(args) -> int:
+    import getpass
+
+    from rfa_dash import auth
+    from rfa_dash.protocol import load_protocol
+
+    path = args.users or auth.users_path()
+    if path is None:
+        raise UsageError("no users file: pass --users FILE or set RFA_DASH_USERS")
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"Password for {args.username}: ")
+        if getpass.getpass("Again: ") != password:
+            raise UsageError("the passwords differ")
+    try:
+        auth.add_user(Path(path), args.username, password, args.role, args.email,
+                      roles=list(load_protocol().roles))
+    except (ValueError, auth.AuthError) as exc:
+        raise UsageError(str(exc)) from exc
+    print(f"rfa_dash: {args.username} ({args.role}) saved in {path}", file=sys.stderr)
+    return 0
 
 
 def _synth(args) -> int:

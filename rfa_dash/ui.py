@@ -10,11 +10,13 @@ import datetime as dt
 import hashlib
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
 
+from rfa_dash import auth
 from rfa_dash.contract import FILE_SUFFIXES, TABLES
 from rfa_dash.export import SAMPLE_DIR, Export, ExportError, open_export
 from rfa_dash.protocol import Protocol, ProtocolError, Role, load_protocol
@@ -33,6 +35,8 @@ class Context:
     as_of: dt.date
     role: Role
     source_label: str
+    user: str = "demo"
+    demo: bool = True
 
     @property
     def protocol(self) -> Protocol:
@@ -80,7 +84,7 @@ def cached(fn, ctx: Context, *args):
                    (ctx.export, ctx.as_of, *args))
 
 
-def _save_uploads(files) -> Path:
+def _save_uploads(files, user: str, role: str) -> Path:
     """Write uploaded files to a private temporary folder named by their content hash."""
     h = hashlib.sha256()
     for f in sorted(files, key=lambda f: f.name):
@@ -94,12 +98,16 @@ def _save_uploads(files) -> Path:
         UPLOAD_ROOT.mkdir(parents=True, exist_ok=True, mode=0o700)
         try:
             tmp.rename(folder)
+            auth.audit("upload", user, role, detail=", ".join(sorted(f.name for f in files)))
         except OSError:  # another session saved the same files first
             pass
     return folder
 
 
-def _choose_folder() -> tuple[Path | None, str]:
+def _choose_folder(demo: bool, user: str, role: str) -> tuple[Path | None, str]:
+    if demo:
+        # demo mode serves the bundled synthetic sample and nothing else
+        return SAMPLE_DIR, "bundled sample"
     source = st.sidebar.radio("Export", SOURCES, key="source")
     if source == SOURCES[0]:
         return SAMPLE_DIR, "bundled sample"
@@ -133,19 +141,100 @@ def _choose_folder() -> tuple[Path | None, str]:
         return None, ""
     if not files:
         return None, ""
-    return _save_uploads(files), "uploaded files"
+    return _save_uploads(files, user, role), "uploaded files"
+
+
+def gate() -> None:
+    """The page shown while there is nothing else to show: the sign-in form or a hint."""
+    path = auth.users_path()
+    if st.session_state.get("_gate") == "sign_in" and path is not None:
+        _sign_in_form(path)
+    elif st.session_state.get("_gate") == "export":
+        st.title("rfa_dash")
+        st.info("Choose an export in the sidebar.")
+
+
+def _sign_in_form(path: Path) -> None:
+    st.title("rfa_dash: sign in")
+    with st.form("sign_in"):
+        username = st.text_input("User name", key="signin_user")
+        password = st.text_input("Password", type="password", key="signin_password")
+        submitted = st.form_submit_button("Sign in")
+    if submitted:
+        user = auth.authenticate(path, username.strip(), password)
+        if user is None:
+            auth.audit("sign_in_failed", username.strip(), "")
+            time.sleep(1.5)  # slows down guessing
+            st.error("Wrong user name or password.")
+            return
+        auth.audit("sign_in", user.username, user.role)
+        st.session_state["user"] = user
+        st.rerun()
+
+
+def _identity(protocol: Protocol) -> tuple[auth.User | None, bool]:
+    """The signed-in user and whether the app runs in demo mode (no users file)."""
+    path = auth.users_path()
+    if path is None:
+        return auth.User("demo", "", ""), True
+    try:
+        auth.load_users(path)
+    except auth.AuthError as exc:
+        st.error(str(exc))
+        return None, False
+    if os.environ.get(auth.AUTH_ENV) == "oidc":
+        if not st.user.is_logged_in:
+            st.title("rfa_dash")
+            st.button("Sign in with your identity provider", on_click=st.login)
+            return None, False
+        user = auth.user_by_email(path, str(st.user.get("email", "")))
+        if user is None:
+            st.error("Your account has no role in this dashboard; ask the study team.")
+            return None, False
+        if st.session_state.get("user") != user:
+            auth.audit("sign_in", user.username, user.role, detail="oidc")
+            st.session_state["user"] = user
+    user = st.session_state.get("user")
+    if user is None:
+        st.session_state["_gate"] = "sign_in"  # the router shows the form
+        return None, False
+    if user.role not in protocol.roles:
+        st.error(f"The role {user.role!r} of {user.username} is not in the protocol file.")
+        return None, False
+    return user, False
+
+
+def _sign_out() -> None:
+    user = st.session_state.pop("user", None)
+    if user:
+        auth.audit("sign_out", user.username, user.role)
+    if os.environ.get(auth.AUTH_ENV) == "oidc":
+        st.logout()
 
 
 def sidebar() -> Context | None:
-    """Draw the shared sidebar; return the context, or None when no export is loaded."""
+    """Draw the shared sidebar; return the context, or None when nothing can be shown yet."""
     st.sidebar.title("rfa_dash")
     try:
         protocol = load_protocol()
     except ProtocolError as exc:
         st.error(f"Protocol settings cannot be read: {exc}")
         return None
-    folder, label = _choose_folder()
+    st.session_state["_gate"] = None
+    user, demo = _identity(protocol)
+    if user is None:
+        return None
+    if demo:
+        st.sidebar.warning("DEMO MODE: no sign-in is configured, so only the bundled synthetic "
+                           "sample is served and the role is chosen below.",
+                           icon=":material/lock_open:")
+    else:
+        st.sidebar.caption(f"Signed in as **{user.username}** "
+                           f"({protocol.roles[user.role].label})")
+        st.sidebar.button("Sign out", on_click=_sign_out, key="sign_out")
+    folder, label = _choose_folder(demo, user.username, user.role)
     if folder is None:
+        st.session_state["_gate"] = "export"
         return None
     try:
         exp = _load(str(folder.resolve()) if folder.exists() else str(folder),
@@ -158,11 +247,15 @@ def sidebar() -> Context | None:
         "As of (data cut)", value=exp.default_as_of, key=f"as_of_{exp.fingerprint[:16]}",
         help="Records dated after this day are treated as not yet existing. Default: the "
              "export's exported_at, else today.", format="YYYY-MM-DD")
-    roles = list(protocol.roles)
-    role_name = st.sidebar.selectbox(
-        "Role", roles, key="role", format_func=lambda r: protocol.roles[r].label,
-        help="Demo mode: no sign-in is configured, so the role is chosen here.")
-    ctx = Context(export=exp, as_of=as_of, role=protocol.roles[role_name], source_label=label)
+    if demo:
+        role_name = st.sidebar.selectbox(
+            "Role", list(protocol.roles), key="role",
+            format_func=lambda r: protocol.roles[r].label,
+            help="Demo mode: no sign-in is configured, so the role is chosen here.")
+    else:
+        role_name = user.role
+    ctx = Context(export=exp, as_of=as_of, role=protocol.roles[role_name], source_label=label,
+                  user=user.username, demo=demo)
     st.sidebar.caption(ctx.cut)
     st.session_state["_ctx"] = ctx
     return ctx

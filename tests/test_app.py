@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from rfa_dash import auth
 from rfa_dash.export import SAMPLE_DIR, fingerprint
 from rfa_dash.protocol import load_protocol
 from tests.helpers import make_export, rand, screen
@@ -22,19 +23,40 @@ PAGE_FILES = {"overview": "pages/overview.py", "eligibility": "pages/eligibility
               "accrual": "pages/accrual.py", "balance": "pages/balance.py",
               "visits": "pages/visits.py",
               "worklist": "pages/worklist.py", "sre": "pages/sre.py",
+              "safety": "pages/safety.py", "report": "pages/report.py",
               "data_quality": "pages/data_quality.py"}
 TITLES = {"overview": "Overview", "eligibility": "Eligibility and screening",
           "accrual": "Accrual", "balance": "Arm balance",
           "visits": "Visit adherence", "worklist": "Worklist",
-          "sre": "Skeletal-related events", "data_quality": "Data quality"}
+          "sre": "Skeletal-related events", "safety": "Safety", "report": "DSMB report",
+          "data_quality": "Data quality"}
 ROLE_PAGES = [(r, p) for r in PROTOCOL.roles for p in PROTOCOL.roles[r].pages]
 FOLDER = "Folder on this server"
+SECRET = "test-secret-for-the-users-file"
 
 
-def app(role: str, page: str | None = None, **state) -> AppTest:
-    """Run the app once as ``role`` on ``page`` with the given widget state."""
+@pytest.fixture()
+def accounts(tmp_path, monkeypatch):
+    """A users file with one account per role; returns {role: auth.User}."""
+    path = tmp_path / "users.json"
+    monkeypatch.setenv("RFA_DASH_SECRET", SECRET)
+    for role in PROTOCOL.roles:
+        auth.add_user(path, f"{role}1", f"{role}-password-1", role, f"{role}@example.org")
+    monkeypatch.setenv("RFA_DASH_USERS", str(path))
+    return {r: auth.User(f"{r}1", f"{r}@example.org", r) for r in PROTOCOL.roles}
+
+
+def app(role: str, page: str | None = None, user=None, **state) -> AppTest:
+    """Run the app once as ``role`` on ``page`` with the given widget state.
+
+    Without ``user`` the app is in demo mode (role picker); with one (an
+    ``auth.User``, after a users file is configured) the user is signed in.
+    """
     at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["role"] = role
+    if user is None:
+        at.session_state["role"] = role
+    else:
+        at.session_state["user"] = user
     for k, v in state.items():
         at.session_state[k] = v
     at.run()
@@ -73,11 +95,19 @@ def test_page_renders(role, page):
     assert any("Data cut 2026-11-16" in c.value for c in at.caption)
 
 
-def test_sidebar_has_export_as_of_and_role():
+def test_demo_sidebar_has_as_of_and_role_and_only_the_sample():
     at = app("coordinator")
-    assert at.sidebar.radio(key="source").value.startswith("Bundled sample")
+    assert not at.sidebar.radio  # demo mode: no export choice, the bundled sample only
+    assert any("DEMO MODE" in w.value for w in at.sidebar.warning)
     assert at.sidebar.date_input[0].value == dt.date(2026, 11, 16)
     assert at.sidebar.selectbox(key="role").value == "coordinator"
+
+
+def test_signed_in_sidebar_has_export_choice_and_no_role_picker(accounts):
+    at = app("investigator", user=accounts["investigator"])
+    assert at.sidebar.radio(key="source").value.startswith("Bundled sample")
+    assert not at.sidebar.selectbox
+    assert any("investigator1" in c.value for c in at.sidebar.caption)
 
 
 def test_overview_shows_sample_numbers():
@@ -109,31 +139,32 @@ def test_as_of_changes_the_figures():
     assert any("Data cut 2025-06-01" in c.value for c in at.caption)
 
 
-def test_folder_source_with_problems(tmp_path):
+def test_folder_source_with_problems(tmp_path, accounts):
     folder = make_export(tmp_path / "e", screening=[screen(age="old")],
                          randomization=[rand()], skip=("offstudy",))
-    at = app("dsmb", source=FOLDER, folder=str(folder))
+    at = app("dsmb", user=accounts["dsmb"], source=FOLDER, folder=str(folder))
     assert any("2 error(s)" in m.value for m in at.markdown)
     assert not at.warning  # not synthetic: no banner
-    at = app("dsmb", "data_quality", source=FOLDER, folder=str(folder))
+    at = app("dsmb", "data_quality", user=accounts["dsmb"], source=FOLDER, folder=str(folder))
     df = at.dataframe[1].value
     assert set(df["table"]) == {"screening", "offstudy"}
 
 
-def test_missing_folder_is_a_message_not_a_traceback(tmp_path):
-    at = app("dsmb", source=FOLDER, folder=str(tmp_path / "nope"))
+def test_missing_folder_is_a_message_not_a_traceback(tmp_path, accounts):
+    at = app("dsmb", user=accounts["dsmb"], source=FOLDER, folder=str(tmp_path / "nope"))
     assert any("export folder not found" in e.value for e in at.sidebar.error)
 
 
-def test_export_root_restricts_folders(tmp_path, monkeypatch):
+def test_export_root_restricts_folders(tmp_path, monkeypatch, accounts):
     monkeypatch.setenv("RFA_DASH_EXPORT_ROOT", str(tmp_path / "allowed"))
-    at = app("dsmb", source=FOLDER, folder=str(SAMPLE_DIR))
+    at = app("dsmb", user=accounts["dsmb"], source=FOLDER, folder=str(SAMPLE_DIR))
     assert any("Only folders under" in e.value for e in at.sidebar.error)
 
 
-def test_data_quality_filters(tmp_path):
+def test_data_quality_filters(tmp_path, accounts):
     folder = make_export(tmp_path / "e", screening=[screen(age="old", consent_date=None)])
-    at = app("dsmb", "data_quality", source=FOLDER, folder=str(folder), dq_sev=["warning"])
+    at = app("dsmb", "data_quality", user=accounts["dsmb"], source=FOLDER, folder=str(folder),
+             dq_sev=["warning"])
     df = at.dataframe[1].value
     assert df["severity"].tolist() == ["warning"] and df["column"].tolist() == ["consent_date"]
     assert at.get("download_button")
@@ -162,3 +193,31 @@ def test_coordinator_has_no_sre_page():
     # the page is not registered for the role, so switching to it is refused
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("pages/sre.py").run()
+
+
+@pytest.mark.parametrize("page", ["sre", "safety", "report"])
+def test_investigator_outcome_pages_are_pooled(page):
+    text = texts(app("investigator", page))
+    for arm in PROTOCOL.arms:
+        assert arm.code not in text and arm.label not in text
+
+
+def test_dsmb_safety_and_report_pages():
+    at = app("dsmb", "safety")
+    text = texts(at)
+    assert all(arm.label in text for arm in PROTOCOL.arms)
+    at = app("dsmb", "report")
+    assert any("CLOSED" in m.value for m in at.markdown)
+    assert at.get("download_button")
+
+
+def test_report_page_saves_a_cut_and_shows_changes(_private_state):
+    at = app("dsmb", "report")
+    at.button(key="save_cut").click().run()
+    assert not at.exception
+    assert any("Saved 2026-11-16_" in s.value for s in at.success)
+    assert (_private_state / "cuts").is_dir()
+    log = (_private_state / "audit.log").read_text()
+    assert '"action": "cut_saved"' in log
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["New randomizations"] == "0"  # same data as the cut just saved

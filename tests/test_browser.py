@@ -20,15 +20,17 @@ ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 PAGES = {"overview": "", "eligibility": "eligibility", "accrual": "accrual",
-         "balance": "balance", "visits": "visits", "worklist": "worklist", "sre": "sre",
+         "balance": "balance", "safety": "safety", "report": "report", "visits": "visits", "worklist": "worklist", "sre": "sre",
          "data_quality": "data_quality"}
 TITLES = {"overview": "Overview", "eligibility": "Eligibility and screening",
           "accrual": "Accrual", "balance": "Arm balance",
           "visits": "Visit adherence", "worklist": "Worklist",
-          "sre": "Skeletal-related events", "data_quality": "Data quality"}
+          "sre": "Skeletal-related events", "safety": "Safety", "report": "DSMB report",
+          "data_quality": "Data quality"}
 NAV = {"overview": "Overview", "eligibility": "Eligibility", "accrual": "Accrual",
        "balance": "Arm balance", "visits": "Visit adherence", "worklist": "Worklist",
-       "sre": "SRE incidence", "data_quality": "Data quality"}
+       "sre": "SRE incidence", "safety": "Safety", "report": "DSMB report",
+       "data_quality": "Data quality"}
 ROLE_LABELS = {"coordinator": "Study coordinator", "investigator": "Principal investigator",
                "dsmb": "DSMB member"}
 
@@ -44,8 +46,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server():
+def server(tmp_path_factory):
     port = _free_port()
+    state = tmp_path_factory.mktemp("browser-state")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RFA_DASH_")}
+    env.update(RFA_DASH_AUDIT_LOG=str(state / "audit.log"), RFA_DASH_CUTS_DIR=str(state / "cuts"))
     log = (ROOT / "test-artifacts")
     log.mkdir(exist_ok=True)
     out = open(log / "streamlit-server.log", "w")
@@ -53,7 +58,7 @@ def server():
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
          "--server.port", str(port), "--server.address", "127.0.0.1",
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
     while time.time() < deadline:

@@ -1,0 +1,160 @@
+"""Local accounts, the users file's integrity, and the append-only audit log.
+
+Users file (JSON, outside the export; path in ``RFA_DASH_USERS``)::
+
+    {"version": 1,
+     "users": [{"username": "...", "email": "...", "role": "dsmb",
+                "password_hash": "$2b$12$..."}],
+     "signature": "<HMAC-SHA256 of the users list, hex>"}
+
+Passwords are salted bcrypt hashes. The signature is keyed with the secret in
+``RFA_DASH_SECRET``; a file changed by hand (a role raised, a hash swapped) no
+longer matches and every sign-in is refused until ``add-user`` rewrites it.
+With no users file the app runs in demo mode (role picker, bundled synthetic
+sample only).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import bcrypt
+
+USERS_ENV = "RFA_DASH_USERS"
+SECRET_ENV = "RFA_DASH_SECRET"
+AUDIT_ENV = "RFA_DASH_AUDIT_LOG"
+AUTH_ENV = "RFA_DASH_AUTH"
+STATE_DIR = Path(os.environ.get("XDG_STATE_HOME", Path.home() / ".local" / "state")) / "rfa_dash"
+MAX_PASSWORD_BYTES = 72  # bcrypt's limit
+# a hash of a random password, checked for unknown users so they take as long as known ones
+_DUMMY_HASH = bcrypt.hashpw(b"not a password", bcrypt.gensalt(rounds=12))
+
+
+class AuthError(Exception):
+    """The users file cannot be used (missing secret, unreadable, tampered)."""
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    email: str
+    role: str
+
+
+def users_path() -> Path | None:
+    """The configured users file, or None (demo mode)."""
+    p = os.environ.get(USERS_ENV)
+    return Path(p).expanduser() if p else None
+
+
+def _secret() -> bytes:
+    s = os.environ.get(SECRET_ENV)
+    if not s:
+        raise AuthError(f"{SECRET_ENV} is not set: the users file cannot be checked")
+    return s.encode("utf-8")
+
+
+def _sign(users: list[dict]) -> str:
+    canonical = json.dumps(users, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    return hmac.new(_secret(), canonical, hashlib.sha256).hexdigest()
+
+
+def load_users(path: Path) -> list[dict]:
+    """Read and verify the users file.
+
+    Raises
+    ------
+    AuthError
+        Unreadable, malformed, or its signature does not match.
+    """
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        users = data["users"]
+        signature = data["signature"]
+        if not isinstance(users, list):
+            raise TypeError("users is not a list")
+    except FileNotFoundError as exc:
+        raise AuthError(f"users file not found: {path}") from exc
+    except (ValueError, KeyError, TypeError) as exc:
+        raise AuthError(f"users file {path} is malformed ({exc})") from exc
+    if not hmac.compare_digest(_sign(users), str(signature)):
+        raise AuthError(f"users file {path} was changed outside `add-user` (signature does "
+                        "not match); sign-in is disabled")
+    return users
+
+
+def add_user(path: Path, username: str, password: str, role: str, email: str = "",
+             roles=None) -> None:
+    """Create or replace a local account and re-sign the users file."""
+    if roles is not None and role not in roles:
+        raise ValueError(f"unknown role {role!r}; one of {', '.join(roles)}")
+    if not username.strip():
+        raise ValueError("the user name is empty")
+    pw = password.encode("utf-8")
+    if len(pw) < 10:
+        raise ValueError("the password needs at least 10 characters")
+    if len(pw) > MAX_PASSWORD_BYTES:
+        raise ValueError(f"the password may have at most {MAX_PASSWORD_BYTES} bytes")
+    users = load_users(path) if path.exists() else []
+    users = [u for u in users if u["username"] != username]
+    users.append({"username": username, "email": email.strip().lower(), "role": role,
+                  "password_hash": bcrypt.hashpw(pw, bcrypt.gensalt(rounds=12)).decode()})
+    users.sort(key=lambda u: u["username"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps({"version": 1, "users": users, "signature": _sign(users)},
+                              indent=1) + "\n", encoding="utf-8")
+    os.chmod(tmp, 0o600)
+    tmp.replace(path)
+
+
+def authenticate(path: Path, username: str, password: str) -> User | None:
+    """The user when the password matches, else None (unknown users take as long)."""
+    users = {u["username"]: u for u in load_users(path)}
+    u = users.get(username)
+    pw = password.encode("utf-8")[:MAX_PASSWORD_BYTES]
+    try:
+        ok = bcrypt.checkpw(pw, (u["password_hash"] if u else _DUMMY_HASH.decode()).encode())
+    except ValueError:  # a malformed hash
+        ok = False
+    if u is None or not ok:
+        return None
+    return User(u["username"], u.get("email", ""), u["role"])
+
+
+def user_by_email(path: Path, email: str) -> User | None:
+    """The account whose e-mail matches (for identity-provider sign-in)."""
+    for u in load_users(path):
+        if u.get("email") and u["email"] == email.strip().lower():
+            return User(u["username"], u["email"], u["role"])
+    return None
+
+
+def audit_path() -> Path:
+    """Audit log: ``RFA_DASH_AUDIT_LOG``, else beside the users file, else the state dir."""
+    if os.environ.get(AUDIT_ENV):
+        return Path(os.environ[AUDIT_ENV]).expanduser()
+    up = users_path()
+    return (up.parent if up else STATE_DIR) / "audit.log"
+
+
+def audit(action: str, user: str, role: str, export_fingerprint: str = "",
+          detail: str = "") -> None:
+    """Append one JSON line to the audit log (opened for appending only)."""
+    path = audit_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    entry = {"time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+             "user": user, "role": role, "action": action, "export": export_fingerprint,
+             "detail": detail}
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, (json.dumps(entry, sort_keys=True) + "\n").encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,14 @@
+"""Shared test set-up: audit log and cuts go to a temporary folder, never the user's."""
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _private_state(tmp_path_factory, monkeypatch):
+    state = tmp_path_factory.mktemp("state")
+    monkeypatch.setenv("RFA_DASH_AUDIT_LOG", str(state / "audit.log"))
+    monkeypatch.setenv("RFA_DASH_CUTS_DIR", str(state / "cuts"))
+    monkeypatch.delenv("RFA_DASH_USERS", raising=False)
+    monkeypatch.delenv("RFA_DASH_AUTH", raising=False)
+    monkeypatch.delenv("RFA_DASH_EXPORT_ROOT", raising=False)
+    yield state

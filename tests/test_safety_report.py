@@ -1,0 +1,181 @@
+"""Safety figures, the DSMB report (open vs closed), and frozen data cuts."""
+
+import datetime as dt
+import re
+
+import pandas as pd
+import pytest
+
+from rfa_dash import cuts
+from rfa_dash.cli import main
+from rfa_dash.export import SAMPLE_DIR, open_export
+from rfa_dash.protocol import load_protocol
+from rfa_dash.report import build_report
+from rfa_dash.safety import BlindingError, grade_table, safety
+from tests.helpers import make_export, rand, screen
+
+ROLES = load_protocol().roles
+PROTOCOL = load_protocol()
+D = dt.date
+
+
+def ae(pid, date, grade, serious="", related="", term="Pain"):
+    return {"participant_id": pid, "onset_date": date, "term": term, "grade": str(grade),
+            "serious": serious, "related": related}
+
+
+@pytest.fixture()
+def exp(tmp_path):
+    screens = [screen(screening_id=f"S{i}") for i in range(3)]
+    rands = [rand(participant_id="001", screening_id="S0", arm="rfa_rt"),
+             rand(participant_id="002", screening_id="S1", arm="rfa_rt"),
+             rand(participant_id="003", screening_id="S2", arm="rt_alone")]
+    aes = [ae("001", "2025-02-01", 1, "no", "yes"), ae("001", "2025-03-01", 3, "yes", "no"),
+           ae("002", "2025-02-10", 2, "no", ""), ae("003", "2025-02-11", 5, "yes", "no"),
+           ae("003", "2026-02-11", 1)]  # after the cut below
+    off = [{"participant_id": "003", "off_study_date": "2025-02-11", "reason": "death"}]
+    e = open_export(make_export(tmp_path / "e", screening=screens, randomization=rands,
+                                adverse_events=aes, offstudy=off))
+    assert e.n_errors == 0, e.problems.to_string()
+    return e
+
+
+def test_safety_by_arm_for_dsmb(exp):
+    s = safety(exp, D(2025, 12, 31), ROLES["dsmb"])
+    g = s.by_grade.set_index(["group", "grade"])
+    # rfa_rt: 001 worst grade 3 (events g1, g3), 002 worst grade 2
+    assert g.loc[("rfa_rt", 3), "participants"] == 1 and g.loc[("rfa_rt", 1), "events"] == 1
+    assert g.loc[("rfa_rt", 1), "participants"] == 0 and g.loc[("rfa_rt", 2), "participants"] == 1
+    assert g.loc[("rt_alone", 5), "participants"] == 1
+    assert g.loc[("rt_alone", 1), "events"] == 0  # the 2026 event is after the cut
+    ser = s.seriousness.set_index(["group", "serious"])["events"]
+    assert ser[("rfa_rt", "yes")] == 1 and ser[("rfa_rt", "no")] == 2
+    rel = s.relatedness.set_index(["group", "related"])["events"]
+    assert rel[("rfa_rt", "not recorded")] == 1
+    assert s.deaths[["participant_id", "arm", "days_from_randomization"]].values.tolist() == [
+        ["003", "rt_alone", 27]]
+    assert sorted(s.grade3["participant_id"]) == ["001", "003"]
+    t = grade_table(s, PROTOCOL.arm_labels)
+    assert t.loc[2, "RFA/BA + RT (n=2)"] == "1 (50%) / 1 events"
+
+
+def test_safety_pooled_for_investigator_and_refused_for_coordinator(exp):
+    s = safety(exp, D(2025, 12, 31), ROLES["investigator"])
+    assert set(s.by_grade["group"]) == {"all"} and s.groups == {"all": 3}
+    assert "arm" not in s.deaths.columns and "group" not in s.grade3.columns
+    with pytest.raises(BlindingError):
+        safety(exp, D(2025, 12, 31), ROLES["coordinator"])
+
+
+def _section(html, name):
+    m = re.search(rf"<section id='{name}'>(.*?)</section>", html, re.S)
+    assert m, name
+    return m.group(1)
+
+
+@pytest.fixture(scope="module")
+def reports():
+    exp = open_export(SAMPLE_DIR)
+    when = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
+    return {r: build_report(exp, exp.default_as_of, ROLES[r], when)
+            for r in ("investigator", "dsmb")}
+
+
+def test_report_has_every_section(reports):
+    for html in reports.values():
+        for name in ("cover", "enrollment", "balance", "adherence", "sre", "safety",
+                     "data-quality"):
+            _section(html, name)
+        # nothing is loaded from the network: no external script, style sheet or image
+        assert not re.search(r"<(script|link|img)[^>]+(src|href)=[\"']?https?:", html)
+        assert open_export(SAMPLE_DIR).fingerprint in html
+
+
+def test_closed_and_open_reports_differ_as_the_roles_say(reports):
+    closed, open_ = reports["dsmb"], reports["investigator"]
+    assert "CLOSED REPORT" in closed and "OPEN REPORT" in open_
+    for arm in PROTOCOL.arms:
+        assert arm.label in _section(closed, "sre") and arm.label in _section(closed, "safety")
+        assert arm.label not in _section(open_, "sre")
+        assert arm.label not in _section(open_, "safety")
+        assert arm.code not in _section(open_, "sre") + _section(open_, "safety")
+        # allocation counts are open to the investigator
+        assert arm.label in _section(open_, "balance")
+    assert "Gray" in _section(closed, "sre") and "Gray" not in _section(open_, "sre")
+
+
+def test_report_cli(tmp_path, capsys):
+    out = tmp_path / "r.html"
+    assert main(["report", "--role", "investigator", "--out", str(out)]) == 0
+    assert "OPEN REPORT" in out.read_text()
+    assert main(["report", "--role", "coordinator", "--out", str(tmp_path / "x.html")]) == 2
+    assert "no DSMB report" in capsys.readouterr().err
+    assert not (tmp_path / "x.html").exists()
+    assert main(["report", "--role", "dsmb", "--out", str(SAMPLE_DIR / "r.html")]) == 2
+    assert not (SAMPLE_DIR / "r.html").exists()
+
+
+def test_report_opens_offline_in_chromium(reports, tmp_path):
+    from pathlib import Path
+
+    from playwright.sync_api import sync_playwright
+
+    assert Path("/usr/bin/chromium").exists()
+    f = tmp_path / "closed.html"
+    f.write_text(reports["dsmb"], encoding="utf-8")
+    requests, errors = [], []
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                              args=["--no-sandbox", "--disable-background-networking"])
+        ctx = b.new_context(offline=True)
+        page = ctx.new_page()
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f.as_uri())
+        page.wait_for_selector(".js-plotly-plot svg", timeout=30000)
+        n_plots = page.locator(".js-plotly-plot").count()
+        headings = page.locator("h2").all_inner_texts()
+        b.close()
+    assert errors == [] and all(u.startswith("file:") for u in requests)
+    assert n_plots >= 4
+    assert headings[:2] == ["Enrollment and accrual", "Arm balance"]
+    assert "Safety" in headings and "Data quality" in headings
+
+
+def test_cut_round_trip_and_changes(tmp_path):
+    exp = open_export(SAMPLE_DIR)
+    folder = cuts.save_cut(exp, D(2026, 6, 1), tmp_path / "cuts")
+    assert cuts.save_cut(exp, D(2026, 6, 1), tmp_path / "cuts") == folder  # idempotent
+    manifest = pd.read_json(folder / "manifest.json", typ="series")
+    assert manifest["exported_at"] == "2026-06-01" and manifest["cut_of"] == exp.fingerprint
+    assert len(manifest["fingerprint"]) == 64
+    cut = open_export(folder)  # a cut is an export
+    assert cut.problems.empty
+    f_cut = cut.query("enrollment_funnel", as_of=cut.default_as_of)
+    f_exp = exp.query("enrollment_funnel", as_of=D(2026, 6, 1))
+    assert f_cut["n"].tolist() == f_exp["n"].tolist()
+    ch = cuts.changes_since(exp, exp.default_as_of, str(folder), ROLES["dsmb"])
+    # sample: 5 randomized after 2026-06-01, SREs on 06-18, 06-19, 08-20, 09-04, death 11-09
+    assert ch["randomized"]["participant_id"].tolist() == ["026", "027", "028", "029", "030"]
+    assert len(ch["sre"]) == 4 and ch["deaths"]["participant_id"].tolist() == ["022"]
+    assert "arm" in ch["sre"].columns and ch["edited"].empty
+    inv = cuts.changes_since(exp, exp.default_as_of, str(folder), ROLES["investigator"])
+    assert "arm" not in inv["sre"].columns and "arm" not in inv["deaths"].columns
+    assert "arm" in inv["randomized"].columns  # allocation is open to investigators
+
+
+def test_cut_detects_edited_records(tmp_path):
+    e1 = open_export(make_export(tmp_path / "a", randomization=[rand(sins="7")]))
+    folder = cuts.save_cut(e1, D(2026, 1, 1), tmp_path / "cuts")
+    e2 = open_export(make_export(tmp_path / "b", randomization=[rand(sins="9", arm="rt_alone")]))
+    ch = cuts.changes_since(e2, D(2026, 1, 1), str(folder), ROLES["investigator"])
+    assert ch["edited"].values.tolist() == [["randomization", "001", "arm, sins"]]
+    ch = cuts.changes_since(e2, D(2026, 1, 1), str(folder), ROLES["coordinator"])
+    assert ch["edited"].values.tolist() == [["randomization", "001", "(hidden), sins"]]
+    assert ch["sre"].empty and ch["deaths"].empty and "arm" not in ch["randomized"]
+
+
+def test_cut_never_inside_the_export(tmp_path):
+    folder = make_export(tmp_path / "e")
+    with pytest.raises(ValueError):
+        cuts.save_cut(open_export(folder), D(2026, 1, 1), folder / "cuts")

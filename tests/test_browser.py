@@ -19,9 +19,10 @@ from rfa_dash.protocol import load_protocol
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
-PAGES = {"overview": "", "eligibility": "eligibility", "accrual": "accrual",
-         "balance": "balance", "safety": "safety", "report": "report", "visits": "visits", "worklist": "worklist", "sre": "sre",
-         "data_quality": "data_quality"}
+# page name -> URL path (the overview is the default page, at /)
+PAGES = {name: "" if name == "overview" else name for name in (
+    "overview", "eligibility", "accrual", "balance", "visits", "worklist", "sre", "safety",
+    "report", "data_quality")}
 TITLES = {"overview": "Overview", "eligibility": "Eligibility and screening",
           "accrual": "Accrual", "balance": "Arm balance",
           "visits": "Visit adherence", "worklist": "Worklist",

@@ -25,5 +25,5 @@ shown = filter_problems(exp.problems, tables, sev, text)
 if exp.problems.empty:
     st.success("No problems found: every row passed the data contract.")
 else:
-    st.dataframe(shown, hide_index=True, width="stretch")
+    ui.table(shown, "dq")
 ui.csv_download(shown, "Download problems (CSV)", "data_problems.csv", key="dq_download")

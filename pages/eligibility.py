@@ -6,11 +6,11 @@ from rfa_dash import charts, charts_enrollment, ui
 from rfa_dash.eligibility import (
     consort,
     criteria_table,
+    criterion_counts,
     detail,
-    failures_per_criterion,
+    exclusion_steps,
     incomplete,
     near_misses,
-    sequential_exclusion,
 )
 from rfa_dash.overview import overview
 
@@ -27,9 +27,9 @@ right.plotly_chart(charts_enrollment.fig_consort(flow, colors=ctx.protocol.arm_c
 
 st.subheader("Why patients fail")
 left, right = st.columns(2)
-left.plotly_chart(charts_enrollment.fig_criteria(failures_per_criterion(det), cut=ctx.chart_cut),
-                  width="stretch")
-right.plotly_chart(charts_enrollment.fig_sequential(sequential_exclusion(det), len(det),
+left.plotly_chart(charts_enrollment.fig_criteria(ui.cached(criterion_counts, ctx),
+                                                 cut=ctx.chart_cut), width="stretch")
+right.plotly_chart(charts_enrollment.fig_sequential(ui.cached(exclusion_steps, ctx), len(det),
                                                     cut=ctx.chart_cut), width="stretch")
 
 st.subheader("Near misses")
@@ -40,7 +40,7 @@ nm = ui.cached(near_misses, ctx)
 if nm.empty:
     st.success("No near miss at this data cut.")
 else:
-    st.dataframe(nm, hide_index=True, width="stretch")
+    ui.table(nm, "nm")
     ui.csv_download(nm, "Download near misses (CSV)", "near_misses.csv", key="nm_csv")
 
 st.subheader("Incomplete screenings")
@@ -48,11 +48,11 @@ inc = ui.cached(incomplete, ctx)
 if inc.empty:
     st.success("Every screening has the values its criteria need.")
 else:
-    st.dataframe(inc, hide_index=True, width="stretch")
+    ui.table(inc, "inc")
     ui.csv_download(inc, "Download incomplete screenings (CSV)", "incomplete_screenings.csv",
                     key="inc_csv")
 
 st.subheader("Every screened patient")
 table = criteria_table(det)
-st.dataframe(table, hide_index=True, width="stretch")
+ui.table(table, "elig")
 ui.csv_download(table, "Download the criteria table (CSV)", "eligibility.csv", key="elig_csv")

@@ -26,8 +26,8 @@ right.markdown("**Related to the study procedure**")
 right.dataframe(flags_display(s.relatedness, labels), hide_index=True, width="stretch")
 
 st.subheader(f"Deaths ({len(s.deaths)})")
-st.dataframe(s.deaths, hide_index=True, width="stretch")
+ui.table(s.deaths, "deaths")
 
 st.subheader("Participants with a grade 3 or higher event")
-st.dataframe(s.grade3, hide_index=True, width="stretch")
+ui.table(s.grade3, "grade3")
 ui.csv_download(s.grade3, "Download grade 3+ events (CSV)", "grade3_events.csv", key="g3_csv")

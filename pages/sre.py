@@ -4,6 +4,7 @@ import streamlit as st
 
 from rfa_dash import charts, ui
 from rfa_dash.sre import (
+    SWIMMER_PAGE,
     components,
     components_display,
     estimates_display,
@@ -54,11 +55,19 @@ else:
 
 st.subheader("Event listing")
 events = ui.cached(event_listing, ctx, by_arm)
-st.dataframe(events, hide_index=True, width="stretch")
+ui.table(events, "sre_events")
 ui.csv_download(events, "Download event listing (CSV)", "sre_events.csv", key="sre_ev_csv")
 
 st.subheader("Follow-up per participant")
-sw = ui.cached(swimmer, ctx, by_arm)
+sw = ui.cached(swimmer, ctx, by_arm, 1)
+n_sw = int(sw["n_participants"].iloc[0]) if len(sw) else 0
+if n_sw > SWIMMER_PAGE:
+    pages = -(-n_sw // SWIMMER_PAGE)
+    page = st.number_input(f"Page of {SWIMMER_PAGE} participants (1-{pages}, in randomization "
+                           "order)", min_value=1, max_value=pages, value=1, step=1,
+                           key="swim_page")
+    if page > 1:
+        sw = ui.cached(swimmer, ctx, by_arm, int(page))
 if sw.empty:
     st.info("No participant has been randomized by this data cut.")
 else:

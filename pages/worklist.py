@@ -41,4 +41,4 @@ for key, title, empty in (
     if parts[key].empty:
         st.success(empty)
     else:
-        st.dataframe(parts[key], hide_index=True, width="stretch")
+        ui.table(parts[key], f"wl_{key}")

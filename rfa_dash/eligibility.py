@@ -138,3 +138,13 @@ def criteria_table(det: pd.DataFrame) -> pd.DataFrame:
             *CRITERIA, "ast_x_uln", "alt_x_uln", "bilirubin_x_uln", "creatinine_x_uln",
             "creatinine_clearance", "lab_age_days"]
     return det[cols]
+
+
+def criterion_counts(exp: Export, as_of: dt.date) -> pd.DataFrame:
+    """:func:`failures_per_criterion` at the data cut (a small frame, cheap to cache)."""
+    return failures_per_criterion(detail(exp, as_of))
+
+
+def exclusion_steps(exp: Export, as_of: dt.date) -> pd.DataFrame:
+    """:func:`sequential_exclusion` at the data cut."""
+    return sequential_exclusion(detail(exp, as_of))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from rfa_dash import db
+from rfa_dash import cache, db
 from rfa_dash.contract import TABLE_ORDER, TABLES
 from rfa_dash.loader import find_files, load_table
 from rfa_dash.problems import Problem, to_frame
@@ -144,7 +144,8 @@ def _protocol_tables(con, protocol: Protocol) -> None:
         k: e[k] for k in e if k != "allowed_levels"} | {"allowed_levels": e["allowed_levels"]})
 
 
-def open_export(folder: Path | str, protocol: Protocol | None = None) -> Export:
+def open_export(folder: Path | str, protocol: Protocol | None = None,
+                use_cache: bool = True) -> Export:
     """Load, validate and stage an export folder.
 
     Parameters
@@ -153,6 +154,9 @@ def open_export(folder: Path | str, protocol: Protocol | None = None) -> Export:
         The export folder. It is only read.
     protocol : Protocol, optional
         Default: :func:`rfa_dash.protocol.load_protocol`.
+    use_cache : bool
+        Read (and after a first load, write) the Parquet cache keyed by the
+        export's fingerprint (:mod:`rfa_dash.cache`).
 
     Raises
     ------
@@ -167,12 +171,27 @@ def open_export(folder: Path | str, protocol: Protocol | None = None) -> Export:
         raise ExportError(f"not a folder: {folder}")
     folder = folder.resolve()
     protocol = protocol or load_protocol()
+    fp = fingerprint(folder)
+    cached = None
+    if use_cache:
+        cached = cache.cache_folder(cache.cache_key(fp, protocol.source), folder)
+    con = db.hardened_connection(None)
+    if cached is not None and (cached / "meta.json").is_file():
+        reader = db.hardened_connection(cached)
+        try:
+            problem_frame, meta = cache.load(reader, con, cached)
+        finally:
+            reader.close()
+        con.execute(db.sql_text("macros"))
+        _protocol_tables(con, protocol)
+        con.execute(db.sql_text("derived"))
+        return Export(folder=folder, protocol=protocol, con=con, problems=problem_frame,
+                      manifest=meta["manifest"], fingerprint=fp, files=meta["files"])
     problems: list[Problem] = []
     manifest = _read_manifest(folder, problems)
     found = find_files(folder)
     files, present = {}, {}
     reader = db.hardened_connection(folder)
-    con = db.hardened_connection(None)
     try:
         for name in TABLE_ORDER:
             info = load_table(reader, TABLES[name], found[name], problems)
@@ -185,5 +204,8 @@ def open_export(folder: Path | str, protocol: Protocol | None = None) -> Export:
     _protocol_tables(con, protocol)
     problems.extend(validate(con, protocol, present))
     con.execute(db.sql_text("derived"))
-    return Export(folder=folder, protocol=protocol, con=con, problems=to_frame(problems),
-                  manifest=manifest, fingerprint=fingerprint(folder), files=files)
+    problem_frame = to_frame(problems)
+    if cached is not None:
+        cache.save(con, cached, problem_frame, {"files": files, "manifest": manifest})
+    return Export(folder=folder, protocol=protocol, con=con, problems=problem_frame,
+                  manifest=manifest, fingerprint=fp, files=files)

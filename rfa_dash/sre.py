@@ -237,9 +237,16 @@ def event_listing(exp: Export, as_of: dt.date, by_arm: bool) -> pd.DataFrame:
     return ev if by_arm else ev.drop(columns="arm")
 
 
-def swimmer(exp: Export, as_of: dt.date, by_arm: bool) -> pd.DataFrame:
-    """Swimmer-plot events per participant; the arm only when by arm."""
-    sw = exp.query("swimmer", as_of=as_of)
+SWIMMER_PAGE = 60
+
+
+def swimmer(exp: Export, as_of: dt.date, by_arm: bool, page: int = 1,
+            page_size: int = SWIMMER_PAGE) -> pd.DataFrame:
+    """Swimmer-plot events for one page of participants (in randomization order).
+
+    The arm is kept only when by arm (otherwise every row says "all").
+    """
+    sw = exp.query("swimmer", as_of=as_of, offset=(page - 1) * page_size, limit=page_size)
     return sw if by_arm else sw.assign(arm=POOLED)
 
 

@@ -23,6 +23,7 @@ from rfa_dash.protocol import Protocol, ProtocolError, Role, load_protocol
 
 SOURCES = ("Bundled sample (synthetic)", "Folder on this server", "Upload files")
 MAX_UPLOAD_TOTAL_MB = 200
+TABLE_PAGE_ROWS = 500
 UPLOAD_ROOT = Path(tempfile.gettempdir()) / "rfa_dash_uploads"
 ALLOWED_UPLOADS = {t + s for t in TABLES for s in FILE_SUFFIXES} | {"manifest.json"}
 
@@ -280,7 +281,20 @@ def header(title: str, ctx: Context) -> None:
 
 
 def csv_download(df, label: str, file_name: str, key: str) -> None:
-    """A download button for a table people act on."""
-    st.download_button(label, df.to_csv(index=False).encode("utf-8"), file_name=file_name,
-                       mime="text/csv", key=key, on_click="ignore",
+    """A download button for a table people act on (the CSV is made only when clicked)."""
+    st.download_button(label, lambda: df.to_csv(index=False).encode("utf-8"),
+                       file_name=file_name, mime="text/csv", key=key, on_click="ignore",
                        icon=":material/download:")
+
+
+def table(df, key: str, page_size: int = TABLE_PAGE_ROWS) -> None:
+    """A table that pages when long: the browser never receives more than a page of rows."""
+    n = len(df)
+    if n <= page_size:
+        st.dataframe(df, hide_index=True, width="stretch")
+        return
+    pages = -(-n // page_size)
+    page = st.number_input(f"Page (of {pages}, {page_size:,} rows each; {n:,} rows in all)",
+                           min_value=1, max_value=pages, value=1, step=1, key=f"{key}_page")
+    start = (int(page) - 1) * page_size
+    st.dataframe(df.iloc[start:start + page_size], hide_index=True, width="stretch")

@@ -8,6 +8,7 @@ def _private_state(tmp_path_factory, monkeypatch):
     state = tmp_path_factory.mktemp("state")
     monkeypatch.setenv("RFA_DASH_AUDIT_LOG", str(state / "audit.log"))
     monkeypatch.setenv("RFA_DASH_CUTS_DIR", str(state / "cuts"))
+    monkeypatch.setenv("RFA_DASH_CACHE_DIR", str(state / "cache"))
     monkeypatch.delenv("RFA_DASH_USERS", raising=False)
     monkeypatch.delenv("RFA_DASH_AUTH", raising=False)
     monkeypatch.delenv("RFA_DASH_EXPORT_ROOT", raising=False)

@@ -1,8 +1,13 @@
 -- swimmer: one row per dated event of each participant randomized on or
--- before $as_of: randomization, completed visits, SREs, off study (death or
--- other) and last contact (the latest of these), in months from randomization.
-WITH r AS (SELECT participant_id, arm, randomization_date FROM stg_randomization
-           WHERE randomization_date <= $as_of),
+-- before $as_of and ranked $offset+1 .. $offset+$limit in randomization order:
+-- randomization, completed visits, SREs, off study (death or other), with
+-- months from randomization and the last contact (the latest of these);
+-- n_participants is the total, for paging.
+WITH all_r AS (SELECT participant_id, arm, randomization_date,
+                      row_number() OVER (ORDER BY randomization_date, participant_id) AS rank,
+                      count(*) OVER () AS n_participants
+               FROM stg_randomization WHERE randomization_date <= $as_of),
+r AS (SELECT * FROM all_r WHERE rank > $offset AND rank <= $offset + $limit),
 ev AS (
   SELECT participant_id, 'randomization' AS kind, randomization_date AS date, NULL AS detail
   FROM r
@@ -18,7 +23,7 @@ ev AS (
          o.off_study_date, o.reason
   FROM stg_offstudy o JOIN r USING (participant_id) WHERE o.off_study_date <= $as_of
 )
-SELECT ev.participant_id, r.arm, ev.kind, ev.date, ev.detail,
+SELECT ev.participant_id, r.arm, ev.kind, ev.date, ev.detail, r.n_participants,
        date_diff('day', r.randomization_date, ev.date) / 30.4375 AS months,
        max(date_diff('day', r.randomization_date, ev.date)) OVER (PARTITION BY ev.participant_id)
          / 30.4375 AS last_contact_months

@@ -1,0 +1,198 @@
+"""Benchmark rfa_dash at 36, 10,000 and 100,000 participants; write docs/performance.md.
+
+    .venv/bin/python bench/bench.py [--sizes 36,10000,100000] [--out docs/performance.md]
+
+Each size runs in its own process (so peak memory is that size's own). It
+measures: synth time; load and validate against DuckDB's bare read_csv of the
+same files (the floor); a second load from the Parquet cache; every CLI
+command; every page's script time through AppTest, cold (data caches empty,
+export already loaded) and warm (rerun), against an empty Streamlit page (the
+framework's floor); and peak resident memory. This is a benchmark, not a
+test: nothing here fails on a slow machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PAGES = ["overview", "eligibility", "accrual", "balance", "visits", "worklist", "sre", "safety",
+         "report", "data_quality"]
+COMMANDS = ["check", "eligibility", "visits", "overdue", "sre"]
+
+
+def _timed(fn, repeat: int = 1) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def _bare_read(folder: Path) -> None:
+    import duckdb
+
+    con = duckdb.connect()
+    for f in sorted(folder.glob("*.csv")):
+        con.execute("SELECT count(*) FROM read_csv($p, all_varchar = true)",
+                    {"p": str(f)}).fetchall()
+    con.close()
+
+
+def _apptest_page(app: str, page: str | None, state: dict) -> tuple[float, float]:
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(app, default_timeout=600)
+    for k, v in state.items():
+        at.session_state[k] = v
+    at.run()
+    if page:
+        at.switch_page(f"pages/{page}.py").run()
+    st.cache_data.clear()
+    t = time.perf_counter()
+    at.run()
+    cold = time.perf_counter() - t
+    assert not at.exception, at.exception
+    warm = min(_timed(at.run) for _ in range(3))
+    return cold, warm
+
+
+def one_size(n: int, work: Path) -> dict:
+    """Measure one size; runs in its own process."""
+    from rfa_dash import auth
+    from rfa_dash.export import open_export
+    from rfa_dash.synth import synth
+
+    folder = work / f"export_{n}"
+    out: dict = {"participants": n}
+    out["synth_s"] = _timed(lambda: synth(folder, n, seed=7))
+    out["files_mb"] = sum(f.stat().st_size for f in folder.iterdir()) / 1e6
+    out["bare_read_s"] = _timed(lambda: _bare_read(folder), repeat=3)
+    os.environ["RFA_DASH_CACHE_DIR"] = str(work / f"cache_{n}")
+    exp = None
+
+    def load(use_cache):
+        nonlocal exp
+        exp = open_export(folder, use_cache=use_cache)
+
+    out["load_validate_s"] = _timed(lambda: load(False), repeat=2)
+    load(True)  # writes the cache
+    out["load_cached_s"] = _timed(lambda: load(True), repeat=3)
+    out["randomized"] = int(exp.query("randomizations", as_of=exp.default_as_of).shape[0])
+    out["cli_s"] = {}
+    env = dict(os.environ, RFA_DASH_CACHE_DIR=str(work / f"cache_{n}"))
+    for cmd in COMMANDS:
+        def run(cmd=cmd):
+            subprocess.run([sys.executable, "-m", "rfa_dash", cmd, str(folder), "--format", "csv"],
+                           cwd=ROOT, env=env, stdout=subprocess.DEVNULL, check=False)
+        out["cli_s"][cmd] = _timed(run)
+    # pages, signed in as the DSMB role (sees every page) on this export
+    os.environ["RFA_DASH_SECRET"] = "bench"
+    users = work / "users.json"
+    if not users.exists():
+        auth.add_user(users, "bench", "bench-password", "dsmb")
+    os.environ["RFA_DASH_USERS"] = str(users)
+    os.environ["RFA_DASH_AUDIT_LOG"] = str(work / "audit.log")
+    os.environ["RFA_DASH_CUTS_DIR"] = str(work / "cuts")
+    state = {"user": auth.User("bench", "", "dsmb"), "source": "Folder on this server",
+             "folder": str(folder)}
+    empty = work / "empty_app.py"
+    empty.write_text("import streamlit as st\nst.title('empty')\n")
+    out["empty_page_s"] = _apptest_page(str(empty), None, {})
+    out["pages_s"] = {p: _apptest_page(str(ROOT / "app.py"), p if p != "overview" else None,
+                                       state) for p in PAGES}
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    import duckdb
+    import streamlit
+
+    return (f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, {platform.system()} "
+            f"{platform.release()}, Python {platform.python_version()}, streamlit "
+            f"{streamlit.__version__}, duckdb {duckdb.__version__}")
+
+
+def report(results: list[dict], when: str) -> str:
+    lines = ["# Performance", "",
+             f"Measured {when} by `bench/bench.py` on: {machine()}.", "",
+             "Times in seconds (best of several runs where repeated). Pages run through "
+             "AppTest as the DSMB role (every page); *cold* = data caches empty with the export "
+             "already loaded, *warm* = a rerun with cached frames. The empty page is a one-line "
+             "Streamlit script: the framework's own floor.", "",
+             "| | " + " | ".join(f"{r['participants']:,} participants" for r in results) + " |",
+             "|---|" + "---|" * len(results)]
+
+    def row(label, fn):
+        lines.append(f"| {label} | " + " | ".join(fn(r) for r in results) + " |")
+
+    row("randomized (synthetic)", lambda r: f"{r['randomized']:,}")
+    row("export size, MB (CSV)", lambda r: f"{r['files_mb']:.1f}")
+    row("synth", lambda r: f"{r['synth_s']:.2f}")
+    row("DuckDB bare read_csv (floor)", lambda r: f"{r['bare_read_s']:.2f}")
+    row("load and validate", lambda r: f"{r['load_validate_s']:.2f} "
+        f"({r['load_validate_s'] / r['bare_read_s']:.1f}x floor)")
+    row("load from the Parquet cache", lambda r: f"{r['load_cached_s']:.2f}")
+    for cmd in COMMANDS:
+        row(f"CLI `{cmd}`", lambda r, c=cmd: f"{r['cli_s'][c]:.2f}")
+    row("empty page, cold / warm", lambda r: f"{r['empty_page_s'][0]:.3f} / "
+        f"{r['empty_page_s'][1]:.3f}")
+    for p in PAGES:
+        row(f"page `{p}`, cold / warm", lambda r, p=p: f"{r['pages_s'][p][0]:.2f} / "
+            f"{r['pages_s'][p][1]:.3f} ({r['pages_s'][p][1] / r['empty_page_s'][1]:.1f}x)")
+    row("peak memory, MB", lambda r: f"{r['peak_rss_mb']:.0f}")
+    lines += ["", "Targets (2 cores): every page's warm rerun under 1 s at 100,000 and within "
+              "3x of the empty page at 36; load and validate within 2x of the bare read; peak "
+              "memory under 2 GB at 100,000. The ratio after each warm time is against the "
+              "empty page's warm rerun.", ""]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="36,10000,100000")
+    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "performance.md")
+    ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.one:
+        print(json.dumps(one_size(args.one, args.work)))
+        return 0
+    results = []
+    with tempfile.TemporaryDirectory(prefix="rfa_bench_") as work:
+        for n in (int(x) for x in args.sizes.split(",")):
+            print(f"benchmarking {n:,} participants...", file=sys.stderr)
+            r = subprocess.run([sys.executable, __file__, "--one", str(n), "--work", work],
+                               capture_output=True, text=True, check=True)
+            results.append(json.loads(r.stdout.strip().splitlines()[-1]))
+    text = report(results, time.strftime("%Y-%m-%d"))
+    args.out.write_text(text, encoding="utf-8")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -12,7 +12,7 @@ p = acc.projection
 target = ctx.protocol.target
 
 c = st.columns([1, 1, 2])
-c[0].metric("Randomized", f"{len(acc.cumulative)} / {target}")
+c[0].metric("Randomized", f"{acc.randomized} / {target}")
 if p is None:
     c[1].metric("Projected to reach target", "-")
 elif p.reached:

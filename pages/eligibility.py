@@ -4,6 +4,7 @@ import streamlit as st
 
 from rfa_dash import charts, charts_enrollment, ui
 from rfa_dash.eligibility import (
+    PAGE_ROWS,
     consort,
     criteria_table,
     criterion_counts,
@@ -16,8 +17,8 @@ from rfa_dash.overview import overview
 
 ctx = ui.context()
 ui.header("Eligibility and screening", ctx)
-det = ui.cached(detail, ctx)
 d = ui.cached(overview, ctx, ctx.role)
+screened = int(d.funnel["n"].iloc[0])
 
 left, right = st.columns(2)
 left.plotly_chart(charts.fig_funnel(d.funnel, cut=ctx.chart_cut), width="stretch")
@@ -29,7 +30,7 @@ st.subheader("Why patients fail")
 left, right = st.columns(2)
 left.plotly_chart(charts_enrollment.fig_criteria(ui.cached(criterion_counts, ctx),
                                                  cut=ctx.chart_cut), width="stretch")
-right.plotly_chart(charts_enrollment.fig_sequential(ui.cached(exclusion_steps, ctx), len(det),
+right.plotly_chart(charts_enrollment.fig_sequential(ui.cached(exclusion_steps, ctx), screened,
                                                     cut=ctx.chart_cut), width="stretch")
 
 st.subheader("Near misses")
@@ -53,6 +54,14 @@ else:
                     key="inc_csv")
 
 st.subheader("Every screened patient")
-table = criteria_table(det)
-ui.table(table, "elig")
-ui.csv_download(table, "Download the criteria table (CSV)", "eligibility.csv", key="elig_csv")
+pages = max(1, -(-screened // PAGE_ROWS))
+page = 1
+if pages > 1:
+    page = int(st.number_input(f"Page (of {pages}, {PAGE_ROWS} patients each, by screening ID)",
+                               min_value=1, max_value=pages, value=1, step=1, key="elig_page"))
+st.dataframe(criteria_table(ui.cached(detail, ctx, page, PAGE_ROWS)), hide_index=True,
+             width="stretch")
+st.download_button("Download the criteria table, every patient (CSV)",
+                   lambda: criteria_table(detail(ctx.export, ctx.as_of)).to_csv(index=False),
+                   file_name="eligibility.csv", mime="text/csv", on_click="ignore",
+                   icon=":material/download:", key="elig_csv")

@@ -22,11 +22,11 @@ c[1].metric("Due now", len(parts["due"]))
 c[2].metric(f"Opening in {WORKLIST_HORIZON_DAYS} days", len(parts["upcoming"]))
 
 d = st.columns(2)
-d[0].download_button("Download worklist (CSV)", worklist_csv(work),
+d[0].download_button("Download worklist (CSV)", lambda: worklist_csv(work),
                      file_name=f"worklist_{ctx.as_of.isoformat()}.csv", mime="text/csv",
                      on_click="ignore", icon=":material/download:", key="wl_csv")
 d[1].download_button("Add windows to a calendar (.ics)",
-                     worklist_ics(work, ctx.as_of, ctx.protocol.registry_id),
+                     lambda: worklist_ics(work, ctx.as_of, ctx.protocol.registry_id),
                      file_name=f"visit_windows_{ctx.as_of.isoformat()}.ics",
                      mime="text/calendar", on_click="ignore", icon=":material/event:",
                      key="wl_ics")

@@ -108,7 +108,7 @@ def accrual_start(exp: Export, as_of: dt.date) -> dt.date | None:
 class Accrual:
     """Everything the accrual page shows (pooled: no arm)."""
 
-    cumulative: pd.DataFrame      # date, randomized (cumulative)
+    cumulative: pd.DataFrame      # date, randomized (cumulative, one row per day)
     monthly: pd.DataFrame         # month, randomized
     planned: pd.DataFrame         # date, planned (cumulative planned pace)
     rates: pd.DataFrame           # rate, k, n, estimate, lower, upper
@@ -116,14 +116,19 @@ class Accrual:
     fan: pd.DataFrame | None
     start: dt.date | None
 
+    @property
+    def randomized(self) -> int:
+        return int(self.cumulative["randomized"].iloc[-1]) if len(self.cumulative) else 0
+
 
 def accrual(exp: Export, as_of: dt.date) -> Accrual:
     """Accrual figures at the data cut."""
     p = exp.protocol
-    r = exp.query("randomizations", as_of=as_of)
-    dates = pd.to_datetime(r["randomization_date"])
-    cumulative = pd.DataFrame({"date": dates.dt.date, "randomized": np.arange(1, len(r) + 1)})
-    counts = dates.dt.to_period("M").value_counts()
+    daily = exp.query("randomizations_by_day", as_of=as_of)
+    dates = pd.to_datetime(daily["date"])
+    n_randomized = int(daily["n"].sum())
+    cumulative = pd.DataFrame({"date": dates.dt.date, "randomized": daily["n"].cumsum()})
+    counts = daily.groupby(dates.dt.to_period("M"))["n"].sum()
     months = pd.period_range(counts.index.min(), pd.Timestamp(as_of).to_period("M"), freq="M") \
         if len(counts) else pd.PeriodIndex([], freq="M")
     monthly = pd.DataFrame({"month": months.to_timestamp().date,
@@ -148,7 +153,7 @@ def accrual(exp: Export, as_of: dt.date) -> Accrual:
     projection = fan = None
     if start:
         elapsed = max(0, (as_of - start).days)
-        projection = project(len(r), elapsed, p.target, planned_days,
+        projection = project(n_randomized, elapsed, p.target, planned_days,
                              p.accrual_prior_certainty, as_of)
         if not projection.reached:
             horizon = (projection.band95[1] - as_of).days

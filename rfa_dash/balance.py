@@ -15,6 +15,7 @@ from scipy import stats
 
 from rfa_dash.export import Export
 
+MAX_POINTS = 2000
 CONTINUOUS = {"age": "Age, years", "sins": "SINS (0-18)", "pain_nrs": "Baseline pain (NRS 0-10)"}
 CATEGORICAL = {"sex": "Sex", "primary_tumor": "Primary tumor", "ecog": "ECOG",
                "lesion_type": "Lesion type", "n_levels": "Treated levels"}
@@ -45,12 +46,14 @@ def allocation(exp: Export, as_of: dt.date) -> Allocation:
                                         ).pvalue)
     r = exp.query("randomizations", as_of=as_of)
     k = np.arange(1, len(r) + 1)
+    # at most ~2,000 points per line: a chart cannot show more, and the page stays light
+    keep = np.unique(np.linspace(0, len(r) - 1, min(len(r), MAX_POINTS)).astype(int))
     rows = []
     for a in by_arm.itertuples():
         rows.append(pd.DataFrame({
-            "k": k, "date": pd.to_datetime(r["randomization_date"]).dt.date, "arm": a.arm,
-            "cumulative": (r["arm"] == a.arm).cumsum().to_numpy(),
-            "expected": k * a.expected_share}))
+            "k": k[keep], "date": pd.to_datetime(r["randomization_date"]).dt.date.to_numpy()[keep],
+            "arm": a.arm, "cumulative": (r["arm"] == a.arm).cumsum().to_numpy()[keep],
+            "expected": k[keep] * a.expected_share}))
     cum = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
         columns=["k", "date", "arm", "cumulative", "expected"])
     return Allocation(by_arm, p_value, cum)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 from rfa_dash.export import Export
@@ -46,40 +47,65 @@ LABELS = {
 }
 
 
-def detail(exp: Export, as_of: dt.date) -> pd.DataFrame:
-    """One row per screened patient: each criterion's result and the computed values."""
-    d = exp.query("eligibility_detail", as_of=as_of)
-    st = exp.query("eligibility_status", as_of=as_of)
-    return with_dates(st.merge(d, on="screening_id"))
+PAGE_ROWS = 500
 
 
-def failures_per_criterion(det: pd.DataFrame) -> pd.DataFrame:
+def detail(exp: Export, as_of: dt.date, page: int = 1, page_size: int | None = None
+           ) -> pd.DataFrame:
+    """Screened patients (one page of them, by screening_id, when ``page_size`` is given):
+    status, failed and unknown criteria, each criterion's result and the computed values.
+    ``n_total`` holds the number screened, for paging."""
+    limit = page_size if page_size is not None else 2**62
+    return with_dates(exp.query("eligibility_page", as_of=as_of,
+                                offset=(page - 1) * (page_size or 0), limit=limit))
+
+
+def criterion_counts(exp: Export, as_of: dt.date) -> pd.DataFrame:
     """How many screened patients fail and are unknown on each criterion (spec order)."""
-    rows = [(c, LABELS[c], int((det[c] == "fail").sum()), int((det[c] == "unknown").sum()))
-            for c in CRITERIA]
-    return pd.DataFrame(rows, columns=["criterion", "label", "failed", "unknown"])
+    df = exp.query("criterion_counts", as_of=as_of)
+    df.insert(1, "label", df["criterion"].map(LABELS))
+    return df
 
 
-def sequential_exclusion(det: pd.DataFrame) -> pd.DataFrame:
+def _fails(exp: Export, as_of: dt.date) -> np.ndarray:
+    f = exp.query("ineligible_failures", as_of=as_of)["fails"]
+    return np.array(f.tolist(), dtype=bool).reshape(-1, len(CRITERIA))
+
+
+def exclusion_steps(exp: Export, as_of: dt.date) -> pd.DataFrame:
+    """:func:`sequential_exclusion` at the data cut."""
+    screened = int(exp.query("screening_dates", as_of=as_of)["screened"].iloc[0])
+    return sequential_exclusion(_fails(exp, as_of), screened)
+
+
+def sequential_exclusion(fails: np.ndarray, screened: int) -> pd.DataFrame:
     """Greedy exclusion order: each step removes the criterion failing most of those left.
+
+    Parameters
+    ----------
+    fails : ndarray of bool, shape (ineligible patients, criteria in spec order)
+        Which criteria each ineligible patient fails.
+    screened : int
+        Patients screened (the starting count).
 
     Returns one row per step with the criterion, patients it removes, and
     patients remaining after it. Criteria that remove nobody are left out;
     ties keep the spec's order.
     """
-    remaining = det[det["status"] == "ineligible"]
-    left = len(det)
-    rows = []
     crits = list(CRITERIA)
-    while len(remaining):
-        counts = {c: int((remaining[c] == "fail").sum()) for c in crits}
-        best = max(crits, key=lambda c: (counts[c], -crits.index(c)))
-        if counts[best] == 0:
+    remaining = np.asarray(fails, dtype=bool).reshape(-1, len(crits))
+    active = list(range(len(crits)))
+    left = screened
+    rows = []
+    while len(remaining) and active:
+        counts = remaining[:, active].sum(axis=0)
+        j = int(np.argmax(counts))  # the first maximum: ties keep the spec's order
+        if counts[j] == 0:
             break
-        left -= counts[best]
-        rows.append((best, LABELS[best], counts[best], left))
-        remaining = remaining[remaining[best] != "fail"]
-        crits.remove(best)
+        k = active.pop(j)
+        left -= int(counts[j])
+        rows.append((crits[k], LABELS[crits[k]], int(counts[j]), left))
+        remaining = remaining[~remaining[:, k]]
     return pd.DataFrame(rows, columns=["criterion", "label", "removed", "remaining"])
 
 
@@ -90,8 +116,7 @@ def near_misses(exp: Export, as_of: dt.date) -> pd.DataFrame:
 
 def incomplete(exp: Export, as_of: dt.date) -> pd.DataFrame:
     """Incomplete screenings with the criteria left unknown and the values missing."""
-    det = detail(exp, as_of)
-    inc = det[det["status"] == "incomplete"][["screening_id", "screen_date", "unknown"]]
+    inc = with_dates(exp.query("incomplete_screenings", as_of=as_of))
     if inc.empty:
         return inc.assign(missing=pd.Series(dtype=str))
     raw = exp.query("screening_missing", ids=inc["screening_id"].tolist())
@@ -110,22 +135,20 @@ def consort(exp: Export, as_of: dt.date, allocation: bool) -> dict:
     Exclusion reasons follow the sequential exclusion order, so each excluded
     patient is counted once, under the first reason that removed them.
     """
-    det = detail(exp, as_of)
     funnel = exp.query("enrollment_funnel", as_of=as_of).set_index("stage")["n"]
-    seq = sequential_exclusion(det)
+    seq = exclusion_steps(exp, as_of)
+    statuses = exp.query("eligibility_status_counts", as_of=as_of).set_index("status")["n"]
     out = {
         "screened": int(funnel["screened"]),
-        "ineligible": int((det["status"] == "ineligible").sum()),
-        "incomplete": int((det["status"] == "incomplete").sum()),
+        "ineligible": int(statuses.get("ineligible", 0)),
+        "incomplete": int(statuses.get("incomplete", 0)),
         "reasons": list(zip(seq["label"], seq["removed"].astype(int), strict=True)),
         "eligible": int(funnel["eligible"]),
         "declined": int(funnel["eligible"] - funnel["consented"]),
         "consented": int(funnel["consented"]),
         "randomized": int(funnel["randomized"]),
     }
-    rand_ids = set(exp.query("randomized_screening_ids", as_of=as_of)["screening_id"])
-    eligible_consented = det[(det["status"] == "eligible") & det["consented"].fillna(False)]
-    out["awaiting"] = int((~eligible_consented["screening_id"].isin(rand_ids)).sum())
+    out["awaiting"] = int(exp.query("consented_not_randomized", as_of=as_of)["n"].iloc[0])
     if allocation:
         arms = exp.query("randomized_by_arm", as_of=as_of)
         out["arms"] = list(zip(arms["arm"], arms["label"], arms["n"].astype(int), strict=True))
@@ -139,12 +162,3 @@ def criteria_table(det: pd.DataFrame) -> pd.DataFrame:
             "creatinine_clearance", "lab_age_days"]
     return det[cols]
 
-
-def criterion_counts(exp: Export, as_of: dt.date) -> pd.DataFrame:
-    """:func:`failures_per_criterion` at the data cut (a small frame, cheap to cache)."""
-    return failures_per_criterion(detail(exp, as_of))
-
-
-def exclusion_steps(exp: Export, as_of: dt.date) -> pd.DataFrame:
-    """:func:`sequential_exclusion` at the data cut."""
-    return sequential_exclusion(detail(exp, as_of))

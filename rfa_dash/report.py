@@ -93,7 +93,6 @@ def build_report(exp: Export, as_of: dt.date, role: Role,
                  f"<tr><td>Generated</td><td>{generated_at.isoformat()} UTC, role "
                  f"{html.escape(role.label)}</td></tr></table></section>")
     # enrollment and accrual
-    det = eligibility.detail(exp, as_of)
     funnel = exp.query("enrollment_funnel", as_of=as_of)
     acc = accrual_mod.accrual(exp, as_of)
     parts.append("<section id='enrollment'><h2>Enrollment and accrual</h2>")
@@ -109,7 +108,7 @@ def build_report(exp: Export, as_of: dt.date, role: Role,
                         f"{pr.band95[1]} (Poisson-gamma model, prior certainty "
                         f"{pr.prior_certainty:g})."))
     parts.append(_table(accrual_mod.rates_display(acc.rates)))
-    parts.append(_table(eligibility.failures_per_criterion(det)))
+    parts.append(_table(eligibility.criterion_counts(exp, as_of)))
     parts.append("</section>")
     # balance
     if role.allocation:

@@ -189,3 +189,55 @@ def test_coordinator_cannot_open_the_sre_page_by_url(server, browser):
         assert "Cumulative incidence" not in body
     finally:
         page.close()
+
+
+def _set_as_of(page, day) -> None:
+    """Type the date into the sidebar's date field and leave it, as a person would."""
+    seg = page.locator('[data-testid="stSidebar"] [data-testid="stDateInput"] '
+                       '[role="spinbutton"]')
+    seg.first.click()
+    page.keyboard.type(day.strftime("%Y%m%d"))
+    page.wait_for_timeout(300)
+    page.locator("h1").first.click()  # the field commits when it loses focus
+
+
+def test_ten_concurrent_sessions_do_not_mix(server, browser):
+    """Ten sessions on one server, each with its own role and data cut, interleaved."""
+    import datetime as dt
+
+    from rfa_dash.export import SAMPLE_DIR, open_export
+
+    exp = open_export(SAMPLE_DIR)
+    roles = list(ROLE_LABELS)
+    sessions = []
+    for i in range(10):
+        ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = ctx.new_page()
+        page.goto(server + "/")
+        day = dt.date(2025, 5, 1) + dt.timedelta(days=45 * i)
+        sessions.append((ctx, page, roles[i % 3], day))
+    try:
+        for _, page, role, _ in sessions:
+            _settle(page, "Overview")
+            _choose_role(page, role)
+        for _, page, _, day in sessions:
+            _set_as_of(page, day)
+        for _, page, role, day in sessions:
+            page.wait_for_function(
+                "d => [...document.querySelectorAll('[data-testid=stCaptionContainer]')]"
+                ".some(e => e.innerText.includes('Data cut ' + d))", arg=day.isoformat(),
+                timeout=60000)
+            _settle(page, "Overview")
+            _no_errors(page)
+            assert _role_input(page).input_value() == ROLE_LABELS[role]
+            n_nav = page.locator('[data-testid="stSidebarNav"] a').count()
+            assert n_nav == len(load_protocol().roles[role].pages)
+            funnel = exp.query("enrollment_funnel", as_of=day).set_index("stage")["n"]
+            metrics = page.locator('[data-testid="stMetric"]').all_inner_texts()
+            randomized = next(m for m in metrics if m.startswith("Randomized"))
+            assert f"{funnel['randomized']} / 36" in randomized, (role, day, randomized)
+            body = page.locator('[data-testid="stMain"]').inner_text()
+            assert ("RT alone" in body) == (role != "coordinator")
+    finally:
+        for ctx, *_ in sessions:
+            ctx.close()

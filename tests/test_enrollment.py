@@ -40,14 +40,14 @@ def exp(tmp_path):
 
 
 def test_failures_per_criterion(exp):
-    f = el.failures_per_criterion(el.detail(exp, AS_OF)).set_index("criterion")
+    f = el.criterion_counts(exp, AS_OF).set_index("criterion")
     assert f.loc["anc", "failed"] == 4 and f.loc["prior_rt", "failed"] == 2
     assert f.loc["age", "failed"] == 1 and f.loc["albumin", "unknown"] == 1
     assert f.loc["albumin", "failed"] == 1 and f.loc["platelets", "failed"] == 1
 
 
 def test_sequential_exclusion_removes_most_first(exp):
-    seq = el.sequential_exclusion(el.detail(exp, AS_OF))
+    seq = el.exclusion_steps(exp, AS_OF)
     # ineligible: S2 S3 S4 S5 S6 S10. anc fails 4 (S2 S3 S4 S6) -> removed first, 6 left of 10.
     # then platelets, albumin and prior_rt each remove one: the tie keeps the spec order, so
     # platelets removes S10 (albumin then removes nobody) and prior_rt removes S5
@@ -157,3 +157,26 @@ def test_smd_hand_computed(tmp_path):
     # sex: p(M) 0.5 vs 0 -> (0.5 - 0) / sqrt((0.25 + 0) / 2) = 1.41
     assert t.loc["Sex, n (%)", "SMD"] == "1.41"
     assert t.loc["    F", "RFA/BA + RT"] == "1 (50%)"
+
+
+def test_sequential_exclusion_hand_built_matrix():
+    import numpy as np
+
+    # three patients: P1 fails age+anc, P2 fails anc, P3 fails albumin; ties keep spec order
+    fails = np.zeros((3, 19), dtype=bool)
+    fails[0, [0, 5]] = True
+    fails[1, 5] = True
+    fails[2, 10] = True
+    seq = el.sequential_exclusion(fails, 10)
+    assert seq[["criterion", "removed", "remaining"]].values.tolist() == [
+        ["anc", 2, 8], ["albumin", 1, 7]]
+    assert el.sequential_exclusion(np.zeros((0, 19), dtype=bool), 4).empty
+
+
+def test_detail_pages(exp):
+    first = el.detail(exp, AS_OF, page=1, page_size=4)
+    second = el.detail(exp, AS_OF, page=2, page_size=4)
+    assert len(first) == 4 and set(first.n_total) == {10}
+    assert first.screening_id.tolist() == ["S1", "S10", "S2", "S3"]
+    assert second.screening_id.tolist() == ["S4", "S5", "S6", "S7"]
+    assert len(el.detail(exp, AS_OF)) == 10

@@ -86,12 +86,15 @@ def one_size(n: int, work: Path) -> dict:
 
     def load(use_cache):
         nonlocal exp
+        if exp is not None:
+            exp.close()  # one export in memory at a time, as in the app
         exp = open_export(folder, use_cache=use_cache)
 
     out["load_validate_s"] = _timed(lambda: load(False), repeat=2)
     load(True)  # writes the cache
     out["load_cached_s"] = _timed(lambda: load(True), repeat=3)
     out["randomized"] = int(exp.query("randomizations", as_of=exp.default_as_of).shape[0])
+    exp.close()
     out["cli_s"] = {}
     env = dict(os.environ, RFA_DASH_CACHE_DIR=str(work / f"cache_{n}"))
     for cmd in COMMANDS:

@@ -191,14 +191,29 @@ def test_coordinator_cannot_open_the_sre_page_by_url(server, browser):
         page.close()
 
 
+CUT_SHOWN = ("d => [...document.querySelectorAll('[data-testid=stCaptionContainer]')]"
+             ".some(e => e.innerText.includes('Data cut ' + d))")
+
+
 def _set_as_of(page, day) -> None:
-    """Type the date into the sidebar's date field and leave it, as a person would."""
-    seg = page.locator('[data-testid="stSidebar"] [data-testid="stDateInput"] '
-                       '[role="spinbutton"]')
-    seg.first.click()
-    page.keyboard.type(day.strftime("%Y%m%d"))
-    page.wait_for_timeout(300)
-    page.locator("h1").first.click()  # the field commits when it loses focus
+    """Type the date into the sidebar's date field and leave it, as a person would.
+
+    Retried like the role: keystrokes landing during a rerun can be lost.
+    """
+    for _ in range(4):
+        page.wait_for_function(IDLE, timeout=60000)
+        seg = page.locator('[data-testid="stSidebar"] [data-testid="stDateInput"] '
+                           '[role="spinbutton"]')
+        seg.first.click()
+        page.keyboard.type(day.strftime("%Y%m%d"))
+        page.wait_for_timeout(300)
+        page.locator("h1").first.click()  # the field commits when it loses focus
+        try:
+            page.wait_for_function(CUT_SHOWN, arg=day.isoformat(), timeout=10000)
+            return
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError: try again
+            pass
+    raise AssertionError(f"could not set the data cut {day}")
 
 
 def test_ten_concurrent_sessions_do_not_mix(server, browser):
@@ -223,10 +238,7 @@ def test_ten_concurrent_sessions_do_not_mix(server, browser):
         for _, page, _, day in sessions:
             _set_as_of(page, day)
         for _, page, role, day in sessions:
-            page.wait_for_function(
-                "d => [...document.querySelectorAll('[data-testid=stCaptionContainer]')]"
-                ".some(e => e.innerText.includes('Data cut ' + d))", arg=day.isoformat(),
-                timeout=60000)
+            page.wait_for_function(CUT_SHOWN, arg=day.isoformat(), timeout=60000)
             _settle(page, "Overview")
             _no_errors(page)
             assert _role_input(page).input_value() == ROLE_LABELS[role]

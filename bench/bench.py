@@ -192,6 +192,9 @@ def main() -> int:
                                capture_output=True, text=True, check=True)
             results.append(json.loads(r.stdout.strip().splitlines()[-1]))
     text = report(results, time.strftime("%Y-%m-%d"))
+    # keep the hand-written findings below the measured table
+    if args.out.exists() and "\n## Findings" in args.out.read_text(encoding="utf-8"):
+        text += "\n## Findings" + args.out.read_text(encoding="utf-8").split("\n## Findings", 1)[1]
     args.out.write_text(text, encoding="utf-8")
     print(text)
     return 0

@@ -20,13 +20,16 @@ st.progress(min(1.0, d.randomized / d.target) if d.target else 0.0,
             text=f"{d.randomized / d.target:.0%} of the target of {d.target}" if d.target
             else "")
 
-c = st.columns(5)
-c[0].metric("Visits due now", d.visit_counts.get("due", 0))
-c[1].metric("Visits overdue", d.visit_counts.get("overdue", 0))
+c = iter(st.columns(5))
+next(c).metric("Visits due now", d.visit_counts.get("due", 0))
+next(c).metric("Visits overdue", d.visit_counts.get("overdue", 0))
 if d.participants_with_sre is not None:
-    c[2].metric("Participants with an SRE", d.participants_with_sre, help="Pooled over arms")
-    c[3].metric("Deaths", d.deaths, help="Pooled over arms")
-c[4].metric("Off study", d.off_study, help="Any reason, pooled over arms")
+    next(c).metric("Participants with an SRE", d.participants_with_sre, help="Pooled over arms")
+    next(c).metric("Deaths", d.deaths, help="Pooled over arms")
+next(c).metric("Off study", d.off_study, help="Any reason, pooled over arms")
+if "worklist" in ctx.role.pages:
+    st.page_link("pages/worklist.py", label="Open the worklist of due and overdue visits",
+                 icon=":material/checklist:")
 
 left, right = st.columns(2)
 left.plotly_chart(charts.fig_funnel(d.funnel, cut=ctx.chart_cut), width="stretch")

@@ -33,9 +33,10 @@ test: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 
-## make sample: regenerate the bundled synthetic sample export
+## make sample: regenerate the bundled synthetic sample export and its REDCap form
 sample: $(VENV)/.runtime
 	$(BIN)/python -m rfa_dash synth --out sample_data --patients 30 --seed 20251
+	$(BIN)/python -m rfa_dash to-redcap sample_data --out sample_data/redcap
 
 clean:
 	rm -rf $(VENV) test-artifacts .pytest_cache .ruff_cache

@@ -62,6 +62,14 @@ def _parser() -> argparse.ArgumentParser:
                    help="users file (default: $RFA_DASH_USERS)")
     s.add_argument("--password-stdin", action="store_true",
                    help="read the password from standard input instead of prompting")
+    s = sub.add_parser("import-redcap", help="convert a REDCap project export to a contract export")
+    s.add_argument("redcap", type=Path, help="folder with the records CSV and data dictionary")
+    s.add_argument("--out", type=Path, required=True, help="folder for the contract export")
+    s.add_argument("--mapping", type=Path, default=None,
+                   help="mapping TOML (default: the folder's, else the reference trial's)")
+    s = sub.add_parser("to-redcap", help="write a contract export as a REDCap project export")
+    s.add_argument("export", type=Path)
+    s.add_argument("--out", type=Path, required=True)
     s = sub.add_parser("synth", help="write a deterministic synthetic export")
     s.add_argument("--out", type=Path, required=True)
     s.add_argument("--patients", type=int, required=True,
@@ -80,6 +88,13 @@ def main(argv: list[str] | None = None) -> int:
             return _synth(args)
         if args.command == "add-user":
             return _add_user(args)
+        if args.command == "import-redcap":
+            return _import_redcap(args)
+        if args.command == "to-redcap":
+            from rfa_dash.redcap.generate import to_redcap
+
+            to_redcap(args.export, args.out)
+            return 0
         exp = open_export(args.export)
     except UsageError as exc:
         print(f"rfa_dash: {exc}", file=sys.stderr)
@@ -155,6 +170,28 @@ def _add_user(args) -> int:
         raise UsageError(str(exc)) from exc
     print(f"rfa_dash: {args.username} ({args.role}) saved in {path}", file=sys.stderr)
     return 0
+
+
+def _import_redcap(args) -> int:
+    from rfa_dash.problems import to_frame
+    from rfa_dash.redcap import importer
+
+    if not args.redcap.is_dir() or not importer.is_redcap_folder(args.redcap):
+        print(f"rfa_dash: {args.redcap} has no REDCap records export and data dictionary",
+              file=sys.stderr)
+        return 2
+    if args.out.resolve().is_relative_to(args.redcap.resolve()):
+        raise UsageError("--out may not be inside the REDCap folder")
+    try:
+        tables, problems, manifest = importer.import_folder(args.redcap, args.mapping)
+    except importer.RedcapError as exc:
+        print(f"rfa_dash: {exc}", file=sys.stderr)
+        return 2
+    importer.write_contract(tables, manifest, args.out)
+    df = to_frame(problems)
+    if len(df):
+        write_rows(df[["table", "line", "column", "severity", "message"]], "table", sys.stderr)
+    return 1 if (df["severity"] == "error").any() else 0
 
 
 def _synth(args) -> int:

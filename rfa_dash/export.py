@@ -56,6 +56,7 @@ class Export:
     manifest: dict
     fingerprint: str
     files: dict
+    source: str = "export"   # "export", or "redcap" for a converted REDCap project
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -171,6 +172,10 @@ def open_export(folder: Path | str, protocol: Protocol | None = None,
         raise ExportError(f"not a folder: {folder}")
     folder = folder.resolve()
     protocol = protocol or load_protocol()
+    from rfa_dash.redcap import importer as redcap
+
+    if redcap.is_redcap_folder(folder):
+        return _open_redcap(folder, protocol, use_cache)
     fp = fingerprint(folder)
     cached = None
     if use_cache:
@@ -209,3 +214,35 @@ def open_export(folder: Path | str, protocol: Protocol | None = None,
         cache.save(con, cached, problem_frame, {"files": files, "manifest": manifest})
     return Export(folder=folder, protocol=protocol, con=con, problems=problem_frame,
                   manifest=manifest, fingerprint=fp, files=files)
+
+
+def _open_redcap(folder: Path, protocol: Protocol, use_cache: bool) -> Export:
+    """Convert a REDCap folder (once per fingerprint) and open the converted export.
+
+    The converted export is written under the cache folder, never into the
+    REDCap folder; its problems come first, then the contract's own.
+    """
+    from rfa_dash.redcap import importer as redcap
+
+    fp = redcap.fingerprint(folder)
+    root = cache.cache_root().resolve()
+    if root.is_relative_to(folder):
+        raise ExportError("the cache folder may not sit inside the REDCap folder")
+    conv = root / "redcap" / fp[:40]
+    problems_file = conv / "redcap_problems.json"
+    if not problems_file.is_file() or not use_cache:
+        try:
+            tables, rproblems, manifest = redcap.import_folder(folder)
+        except redcap.RedcapError as exc:
+            raise ExportError(str(exc)) from exc
+        redcap.write_contract(tables, manifest, conv)
+        problems_file.write_text(json.dumps([p.__dict__ for p in rproblems]), encoding="utf-8")
+    rproblems = [Problem(**p) for p in json.loads(problems_file.read_text(encoding="utf-8"))]
+    exp = open_export(conv, protocol, use_cache)
+    frame = pd.concat([to_frame(rproblems), exp.problems], ignore_index=True) \
+        if rproblems else exp.problems
+    exp.problems = frame
+    exp.folder = folder
+    exp.fingerprint = fp
+    exp.source = "redcap"
+    return exp

@@ -26,6 +26,8 @@ MAX_UPLOAD_TOTAL_MB = 200
 TABLE_PAGE_ROWS = 500
 UPLOAD_ROOT = Path(tempfile.gettempdir()) / "rfa_dash_uploads"
 ALLOWED_UPLOADS = {t + s for t in TABLES for s in FILE_SUFFIXES} | {"manifest.json"}
+# a REDCap project export: records CSV, data dictionary CSV, optional mapping TOML
+REDCAP_SUFFIXES = (".csv", ".toml")
 
 
 @dataclass(frozen=True)
@@ -125,16 +127,22 @@ def _choose_folder(demo: bool, user: str, role: str) -> tuple[Path | None, str]:
             return None, ""
         return folder, f"folder {folder.name}"
     files = st.sidebar.file_uploader(
-        "Export files", accept_multiple_files=True, type=["csv", "parquet", "xlsx", "json"],
+        "Export files", accept_multiple_files=True,
         help="One file per table (screening.csv, randomization.csv, visits.csv, "
-             "sre_events.csv, offstudy.csv, optional adverse_events.csv and manifest.json).")
+             "sre_events.csv, offstudy.csv, optional adverse_events.csv and manifest.json), "
+             "or a REDCap project export: the records CSV, the data dictionary CSV and "
+             "optionally a mapping TOML.", type=["csv", "parquet", "xlsx", "json", "toml"])
     if not files:
         st.sidebar.info("Upload the export's files.")
         return None, ""
-    ignored = [f.name for f in files if Path(f.name).name.lower() not in ALLOWED_UPLOADS]
+    def allowed(name: str) -> bool:
+        n = Path(name).name.lower()
+        return n in ALLOWED_UPLOADS or n.endswith(REDCAP_SUFFIXES)
+
+    ignored = [f.name for f in files if not allowed(f.name)]
     if ignored:
         st.sidebar.warning("Not part of an export, ignored: " + ", ".join(ignored))
-    files = [f for f in files if Path(f.name).name.lower() in ALLOWED_UPLOADS]
+    files = [f for f in files if allowed(f.name)]
     total_mb = sum(f.size for f in files) / 1e6
     if total_mb > MAX_UPLOAD_TOTAL_MB:
         st.sidebar.error(f"The upload is {total_mb:.0f} MB; the limit is "

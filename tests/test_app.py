@@ -221,3 +221,10 @@ def test_report_page_saves_a_cut_and_shows_changes(_private_state):
     assert '"action": "cut_saved"' in log
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["New randomizations"] == "0"  # same data as the cut just saved
+
+
+def test_folder_source_accepts_a_redcap_project(accounts):
+    at = app("investigator", user=accounts["investigator"], source=FOLDER,
+             folder=str(SAMPLE_DIR / "redcap"))
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Screened"] == "80" and metrics["Randomized"] == "30 / 36"

@@ -11,7 +11,7 @@ SAMPLE_ARGS = ["--patients", "30", "--seed", "20251"]  # as in `make sample`
 
 
 def _bytes(folder):
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
 
 
 def test_same_seed_same_bytes(tmp_path):

@@ -1,0 +1,186 @@
+"""REDCap import: round trip, the bundled REDCap sample, and every mapping problem class."""
+
+import csv
+import io
+
+import pytest
+
+from rfa_dash.cli import main
+from rfa_dash.contract import TABLE_ORDER
+from rfa_dash.export import SAMPLE_DIR, open_export
+from rfa_dash.redcap.generate import to_redcap
+from rfa_dash.redcap.importer import import_folder, is_redcap_folder, write_contract
+
+REDCAP_SAMPLE = SAMPLE_DIR / "redcap"
+
+
+def _staged(exp, table):
+    return exp.con.execute(f"SELECT * EXCLUDE (_line) FROM stg_{table} ORDER BY ALL").df()
+
+
+def _edit(folder, fn):
+    """Rewrite the records CSV of a REDCap folder through fn(header, rows)."""
+    path = folder / "redcap_records.csv"
+    with path.open(newline="") as f:
+        rows = list(csv.reader(f))
+    header, body = fn(rows[0], rows[1:])
+    with path.open("w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(body)
+
+
+def test_round_trip_gives_identical_tables(tmp_path):
+    to_redcap(SAMPLE_DIR, tmp_path / "rc")
+    tables, problems, manifest = import_folder(tmp_path / "rc")
+    assert problems == []
+    write_contract(tables, manifest, tmp_path / "back")
+    a, b = open_export(SAMPLE_DIR), open_export(tmp_path / "back")
+    assert b.problems.empty
+    for t in TABLE_ORDER:
+        assert _staged(a, t).equals(_staged(b, t)), t
+
+
+def test_bundled_redcap_sample_is_current_and_gives_the_same_figures(tmp_path, capsys):
+    to_redcap(SAMPLE_DIR, tmp_path / "rc")
+    for p in sorted(REDCAP_SAMPLE.iterdir()):
+        assert p.read_bytes() == (tmp_path / "rc" / p.name).read_bytes(), p.name
+    for cmd in ("eligibility", "visits", "overdue", "sre"):
+        assert main([cmd, str(REDCAP_SAMPLE), "--format", "csv"]) == 0
+        from_redcap = capsys.readouterr().out
+        assert main([cmd, str(SAMPLE_DIR), "--format", "csv"]) == 0
+        assert from_redcap == capsys.readouterr().out, cmd
+
+
+def test_redcap_folder_opens_directly_without_writing_into_it(tmp_path):
+    to_redcap(SAMPLE_DIR, tmp_path / "rc")
+    before = sorted(p.name for p in (tmp_path / "rc").iterdir())
+    exp = open_export(tmp_path / "rc")
+    assert exp.source == "redcap" and exp.folder == (tmp_path / "rc").resolve()
+    assert exp.query("enrollment_funnel", as_of=exp.default_as_of)["n"].tolist() == [80, 40, 30,
+                                                                                       30]
+    assert sorted(p.name for p in (tmp_path / "rc").iterdir()) == before
+    assert is_redcap_folder(tmp_path / "rc") and not is_redcap_folder(SAMPLE_DIR)
+
+
+@pytest.fixture()
+def rc(tmp_path):
+    to_redcap(SAMPLE_DIR, tmp_path / "rc")
+    return tmp_path / "rc"
+
+
+def test_unmapped_field_is_a_warning(rc):
+    _edit(rc, lambda h, rows: (h + ["nurse_initials"], [r + ["AB"] for r in rows]))
+    _, problems, _ = import_folder(rc)
+    [p] = problems
+    assert (p.severity, p.column) == ("warning", "nurse_initials")
+    assert "not mapped" in p.message
+
+
+def test_unknown_event_rows_are_left_out(rc):
+    def add(h, rows):
+        extra = list(rows[0])
+        extra[h.index("redcap_event_name")] = "month_48_arm_1"
+        return h, rows + [extra]
+    _edit(rc, add)
+    tables, problems, _ = import_folder(rc)
+    [p] = problems
+    assert p.severity == "error" and '"month_48_arm_1"' in p.message and "1 row(s)" in p.message
+    assert len(tables["screening"]) == 80
+
+
+def test_bad_code_names_field_record_and_event(rc):
+    def bad(h, rows):
+        i, e = h.index("fu_status"), h.index("redcap_event_name")
+        for r in rows:
+            if r[e] == "month_3_arm_1" and r[i]:
+                r[i] = "7"
+                return h, rows
+    _edit(rc, bad)
+    _, problems, _ = import_folder(rc)
+    [p] = problems
+    assert p.column == "fu_status" and p.severity == "error"
+    assert "event month_3_arm_1, field fu_status" in p.message and "record SCR-" in p.message
+    assert '"7" is not one of its codes (1, 2)' in p.message
+
+
+def test_labels_instead_of_raw_codes(rc):
+    def labels(h, rows):
+        i, j = h.index("scr_sex"), h.index("fu_status")
+        for r in rows:
+            r[i] = {"1": "F", "2": "M"}.get(r[i], r[i])
+            r[j] = {"1": "Completed", "2": "missed"}.get(r[j], r[j])
+        return h, rows
+    _edit(rc, labels)
+    tables, problems, _ = import_folder(rc)
+    assert {p.column for p in problems} == {"scr_sex", "fu_status"}
+    assert all(p.severity == "warning" and "labels" in p.message for p in problems)
+    original, _, _ = import_folder(SAMPLE_DIR / "redcap")
+    assert tables["screening"] == original["screening"]
+    assert tables["visits"] == original["visits"]
+
+
+def test_checkbox_labels_checked_unchecked(rc):
+    def checked(h, rows):
+        cols = [i for i, x in enumerate(h) if x.startswith("scr_levels___")]
+        for r in rows:
+            for i in cols:
+                r[i] = {"1": "Checked", "0": "Unchecked"}.get(r[i], r[i])
+        return h, rows
+    _edit(rc, checked)
+    tables, problems, _ = import_folder(rc)
+    original, _, _ = import_folder(SAMPLE_DIR / "redcap")
+    assert [r["spine_levels"] for r in tables["screening"]] == \
+        [r["spine_levels"] for r in original["screening"]]
+
+
+def test_repeat_instances(rc):
+    tables, _, _ = import_folder(rc)
+    text = (rc / "redcap_records.csv").read_text()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    sre_rows = [r for r in rows if r["redcap_repeat_instrument"] == "sre"]
+    assert any(r["redcap_repeat_instance"] == "2" for r in sre_rows)  # a second SRE
+    assert len(tables["sre_events"]) == len(sre_rows) == 6
+    assert len(tables["adverse_events"]) == 44
+
+
+def test_dates_in_redcap_formats(rc):
+    d = rc / "redcap_data_dictionary.csv"
+    d.write_text(d.read_text().replace("consent_date,screening,,text,Consent date,,,date_ymd",
+                                       "consent_date,screening,,text,Consent date,,,date_mdy"))
+
+    def mdy(h, rows):
+        i = h.index("consent_date")
+        for r in rows:
+            if r[i]:
+                y, m, dd = r[i].split("-")
+                r[i] = f"{m}-{dd}-{y}"
+        rows[0][i] = "13-45-2025"
+        return h, rows
+    _edit(rc, mdy)
+    tables, problems, _ = import_folder(rc)
+    original, _, _ = import_folder(SAMPLE_DIR / "redcap")
+    [p] = problems
+    assert p.column == "consent_date" and "not a date in the field's format (date_mdy)" in p.message
+    got = [r["consent_date"] for r in tables["screening"]][1:]
+    assert got == [r["consent_date"] for r in original["screening"]][1:]
+
+
+def test_missing_randomization_for_follow_up_names_the_record(rc):
+    def drop(h, rows):
+        e = h.index("redcap_event_name")
+        first = next(r for r in rows if r[e] == "randomization_arm_1")
+        return h, [r for r in rows if r is not first]
+    _edit(rc, drop)
+    tables, problems, _ = import_folder(rc)
+    assert problems and all("no randomization row gives its participant_id" in p.message
+                            for p in problems)
+    assert len(tables["randomization"]) == 29
+
+
+def test_import_redcap_cli(rc, tmp_path, capsys):
+    assert main(["import-redcap", str(rc), "--out", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / "screening.csv").is_file()
+    assert main(["check", str(tmp_path / "out")]) == 0
+    assert main(["import-redcap", str(SAMPLE_DIR), "--out", str(tmp_path / "x")]) == 2
+    assert "no REDCap records export" in capsys.readouterr().err

@@ -3,14 +3,15 @@
 import streamlit as st
 
 from rfa_dash import ui
-from rfa_dash.overview import filter_problems, table_summary
+from rfa_dash.overview import filter_problems, table_summary, visible_problems
 
 ctx = ui.context()
 ui.header("Data quality", ctx)
 exp = ctx.export
 
 st.subheader("Files")
-st.dataframe(table_summary(exp), hide_index=True, width="stretch")
+st.dataframe(table_summary(exp, ctx.role), hide_index=True, width="stretch")
+problems, withheld = visible_problems(exp.problems, ctx.role)
 
 st.subheader(f"Problems ({exp.n_errors} errors, {exp.n_warnings} warnings)")
 st.caption("Lines are file lines with the header as line 1. Rows with an error in a required "
@@ -18,11 +19,14 @@ st.caption("Lines are file lines with the header as line 1. Rows with an error i
            "every figure; other bad values are treated as missing. The export is never "
            "modified.")
 c = st.columns([2, 2, 3])
-tables = c[0].multiselect("Table", sorted(exp.problems["table"].unique()), key="dq_tables")
+tables = c[0].multiselect("Table", sorted(problems["table"].unique()), key="dq_tables")
 sev = c[1].multiselect("Severity", ["error", "warning"], key="dq_sev")
 text = c[2].text_input("Search messages", key="dq_text")
-shown = filter_problems(exp.problems, tables, sev, text)
-if exp.problems.empty:
+shown = filter_problems(problems, tables, sev, text)
+if withheld:
+    st.info(f"{withheld} problem(s) in outcome and safety records are not shown to this role; "
+            "the data manager sees them.")
+if problems.empty:
     st.success("No problems found: every row passed the data contract.")
 else:
     ui.table(shown, "dq")

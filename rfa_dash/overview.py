@@ -51,12 +51,35 @@ def overview(exp: Export, as_of: dt.date, role: Role) -> OverviewData:
     )
 
 
-def table_summary(exp: Export) -> pd.DataFrame:
-    """Per table: the file read, rows read, rows used, rows left out."""
+# Tables whose very rows are outcomes or safety events: hidden from roles blind to outcomes.
+OUTCOME_TABLES = ("sre_events", "adverse_events")
+
+
+def table_summary(exp: Export, role: Role | None = None) -> pd.DataFrame:
+    """Per table: the file read, rows read, rows used, rows left out.
+
+    For a role that must not see outcomes, the outcome tables are left out
+    (their row counts are counts of SREs and adverse events).
+    """
     df = exp.query("table_summary")
     df.insert(1, "file", df["table"].map(exp.files))
     df["rows_left_out"] = df["rows_read"] - df["rows_used"]
+    if role is not None and not role.outcomes:
+        df = df[~df["table"].isin(OUTCOME_TABLES)].reset_index(drop=True)
     return df
+
+
+def visible_problems(problems: pd.DataFrame, role: Role) -> tuple[pd.DataFrame, int]:
+    """The problems a role may read, and how many were withheld.
+
+    A role blind to outcomes does not see problems in the outcome tables, nor
+    messages that reveal a death.
+    """
+    if role.outcomes:
+        return problems, 0
+    hide = problems["table"].isin(OUTCOME_TABLES) | problems["message"].str.contains(
+        "death", case=False, na=False)
+    return problems[~hide].reset_index(drop=True), int(hide.sum())
 
 
 def filter_problems(problems: pd.DataFrame, tables=None, severities=None,

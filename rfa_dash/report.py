@@ -153,7 +153,7 @@ def build_report(exp: Export, as_of: dt.date, role: Role,
     parts.append("</section>")
     # data quality
     parts.append("<section id='data-quality'><h2>Data quality</h2>")
-    parts.append(_table(table_summary(exp)))
+    parts.append(_table(table_summary(exp, role)))
     parts.append(_p(f"{exp.n_errors} error(s) and {exp.n_warnings} warning(s); rows with errors "
                     "were left out of every figure."))
     parts.append(_table(exp.problems[["table", "line", "column", "severity", "message"]],

@@ -187,11 +187,15 @@ def cumulative_incidence(out: pd.DataFrame, report_months, arm_codes: list[str],
                      gray=gray, gray_note=note)
 
 
-def sre_analysis(exp: Export, as_of: dt.date, by_arm: bool, sre_types=SRE_TYPES) -> SreResult:
-    """Cumulative incidence of SRE (of ``sre_types``) at the data cut, by arm or pooled."""
+def sre_analysis(exp: Export, as_of: dt.date, by_arm: bool, sre_types=SRE_TYPES,
+                 gray: bool = True) -> SreResult:
+    """Cumulative incidence of SRE (of ``sre_types``) at the data cut, by arm or pooled.
+
+    ``gray=False`` skips Gray's test (the component analyses do not report it).
+    """
     p = exp.protocol
     return cumulative_incidence(outcomes(exp, as_of, sre_types), p.report_months, p.arm_codes,
-                                by_arm, p.gray_min_events_per_arm)
+                                by_arm, p.gray_min_events_per_arm if gray else 2**62)
 
 
 def sre_table(exp: Export, as_of: dt.date) -> pd.DataFrame:
@@ -203,21 +207,10 @@ def components(exp: Export, as_of: dt.date, by_arm: bool) -> pd.DataFrame:
     """Cumulative incidence of each SRE component (death competing), at the report months."""
     rows = []
     for key, (label, types) in exp.protocol.sre_components.items():
-        t = sre_analysis(exp, as_of, by_arm, types).table
+        t = sre_analysis(exp, as_of, by_arm, types, gray=False).table
         t.insert(0, "component", label)
         t.insert(0, "key", key)
         rows.append(t)
-    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
-
-
-def component_curves(exp: Export, as_of: dt.date, by_arm: bool) -> pd.DataFrame:
-    """Step curves of every SRE component (for the component chart)."""
-    rows = []
-    for key, (label, types) in exp.protocol.sre_components.items():
-        c = sre_analysis(exp, as_of, by_arm, types).curves
-        c.insert(0, "component", label)
-        c.insert(0, "key", key)
-        rows.append(c)
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
 
 

@@ -77,7 +77,7 @@ def texts(at: AppTest) -> str:
     for el in at.get("plotly_chart"):
         # decode: plotly's JSON escapes characters such as "/" as \u002f
         parts.append(json.dumps(json.loads(el.proto.spec), ensure_ascii=False))
-    for el in at.get("arrow_data_frame"):
+    for el in list(at.dataframe) + list(at.table):
         parts.append(el.value.to_csv())
     return "\n".join(parts)
 
@@ -228,3 +228,21 @@ def test_folder_source_accepts_a_redcap_project(accounts):
              folder=str(SAMPLE_DIR / "redcap"))
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Screened"] == "80" and metrics["Randomized"] == "30 / 36"
+
+
+def test_coordinator_data_quality_hides_outcome_records(tmp_path, accounts):
+    folder = make_export(
+        tmp_path / "e", randomization=[rand()],
+        sre_events=[{"participant_id": "001", "event_date": "2025-05-01",
+                     "sre_type": "surgery"}],
+        offstudy=[{"participant_id": "001", "off_study_date": "2025-04-01", "reason": "death"}],
+        visits=[{"participant_id": "001", "visit_month": "1", "status": "completed",
+                 "visit_date": ""}])
+    at = app("coordinator", "data_quality", user=accounts["coordinator"], source=FOLDER,
+             folder=str(folder))
+    text = texts(at)
+    assert "sre_events" not in text and "death" not in text.lower()
+    assert "visit_date is required" in text  # the coordinator's own problems stay
+    assert any("not shown to this role" in i.value for i in at.info)
+    at = app("dsmb", "data_quality", user=accounts["dsmb"], source=FOLDER, folder=str(folder))
+    assert "after the participant's death" in texts(at)

@@ -49,7 +49,8 @@ else:
     c[1].metric("New SREs", len(ch["sre"]))
     c[2].metric("New deaths", len(ch["deaths"]))
     c[3].metric("Edited records", len(ch["edited"]))
-    for key, title in (("randomized", "New randomizations"), ("sre", "New SREs"),
+    for key, title in (("randomized", "New randomizations"),
+                       ("randomized_by_arm", "New randomizations by arm"), ("sre", "New SREs"),
                        ("deaths", "New deaths"), ("edited", "Edited records")):
         if len(ch[key]):
             st.markdown(f"**{title}**")

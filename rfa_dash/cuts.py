@@ -103,15 +103,23 @@ def diff(prev: dict[str, pd.DataFrame], cur: dict[str, pd.DataFrame], role: Role
          ) -> dict[str, pd.DataFrame]:
     """What changed from ``prev`` to ``cur``, shown as the role may see it.
 
-    Returns frames: ``randomized`` (new randomizations; arm only with
-    allocation), ``sre`` (new SREs) and ``deaths`` (new deaths), each with the
-    arm only for a closed role, and ``edited`` (table, key, changed columns)
-    for records present in both with different values.
+    Returns frames: ``randomized`` (new randomizations), ``sre`` (new SREs)
+    and ``deaths`` (new deaths), each listing a participant's arm only for a
+    closed role; ``randomized_by_arm`` (counts of the new randomizations per
+    arm, for roles that see allocation); and ``edited`` (table, key, changed
+    columns) for records present in both with different values.
+
+    A role that sees allocation counts but not outcomes by arm never gets an
+    arm next to a participant ID: with the pooled event listings it would
+    unblind outcomes by arm.
     """
     p, c = prev["randomization"], cur["randomization"]
-    new_r = c[~c["participant_id"].isin(p["participant_id"])]
-    new_r = new_r[["participant_id", "randomization_date"] + (["arm"] if role.allocation
-                                                               else [])]
+    new_all = c[~c["participant_id"].isin(p["participant_id"])]
+    new_r = new_all[["participant_id", "randomization_date"]
+                    + (["arm"] if role.outcomes_by_arm else [])]
+    by_arm = pd.DataFrame()
+    if role.allocation:
+        by_arm = new_all.groupby("arm").size().rename("new").reset_index()
     arm_of = dict(zip(c["participant_id"], c["arm"], strict=True))
 
     def new_rows(table: str, cols: list[str]) -> pd.DataFrame:
@@ -147,7 +155,8 @@ def diff(prev: dict[str, pd.DataFrame], cur: dict[str, pd.DataFrame], role: Role
                                "record": " / ".join(k) if isinstance(k, tuple) else k,
                                "changed": ", ".join(x if x not in hidden else "(hidden)"
                                                     for x in changed)})
-    return {"randomized": new_r.reset_index(drop=True), "sre": sre, "deaths": deaths,
+    return {"randomized": new_r.reset_index(drop=True), "randomized_by_arm": by_arm,
+            "sre": sre, "deaths": deaths,
             "edited": pd.DataFrame(edited, columns=["table", "record", "changed"])}
 
 

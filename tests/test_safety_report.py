@@ -161,7 +161,9 @@ def test_cut_round_trip_and_changes(tmp_path):
     assert "arm" in ch["sre"].columns and ch["edited"].empty
     inv = cuts.changes_since(exp, exp.default_as_of, str(folder), ROLES["investigator"])
     assert "arm" not in inv["sre"].columns and "arm" not in inv["deaths"].columns
-    assert "arm" in inv["randomized"].columns  # allocation is open to investigators
+    # allocation counts are open to investigators, a participant's arm is not
+    assert "arm" not in inv["randomized"].columns
+    assert inv["randomized_by_arm"].set_index("arm")["new"].sum() == 5
 
 
 def test_cut_detects_edited_records(tmp_path):
@@ -173,6 +175,7 @@ def test_cut_detects_edited_records(tmp_path):
     ch = cuts.changes_since(e2, D(2026, 1, 1), str(folder), ROLES["coordinator"])
     assert ch["edited"].values.tolist() == [["randomization", "001", "(hidden), sins"]]
     assert ch["sre"].empty and ch["deaths"].empty and "arm" not in ch["randomized"]
+    assert ch["randomized_by_arm"].empty
 
 
 def test_cut_never_inside_the_export(tmp_path):

@@ -9,7 +9,7 @@ ctx = ui.context()
 ui.header("Arm balance", ctx)
 if not ctx.role.allocation:  # never reached through navigation; a second guard
     st.stop()
-al = ui.cached(allocation, ctx)
+al = ui.cached(allocation, ctx, ctx.role.outcomes_by_arm)
 ratio = ":".join(str(a.ratio) for a in ctx.protocol.arms)
 left, right = st.columns(2)
 left.plotly_chart(charts.fig_allocation(al.counts, colors=ctx.protocol.arm_colors,
@@ -25,6 +25,9 @@ if al.p_value is not None:
 right.plotly_chart(charts_enrollment.fig_allocation_over_time(
     al.cumulative, colors=ctx.protocol.arm_colors, labels=ctx.protocol.arm_labels,
     cut=ctx.chart_cut), width="stretch")
+if not ctx.role.outcomes_by_arm:
+    right.caption("Shown at month ends: the arm of an individual randomization is not shown "
+                  "to this role.")
 
 st.subheader("Baseline characteristics by arm")
 base = ui.cached(baseline_table, ctx)

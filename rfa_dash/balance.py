@@ -34,8 +34,13 @@ class Allocation:
     cumulative: pd.DataFrame      # k (randomization order), date, arm, cumulative n, expected
 
 
-def allocation(exp: Export, as_of: dt.date) -> Allocation:
-    """Observed vs expected allocation and its cumulative course over randomizations."""
+def allocation(exp: Export, as_of: dt.date, per_participant: bool = True) -> Allocation:
+    """Observed vs expected allocation and its cumulative course over randomizations.
+
+    With ``per_participant=False`` the course is given only at month ends, so
+    the arm of an individual randomization cannot be read off the chart (for
+    roles that see allocation counts but not outcomes by arm).
+    """
     by_arm = exp.query("randomized_by_arm", as_of=as_of)
     total = int(by_arm["n"].sum())
     by_arm["observed_share"] = by_arm["n"] / total if total else np.nan
@@ -46,8 +51,12 @@ def allocation(exp: Export, as_of: dt.date) -> Allocation:
                                         ).pvalue)
     r = exp.query("randomizations", as_of=as_of)
     k = np.arange(1, len(r) + 1)
-    # at most ~2,000 points per line: a chart cannot show more, and the page stays light
-    keep = np.unique(np.linspace(0, len(r) - 1, min(len(r), MAX_POINTS)).astype(int))
+    if per_participant:
+        # at most ~2,000 points per line: a chart cannot show more, and the page stays light
+        keep = np.unique(np.linspace(0, len(r) - 1, min(len(r), MAX_POINTS)).astype(int))
+    else:  # the last randomization of each calendar month
+        months = pd.to_datetime(r["randomization_date"]).dt.to_period("M").to_numpy()
+        keep = np.flatnonzero(np.append(months[1:] != months[:-1], True)) if len(r) else k[:0]
     rows = []
     for a in by_arm.itertuples():
         rows.append(pd.DataFrame({

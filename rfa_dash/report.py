@@ -112,7 +112,7 @@ def build_report(exp: Export, as_of: dt.date, role: Role,
     parts.append("</section>")
     # balance
     if role.allocation:
-        al = balance.allocation(exp, as_of)
+        al = balance.allocation(exp, as_of, per_participant=closed)
         parts.append("<section id='balance'><h2>Arm balance</h2>")
         parts.append(_table(al.counts[["label", "n", "expected_share", "observed_share"]]))
         if al.p_value is not None:

@@ -180,3 +180,19 @@ def test_detail_pages(exp):
     assert first.screening_id.tolist() == ["S1", "S10", "S2", "S3"]
     assert second.screening_id.tolist() == ["S4", "S5", "S6", "S7"]
     assert len(el.detail(exp, AS_OF)) == 10
+
+
+def test_allocation_course_at_month_ends_for_open_roles(tmp_path):
+    dates = ["2025-01-05", "2025-01-20", "2025-02-03", "2025-02-10", "2025-02-25"]
+    screens = [screen(screening_id=f"S{i}") for i in range(5)]
+    rands = [rand(participant_id=f"{i:03d}", screening_id=f"S{i}", randomization_date=d,
+                  treatment_date="", arm="rfa_rt" if i % 2 == 0 else "rt_alone")
+             for i, d in enumerate(dates)]
+    e = open_export(make_export(tmp_path / "e", screening=screens, randomization=rands))
+    closed = balance.allocation(e, AS_OF)
+    assert sorted(set(closed.cumulative.k)) == [1, 2, 3, 4, 5]
+    open_ = balance.allocation(e, AS_OF, per_participant=False)
+    # only the last randomization of January (k=2) and of February (k=5)
+    assert sorted(set(open_.cumulative.k)) == [2, 5]
+    last = open_.cumulative[open_.cumulative.k == 5].set_index("arm")["cumulative"]
+    assert (last["rfa_rt"], last["rt_alone"]) == (3, 2)

@@ -246,3 +246,14 @@ def test_coordinator_data_quality_hides_outcome_records(tmp_path, accounts):
     assert any("not shown to this role" in i.value for i in at.info)
     at = app("dsmb", "data_quality", user=accounts["dsmb"], source=FOLDER, folder=str(folder))
     assert "after the participant's death" in texts(at)
+
+
+@pytest.mark.parametrize("kind", ["empty", "missing_files"])
+def test_every_page_survives_an_empty_or_broken_export(tmp_path, accounts, kind):
+    if kind == "empty":
+        folder = make_export(tmp_path / "e", screening=[], randomization=[])
+    else:
+        folder = make_export(tmp_path / "e", skip=("randomization", "visits", "screening"))
+    for page in PAGE_FILES:
+        at = app("dsmb", page, user=accounts["dsmb"], source=FOLDER, folder=str(folder))
+        assert not at.exception, (page, at.exception)

@@ -54,11 +54,8 @@ else:
                     key="inc_csv")
 
 st.subheader("Every screened patient")
-pages = max(1, -(-screened // PAGE_ROWS))
-page = 1
-if pages > 1:
-    page = int(st.number_input(f"Page (of {pages}, {PAGE_ROWS} patients each, by screening ID)",
-                               min_value=1, max_value=pages, value=1, step=1, key="elig_page"))
+page = ui.page_number(screened, PAGE_ROWS, "elig_page",
+                      f"Page ({PAGE_ROWS} patients each, by screening ID)")
 st.dataframe(criteria_table(ui.cached(detail, ctx, page, PAGE_ROWS)), hide_index=True,
              width="stretch")
 st.download_button("Download the criteria table, every patient (CSV)",

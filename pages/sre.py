@@ -61,13 +61,10 @@ ui.csv_download(events, "Download event listing (CSV)", "sre_events.csv", key="s
 st.subheader("Follow-up per participant")
 sw = ui.cached(swimmer, ctx, by_arm, 1)
 n_sw = int(sw["n_participants"].iloc[0]) if len(sw) else 0
-if n_sw > SWIMMER_PAGE:
-    pages = -(-n_sw // SWIMMER_PAGE)
-    page = st.number_input(f"Page of {SWIMMER_PAGE} participants (1-{pages}, in randomization "
-                           "order)", min_value=1, max_value=pages, value=1, step=1,
-                           key="swim_page")
-    if page > 1:
-        sw = ui.cached(swimmer, ctx, by_arm, int(page))
+page = ui.page_number(n_sw, SWIMMER_PAGE, "swim_page",
+                      f"Page of {SWIMMER_PAGE} participants, in randomization order")
+if page > 1:
+    sw = ui.cached(swimmer, ctx, by_arm, page)
 if sw.empty:
     st.info("No participant has been randomized by this data cut.")
 else:

@@ -9,7 +9,6 @@ from rfa_dash.visits import (
     adherence,
     adherence_by_quarter,
     adherence_table,
-    grid_pages,
     retention,
     visit_grid,
 )
@@ -40,12 +39,8 @@ st.plotly_chart(charts.fig_status_by_month(adh, labels=STATUS_LABELS, cut=ctx.ch
                 width="stretch")
 first = ui.cached(visit_grid, ctx, 1)
 n = int(first["n_participants"].iloc[0]) if len(first) else 0
-pages = grid_pages(n)
-page = 1
-if pages > 1:
-    page = st.number_input(f"Page of {GRID_PAGE_SIZE} participants (1-{pages})", min_value=1,
-                           max_value=pages, value=1, step=1, key="grid_page")
-grid = first if page == 1 else ui.cached(visit_grid, ctx, int(page))
+page = ui.page_number(n, GRID_PAGE_SIZE, "grid_page", f"Page of {GRID_PAGE_SIZE} participants")
+grid = first if page == 1 else ui.cached(visit_grid, ctx, page)
 if grid.empty:
     st.info("No participant has been randomized by this data cut.")
 else:

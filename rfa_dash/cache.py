@@ -80,13 +80,11 @@ def load(reader, con, folder: Path):
     """Copy the cached tables into ``con`` through ``reader``; return (problems, meta)."""
     import pandas as pd
 
+    from rfa_dash.db import create_from_arrow
+
     for t in TABLES:
-        data = reader.read_parquet(str(folder / f"{t}.parquet")).to_arrow_table()
-        con.register("_cache_in", data)
-        try:
-            con.execute(f"CREATE OR REPLACE TABLE {t} AS SELECT * FROM _cache_in")
-        finally:
-            con.unregister("_cache_in")
+        create_from_arrow(con, t, reader.read_parquet(str(folder / f"{t}.parquet"))
+                          .to_arrow_table())
     problems = pd.read_parquet(folder / "problems.parquet")
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     return problems, meta

@@ -9,8 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -57,7 +56,6 @@ class Export:
     fingerprint: str
     files: dict
     source: str = "export"   # "export", or "redcap" for a converted REDCap project
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def default_as_of(self) -> dt.date:
@@ -130,6 +128,12 @@ def _read_manifest(folder: Path, problems: list[Problem]) -> dict:
     return data
 
 
+def _prepare(con, protocol: Protocol) -> None:
+    """Macros and protocol tables every query needs (before validation or derived views)."""
+    con.execute(db.sql_text("macros"))
+    _protocol_tables(con, protocol)
+
+
 def _protocol_tables(con, protocol: Protocol) -> None:
     """Protocol settings as small tables, so queries join them instead of hard-coding."""
     con.execute("CREATE OR REPLACE TABLE protocol_arms (code VARCHAR, label VARCHAR, "
@@ -187,8 +191,7 @@ def open_export(folder: Path | str, protocol: Protocol | None = None,
             problem_frame, meta = cache.load(reader, con, cached)
         finally:
             reader.close()
-        con.execute(db.sql_text("macros"))
-        _protocol_tables(con, protocol)
+        _prepare(con, protocol)
         con.execute(db.sql_text("derived"))
         return Export(folder=folder, protocol=protocol, con=con, problems=problem_frame,
                       manifest=meta["manifest"], fingerprint=fp, files=meta["files"])
@@ -205,8 +208,7 @@ def open_export(folder: Path | str, protocol: Protocol | None = None,
             db.copy_table(reader, con, f"raw_{name}")
     finally:
         reader.close()
-    con.execute(db.sql_text("macros"))
-    _protocol_tables(con, protocol)
+    _prepare(con, protocol)
     problems.extend(validate(con, protocol, present))
     con.execute(db.sql_text("derived"))
     problem_frame = to_frame(problems)

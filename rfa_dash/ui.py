@@ -19,6 +19,7 @@ import streamlit as st
 from rfa_dash import auth
 from rfa_dash.contract import FILE_SUFFIXES, TABLES
 from rfa_dash.export import SAMPLE_DIR, Export, ExportError, open_export
+from rfa_dash.frames import n_pages
 from rfa_dash.protocol import Protocol, ProtocolError, Role, load_protocol
 
 SOURCES = ("Bundled sample (synthetic)", "Folder on this server", "Upload files")
@@ -295,14 +296,19 @@ def csv_download(df, label: str, file_name: str, key: str) -> None:
                        icon=":material/download:")
 
 
+def page_number(n_items: int, page_size: int, key: str, label: str) -> int:
+    """The page chosen for ``n_items`` shown ``page_size`` at a time (1 when one page does)."""
+    pages = n_pages(n_items, page_size)
+    if pages == 1:
+        return 1
+    return int(st.number_input(f"{label} (1-{pages})", min_value=1, max_value=pages, value=1,
+                               step=1, key=key))
+
+
 def table(df, key: str, page_size: int = TABLE_PAGE_ROWS) -> None:
     """A table that pages when long: the browser never receives more than a page of rows."""
     n = len(df)
-    if n <= page_size:
-        st.dataframe(df, hide_index=True, width="stretch")
-        return
-    pages = -(-n // page_size)
-    page = st.number_input(f"Page (of {pages}, {page_size:,} rows each; {n:,} rows in all)",
-                           min_value=1, max_value=pages, value=1, step=1, key=f"{key}_page")
-    start = (int(page) - 1) * page_size
+    page = page_number(n, page_size, f"{key}_page",
+                       f"Page ({page_size:,} rows each; {n:,} rows in all)")
+    start = (page - 1) * page_size
     st.dataframe(df.iloc[start:start + page_size], hide_index=True, width="stretch")

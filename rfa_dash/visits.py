@@ -157,13 +157,5 @@ def worklist_sections(work: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 def worklist_csv(work: pd.DataFrame) -> bytes:
     """The whole worklist as CSV (dates YYYY-MM-DD, no arm)."""
-    df = work.copy()
-    for c in df.columns:
-        if pd.api.types.is_datetime64_any_dtype(df[c]):
-            df[c] = df[c].dt.strftime("%Y-%m-%d")
-    return df.to_csv(index=False).encode("utf-8")
+    return with_dates(work).to_csv(index=False).encode("utf-8")
 
-
-def grid_pages(n_participants: int, page_size: int = GRID_PAGE_SIZE) -> int:
-    """Number of grid pages for ``n_participants``."""
-    return max(1, -(-n_participants // page_size))

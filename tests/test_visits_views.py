@@ -10,12 +10,12 @@ import icalendar
 import pytest
 
 from rfa_dash.export import open_export
+from rfa_dash.frames import n_pages
 from rfa_dash.protocol import load_protocol
 from rfa_dash.visits import (
     adherence,
     adherence_by_quarter,
     adherence_table,
-    grid_pages,
     retention,
     visit_grid,
     worklist,
@@ -121,7 +121,7 @@ def test_grid_paging(tmp_path):
     g = visit_grid(exp, D(2025, 3, 1), page=2, page_size=3)
     assert sorted(set(g.participant_id)) == ["003", "004", "005"]
     assert len(g) == 3 * 5 and set(g.n_participants) == {7}
-    assert grid_pages(7, 3) == 3 and grid_pages(0, 3) == 1 and grid_pages(6, 3) == 2
+    assert n_pages(7, 3) == 3 and n_pages(0, 3) == 1 and n_pages(6, 3) == 2
 
 
 def test_retention_is_pooled_and_hides_deaths_from_coordinators(tmp_path):

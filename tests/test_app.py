@@ -257,3 +257,20 @@ def test_every_page_survives_an_empty_or_broken_export(tmp_path, accounts, kind)
     for page in PAGE_FILES:
         at = app("dsmb", page, user=accounts["dsmb"], source=FOLDER, folder=str(folder))
         assert not at.exception, (page, at.exception)
+
+
+def test_long_tables_and_grids_page(tmp_path, accounts):
+    from rfa_dash.cli import main
+
+    folder = tmp_path / "big"
+    assert main(["synth", "--out", str(folder), "--patients", "300", "--seed", "2"]) == 0
+    # 795 screened: two pages of 500 patients; page 2 starts at the 501st screening ID
+    at = app("dsmb", "eligibility", user=accounts["dsmb"], source=FOLDER, folder=str(folder),
+             elig_page=2)
+    [picker] = at.number_input
+    assert picker.label.endswith("(1-2)") and picker.value == 2
+    patients = at.dataframe[-1].value
+    assert len(patients) == 795 - 500 and patients["screening_id"].iloc[0] == "SCR-0501"
+    at = app("dsmb", "visits", user=accounts["dsmb"], source=FOLDER, folder=str(folder),
+             grid_page=2)
+    assert at.number_input[0].value == 2 and not at.exception

@@ -22,6 +22,7 @@ from rfa_dash.export import SAMPLE_DIR, Export, ExportError, open_export
 from rfa_dash.frames import n_pages
 from rfa_dash.protocol import Protocol, ProtocolError, Role, load_protocol
 
+ENTRYPOINT = str(Path(__file__).resolve().parent.parent / "app.py")
 SOURCES = ("Bundled sample (synthetic)", "Folder on this server", "Upload files")
 MAX_UPLOAD_TOTAL_MB = 200
 TABLE_PAGE_ROWS = 500
@@ -274,9 +275,11 @@ def sidebar() -> Context | None:
 def context() -> Context:
     """The context the router computed for this run."""
     ctx = st.session_state.get("_ctx")
-    if ctx is None:  # a page opened without the router
-        st.error("Open the dashboard through app.py.")
-        st.stop()
+    if ctx is None:
+        # A page URL opened on a fresh server, before any session ran the router:
+        # Streamlit then runs the page file on its own. Hand over to the router,
+        # which signs in, applies the role's navigation and picks the page.
+        st.switch_page(ENTRYPOINT)
     return ctx
 
 

@@ -4,6 +4,7 @@ Each page must render with no error box; a screenshot per page is saved under
 test-artifacts/screenshots/ (git-ignored) for a person to look at.
 """
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -46,36 +47,43 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@contextlib.contextmanager
+def _serve(state: Path, log_name: str):
+    """Run `streamlit run app.py` on a free loopback port; yield its URL."""
     port = _free_port()
-    state = tmp_path_factory.mktemp("browser-state")
     env = {k: v for k, v in os.environ.items() if not k.startswith("RFA_DASH_")}
     env.update(RFA_DASH_AUDIT_LOG=str(state / "audit.log"), RFA_DASH_CUTS_DIR=str(state / "cuts"))
     log = (ROOT / "test-artifacts")
     log.mkdir(exist_ok=True)
-    out = open(log / "streamlit-server.log", "w")
+    out = open(log / log_name, "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
          "--server.port", str(port), "--server.address", "127.0.0.1",
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.5)
-    else:
+    try:
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail(f"streamlit did not start; see test-artifacts/{log_name}")
+        yield url
+    finally:
         proc.terminate()
-        pytest.fail("streamlit did not start; see test-artifacts/streamlit-server.log")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
-    out.close()
+        proc.wait(timeout=20)
+        out.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with _serve(tmp_path_factory.mktemp("browser-state"), "streamlit-server.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -253,3 +261,20 @@ def test_ten_concurrent_sessions_do_not_mix(server, browser):
     finally:
         for ctx, *_ in sessions:
             ctx.close()
+
+
+def test_page_url_on_a_fresh_server_goes_through_the_router(tmp_path, browser):
+    """The very first request of a new server is a bookmarked page URL (Streamlit would
+    run that page file on its own): the visitor still gets the router's sign-in,
+    role and navigation, and the coordinator never reaches the SRE page."""
+    with _serve(tmp_path, "streamlit-fresh-server.log") as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(url + "/sre")
+            _settle(page, "Overview")
+            _no_errors(page)
+            nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+            assert "SRE incidence" not in nav and "Worklist" in nav
+            assert "Skeletal-related events" not in page.locator("body").inner_text()
+        finally:
+            page.close()

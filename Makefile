@@ -35,7 +35,7 @@ lint: $(VENV)/.dev
 
 ## make sample: regenerate the bundled synthetic sample export and its REDCap form
 sample: $(VENV)/.runtime
-	$(BIN)/python -m rfa_dash synth --out sample_data --patients 30 --seed 20251
+	$(BIN)/python -m rfa_dash synth --out sample_data --patients 30 --seed 20257
 	$(BIN)/python -m rfa_dash to-redcap sample_data --out sample_data/redcap
 
 clean:

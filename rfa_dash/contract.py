@@ -175,7 +175,9 @@ def typed_expr(col: Column) -> str:
     if col.kind == "date":
         return f"rfa_date({raw})"
     if col.kind == "bool":
-        return f"rfa_bool({raw})"
+        # the common spellings first, without the cost of trimming every value
+        return (f"CASE {_q(col.name)} WHEN 'true' THEN true WHEN 'false' THEN false "
+                f"WHEN 'yes' THEN true WHEN 'no' THEN false ELSE rfa_bool({raw}) END")
     if col.kind == "int":
         return f"rfa_int({raw}, {col.lo:g}, {col.hi:g})"
     if col.kind == "num":

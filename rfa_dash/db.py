@@ -56,12 +56,6 @@ def run(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -
         cur.close()
 
 
-def copy_table(src: duckdb.DuckDBPyConnection, dst: duckdb.DuckDBPyConnection,
-               table: str) -> None:
-    """Copy ``table`` from one in-memory database to another through Arrow."""
-    create_from_arrow(dst, table, src.sql(f"SELECT * FROM {table}").to_arrow_table())
-
-
 def create_from_arrow(dst: duckdb.DuckDBPyConnection, table: str, data) -> None:
     """Create (or replace) ``table`` in ``dst`` holding the Arrow table ``data``."""
     dst.register("_copy_in", data)

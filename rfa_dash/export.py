@@ -205,7 +205,7 @@ def open_export(folder: Path | str, protocol: Protocol | None = None,
             info = load_table(reader, TABLES[name], found[name], problems)
             files[name] = info["file"]
             present[name] = info["columns"]
-            db.copy_table(reader, con, f"raw_{name}")
+            db.create_from_arrow(con, f"raw_{name}", info.pop("data"))
     finally:
         reader.close()
     _prepare(con, protocol)

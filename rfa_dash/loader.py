@@ -1,9 +1,11 @@
-"""Read the export's files into raw DuckDB tables of text.
+"""Read the export's files into raw tables of text.
 
-Each table becomes ``raw_<table>``: one text column per contract column
-(absent columns are NULL) plus ``_line``, the file line of the row (the
-header is line 1; for Parquet and Excel, the row number counted the same way).
-Nothing is ever written to the export folder.
+Each table becomes an Arrow table (the caller stores it as ``raw_<table>``):
+one text column per contract column (absent columns are NULL) plus
+``_line``, the file line of the row (the header is line 1; for Parquet and
+Excel, the row number counted the same way). A CSV file streams from
+DuckDB's reader straight into Arrow, never materialized twice. Nothing is
+ever written to the export folder.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import datetime as dt
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from rfa_dash.contract import FILE_SUFFIXES, TABLES, Table
 from rfa_dash.problems import Problem
@@ -38,15 +42,17 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _read_csv(con, path: Path) -> None:
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE src AS SELECT * FROM read_csv($p, all_varchar = true, "
+def _read_csv(con, path: Path) -> pa.Table:
+    # DuckDB keeps file order in results (preserve_insertion_order), so row i
+    # of the Arrow table is file line i + 2.
+    return con.sql(
+        "SELECT * FROM read_csv($p, all_varchar = true, "
         "header = true, delim = ',', quote = '\"', escape = '\"', encoding = 'utf-8')",
-        {"p": str(path)},
-    )
+        params={"p": str(path)},
+    ).to_arrow_table()
 
 
-def _read_parquet(con, path: Path) -> None:
+def _read_parquet(con, path: Path) -> pa.Table:
     con.execute("CREATE OR REPLACE TEMP TABLE src0 AS SELECT * FROM read_parquet($p)",
                 {"p": str(path)})
     cols = con.execute("DESCRIBE src0").fetchall()
@@ -65,8 +71,10 @@ def _read_parquet(con, path: Path) -> None:
         else:
             e = f"CAST({_q(name)} AS VARCHAR)"
         exprs.append(f"{e} AS {_q(name)}")
-    con.execute("CREATE OR REPLACE TEMP TABLE src AS SELECT " + ", ".join(exprs) + " FROM src0")
-    con.execute("DROP TABLE src0")
+    try:
+        return con.sql("SELECT " + ", ".join(exprs) + " FROM src0").to_arrow_table()
+    finally:
+        con.execute("DROP TABLE src0")
 
 
 def _excel_text(value, is_date: bool) -> str | None:
@@ -88,7 +96,7 @@ def _excel_text(value, is_date: bool) -> str | None:
     return str(value)
 
 
-def _read_xlsx(con, path: Path, table: Table) -> None:
+def _read_xlsx(con, path: Path, table: Table) -> pa.Table:
     from openpyxl import load_workbook
 
     wb = load_workbook(path, read_only=True, data_only=True)
@@ -117,15 +125,14 @@ def _read_xlsx(con, path: Path, table: Table) -> None:
     select = ", ".join(f"CAST(c{i} AS VARCHAR) AS {_q(n or f'column{i + 1}')}"
                        for i, n in enumerate(names))
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE src AS SELECT {select} FROM xlsx_frame")
+        return con.sql(f"SELECT {select} FROM xlsx_frame").to_arrow_table()
     finally:
         con.unregister("xlsx_frame")
 
 
-def _empty_raw(con, table: Table) -> None:
-    cols = ", ".join(f"CAST(NULL AS VARCHAR) AS {_q(c)}" for c in table.names)
-    con.execute(f"CREATE OR REPLACE TABLE raw_{table.name} AS "
-                f"SELECT CAST(NULL AS INTEGER) AS _line, {cols} WHERE false")
+def _empty_raw(table: Table) -> pa.Table:
+    return pa.table({"_line": pa.array([], pa.int32()),
+                     **{c: pa.array([], pa.string()) for c in table.names}})
 
 
 def _first_line(msg: str) -> str:
@@ -134,19 +141,19 @@ def _first_line(msg: str) -> str:
 
 
 def load_table(con, table: Table, files: list[Path], problems: list[Problem]) -> dict:
-    """Create ``raw_<table>`` from the table's file.
+    """Read the table's file through the reader connection ``con``.
 
     Returns a dict with ``file`` (name read or None), ``columns`` (contract
-    columns present in the file) and ``rows``.
+    columns present in the file), ``rows`` and ``data``: the raw table as
+    Arrow, ``_line`` then every contract column as text.
     """
-    info = {"file": None, "columns": set(), "rows": 0}
+    info = {"file": None, "columns": set(), "rows": 0, "data": _empty_raw(table)}
     if not files:
         if table.required:
             problems.append(Problem(
                 table.name, None, "", "error",
                 f"required file missing: expected {table.name}.csv, {table.name}.parquet or "
                 f"{table.name}.xlsx; the table is treated as empty"))
-        _empty_raw(con, table)
         return info
     path = files[0]
     if len(files) > 1:
@@ -156,19 +163,18 @@ def load_table(con, table: Table, files: list[Path], problems: list[Problem]) ->
             f"only {path.name} was read"))
     try:
         if path.suffix.lower() == ".csv":
-            _read_csv(con, path)
+            src = _read_csv(con, path)
         elif path.suffix.lower() == ".parquet":
-            _read_parquet(con, path)
+            src = _read_parquet(con, path)
         else:
-            _read_xlsx(con, path, table)
+            src = _read_xlsx(con, path, table)
     except Exception as exc:  # noqa: BLE001 - any reader failure is reported, never raised
         problems.append(Problem(
             table.name, None, "", "error",
             f"cannot read {path.name}: {_first_line(exc)}; the table is treated as empty"))
-        _empty_raw(con, table)
         return info
     info["file"] = path.name
-    src_cols = [r[0] for r in con.execute("DESCRIBE src").fetchall()]
+    src_cols = src.column_names
     mapping: dict[str, str] = {}
     for col in src_cols:
         norm = normalize_name(col)
@@ -179,13 +185,14 @@ def load_table(con, table: Table, files: list[Path], problems: list[Problem]) ->
                 f"case-insensitively; only the first was read", col))
             continue
         mapping[norm] = col
-    exprs = []
+    n = src.num_rows
+    arrays = {"_line": pa.array(np.arange(2, n + 2, dtype=np.int32))}
     for c in table.columns:
         if c.name in mapping:
             info["columns"].add(c.name)
-            exprs.append(f"{_q(mapping[c.name])} AS {_q(c.name)}")
+            arrays[c.name] = src.column(src_cols.index(mapping[c.name]))
         else:
-            exprs.append(f"CAST(NULL AS VARCHAR) AS {_q(c.name)}")
+            arrays[c.name] = pa.nulls(n, pa.string())
             if c.required:
                 problems.append(Problem(
                     table.name, 1, c.name, "error",
@@ -195,9 +202,6 @@ def load_table(con, table: Table, files: list[Path], problems: list[Problem]) ->
                 problems.append(Problem(
                     table.name, 1, c.name, "warning",
                     f"column {c.name} is missing from {path.name}; treated as empty"))
-    # rowid follows insertion order, so it gives the file line of each row
-    con.execute(f"CREATE OR REPLACE TABLE raw_{table.name} AS "
-                f"SELECT CAST(rowid + 2 AS INTEGER) AS _line, {', '.join(exprs)} FROM src")
-    con.execute("DROP TABLE src")
-    info["rows"] = con.execute(f"SELECT count(*) FROM raw_{table.name}").fetchall()[0][0]
+    info["data"] = pa.table(arrays)
+    info["rows"] = n
     return info

@@ -6,18 +6,21 @@ misses and incomplete screenings), 2:1 permuted-block allocation, visits with
 some missed, late, early and overdue, SREs of several types more often in the
 RT-alone arm, deaths, a withdrawal, a loss to follow-up and adverse events.
 Same seed and arguments, same bytes. Every value is invented.
+
+Every draw is made for a whole column at once (NumPy arrays of values and of
+``datetime64[D]`` dates, NaN/NaT for missing), so 100,000 participants take
+seconds, not minutes.
 """
 
 from __future__ import annotations
 
-import calendar
-import csv
 import datetime as dt
 import json
 import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from rfa_dash.protocol import Protocol, load_protocol
 
@@ -35,6 +38,7 @@ SRE_MIX = (("pain_instability", .33), ("pathologic_fracture", .25), ("repeat_rt"
 # (first arm = the intervention). Invented, to give the curves a visible gap.
 SRE_12M = (0.15, 0.40)
 DEATH_MEDIAN_MONTHS = 18.0
+MONTH_DAYS = 30.4375
 AE_TERMS = (  # term, related to the procedure, weight
     ("Procedural pain", True, 5), ("Back pain", False, 4), ("Fatigue", False, 4),
     ("Nausea", False, 3), ("Radiation dermatitis", False, 2), ("Cement leakage", True, 2),
@@ -49,138 +53,206 @@ FAIL_MIX = (
     ("pain_or_imaging", 4), ("ast_alt", 3), ("bilirubin", 3), ("histology", 3),
     ("contraception", 2), ("age", 1), ("pregnant", 1),
 )
+# Criteria on a lab value, the only ones a near miss can be about.
+LAB_CRITERIA = ("anc", "platelets", "hemoglobin", "albumin", "ast_alt", "bilirubin")
+# Flags set to true to fail a criterion.
+FLAG_CRITERIA = {"cord_compression": "cord_compression_or_radicular_pain",
+                 "prior_rt": "prior_rt_target", "surgical_candidate": "surgical_candidate",
+                 "rfa_ineligible": "rfa_ineligible_lesion",
+                 "physician_excluded": "physician_excluded"}
+# Equal within this of an exact decimal threshold (values carry at most 2 decimals).
+EPS = 1e-9
+DAY = np.timedelta64(1, "D")
+NAT = np.datetime64("NaT", "D")
 
 
-def add_months(d: dt.date, months: int) -> dt.date:
-    """Calendar months later; a day missing in the target month becomes its last day."""
-    y, m = divmod(d.month - 1 + months, 12)
-    year, month = d.year + y, m + 1
-    return dt.date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+def add_months(d: np.ndarray, months: int) -> np.ndarray:
+    """Calendar months later; a day missing in the target month becomes its last day.
+
+    ``d`` is a ``datetime64[D]`` array (NaT stays NaT).
+    """
+    ym = d.astype("datetime64[M]")
+    day = (d - ym.astype("datetime64[D]")).astype(np.int64)
+    first = (ym + months).astype("datetime64[D]")
+    length = ((ym + months + 1).astype("datetime64[D]") - first).astype(np.int64)
+    return first + np.minimum(day, length - 1) * DAY
 
 
-def _pick(rng, options):
-    names = [o[0] for o in options]
+def _choice(rng, options, size: int) -> np.ndarray:
+    names = np.array([o[0] for o in options], dtype=object)
     w = np.array([o[-1] for o in options], dtype=float)
-    return names[rng.choice(len(names), p=w / w.sum())]
+    return names[rng.choice(len(names), size=size, p=w / w.sum())]
 
 
-def _b(value: bool, style: str = "yes") -> str:
-    if value is None:
-        return ""
-    return ("yes" if value else "no") if style == "yes" else ("true" if value else "false")
+def _days(rng, lo: int, hi: int, size: int) -> np.ndarray:
+    """Whole days drawn uniformly from ``lo`` to ``hi - 1``."""
+    return rng.integers(lo, hi, size) * DAY
 
 
-def _f(x, nd=1) -> str:
-    return "" if x is None else f"{x:.{nd}f}"
+def _earlier(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Element-wise earlier of two date arrays, NaT meaning 'no limit'."""
+    return np.where(np.isnat(b) | (a <= b), a, b)
 
 
-def _screen_patient(rng, sid, screen_date, proto: Protocol) -> dict:
-    """One screening row: passing values, then perturbed to fail or go missing."""
+def _screening(rng, proto: Protocol, n: int, start: dt.date, span: int) -> dict:
+    """Screening columns: passing values, then perturbed to fail or go missing."""
     e = proto.eligibility
-    levels = e["allowed_levels"]
-    age = int(np.clip(round(rng.normal(64, 10)), 19, 92))
-    sex = "F" if rng.random() < 0.48 else "M"
-    k = int(rng.integers(0, len(levels) - 1))
-    n_lv = 1 if rng.random() < 0.7 else 2
-    row = {
-        "screening_id": sid, "screen_date": screen_date.isoformat(), "age": age, "sex": sex,
-        "weight_kg": round(float(rng.normal(74 if sex == "M" else 64, 11)), 1),
-        "spine_levels": ";".join(levels[k:k + n_lv]),
-        "histology_confirmed": True, "bone_pain": rng.random() < 0.85,
-        "sre_imaging_predictors": rng.random() < 0.6,
-        "lab_date": (screen_date - dt.timedelta(days=int(rng.integers(0, 11)))).isoformat(),
-        "anc": round(float(rng.uniform(2.0, 7.5)), 1),
-        "platelets": int(rng.uniform(120, 380)),
-        "hemoglobin": round(float(rng.uniform(10.6, 14.8)), 1),
-        "transfused_14d": False,
-        "ast": int(rng.uniform(14, 60)), "ast_uln": 40,
-        "alt": int(rng.uniform(10, 70)), "alt_uln": 56,
-        "liver_mets": rng.random() < 0.15,
-        "bilirubin": round(float(rng.uniform(0.3, 1.2)), 1), "bilirubin_uln": 1.2,
-        "gilbert": rng.random() < 0.03, "albumin": int(rng.uniform(31, 46)),
-        "creatinine": round(float(rng.uniform(0.6, 1.3)), 2), "creatinine_uln": 1.3,
-        "childbearing_potential": sex == "F" and age < 50 and rng.random() < 0.6,
-        "contraception_agreed": None, "pregnant_or_breastfeeding": False,
-        "cord_compression_or_radicular_pain": False, "prior_rt_target": False,
-        "surgical_candidate": False, "rfa_ineligible_lesion": False,
-        "physician_excluded": False,
+    levels = np.array(e["allowed_levels"], dtype=object)
+    sdate = np.datetime64(start, "D") + np.sort(rng.integers(0, span, n)) * DAY
+    age = np.clip(np.round(rng.normal(64, 10, n)), 19, 92)
+    female = rng.random(n) < 0.48
+    k = rng.integers(0, len(levels) - 1, n)
+    bone_pain = rng.random(n) < 0.85
+    s = {
+        "screen_date": sdate, "age": age, "female": female,
+        "weight_kg": np.round(rng.normal(np.where(female, 64, 74), 11), 1),
+        "spine_levels": np.where(rng.random(n) < 0.7, levels[k], levels[k] + ";" + levels[k + 1]),
+        "histology_confirmed": np.ones(n), "bone_pain": bone_pain.astype(float),
+        "sre_imaging_predictors": ((rng.random(n) < 0.6) | ~bone_pain).astype(float),
+        "lab_date": sdate - _days(rng, 0, 11, n),
+        "anc": np.round(rng.uniform(2.0, 7.5, n), 1),
+        "platelets": np.floor(rng.uniform(120, 380, n)),
+        "hemoglobin": np.round(rng.uniform(10.6, 14.8, n), 1),
+        "transfused_14d": np.zeros(n),
+        "ast": np.floor(rng.uniform(14, 60, n)), "ast_uln": np.full(n, 40.0),
+        "alt": np.floor(rng.uniform(10, 70, n)), "alt_uln": np.full(n, 56.0),
+        "liver_mets": (rng.random(n) < 0.15).astype(float),
+        "bilirubin": np.round(rng.uniform(0.3, 1.2, n), 1), "bilirubin_uln": np.full(n, 1.2),
+        "gilbert": (rng.random(n) < 0.03).astype(float),
+        "albumin": np.floor(rng.uniform(31, 46, n)),
+        "creatinine": np.round(rng.uniform(0.6, 1.3, n), 2), "creatinine_uln": np.full(n, 1.3),
+        "pregnant_or_breastfeeding": np.zeros(n),
+        **{flag: np.zeros(n) for flag in FLAG_CRITERIA.values()},
     }
-    if row["childbearing_potential"]:
-        row["contraception_agreed"] = True
-    if row["bone_pain"] is False:
-        row["sre_imaging_predictors"] = True
-    return row
+    cbp = female & (age < 50) & (rng.random(n) < 0.6)
+    s["childbearing_potential"] = cbp.astype(float)
+    s["contraception_agreed"] = np.where(cbp, 1.0, np.nan)
+    u = rng.random(n)
+    failing = np.flatnonzero(u < 0.47)
+    crit = _choice(rng, FAIL_MIX, len(failing))
+    near = (rng.random(len(failing)) < 0.15) & np.isin(crit, LAB_CRITERIA)
+    second = rng.random(len(failing)) < 0.12
+    crit2 = _choice(rng, FAIL_MIX, len(failing))
+    for name, _w in FAIL_MIX:
+        sel = crit == name
+        _fail(rng, s, failing[sel], name, near[sel], e)
+    for name, _w in FAIL_MIX:  # sometimes a second criterion fails too
+        sel = second & (crit2 == name)
+        _fail(rng, s, failing[sel], name, np.zeros(sel.sum(), bool), e)
+    # incomplete screenings: a needed value is missing
+    gaps = np.flatnonzero((u >= 0.47) & (u < 0.52))
+    gap = rng.integers(0, 4, len(gaps))
+    for j, col in enumerate(("albumin", "lab_date", "liver_mets", "hemoglobin")):
+        rows = gaps[gap == j]
+        s[col][rows] = NAT if col == "lab_date" else np.nan
+        if col == "liver_mets":
+            s["ast"][rows] = s["ast_uln"][rows] * 4  # decides between 3x and 5x ULN
+    if n > 5:
+        # one patient exactly at the bilirubin limit: 1.8 mg/dL = 1.5 x ULN 1.2 passes
+        s["bilirubin"][n // 2], s["bilirubin_uln"][n // 2], s["gilbert"][n // 2] = 1.8, 1.2, 0
+    return s
 
 
-def _fail(rng, row, criterion, near_miss, proto: Protocol, screen_date) -> None:
-    """Change ``row`` so that it fails ``criterion`` (near its threshold if ``near_miss``)."""
-    e = proto.eligibility
-    def below(th, lo):  # a value under a lower threshold
-        th = float(th)
-        return round(th * (1 - (rng.uniform(0.01, 0.09) if near_miss else rng.uniform(lo, 0.6))), 1)
-    if criterion == "age":
-        row["age"] = int(e["min_age"]) - 1
+def _fail(rng, s: dict, rows: np.ndarray, criterion: str, near: np.ndarray, e: dict) -> None:
+    """Change ``rows`` of ``s`` so that they fail ``criterion`` (near the threshold if ``near``)."""
+    m = len(rows)
+    if m == 0:
+        return
+
+    def below(th, lo):  # values under a lower threshold
+        frac = np.where(near, rng.uniform(0.01, 0.09, m), rng.uniform(lo, 0.6, m))
+        return np.round(float(th) * (1 - frac), 1)
+
+    if criterion in FLAG_CRITERIA:
+        s[FLAG_CRITERIA[criterion]][rows] = 1
+    elif criterion == "age":
+        s["age"][rows] = int(e["min_age"]) - 1
     elif criterion == "histology":
-        row["histology_confirmed"] = False
+        s["histology_confirmed"][rows] = 0
     elif criterion == "spine_levels":
-        row["spine_levels"] = "T3;T4" if rng.random() < 0.4 else (
-            "S1" if rng.random() < 0.5 else "T8;T9;T10")
+        s["spine_levels"][rows] = np.where(rng.random(m) < 0.4, "T3;T4", np.where(
+            rng.random(m) < 0.5, "S1", "T8;T9;T10"))
     elif criterion == "pain_or_imaging":
-        row["bone_pain"] = False
-        row["sre_imaging_predictors"] = False
+        s["bone_pain"][rows] = 0
+        s["sre_imaging_predictors"][rows] = 0
     elif criterion == "labs_recent":
-        row["lab_date"] = (screen_date - dt.timedelta(days=int(rng.integers(16, 40)))).isoformat()
+        s["lab_date"][rows] = s["screen_date"][rows] - _days(rng, 16, 40, m)
     elif criterion == "anc":
-        row["anc"] = below(e["anc_min"], 0.2)
+        s["anc"][rows] = below(e["anc_min"], 0.2)
     elif criterion == "platelets":
-        row["platelets"] = int(below(e["platelets_min"], 0.15))
+        s["platelets"][rows] = np.trunc(below(e["platelets_min"], 0.15))
     elif criterion == "hemoglobin":
-        if rng.random() < 0.3 and not near_miss:
-            row["transfused_14d"] = True
-        else:
-            row["hemoglobin"] = below(e["hemoglobin_min"], 0.12)
+        transfused = (rng.random(m) < 0.3) & ~near
+        s["transfused_14d"][rows[transfused]] = 1
+        s["hemoglobin"][rows[~transfused]] = below(e["hemoglobin_min"], 0.12)[~transfused]
     elif criterion == "ast_alt":
-        row["liver_mets"] = False
-        factor = 1.05 if near_miss else 1.8
-        row["ast"] = int(row["ast_uln"] * float(e["ast_alt_max_uln"]) * factor)
+        s["liver_mets"][rows] = 0
+        s["ast"][rows] = np.trunc(s["ast_uln"][rows] * float(e["ast_alt_max_uln"])
+                                  * np.where(near, 1.05, 1.8))
     elif criterion == "bilirubin":
-        row["gilbert"] = False
-        factor = 1.05 if near_miss else 1.6
-        row["bilirubin"] = round(1.2 * float(e["bilirubin_max_uln"]) * factor, 1)
+        s["gilbert"][rows] = 0
+        s["bilirubin"][rows] = np.round(1.2 * float(e["bilirubin_max_uln"])
+                                        * np.where(near, 1.05, 1.6), 1)
     elif criterion == "albumin":
-        row["albumin"] = int(below(e["albumin_min"], 0.1))
+        s["albumin"][rows] = np.trunc(below(e["albumin_min"], 0.1))
     elif criterion == "renal":
-        row["creatinine"] = 2.4
-        row["age"] = max(row["age"], 75)
-        row["weight_kg"] = 55.0
-    elif criterion == "contraception":
-        row.update(sex="F", age=min(row["age"], 42), childbearing_potential=True,
-                   contraception_agreed=False)
-    elif criterion == "pregnant":
-        row.update(sex="F", age=min(row["age"], 38), pregnant_or_breastfeeding=True,
-                   childbearing_potential=True, contraception_agreed=True)
-    elif criterion == "cord_compression":
-        row["cord_compression_or_radicular_pain"] = True
-    elif criterion == "prior_rt":
-        row["prior_rt_target"] = True
-    elif criterion == "surgical_candidate":
-        row["surgical_candidate"] = True
-    elif criterion == "rfa_ineligible":
-        row["rfa_ineligible_lesion"] = True
-    elif criterion == "physician_excluded":
-        row["physician_excluded"] = True
+        s["creatinine"][rows] = 2.4
+        s["age"][rows] = np.maximum(s["age"][rows], 75)
+        s["weight_kg"][rows] = 55.0
+    elif criterion in ("contraception", "pregnant"):
+        s["female"][rows] = True
+        s["age"][rows] = np.minimum(s["age"][rows], 42 if criterion == "contraception" else 38)
+        s["childbearing_potential"][rows] = 1
+        s["contraception_agreed"][rows] = 0 if criterion == "contraception" else 1
+        if criterion == "pregnant":
+            s["pregnant_or_breastfeeding"][rows] = 1
 
 
-SCREEN_BOOL = ("histology_confirmed", "bone_pain", "sre_imaging_predictors", "transfused_14d",
-               "liver_mets", "gilbert", "childbearing_potential", "contraception_agreed",
-               "pregnant_or_breastfeeding", "cord_compression_or_radicular_pain",
-               "prior_rt_target", "surgical_candidate", "rfa_ineligible_lesion",
-               "physician_excluded", "consented")
+def _eligible(s: dict, e: dict) -> np.ndarray:
+    """Which generated rows are eligible (the generator's own view, for consent)."""
+    f = {k: float(v) for k, v in e.items() if k not in ("allowed_levels",)}
+    allowed = set(e["allowed_levels"])
+    levels_ok = np.array([len(v.split(";")) <= e["max_levels"] and
+                          all(x in allowed for x in v.split(";")) for v in s["spine_levels"]])
+    complete = ~(np.isnan(s["albumin"]) | np.isnat(s["lab_date"]) | np.isnan(s["liver_mets"])
+                 | np.isnan(s["hemoglobin"]))
+    lab_age = (s["screen_date"] - s["lab_date"]).astype("timedelta64[D]").astype(np.int64)
+    k = np.where(s["liver_mets"] == 1, f["ast_alt_max_uln_liver_mets"], f["ast_alt_max_uln"])
+    bil, uln = s["bilirubin"], s["bilirubin_uln"]
+    bil_ok = np.where(s["gilbert"] == 1, bil < f["bilirubin_below_uln_gilbert"] * uln - EPS,
+                      bil <= f["bilirubin_max_uln"] * uln + EPS)
+    cr = s["creatinine"]
+    cg = (140 - s["age"]) * s["weight_kg"] * np.where(s["female"], 0.85, 1.0)
+    renal = (cr <= f["creatinine_max_uln"] * s["creatinine_uln"] + EPS) | \
+        (cg >= f["creatinine_clearance_min"] * 72 * cr - EPS)
+    with np.errstate(invalid="ignore"):
+        return (complete & levels_ok & (s["age"] >= f["min_age"])
+                & (s["histology_confirmed"] == 1)
+                & ((s["bone_pain"] == 1) | (s["sre_imaging_predictors"] == 1))
+                & (lab_age >= 0) & (lab_age <= f["labs_max_age_days"])
+                & (s["anc"] >= f["anc_min"] - EPS) & (s["platelets"] >= f["platelets_min"] - EPS)
+                & (s["hemoglobin"] >= f["hemoglobin_min"] - EPS) & (s["transfused_14d"] == 0)
+                & (s["ast"] <= k * s["ast_uln"] + EPS) & (s["alt"] <= k * s["alt_uln"] + EPS)
+                & bil_ok & (s["albumin"] >= f["albumin_min"] - EPS) & renal
+                & ((s["childbearing_potential"] == 0) | (s["contraception_agreed"] == 1))
+                & (s["pregnant_or_breastfeeding"] == 0)
+                & np.all([s[c] == 0 for c in FLAG_CRITERIA.values()], axis=0))
+
+
+def _allocate(rng, proto: Protocol, n: int) -> np.ndarray:
+    """Arms by permuted blocks of one or two ratio multiples (3 or 6 at 2:1)."""
+    block = np.array([a.code for a in proto.arms for _ in range(a.ratio)], dtype=object)
+    parts, total = [], 0
+    while total < n:
+        b = np.concatenate([block, block]) if rng.random() < 0.5 else block
+        parts.append(rng.permutation(b))
+        total += len(b)
+    return np.concatenate(parts)[:n] if parts else np.array([], dtype=object)
 
 
 def generate(protocol: Protocol, patients: int, seed: int,
              start: dt.date = DEFAULT_START,
-             exported_at: dt.date = DEFAULT_EXPORTED_AT) -> dict[str, list[dict]]:
+             exported_at: dt.date = DEFAULT_EXPORTED_AT) -> dict[str, pd.DataFrame]:
     """Generate the tables of a synthetic export.
 
     Parameters
@@ -196,220 +268,195 @@ def generate(protocol: Protocol, patients: int, seed: int,
     Returns
     -------
     dict
-        Table name to a list of row dicts, in file order.
+        Table name to a frame of text cells in the contract's format, in file
+        order ('' for missing).
     """
     rng = np.random.default_rng(seed)
     n_screen = max(3, round(patients * SCREENED_PER_PARTICIPANT))
-    span = (exported_at - start).days - 10
-    offsets = np.sort(rng.integers(0, span, n_screen))
-    width = max(4, len(str(n_screen)))
-    screening = []
-    for i, off in enumerate(offsets):
-        sdate = start + dt.timedelta(days=int(off))
-        row = _screen_patient(rng, f"SCR-{i + 1:0{width}d}", sdate, protocol)
-        u = rng.random()
-        if u < 0.47:  # screen failure, sometimes on two criteria
-            near = rng.random() < 0.15
-            crit = _pick(rng, FAIL_MIX)
-            if near and crit not in ("anc", "platelets", "hemoglobin", "albumin", "ast_alt",
-                                     "bilirubin"):
-                near = False
-            _fail(rng, row, crit, near, protocol, sdate)
-            if rng.random() < 0.12:
-                _fail(rng, row, _pick(rng, FAIL_MIX), False, protocol, sdate)
-        elif u < 0.52:  # incomplete: a needed value is missing
-            gap = ("albumin", "lab_date", "liver_mets", "hemoglobin")[int(rng.integers(0, 4))]
-            row[gap] = None
-            if gap == "liver_mets":
-                row["ast"] = int(row["ast_uln"] * 4)  # decides between 3x and 5x ULN
-        screening.append(row)
-    if n_screen > 5:
-        # one patient exactly at the bilirubin limit: 1.8 mg/dL = 1.5 x ULN 1.2 passes
-        screening[n_screen // 2].update(bilirubin=1.8, bilirubin_uln=1.2, gilbert=False)
-
+    cut = np.datetime64(exported_at, "D")
+    s = _screening(rng, protocol, n_screen, start, (exported_at - start).days - 10)
     # consent and randomization for eligible patients
-    elig_rows = [r for r in screening if _is_eligible_quick(r, protocol)]
-    codes = protocol.arm_codes
-    block = [a.code for a in protocol.arms for _ in range(a.ratio)]
-    randomization, alloc = [], []
-    for r in elig_rows:
-        sdate = dt.date.fromisoformat(r["screen_date"])
-        if rng.random() < 0.86:
-            cdate = sdate + dt.timedelta(days=int(rng.integers(0, 8)))
-            r["consented"] = True
-            r["consent_date"] = cdate.isoformat()
-            rdate = cdate + dt.timedelta(days=int(rng.integers(1, 11)))
-            if rdate <= exported_at - dt.timedelta(days=2) and rng.random() < 0.97:
-                randomization.append({"screening_id": r["screening_id"], "rdate": rdate,
-                                      "sex": r["sex"]})
-        else:
-            r["consented"] = False
-    for r in screening:
-        r.setdefault("consented", False)
-        r.setdefault("consent_date", None)
-    randomization.sort(key=lambda x: (x["rdate"], x["screening_id"]))
-    pwidth = max(3, len(str(len(randomization))))
-    for k, p in enumerate(randomization):
-        if k % len(block) == 0:
-            alloc = list(rng.permutation(block))
-            if rng.random() < 0.5:  # permuted blocks of 3 and 6
-                alloc += list(rng.permutation(block))
-        p["arm"] = alloc.pop(0) if alloc else codes[0]
-        p["participant_id"] = f"{k + 1:0{pwidth}d}"
-    rand_rows, visits, sres, offstudy, aes = [], [], [], [], []
-    n = len(randomization)
+    elig = np.flatnonzero(_eligible(s, protocol.eligibility))
+    m = len(elig)
+    consents = rng.random(m) < 0.86
+    cdate = s["screen_date"][elig] + _days(rng, 0, 8, m)
+    rdate = cdate + _days(rng, 1, 11, m)
+    randomized = consents & (rdate <= cut - 2 * DAY) & (rng.random(m) < 0.97)
+    s["consented"] = np.zeros(n_screen)
+    s["consented"][elig[consents]] = 1
+    s["consent_date"] = np.full(n_screen, NAT)
+    s["consent_date"][elig[consents]] = cdate[consents]
+    # participants in order of randomization date, then screening order
+    order = np.lexsort((elig[randomized], rdate[randomized]))
+    p = {"screen_row": elig[randomized][order], "rdate": rdate[randomized][order]}
+    p["arm"] = _allocate(rng, protocol, len(order))
+    n = len(order)
+    width = max(4, len(str(n_screen)))
+    sids = np.array([f"SCR-{i + 1:0{width}d}" for i in range(n_screen)], dtype=object)
+    pids = np.array([f"{k + 1:0{max(3, len(str(n)))}d}" for k in range(n)], dtype=object)
+    fu = _follow_up(rng, protocol, p, cut)
+    tables = {"screening": _screening_frame(s, sids)}
+    tables.update(_participant_frames(rng, protocol, p, fu, pids, sids))
+    return tables
+
+
+def _follow_up(rng, proto: Protocol, p: dict, cut: np.datetime64) -> dict:
+    """Treatment, off-study, SRE, visit and AE arrays for every participant."""
+    n = len(p["rdate"])
+    rdate, arm_pos = p["rdate"], np.array([proto.arm_codes.index(a) for a in p["arm"]], int)
+    tdate = rdate + _days(rng, 3, 15, n)
+    tdate[(tdate > cut) | (np.arange(n) == n - 1)] = NAT  # the newest is not yet treated
+    treated = ~np.isnat(tdate)
+    later = np.flatnonzero((np.arange(n) >= n // 3) & (arm_pos == 0))
+    crossover = later[0] if len(later) else -1  # one did not receive the allocated treatment
+    death = rng.exponential(DEATH_MEDIAN_MONTHS / math.log(2), n) * MONTH_DAYS
+    died = rdate + death.astype(np.int64) * DAY <= cut
+    off = np.where(died, rdate + np.maximum(20, death.astype(np.int64)) * DAY, NAT)
+    reason = np.where(died, "death", None).astype(object)
     n_off = max(1, round(0.03 * n))
-    withdraw = set(rng.choice(n, size=min(n, n_off), replace=False).tolist()) if n else set()
-    ltfu_pool = [i for i in range(n) if i not in withdraw]
-    ltfu = set(rng.choice(ltfu_pool, size=min(len(ltfu_pool), max(1, round(0.03 * n))),
-                          replace=False).tolist()) if ltfu_pool else set()
-    # one intervention-arm participant who did not receive the allocated treatment
-    crossover = next((k for k, p in enumerate(randomization)
-                      if p["arm"] == codes[0] and k >= n // 3), None)
-    for k, p in enumerate(randomization):
-        _follow_up(rng, protocol, p, k, n, k in withdraw, k in ltfu, exported_at,
-                   rand_rows, visits, sres, offstudy, aes, crossover=k == crossover)
-    return {"screening": screening, "randomization": rand_rows, "visits": visits,
-            "sre_events": sres, "offstudy": offstudy, "adverse_events": aes}
-
-
-def _is_eligible_quick(r: dict, proto: Protocol) -> bool:
-    """Whether a generated row is eligible (the generator's own view, for consent)."""
-    from decimal import Decimal as D
-
-    e = proto.eligibility
-    if any(r.get(k) is None for k in ("albumin", "lab_date", "liver_mets", "hemoglobin")):
-        return False
-    lv = r["spine_levels"].split(";")
-    if len(lv) > e["max_levels"] or any(x not in e["allowed_levels"] for x in lv):
-        return False
-    age_ok = (dt.date.fromisoformat(r["screen_date"]) - dt.date.fromisoformat(r["lab_date"])).days
-    k = e["ast_alt_max_uln_liver_mets"] if r["liver_mets"] else e["ast_alt_max_uln"]
-    bil = D(str(r["bilirubin"]))
-    bil_ok = (bil < e["bilirubin_below_uln_gilbert"] * D(str(r["bilirubin_uln"]))
-              if r["gilbert"] else bil <= e["bilirubin_max_uln"] * D(str(r["bilirubin_uln"])))
-    cr = D(str(r["creatinine"]))
-    cg = (140 - r["age"]) * D(str(r["weight_kg"])) * (D("0.85") if r["sex"] == "F" else 1)
-    renal = cr <= e["creatinine_max_uln"] * D(str(r["creatinine_uln"])) or cg >= \
-        e["creatinine_clearance_min"] * 72 * cr
-    return all((
-        r["age"] >= e["min_age"], r["histology_confirmed"],
-        r["bone_pain"] or r["sre_imaging_predictors"], 0 <= age_ok <= e["labs_max_age_days"],
-        D(str(r["anc"])) >= e["anc_min"], D(str(r["platelets"])) >= e["platelets_min"],
-        D(str(r["hemoglobin"])) >= e["hemoglobin_min"] and not r["transfused_14d"],
-        r["ast"] <= k * r["ast_uln"] and r["alt"] <= k * r["alt_uln"], bil_ok,
-        D(str(r["albumin"])) >= e["albumin_min"], renal,
-        not r["childbearing_potential"] or r["contraception_agreed"],
-        not r["pregnant_or_breastfeeding"], not r["cord_compression_or_radicular_pain"],
-        not r["prior_rt_target"], not r["surgical_candidate"], not r["rfa_ineligible_lesion"],
-        not r["physician_excluded"],
-    ))
-
-
-def _follow_up(rng, proto, p, k, n, withdraws, lost, exported_at,
-               rand_rows, visits, sres, offstudy, aes, crossover=False) -> None:
-    """Treatment, visits, SREs, off-study and AEs of one participant."""
-    pid, arm, rdate = p["participant_id"], p["arm"], p["rdate"]
-    arm_pos = proto.arm_codes.index(arm)
-    tdate = rdate + dt.timedelta(days=int(rng.integers(3, 15)))
-    if k == n - 1 or tdate > exported_at:
-        tdate = None  # the most recent participant is not yet treated
-    pain0 = int(rng.integers(4, 10))
-    rand_rows.append({
-        "participant_id": pid, "screening_id": p["screening_id"],
-        "randomization_date": rdate.isoformat(), "arm": arm,
-        "treatment_date": tdate.isoformat() if tdate else None,
-        "received_allocated": (not crossover) if tdate else None,
-        "primary_tumor": _pick(rng, TUMORS), "ecog": int(rng.choice(3, p=[.3, .5, .2])),
-        "lesion_type": "lytic" if rng.random() < 0.7 else "mixed",
-        "sins": int(rng.integers(5, 13)), "pain_nrs": pain0,
-    })
-    month = 30.4375
-    death_t = rng.exponential(DEATH_MEDIAN_MONTHS / math.log(2)) * month
-    off_date, reason = None, None
-    if rdate + dt.timedelta(days=int(death_t)) <= exported_at:
-        off_date, reason = rdate + dt.timedelta(days=max(20, int(death_t))), "death"
-    if withdraws and tdate:
-        w = tdate + dt.timedelta(days=int(rng.integers(40, 150)))
-        if w <= exported_at and (off_date is None or w < off_date):
-            off_date, reason = w, "withdrawal"
-    last_contact_limit = None
-    if lost and tdate:
-        last_contact_limit = tdate + dt.timedelta(days=int(rng.integers(60, 120)))
-        lost_date = last_contact_limit + dt.timedelta(days=120)
-        if lost_date <= exported_at and (off_date is None or lost_date < off_date):
-            off_date, reason = lost_date, "lost_to_follow_up"
-    if off_date and off_date > exported_at:
-        off_date, reason = None, None
-    # first SRE (and sometimes a second)
-    lam = -math.log(1 - SRE_12M[min(arm_pos, 1)]) / (12 * month)
+    withdraw = rng.choice(n, size=min(n, n_off), replace=False) if n else np.array([], int)
+    rest = np.setdiff1d(np.arange(n), withdraw)
+    lost = rng.choice(rest, size=min(len(rest), n_off), replace=False) if len(rest) else rest
+    w = tdate[withdraw] + _days(rng, 40, 150, len(withdraw))
+    ok = ~np.isnat(w) & (w <= cut) & (np.isnat(off[withdraw]) | (w < off[withdraw]))
+    off[withdraw[ok]], reason[withdraw[ok]] = w[ok], "withdrawal"
+    last_contact = np.full(n, NAT)
+    last_contact[lost] = tdate[lost] + _days(rng, 60, 120, len(lost))
+    lost_date = last_contact[lost] + 120 * DAY
+    ok = ~np.isnat(lost_date) & (lost_date <= cut) & (np.isnat(off[lost]) | (lost_date < off[lost]))
+    off[lost[ok]], reason[lost[ok]] = lost_date[ok], "lost_to_follow_up"
+    gone = off > cut
+    off[gone], reason[gone] = NAT, None
+    # first SRE (and sometimes a second) before the end of follow-up
+    lam = -np.log(1 - np.array(SRE_12M)[np.minimum(arm_pos, 1)]) / (12 * MONTH_DAYS)
     t_sre = rng.exponential(1 / lam)
-    end = min(exported_at, off_date or exported_at)
-    if last_contact_limit:
-        end = min(end, last_contact_limit)
-    sre_dates = []
-    e1 = rdate + dt.timedelta(days=max(5, int(t_sre)))
-    if e1 <= end:
-        sre_dates.append(e1)
-        if rng.random() < 0.25:
-            e2 = e1 + dt.timedelta(days=int(rng.integers(20, 200)))
-            if e2 <= end:
-                sre_dates.append(e2)
-    levels = [x for x in ["T5", "T6", "T7", "T8", "T9", "T10", "T11", "T12", "L1", "L2", "L3",
-                          "L4", "L5"]]
-    for d in sre_dates:
-        sres.append({"participant_id": pid, "event_date": d.isoformat(),
-                     "sre_type": _pick(rng, SRE_MIX),
-                     "spine_level": levels[int(rng.integers(0, len(levels)))]})
-    if off_date:
-        offstudy.append({"participant_id": pid, "off_study_date": off_date.isoformat(),
-                         "reason": reason})
-    if tdate:
-        for m in proto.visit_months:
-            before, after = proto.windows[m]
-            target = add_months(tdate, m)
-            wopen, wclose = target - dt.timedelta(days=before), target + dt.timedelta(days=after)
-            if wopen > exported_at or (off_date and off_date <= wclose):
-                continue
-            if last_contact_limit and wopen > last_contact_limit:
-                continue
-            u = rng.random()
-            if u < 0.05:
-                visits.append({"participant_id": pid, "visit_month": m, "status": "missed",
-                               "visit_date": None, "pain_nrs": None})
-                continue
-            if u < 0.11:
-                continue  # no record yet: due or overdue
-            if u < 0.16:
-                vdate = wclose + dt.timedelta(days=int(rng.integers(1, 20)))
-            elif u < 0.19:
-                vdate = wopen - dt.timedelta(days=int(rng.integers(1, 6)))
-            else:
-                vdate = target + dt.timedelta(days=int(rng.integers(-before, after + 1)))
-            if vdate > exported_at or (off_date and vdate > off_date):
-                continue
-            flare = 2 if sre_dates and sre_dates[0] <= vdate else 0
-            pain = int(np.clip(pain0 - rng.integers(0, 5) + flare, 0, 10))
-            visits.append({"participant_id": pid, "visit_month": m, "status": "completed",
-                           "visit_date": vdate.isoformat(), "pain_nrs": pain})
-        for _ in range(int(rng.poisson(1.3))):
-            onset = tdate + dt.timedelta(days=int(rng.integers(0, 120)))
-            if onset > exported_at or (off_date and onset > off_date):
-                continue
-            term, proc, _w = AE_TERMS[int(rng.choice(len(AE_TERMS), p=_ae_p()))]
-            grade = int(rng.choice([1, 2, 3, 4], p=[.55, .30, .12, .03]))
-            aes.append({"participant_id": pid, "onset_date": onset.isoformat(), "term": term,
-                        "grade": grade, "serious": grade >= 3 or rng.random() < 0.05,
-                        "related": proc and arm_pos == 0 and rng.random() < 0.8})
-    if reason == "death":
-        aes.append({"participant_id": pid, "onset_date": off_date.isoformat(),
-                    "term": "Death - disease progression", "grade": 5, "serious": True,
-                    "related": False})
+    end = _earlier(_earlier(np.full(n, cut), off), last_contact)
+    e1 = rdate + np.maximum(5, t_sre.astype(np.int64)) * DAY
+    has1 = e1 <= end
+    e2 = e1 + _days(rng, 20, 200, n)
+    has2 = has1 & (rng.random(n) < 0.25) & (e2 <= end)
+    fu = {"tdate": tdate, "treated": treated, "crossover": crossover, "arm_pos": arm_pos,
+          "off": off, "reason": reason, "e1": e1, "has1": has1, "e2": e2, "has2": has2,
+          "pain0": rng.integers(4, 10, n), "tumor": _choice(rng, TUMORS, n),
+          "ecog": rng.choice(3, size=n, p=[.3, .5, .2]),
+          "lesion": np.where(rng.random(n) < 0.7, "lytic", "mixed"),
+          "sins": rng.integers(5, 13, n)}
+    fu["visits"] = _visits(rng, proto, fu, last_contact, cut)
+    fu["aes"] = _adverse_events(rng, fu, cut)
+    return fu
 
 
-def _ae_p():
-    w = np.array([t[2] for t in AE_TERMS], dtype=float)
-    return w / w.sum()
+def _visits(rng, proto: Protocol, fu: dict, last_contact, cut) -> dict:
+    """Visit records: some missed, late, early, or not yet recorded (due or overdue)."""
+    tdate, off = fu["tdate"], fu["off"]
+    n = len(tdate)
+    parts = []
+    for m in proto.visit_months:
+        before, after = proto.windows[m]
+        target = add_months(tdate, m)
+        wopen, wclose = target - before * DAY, target + after * DAY
+        u = rng.random(n)
+        late = wclose + _days(rng, 1, 20, n)
+        early = wopen - _days(rng, 1, 6, n)
+        inside = target + _days(rng, -before, after + 1, n)
+        vdate = np.where(u < 0.16, late, np.where(u < 0.19, early, inside))
+        drop = rng.integers(0, 5, n)
+        due = fu["treated"] & (wopen <= cut) & ~(off <= wclose) & ~(wopen > last_contact)
+        missed = due & (u < 0.05)
+        done = due & (u >= 0.11) & (vdate <= cut) & ~(vdate > off)
+        flare = np.where(fu["has1"] & (fu["e1"] <= vdate), 2, 0)
+        pain = np.clip(fu["pain0"] - drop + flare, 0, 10)
+        k = np.flatnonzero(missed | done)
+        parts.append({"k": k, "month": np.full(len(k), m), "done": done[k],
+                      "date": np.where(done[k], vdate[k], NAT), "pain": pain[k]})
+    v = {c: np.concatenate([x[c] for x in parts]) for c in parts[0]}
+    order = np.lexsort((v["month"], v["k"]))
+    return {c: a[order] for c, a in v.items()}
+
+
+def _adverse_events(rng, fu: dict, cut) -> dict:
+    """Adverse events after treatment, then a grade 5 event for each death."""
+    n = len(fu["tdate"])
+    count = np.where(fu["treated"], rng.poisson(1.3, n), 0)
+    k = np.repeat(np.arange(n), count)
+    m = len(k)
+    onset = fu["tdate"][k] + _days(rng, 0, 120, m)
+    weights = np.array([t[2] for t in AE_TERMS], dtype=float)
+    term = rng.choice(len(AE_TERMS), size=m, p=weights / weights.sum())
+    grade = rng.choice([1, 2, 3, 4], size=m, p=[.55, .30, .12, .03])
+    serious = (grade >= 3) | (rng.random(m) < 0.05)
+    proc = np.array([t[1] for t in AE_TERMS])[term]
+    related = proc & (fu["arm_pos"][k] == 0) & (rng.random(m) < 0.8)
+    keep = (onset <= cut) & ~(onset > fu["off"][k])
+    dead = np.flatnonzero(fu["reason"] == "death")
+    names = np.array([t[0] for t in AE_TERMS] + ["Death - disease progression"], dtype=object)
+    a = {"k": np.concatenate([k[keep], dead]),
+         "seq": np.concatenate([np.zeros(keep.sum(), int), np.ones(len(dead), int)]),
+         "onset": np.concatenate([onset[keep], fu["off"][dead]]),
+         "term": names[np.concatenate([term[keep], np.full(len(dead), len(AE_TERMS))])],
+         "grade": np.concatenate([grade[keep], np.full(len(dead), 5)]),
+         "serious": np.concatenate([serious[keep], np.ones(len(dead), bool)]),
+         "related": np.concatenate([related[keep], np.zeros(len(dead), bool)])}
+    order = np.lexsort((a["seq"], a["k"]))  # stable: a participant's events in draw order
+    return {c: x[order] for c, x in a.items()}
+
+
+def _flags(a: np.ndarray, yes: str = "true", no: str = "false") -> np.ndarray:
+    """Text of 0/1/NaN flags; None (an empty cell) when missing."""
+    a = np.asarray(a, dtype=float)
+    return np.where(np.isnan(a), None, np.where(a == 1, yes, no)).astype(object)
+
+
+# Decimal places written for numbers (any other number is a whole number).
+DECIMALS = {"weight_kg": 1, "anc": 1, "hemoglobin": 1, "bilirubin": 1, "bilirubin_uln": 1,
+            "creatinine": 2, "creatinine_uln": 1}
+
+
+def _screening_frame(s: dict, sids: np.ndarray) -> pd.DataFrame:
+    out = {"screening_id": sids, "sex": np.where(s["female"], "F", "M").astype(object)}
+    for col in COLUMNS["screening"]:
+        if col in out:
+            continue
+        if s[col].dtype.kind in "MO" or col in DECIMALS or col in (
+                "age", "platelets", "ast", "ast_uln", "alt", "alt_uln", "albumin"):
+            out[col] = s[col]
+        else:  # yes/no flags, as many screening forms export them
+            out[col] = _flags(s[col], "yes", "no")
+    return pd.DataFrame(out)
+
+
+def _participant_frames(rng, proto: Protocol, p: dict, fu: dict, pids, sids) -> dict:
+    received = np.where(fu["treated"], 1.0, np.nan)
+    if fu["crossover"] >= 0 and fu["treated"][fu["crossover"]]:
+        received[fu["crossover"]] = 0
+    tables = {"randomization": pd.DataFrame({
+        "participant_id": pids, "screening_id": sids[p["screen_row"]],
+        "randomization_date": p["rdate"], "arm": p["arm"],
+        "treatment_date": fu["tdate"], "received_allocated": _flags(received),
+        "primary_tumor": fu["tumor"], "ecog": fu["ecog"], "lesion_type": fu["lesion"],
+        "sins": fu["sins"], "pain_nrs": fu["pain0"]})}
+    v = fu["visits"]
+    tables["visits"] = pd.DataFrame({
+        "participant_id": pids[v["k"]], "visit_month": v["month"],
+        "status": np.where(v["done"], "completed", "missed"), "visit_date": v["date"],
+        "pain_nrs": np.where(v["done"], v["pain"], np.nan)})
+    k = np.concatenate([np.flatnonzero(fu["has1"]), np.flatnonzero(fu["has2"])])
+    when = np.concatenate([fu["e1"][fu["has1"]], fu["e2"][fu["has2"]]])
+    order = np.lexsort((when, k))
+    levels = np.array(proto.eligibility["allowed_levels"], dtype=object)
+    tables["sre_events"] = pd.DataFrame({
+        "participant_id": pids[k[order]], "event_date": when[order],
+        "sre_type": _choice(rng, SRE_MIX, len(k)),
+        "spine_level": levels[rng.integers(0, len(levels), len(k))]})
+    gone = np.flatnonzero(~np.isnat(fu["off"]))
+    tables["offstudy"] = pd.DataFrame({
+        "participant_id": pids[gone], "off_study_date": fu["off"][gone],
+        "reason": fu["reason"][gone]})
+    a = fu["aes"]
+    tables["adverse_events"] = pd.DataFrame({
+        "participant_id": pids[a["k"]], "onset_date": a["onset"], "term": a["term"],
+        "grade": a["grade"], "serious": _flags(a["serious"]), "related": _flags(a["related"])})
+    return tables
 
 
 COLUMNS = {
@@ -432,25 +479,37 @@ COLUMNS = {
 }
 
 
-def _cell(table: str, col: str, v) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return _b(v, "yes" if table == "screening" else "true")
-    if isinstance(v, float):
-        return _f(v, 2 if col == "creatinine" else 1)
-    return str(v)
+def _cell_sql(name: str, dtype) -> str:
+    """How a column is written: dates as YYYY-MM-DD, numbers with their decimals."""
+    q = '"' + name + '"'
+    if dtype.kind == "M":
+        return f"CAST({q} AS DATE) AS {q}"
+    if dtype.kind == "f":
+        nd = DECIMALS.get(name, 0)
+        return f"CAST({q} AS {f'DECIMAL(18, {nd})' if nd else 'BIGINT'}) AS {q}"
+    return q
 
 
-def write_export(tables: dict[str, list[dict]], out: Path, manifest: dict) -> None:
-    """Write tables as CSV and ``manifest.json`` into ``out`` (created if needed)."""
+def write_export(tables: dict[str, pd.DataFrame], out: Path, manifest: dict) -> None:
+    """Write tables as CSV and ``manifest.json`` into ``out`` (created if needed).
+
+    DuckDB formats the cells (missing values as empty cells), through a
+    connection that may touch only ``out``.
+    """
+    from rfa_dash.db import hardened_connection
+
     out.mkdir(parents=True, exist_ok=True)
-    for name, cols in COLUMNS.items():
-        with (out / f"{name}.csv").open("w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f, lineterminator="\n")
-            w.writerow(cols)
-            for row in tables[name]:
-                w.writerow([_cell(name, c, row.get(c)) for c in cols])
+    con = hardened_connection(out)
+    try:
+        for name, cols in COLUMNS.items():
+            frame = tables[name][cols]
+            con.register("_synth", frame)
+            cells = ", ".join(_cell_sql(c, frame[c].dtype) for c in cols)
+            con.sql(f"SELECT {cells} FROM _synth").to_csv(str(out / f"{name}.csv"),
+                                                          header=True, sep=",")
+            con.unregister("_synth")
+    finally:
+        con.close()
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
 

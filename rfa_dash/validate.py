@@ -7,7 +7,7 @@ Pipeline, per table in dependency order:
    column the row is left out, elsewhere the value is treated as missing.
 3. Relational checks (``sql/checks_<t>.sql``): duplicate and orphan IDs,
    dates before randomization, completed visits without a date, ...
-4. ``stg_<t>``: the typed rows that were not left out. Every analytic query
+4. ``stg_<t>``: the typed table without the rows left out. Every analytic query
    reads these staging tables only.
 """
 
@@ -55,6 +55,11 @@ def _column_checks(con, table, protocol, present: set[str], problems: list[Probl
             con.executemany("INSERT INTO rejected VALUES (?, ?)", [(t, r[0]) for r in rows])
 
 
+def _drop_rejected(con, t: str) -> None:
+    con.execute(f"DELETE FROM typed_{t} WHERE _line IN "
+                "(SELECT _line FROM rejected WHERE tbl = $t)", {"t": t})
+
+
 def validate(con, protocol, present_columns: dict[str, set[str]]) -> list[Problem]:
     """Create typed and staging tables for every table; return the problems found."""
     problems: list[Problem] = []
@@ -64,15 +69,18 @@ def validate(con, protocol, present_columns: dict[str, set[str]]) -> list[Proble
         con.execute(f"CREATE OR REPLACE TABLE typed_{t} AS {typed_select(table, f'raw_{t}')}",
                     code_params(table, protocol))
         _column_checks(con, table, protocol, present_columns.get(t, set()), problems)
-        con.execute(f"CREATE OR REPLACE VIEW cand_{t} AS SELECT * FROM typed_{t} "
-                    f"WHERE _line NOT IN (SELECT _line FROM rejected WHERE tbl = '{t}')")
+        # Rows left out are deleted from the typed table, which then becomes the
+        # staging table: a rename, not a copy of every row.
+        _drop_rejected(con, t)
+        con.execute(f"CREATE OR REPLACE VIEW cand_{t} AS SELECT * FROM typed_{t}")
         rows = con.execute(sql_text(f"checks_{t}")).fetchall()
         for line, column, value, severity, message, reject in rows:
             problems.append(Problem(t, line, column, severity, message, value))
             if reject:
                 con.execute("INSERT INTO rejected VALUES (?, ?)", [t, line])
-        con.execute(f"CREATE OR REPLACE TABLE stg_{t} AS SELECT * FROM cand_{t}")
         con.execute(f"DROP VIEW cand_{t}")
+        _drop_rejected(con, t)
+        con.execute(f"ALTER TABLE typed_{t} RENAME TO stg_{t}")
         fix = f"fix_{t}"
         try:
             sql = sql_text(fix)

@@ -113,10 +113,10 @@ def test_signed_in_sidebar_has_export_choice_and_no_role_picker(accounts):
 def test_overview_shows_sample_numbers():
     at = app("investigator")
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Screened"] == "80" and metrics["Eligible"] == "40"
-    assert metrics["Consented"] == "30" and metrics["Randomized"] == "30 / 36"
-    assert metrics["Visits due now"] == "3" and metrics["Visits overdue"] == "4"
-    assert metrics["Deaths"] == "3" and metrics["Participants with an SRE"] == "5"
+    assert metrics["Screened"] == "80" and metrics["Eligible"] == "37"
+    assert metrics["Consented"] == "31" and metrics["Randomized"] == "31 / 36"
+    assert metrics["Visits due now"] == "6" and metrics["Visits overdue"] == "4"
+    assert metrics["Deaths"] == "6" and metrics["Participants with an SRE"] == "5"
     assert len(at.get("plotly_chart")) == 2
 
 
@@ -227,7 +227,7 @@ def test_folder_source_accepts_a_redcap_project(accounts):
     at = app("investigator", user=accounts["investigator"], source=FOLDER,
              folder=str(SAMPLE_DIR / "redcap"))
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Screened"] == "80" and metrics["Randomized"] == "30 / 36"
+    assert metrics["Screened"] == "80" and metrics["Randomized"] == "31 / 36"
 
 
 def test_coordinator_data_quality_hides_outcome_records(tmp_path, accounts):

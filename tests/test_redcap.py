@@ -57,8 +57,8 @@ def test_redcap_folder_opens_directly_without_writing_into_it(tmp_path):
     before = sorted(p.name for p in (tmp_path / "rc").iterdir())
     exp = open_export(tmp_path / "rc")
     assert exp.source == "redcap" and exp.folder == (tmp_path / "rc").resolve()
-    assert exp.query("enrollment_funnel", as_of=exp.default_as_of)["n"].tolist() == [80, 40, 30,
-                                                                                       30]
+    assert exp.query("enrollment_funnel", as_of=exp.default_as_of)["n"].tolist() == [80, 37, 31,
+                                                                                       31]
     assert sorted(p.name for p in (tmp_path / "rc").iterdir()) == before
     assert is_redcap_folder(tmp_path / "rc") and not is_redcap_folder(SAMPLE_DIR)
 
@@ -141,7 +141,7 @@ def test_repeat_instances(rc):
     sre_rows = [r for r in rows if r["redcap_repeat_instrument"] == "sre"]
     assert any(r["redcap_repeat_instance"] == "2" for r in sre_rows)  # a second SRE
     assert len(tables["sre_events"]) == len(sre_rows) == 6
-    assert len(tables["adverse_events"]) == 44
+    assert len(tables["adverse_events"]) == 39
 
 
 def test_dates_in_redcap_formats(rc):
@@ -175,7 +175,7 @@ def test_missing_randomization_for_follow_up_names_the_record(rc):
     tables, problems, _ = import_folder(rc)
     assert problems and all("no randomization row gives its participant_id" in p.message
                             for p in problems)
-    assert len(tables["randomization"]) == 29
+    assert len(tables["randomization"]) == 30
 
 
 def test_import_redcap_cli(rc, tmp_path, capsys):

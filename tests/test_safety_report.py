@@ -155,15 +155,16 @@ def test_cut_round_trip_and_changes(tmp_path):
     f_exp = exp.query("enrollment_funnel", as_of=D(2026, 6, 1))
     assert f_cut["n"].tolist() == f_exp["n"].tolist()
     ch = cuts.changes_since(exp, exp.default_as_of, str(folder), ROLES["dsmb"])
-    # sample: 5 randomized after 2026-06-01, SREs on 06-18, 06-19, 08-20, 09-04, death 11-09
-    assert ch["randomized"]["participant_id"].tolist() == ["026", "027", "028", "029", "030"]
-    assert len(ch["sre"]) == 4 and ch["deaths"]["participant_id"].tolist() == ["022"]
+    # sample: 7 randomized after 2026-06-01, SREs on 07-21, 07-23, 07-28, death 06-27
+    assert ch["randomized"]["participant_id"].tolist() == ["025", "026", "027", "028", "029",
+                                                           "030", "031"]
+    assert len(ch["sre"]) == 3 and ch["deaths"]["participant_id"].tolist() == ["023"]
     assert "arm" in ch["sre"].columns and ch["edited"].empty
     inv = cuts.changes_since(exp, exp.default_as_of, str(folder), ROLES["investigator"])
     assert "arm" not in inv["sre"].columns and "arm" not in inv["deaths"].columns
     # allocation counts are open to investigators, a participant's arm is not
     assert "arm" not in inv["randomized"].columns
-    assert inv["randomized_by_arm"].set_index("arm")["new"].sum() == 5
+    assert inv["randomized_by_arm"].set_index("arm")["new"].sum() == 7
 
 
 def test_cut_detects_edited_records(tmp_path):

@@ -90,3 +90,17 @@ def test_estimates_at_report_months_hand_computed():
 def test_no_events_gives_zero_without_interval():
     c = cif_curve([1.0, 2.0], [0, 2])
     assert (c.cif == 0).all() and c.lower.isna().all()
+
+
+def test_sample_reference_is_the_bundled_sample():
+    # R's "sample" input must be the bundled sample's own outcomes (regenerate
+    # both with tests/reference/sample_outcomes.py after `make sample`)
+    import sys
+
+    sys.path.insert(0, str(REF))
+    from sample_outcomes import sample_outcomes
+
+    got = sample_outcomes().reset_index(drop=True)
+    ref = _data("sample")
+    assert list(got.group) == list(ref.group) and list(got.status) == list(ref.status)
+    np.testing.assert_allclose(got.time, ref.time, atol=1e-9)

@@ -15,6 +15,7 @@ test: nothing here fails on a slow machine.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import platform
@@ -126,7 +127,13 @@ def one_size(n: int, work: Path) -> dict:
         auth.add_user(users, "bench", "bench-password", "dsmb")
     os.environ["RFA_DASH_USERS"] = str(users)
     os.environ["RFA_DASH_AUDIT_LOG"] = str(work / "audit.log")
-    os.environ["RFA_DASH_CUTS_DIR"] = str(work / "cuts")
+    # a saved cut 90 days back, so the report page also compares against it
+    from rfa_dash import cuts
+
+    os.environ["RFA_DASH_CUTS_DIR"] = str(work / f"cuts_{n}")
+    exp = open_export(folder)
+    cuts.save_cut(exp, exp.default_as_of - dt.timedelta(days=90), work / f"cuts_{n}")
+    exp.close()
     state = {"user": auth.User("bench", "", "dsmb"), "source": "Folder on this server",
              "folder": str(folder)}
     empty = work / "empty_app.py"

@@ -12,9 +12,8 @@ if not ctx.role.allocation:  # never reached through navigation; a second guard
 al = ui.cached(allocation, ctx, ctx.role.outcomes_by_arm)
 ratio = ":".join(str(a.ratio) for a in ctx.protocol.arms)
 left, right = st.columns(2)
-left.plotly_chart(charts.fig_allocation(al.counts, colors=ctx.protocol.arm_colors,
-                                        target=ctx.protocol.target, cut=ctx.chart_cut),
-                  width="stretch")
+ui.chart(left, charts.fig_allocation, al.counts, colors=ctx.protocol.arm_colors,
+         target=ctx.protocol.target, cut=ctx.chart_cut)
 if al.p_value is not None:
     first = al.counts.iloc[0]
     left.markdown(
@@ -22,9 +21,9 @@ if al.p_value is not None:
         f"Exact binomial test of {first['label']}'s share ({int(first['n'])} of "
         f"{int(al.counts['n'].sum())}) against {first['expected_share']:.3f}: "
         f"p = {al.p_value:.3f}.")
-right.plotly_chart(charts_enrollment.fig_allocation_over_time(
-    al.cumulative, colors=ctx.protocol.arm_colors, labels=ctx.protocol.arm_labels,
-    cut=ctx.chart_cut), width="stretch")
+ui.chart(right, charts_enrollment.fig_allocation_over_time,
+         al.cumulative, colors=ctx.protocol.arm_colors, labels=ctx.protocol.arm_labels,
+         cut=ctx.chart_cut)
 if not ctx.role.outcomes_by_arm:
     right.caption("Shown at month ends: the arm of an individual randomization is not shown "
                   "to this role.")

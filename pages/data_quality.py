@@ -10,7 +10,7 @@ ui.header("Data quality", ctx)
 exp = ctx.export
 
 st.subheader("Files")
-st.dataframe(table_summary(exp, ctx.role), hide_index=True, width="stretch")
+st.dataframe(ui.cached_export(table_summary, ctx, ctx.role), hide_index=True, width="stretch")
 problems, withheld = visible_problems(exp.problems, ctx.role)
 
 st.subheader(f"Problems ({exp.n_errors} errors, {exp.n_warnings} warnings)")

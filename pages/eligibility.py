@@ -6,6 +6,7 @@ from rfa_dash import charts, charts_enrollment, ui
 from rfa_dash.eligibility import (
     PAGE_ROWS,
     consort,
+    criteria_page,
     criteria_table,
     criterion_counts,
     detail,
@@ -21,17 +22,17 @@ d = ui.cached(overview, ctx, ctx.role)
 screened = int(d.funnel["n"].iloc[0])
 
 left, right = st.columns(2)
-left.plotly_chart(charts.fig_funnel(d.funnel, cut=ctx.chart_cut), width="stretch")
+ui.chart(left, charts.fig_funnel, d.funnel, cut=ctx.chart_cut)
 flow = ui.cached(consort, ctx, ctx.role.allocation)
-right.plotly_chart(charts_enrollment.fig_consort(flow, colors=ctx.protocol.arm_colors,
-                                                 cut=ctx.chart_cut), width="stretch")
+ui.chart(right, charts_enrollment.fig_consort, flow, colors=ctx.protocol.arm_colors,
+         cut=ctx.chart_cut)
 
 st.subheader("Why patients fail")
 left, right = st.columns(2)
-left.plotly_chart(charts_enrollment.fig_criteria(ui.cached(criterion_counts, ctx),
-                                                 cut=ctx.chart_cut), width="stretch")
-right.plotly_chart(charts_enrollment.fig_sequential(ui.cached(exclusion_steps, ctx), screened,
-                                                    cut=ctx.chart_cut), width="stretch")
+ui.chart(left, charts_enrollment.fig_criteria, ui.cached(criterion_counts, ctx),
+         cut=ctx.chart_cut)
+ui.chart(right, charts_enrollment.fig_sequential, ui.cached(exclusion_steps, ctx), screened,
+         cut=ctx.chart_cut)
 
 st.subheader("Near misses")
 st.caption(f"Ineligible only through lab values within "
@@ -56,8 +57,7 @@ else:
 st.subheader("Every screened patient")
 page = ui.page_number(screened, PAGE_ROWS, "elig_page",
                       f"Page ({PAGE_ROWS} patients each, by screening ID)")
-st.dataframe(criteria_table(ui.cached(detail, ctx, page, PAGE_ROWS)), hide_index=True,
-             width="stretch")
+st.dataframe(ui.cached(criteria_page, ctx, page, PAGE_ROWS), hide_index=True, width="stretch")
 st.download_button("Download the criteria table, every patient (CSV)",
                    lambda: criteria_table(detail(ctx.export, ctx.as_of)).to_csv(index=False),
                    file_name="eligibility.csv", mime="text/csv", on_click="ignore",

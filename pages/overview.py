@@ -32,10 +32,10 @@ if "worklist" in ctx.role.pages:
                  icon=":material/checklist:")
 
 left, right = st.columns(2)
-left.plotly_chart(charts.fig_funnel(d.funnel, cut=ctx.chart_cut), width="stretch")
+ui.chart(left, charts.fig_funnel, d.funnel, cut=ctx.chart_cut)
 if d.by_arm is not None:
-    right.plotly_chart(charts.fig_allocation(d.by_arm, colors=ctx.protocol.arm_colors,
-                                             target=d.target, cut=ctx.chart_cut), width="stretch")
+    ui.chart(right, charts.fig_allocation, d.by_arm, colors=ctx.protocol.arm_colors,
+             target=d.target, cut=ctx.chart_cut)
 else:
     right.info("Allocation by arm is not shown to the coordinator role.")
 

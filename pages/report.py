@@ -43,7 +43,7 @@ else:
     chosen = st.selectbox("Compare the current data with", options,
                           index=options.index(default) if default in options else 0,
                           format_func=lambda f: f.rsplit("/", 1)[-1], key="cut_prev")
-    ch = cuts.changes_since(ctx.export, ctx.as_of, chosen, ctx.role)
+    ch = ui.cached(cuts.changes_since, ctx, chosen, ctx.role)
     c = st.columns(4)
     c[0].metric("New randomizations", len(ch["randomized"]))
     c[1].metric("New SREs", len(ch["sre"]))

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from rfa_dash import charts, ui
-from rfa_dash.safety import flags_display, grade_table, safety
+from rfa_dash.safety import safety, safety_tables
 from rfa_dash.sre import group_colors, group_labels
 
 ctx = ui.context()
@@ -16,14 +16,15 @@ if not s.has_ae_table:
     st.warning("The export has no adverse_events table (it is optional): only deaths are shown.")
 
 st.subheader("Adverse events by worst grade")
-st.dataframe(grade_table(s, labels), hide_index=True, width="stretch")
-st.plotly_chart(charts.fig_ae_grades(s.by_grade, colors=colors, labels=labels,
-                                     cut=ctx.chart_cut), width="stretch")
+tables = ui.cached(safety_tables, ctx, ctx.role)
+st.dataframe(tables["grades"], hide_index=True, width="stretch")
+ui.chart(st, charts.fig_ae_grades, s.by_grade, colors=colors, labels=labels,
+         cut=ctx.chart_cut)
 left, right = st.columns(2)
 left.markdown("**Serious**")
-left.dataframe(flags_display(s.seriousness, labels), hide_index=True, width="stretch")
+left.dataframe(tables["serious"], hide_index=True, width="stretch")
 right.markdown("**Related to the study procedure**")
-right.dataframe(flags_display(s.relatedness, labels), hide_index=True, width="stretch")
+right.dataframe(tables["related"], hide_index=True, width="stretch")
 
 st.subheader(f"Deaths ({len(s.deaths)})")
 ui.table(s.deaths, "deaths")

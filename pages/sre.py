@@ -5,9 +5,8 @@ import streamlit as st
 from rfa_dash import charts, ui
 from rfa_dash.sre import (
     SWIMMER_PAGE,
-    components,
-    components_display,
-    estimates_display,
+    components_view,
+    estimates_view,
     event_listing,
     events_by_type,
     group_colors,
@@ -26,15 +25,14 @@ st.info("A single-center pilot of 36 participants is not powered to compare the 
         + ("Closed report: by arm." if by_arm else "Open report: pooled over both arms."),
         icon=":material/info:")
 res = ui.cached(sre_analysis, ctx, by_arm)
-st.plotly_chart(charts.fig_cif(res.curves, colors=colors, labels=labels, at_risk=res.table,
-                               report_months=ctx.protocol.report_months, cut=ctx.chart_cut),
-                width="stretch")
+ui.chart(st, charts.fig_cif, res.curves, colors=colors, labels=labels, at_risk=res.table,
+         report_months=ctx.protocol.report_months, cut=ctx.chart_cut)
 st.caption("Aalen-Johansen estimate with death before any SRE as the competing risk; shaded: "
            "95% pointwise interval (complementary log-log). Time zero is randomization; "
            "participants without an SRE or death are censored at their last completed visit. "
            "Numbers at risk: participants followed at least that long.")
 st.subheader("Estimates at the report months")
-table = estimates_display(res.table, labels)
+table = ui.cached(estimates_view, ctx, by_arm)
 st.dataframe(table, hide_index=True, width="stretch")
 ui.csv_download(table, "Download estimates (CSV)", "sre_estimates.csv", key="sre_est_csv")
 if by_arm:
@@ -42,16 +40,15 @@ if by_arm:
 
 st.subheader("SRE components")
 left, right = st.columns([3, 2])
-comp = ui.cached(components, ctx, by_arm)
-left.dataframe(components_display(comp, labels), hide_index=True, width="stretch")
+left.dataframe(ui.cached(components_view, ctx, by_arm), hide_index=True, width="stretch")
 left.caption("Each component: time to its first event, death competing; other SRE types do "
              "not end follow-up.")
 counts = ui.cached(events_by_type, ctx, by_arm)
 if counts.empty:
     right.info("No SRE by this data cut.")
 else:
-    right.plotly_chart(charts.fig_sre_types(counts, colors=colors, labels=labels,
-                                            cut=ctx.chart_cut), width="stretch")
+    ui.chart(right, charts.fig_sre_types, counts, colors=colors, labels=labels,
+             cut=ctx.chart_cut)
 
 st.subheader("Event listing")
 events = ui.cached(event_listing, ctx, by_arm)
@@ -68,5 +65,4 @@ if page > 1:
 if sw.empty:
     st.info("No participant has been randomized by this data cut.")
 else:
-    st.plotly_chart(charts.fig_swimmer(sw, colors=colors, labels=labels, cut=ctx.chart_cut),
-                    width="stretch")
+    ui.chart(st, charts.fig_swimmer, sw, colors=colors, labels=labels, cut=ctx.chart_cut)

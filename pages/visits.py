@@ -8,7 +8,7 @@ from rfa_dash.visits import (
     STATUS_LABELS,
     adherence,
     adherence_by_quarter,
-    adherence_table,
+    adherence_view,
     retention,
     visit_grid,
 )
@@ -21,22 +21,20 @@ st.caption("Adherence = completed (in window, early or late) / (completed + miss
            "In window = completed inside the protocol window / the same denominator. Visits "
            "not yet due, not expected (off study) or unscheduled (no treatment date) are not "
            "counted.")
-table = adherence_table(adh)
+table = ui.cached(adherence_view, ctx)
 st.dataframe(table, hide_index=True, width="stretch")
 ui.csv_download(table, "Download adherence (CSV)", "visit_adherence.csv", key="adh_csv")
 
 left, right = st.columns(2)
-left.plotly_chart(charts.fig_adherence(adh, cut=ctx.chart_cut), width="stretch")
+ui.chart(left, charts.fig_adherence, adh, cut=ctx.chart_cut)
 quarters = ui.cached(adherence_by_quarter, ctx)
 if quarters.empty:
     right.info("No visit window has closed yet.")
 else:
-    right.plotly_chart(charts.fig_adherence_over_time(quarters, cut=ctx.chart_cut),
-                       width="stretch")
+    ui.chart(right, charts.fig_adherence_over_time, quarters, cut=ctx.chart_cut)
 
 st.subheader("Visit status by participant")
-st.plotly_chart(charts.fig_status_by_month(adh, labels=STATUS_LABELS, cut=ctx.chart_cut),
-                width="stretch")
+ui.chart(st, charts.fig_status_by_month, adh, labels=STATUS_LABELS, cut=ctx.chart_cut)
 first = ui.cached(visit_grid, ctx, 1)
 n = int(first["n_participants"].iloc[0]) if len(first) else 0
 page = ui.page_number(n, GRID_PAGE_SIZE, "grid_page", f"Page of {GRID_PAGE_SIZE} participants")
@@ -44,12 +42,11 @@ grid = first if page == 1 else ui.cached(visit_grid, ctx, page)
 if grid.empty:
     st.info("No participant has been randomized by this data cut.")
 else:
-    st.plotly_chart(charts.fig_visit_grid(grid, labels=STATUS_LABELS, cut=ctx.chart_cut),
-                    width="stretch")
+    ui.chart(st, charts.fig_visit_grid, grid, labels=STATUS_LABELS, cut=ctx.chart_cut)
 
 st.subheader("Retention")
 ret = ui.cached(retention, ctx, ctx.role)
 if ret.empty:
     st.info("No participant has been randomized by this data cut.")
 else:
-    st.plotly_chart(charts.fig_retention(ret, cut=ctx.chart_cut), width="stretch")
+    ui.chart(st, charts.fig_retention, ret, cut=ctx.chart_cut)

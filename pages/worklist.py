@@ -8,13 +8,12 @@ from rfa_dash.visits import (
     worklist,
     worklist_csv,
     worklist_ics,
-    worklist_sections,
+    worklist_view,
 )
 
 ctx = ui.context()
 ui.header("Worklist", ctx)
-work = ui.cached(worklist, ctx)
-parts = worklist_sections(work)
+parts = ui.cached(worklist_view, ctx)
 
 c = st.columns(3)
 c[0].metric("Overdue", len(parts["overdue"]))
@@ -22,11 +21,13 @@ c[1].metric("Due now", len(parts["due"]))
 c[2].metric(f"Opening in {WORKLIST_HORIZON_DAYS} days", len(parts["upcoming"]))
 
 d = st.columns(2)
-d[0].download_button("Download worklist (CSV)", lambda: worklist_csv(work),
+d[0].download_button("Download worklist (CSV)",
+                     lambda: worklist_csv(worklist(ctx.export, ctx.as_of)),
                      file_name=f"worklist_{ctx.as_of.isoformat()}.csv", mime="text/csv",
                      on_click="ignore", icon=":material/download:", key="wl_csv")
 d[1].download_button("Add windows to a calendar (.ics)",
-                     lambda: worklist_ics(work, ctx.as_of, ctx.protocol.registry_id),
+                     lambda: worklist_ics(worklist(ctx.export, ctx.as_of), ctx.as_of,
+                                          ctx.protocol.registry_id),
                      file_name=f"visit_windows_{ctx.as_of.isoformat()}.ics",
                      mime="text/calendar", on_click="ignore", icon=":material/event:",
                      key="wl_ics")

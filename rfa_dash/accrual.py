@@ -172,3 +172,8 @@ def rates_display(rates: pd.DataFrame) -> pd.DataFrame:
         "95% CI (exact)": [f"{pct(lo)}-{pct(hi)}" if lo == lo else "-"
                            for lo, hi in zip(rates["lower"], rates["upper"], strict=True)],
     })
+
+
+def rates_view(exp: Export, as_of: dt.date) -> pd.DataFrame:
+    """:func:`rates_display` of the accrual's screening rates (a single call to cache)."""
+    return rates_display(accrual(exp, as_of).rates)

@@ -58,7 +58,7 @@ def cache_folder(key: str, export_folder: Path) -> Path | None:
     return root / key
 
 
-TABLES = [f"{kind}_{t}" for t in TABLE_ORDER for kind in ("raw", "stg")]
+TABLES = [f"stg_{t}" for t in TABLE_ORDER] + ["rows_read"]
 
 
 def save(con, folder: Path, problems, meta: dict) -> None:

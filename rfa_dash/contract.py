@@ -170,26 +170,30 @@ def typed_expr(col: Column) -> str:
     Codes are matched against the bound list parameter ``$codes_<column>``.
     """
     raw = f"nullif(trim({_q(col.name)}), '')"
+    name = _q(col.name)
     if col.kind in ("id", "text"):
         return raw
+    # dates and numbers parse the untrimmed text (their patterns allow spaces)
     if col.kind == "date":
-        return f"rfa_date({raw})"
+        return f"rfa_date({name})"
     if col.kind == "bool":
         # the common spellings first, without the cost of trimming every value
-        return (f"CASE {_q(col.name)} WHEN 'true' THEN true WHEN 'false' THEN false "
+        return (f"CASE {name} WHEN 'true' THEN true WHEN 'false' THEN false "
                 f"WHEN 'yes' THEN true WHEN 'no' THEN false ELSE rfa_bool({raw}) END")
     if col.kind == "int":
-        return f"rfa_int({raw}, {col.lo:g}, {col.hi:g})"
+        return f"rfa_int({name}, {col.lo:g}, {col.hi:g})"
     if col.kind == "num":
-        return f"rfa_num({raw}, {col.lo:g}, {col.hi:g})"
+        return f"rfa_num({name}, {col.lo:g}, {col.hi:g})"
     if col.kind == "code":
         norm = f"upper({raw})" if col.upper else f"lower({raw})"
         if col.codes == ("protocol:visit_months",):
             # visit_month may arrive as 3, 3.0 or "3"
             return (f"CASE WHEN list_contains($codes_{col.name}, "
-                    f"CAST(rfa_int({raw}, 0, 1000) AS VARCHAR)) "
-                    f"THEN rfa_int({raw}, 0, 1000) END")
-        return f"CASE WHEN list_contains($codes_{col.name}, {norm}) THEN {norm} END"
+                    f"CAST(rfa_int({name}, 0, 1000) AS VARCHAR)) "
+                    f"THEN rfa_int({name}, 0, 1000) END")
+        # a value already written as its code skips the normalisation
+        return (f"CASE WHEN list_contains($codes_{col.name}, {name}) THEN {name} "
+                f"WHEN list_contains($codes_{col.name}, {norm}) THEN {norm} END")
     raise ValueError(col.kind)
 
 

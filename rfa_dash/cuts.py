@@ -15,6 +15,7 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -148,13 +149,16 @@ def diff(prev: dict[str, pd.DataFrame], cur: dict[str, pd.DataFrame], role: Role
         common = a.index.intersection(b.index)
         cols = [x for x in b.columns if x in a.columns]
         hidden = set() if role.allocation else {"arm"}
-        for k in common:
-            changed = [x for x in cols if a.at[k, x] != b.at[k, x]]
-            if changed:
-                edited.append({"table": table,
-                               "record": " / ".join(k) if isinstance(k, tuple) else k,
-                               "changed": ", ".join(x if x not in hidden else "(hidden)"
-                                                    for x in changed)})
+        if not len(common) or not cols:
+            continue
+        # compare every common record at once; only changed ones reach Python
+        neq = a.loc[common, cols].to_numpy() != b.loc[common, cols].to_numpy()
+        for r in np.flatnonzero(neq.any(axis=1)):
+            k = common[r]
+            edited.append({"table": table,
+                           "record": " / ".join(k) if isinstance(k, tuple) else k,
+                           "changed": ", ".join(cols[j] if cols[j] not in hidden else "(hidden)"
+                                                for j in np.flatnonzero(neq[r]))})
     return {"randomized": new_r.reset_index(drop=True), "randomized_by_arm": by_arm,
             "sre": sre, "deaths": deaths,
             "edited": pd.DataFrame(edited, columns=["table", "record", "changed"])}

@@ -162,3 +162,7 @@ def criteria_table(det: pd.DataFrame) -> pd.DataFrame:
             "creatinine_clearance", "lab_age_days"]
     return det[cols]
 
+
+def criteria_page(exp: Export, as_of: dt.date, page: int, page_size: int) -> pd.DataFrame:
+    """One page of :func:`criteria_table` (a single call, so the page can cache it)."""
+    return criteria_table(detail(exp, as_of, page, page_size))

@@ -198,18 +198,27 @@ def open_export(folder: Path | str, protocol: Protocol | None = None,
     problems: list[Problem] = []
     manifest = _read_manifest(folder, problems)
     found = find_files(folder)
-    files, present = {}, {}
+    files, present, rows = {}, {}, {}
     reader = db.hardened_connection(folder)
     try:
         for name in TABLE_ORDER:
             info = load_table(reader, TABLES[name], found[name], problems)
             files[name] = info["file"]
             present[name] = info["columns"]
-            db.create_from_arrow(con, f"raw_{name}", info.pop("data"))
+            rows[name] = info["rows"]
+            # Validation scans the Arrow table in place: the raw text is read
+            # to type it and to report bad values, never stored.
+            con.register(f"raw_{name}", info.pop("data"))
     finally:
         reader.close()
     _prepare(con, protocol)
-    problems.extend(validate(con, protocol, present))
+    try:
+        problems.extend(validate(con, protocol, present))
+    finally:
+        for name in TABLE_ORDER:
+            con.unregister(f"raw_{name}")
+    con.execute("CREATE TABLE rows_read (tbl VARCHAR, n BIGINT)")
+    con.executemany("INSERT INTO rows_read VALUES (?, ?)", list(rows.items()))
     con.execute(db.sql_text("derived"))
     problem_frame = to_frame(problems)
     if cached is not None:

@@ -1,6 +1,6 @@
 """Read the export's files into raw tables of text.
 
-Each table becomes an Arrow table (the caller stores it as ``raw_<table>``):
+Each table becomes an Arrow table (validation scans it as ``raw_<table>``):
 one text column per contract column (absent columns are NULL) plus
 ``_line``, the file line of the row (the header is line 1; for Parquet and
 Excel, the row number counted the same way). A CSV file streams from

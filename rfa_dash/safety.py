@@ -100,3 +100,16 @@ def grade_table(s: Safety, labels: dict[str, str]) -> pd.DataFrame:
 def flags_display(table: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
     """A seriousness or relatedness table with group labels instead of codes."""
     return table.assign(group=table["group"].map(lambda g: labels.get(g, g)))
+
+
+def safety_tables(exp: Export, as_of: dt.date, role: Role) -> dict[str, pd.DataFrame]:
+    """The safety page's summary tables, labelled by the protocol (a single call to cache).
+
+    Keys: ``grades`` (:func:`grade_table`), ``serious`` and ``related``
+    (:func:`flags_display`).
+    """
+    from rfa_dash.sre import group_labels
+
+    s, labels = safety(exp, as_of, role), group_labels(exp.protocol)
+    return {"grades": grade_table(s, labels), "serious": flags_display(s.seriousness, labels),
+            "related": flags_display(s.relatedness, labels)}

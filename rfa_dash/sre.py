@@ -285,3 +285,13 @@ def components_display(comp: pd.DataFrame, labels: dict[str, str]) -> pd.DataFra
                           aggfunc="first", sort=False)
     wide.columns = [f"Month {m}" for m in wide.columns]
     return wide.reset_index().rename(columns={"component": "Component", "group": "Group"})
+
+
+def estimates_view(exp: Export, as_of: dt.date, by_arm: bool) -> pd.DataFrame:
+    """:func:`estimates_display` of the SRE analysis, labelled by the protocol."""
+    return estimates_display(sre_analysis(exp, as_of, by_arm).table, group_labels(exp.protocol))
+
+
+def components_view(exp: Export, as_of: dt.date, by_arm: bool) -> pd.DataFrame:
+    """:func:`components_display` of :func:`components`, labelled by the protocol."""
+    return components_display(components(exp, as_of, by_arm), group_labels(exp.protocol))

@@ -1,7 +1,8 @@
 """The only module that imports Streamlit: the shared sidebar, caching and page header.
 
 Pages call :func:`context` for the export, data cut and role chosen in the
-sidebar, then :func:`cached` to get small result frames.
+sidebar, then :func:`cached` to get small result frames and :func:`chart` to
+draw them.
 """
 
 from __future__ import annotations
@@ -9,11 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import pickle
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from rfa_dash import auth
@@ -87,6 +91,62 @@ def cached(fn, ctx: Context, *args):
     name = f"{fn.__module__}.{fn.__qualname__}:{args!r}"
     return _cached(ctx.export.fingerprint, name, ctx.as_of, ctx.role.name, fn,
                    (ctx.export, ctx.as_of, *args))
+
+
+def _frame_hash(df) -> bytes:
+    # Pickled bytes identify a frame's content; an order of magnitude cheaper
+    # than Streamlit's default frame hash. Equal frames pickled differently
+    # would only cost a rebuild, never a wrong figure.
+    return hashlib.sha256(pickle.dumps(df, protocol=5)).digest()
+
+
+class _BuiltFigure(go.Figure):
+    """A cached figure whose dict is made once.
+
+    ``st.plotly_chart`` turns a figure into a dict (a deep copy) on every
+    rerun; a cached figure never changes, so its dict is computed when it is
+    built. Nothing modifies that dict: Plotly's JSON writer only removes trace
+    ``uid``s, which these figures do not set.
+    """
+
+    def freeze(self) -> _BuiltFigure:
+        self._frozen_dict = super().to_dict()
+        return self
+
+    def to_dict(self) -> dict:
+        frozen = getattr(self, "_frozen_dict", None)
+        return frozen if frozen is not None else super().to_dict()
+
+
+@st.cache_resource(max_entries=256, ttl=900, show_spinner=False,
+                   hash_funcs={pd.DataFrame: _frame_hash})
+def _figure(builder_name: str, args: tuple, kwargs: dict, _builder):
+    fig = _BuiltFigure(_builder(*args, **kwargs))
+    # In the app the Streamlit theme styles every chart; Plotly's default
+    # template (about 7 KB per chart) would only be copied and sent each rerun.
+    fig.layout.template = None
+    return fig.freeze()
+
+
+def cached_export(fn, ctx: Context, *args):
+    """Call ``fn(ctx.export, *args)`` (a result that does not depend on the data cut)."""
+    name = f"{fn.__module__}.{fn.__qualname__}:{args!r}"
+    return _cached(ctx.export.fingerprint, name, None, ctx.role.name, fn, (ctx.export, *args))
+
+
+def chart(container, builder, *args, **kwargs) -> None:
+    """Draw ``builder(*args, **kwargs)`` (a ``fig_<thing>``) in ``container``.
+
+    Building a Plotly figure (validating every property) costs far more than
+    sending it, so a figure is built once per distinct input and kept as an
+    object: the key is a hash of the builder's name and every argument (the
+    small frames already chosen for the role, colours, labels, the data-cut
+    line), so two sessions share a figure only when its inputs are equal.
+    ``st.plotly_chart`` copies the figure before serializing it; nothing
+    modifies a cached figure.
+    """
+    name = f"{builder.__module__}.{builder.__qualname__}"
+    container.plotly_chart(_figure(name, args, kwargs, builder), width="stretch")
 
 
 def _save_uploads(files, user: str, role: str) -> Path:

@@ -32,27 +32,34 @@ def _column_checks(con, table, protocol, present: set[str], problems: list[Probl
     if any(c.required and c.name not in present for c in table.columns) and present:
         con.execute(f"INSERT INTO rejected SELECT '{t}', _line FROM typed_{t}")
         return
-    for c in table.columns:
-        if c.name not in present:
-            continue
-        rows = con.execute(
-            f"SELECT r._line, r.{_q(c.name)} FROM raw_{t} r JOIN typed_{t} y USING (_line) "
-            f"WHERE y.{_q(c.name)} IS NULL "
-            f"AND (nullif(trim(r.{_q(c.name)}), '') IS NOT NULL OR $required) "
-            f"ORDER BY r._line",
-            {"required": c.required},
-        ).fetchall()
-        for line, value in rows:
-            empty = value is None or str(value).strip() == ""
-            if empty:
-                msg = f"required value missing in {c.name}; row left out"
-            else:
-                action = "row left out" if c.required else "treated as missing"
-                expect = c.expectation(resolve_codes(c, protocol))
-                msg = f"{c.name} {quote(value)} is not {expect}; {action}"
-            problems.append(Problem(t, line, c.name, "error", msg, None if empty else value))
-        if c.required and rows:
-            con.executemany("INSERT INTO rejected VALUES (?, ?)", [(t, r[0]) for r in rows])
+    cols = [c for c in table.columns if c.name in present]
+    if not cols:
+        return
+    # One pass per table: a flag per column (typed value missing although the
+    # text is not empty, or a required value is empty), only flagged rows return.
+    flags = [f"(y.{_q(c.name)} IS NULL AND (nullif(trim(r.{_q(c.name)}), '') IS NOT NULL"
+             f"{' OR true' if c.required else ''}))" for c in cols]
+    rows = con.execute(
+        f"SELECT r._line, {', '.join(flags)}, {', '.join(f'r.{_q(c.name)}' for c in cols)} "
+        f"FROM raw_{t} r JOIN typed_{t} y USING (_line) WHERE {' OR '.join(flags)}"
+    ).fetchall()
+    k = len(cols)
+    found = sorted((i, row[0], row[1 + k + i]) for row in rows for i in range(k) if row[1 + i])
+    rejected = set()
+    for i, line, value in found:  # by column, then line
+        c = cols[i]
+        empty = value is None or str(value).strip() == ""
+        if empty:
+            msg = f"required value missing in {c.name}; row left out"
+        else:
+            action = "row left out" if c.required else "treated as missing"
+            expect = c.expectation(resolve_codes(c, protocol))
+            msg = f"{c.name} {quote(value)} is not {expect}; {action}"
+        problems.append(Problem(t, line, c.name, "error", msg, None if empty else value))
+        if c.required:
+            rejected.add(line)
+    if rejected:
+        con.executemany("INSERT INTO rejected VALUES (?, ?)", [(t, n) for n in sorted(rejected)])
 
 
 def _drop_rejected(con, t: str) -> None:

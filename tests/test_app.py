@@ -274,3 +274,33 @@ def test_long_tables_and_grids_page(tmp_path, accounts):
     at = app("dsmb", "visits", user=accounts["dsmb"], source=FOLDER, folder=str(folder),
              grid_page=2)
     assert at.number_input[0].value == 2 and not at.exception
+
+
+def test_cached_figures_are_shared_only_between_equal_inputs_and_never_modified():
+    # a rerun sends the same chart specs, built once (cached figure objects)
+    at = app("dsmb", "sre")
+    first = [el.proto.spec for el in at.get("plotly_chart")]
+    at.run()
+    assert [el.proto.spec for el in at.get("plotly_chart")] == first
+    # the open report's pooled curve is a different figure (different inputs),
+    # and the closed one is left as it was
+    pooled = [el.proto.spec for el in app("investigator", "sre").get("plotly_chart")]
+    assert pooled[0] != first[0]
+    assert [el.proto.spec for el in app("dsmb", "sre").get("plotly_chart")] == first
+    # the Streamlit theme styles charts: no Plotly template is sent
+    assert all(json.loads(s)["layout"].get("template") in (None, {}) for s in first)
+
+
+def test_built_figure_dict_is_made_once_and_survives_serialization():
+    import plotly.graph_objects as go
+    import plotly.io as pio
+    from plotly.tools import return_figure_from_figure_or_data
+
+    from rfa_dash.ui import _BuiltFigure
+
+    fig = _BuiltFigure(go.Figure(go.Bar(x=[1, 2], y=[3, 4]))).freeze()
+    before = json.dumps(fig.to_dict(), sort_keys=True)
+    d = return_figure_from_figure_or_data(fig, validate_figure=True)  # as st.plotly_chart does
+    assert d is fig.to_dict()
+    pio.to_json(d, validate=False)
+    assert json.dumps(fig.to_dict(), sort_keys=True) == before

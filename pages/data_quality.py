@@ -14,7 +14,8 @@ st.dataframe(ui.cached_export(table_summary, ctx, ctx.role), hide_index=True, wi
 problems, withheld = visible_problems(exp.problems, ctx.role)
 
 st.subheader(f"Problems ({exp.n_errors} errors, {exp.n_warnings} warnings)")
-st.caption("Lines are file lines with the header as line 1. Rows with an error in a required "
+where = "lines of the REDCap records export" if exp.source == "redcap" else "file lines"
+st.caption(f"Lines are {where}, with the header as line 1. Rows with an error in a required "
            "value, a duplicate or orphan ID or a date before randomization are left out of "
            "every figure; other bad values are treated as missing. The export is never "
            "modified.")

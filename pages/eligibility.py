@@ -10,7 +10,6 @@ from rfa_dash.eligibility import (
     criteria_table,
     criterion_counts,
     detail,
-    exclusion_steps,
     incomplete,
     near_misses,
 )
@@ -31,7 +30,7 @@ st.subheader("Why patients fail")
 left, right = st.columns(2)
 ui.chart(left, charts_enrollment.fig_criteria, ui.cached(criterion_counts, ctx),
          cut=ctx.chart_cut)
-ui.chart(right, charts_enrollment.fig_sequential, ui.cached(exclusion_steps, ctx), screened,
+ui.chart(right, charts_enrollment.fig_sequential, flow["steps"], screened,
          cut=ctx.chart_cut)
 
 st.subheader("Near misses")

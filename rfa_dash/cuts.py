@@ -15,7 +15,6 @@ import json
 import os
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -37,9 +36,18 @@ def cuts_dir() -> Path:
     return (up.parent if up else auth.STATE_DIR) / "cuts"
 
 
-def cut_tables(exp: Export, as_of: dt.date) -> dict[str, pd.DataFrame]:
-    """The validated tables as of the data cut."""
-    return {t: exp.query(f"cut_{t}", as_of=as_of) for t in TABLE_ORDER}
+def cut_tables(exp: Export, as_of: dt.date) -> dict[str, pa.Table]:
+    """The validated tables as of the data cut (Arrow: typed, compact, no Python objects)."""
+    from rfa_dash.db import sql_text
+
+    out = {}
+    for t in TABLE_ORDER:
+        cur = exp.con.cursor()
+        try:
+            out[t] = cur.sql(sql_text(f"cut_{t}"), params={"as_of": as_of}).to_arrow_table()
+        finally:
+            cur.close()
+    return out
 
 
 def save_cut(exp: Export, as_of: dt.date, root: Path | None = None) -> Path:
@@ -55,8 +63,8 @@ def save_cut(exp: Export, as_of: dt.date, root: Path | None = None) -> Path:
         return folder
     tmp = root / (folder.name + ".partial")
     tmp.mkdir(parents=True, exist_ok=True)
-    for t, df in cut_tables(exp, as_of).items():
-        pq.write_table(pa.Table.from_pandas(df, preserve_index=False), tmp / f"{t}.parquet")
+    for t, data in cut_tables(exp, as_of).items():
+        pq.write_table(data, tmp / f"{t}.parquet")
     manifest = {
         "exported_at": as_of.isoformat(), "trial": exp.protocol.registry_id,
         "synthetic": exp.synthetic, "cut_of": exp.fingerprint,
@@ -86,23 +94,32 @@ def list_cuts(root: Path | None = None) -> pd.DataFrame:
     return df.sort_values(["as_of", "saved_at"], ascending=False).reset_index(drop=True)
 
 
-def read_cut(folder: Path) -> dict[str, pd.DataFrame]:
-    """A saved cut's tables."""
-    return {t: pd.read_parquet(Path(folder) / f"{t}.parquet") for t in TABLE_ORDER}
+def read_cut(folder: Path) -> dict[str, pa.Table]:
+    """A saved cut's tables (Arrow)."""
+    return {t: pq.read_table(Path(folder) / f"{t}.parquet") for t in TABLE_ORDER}
 
 
-def _norm(df: pd.DataFrame) -> pd.DataFrame:
-    out = df.copy()
-    for c in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[c]):
-            out[c] = out[c].dt.strftime("%Y-%m-%d")
-        out[c] = out[c].astype(object).where(out[c].notna(), None).astype(str)
-    return out
+def _edited_sql(table: str, key: list[str], cols: list[str], hidden: set[str]) -> str:
+    """Records of ``table`` present in both versions whose values differ, with the columns."""
+    def q(c):
+        return '"' + c.replace('"', '""') + '"'
+    changed = ", ".join(
+        f"CASE WHEN c.{q(x)} IS DISTINCT FROM p.{q(x)} THEN "
+        f"'{'(hidden)' if x in hidden else x}' END" for x in cols)
+    record = " || ' / ' || ".join(f"CAST(c.{q(k)} AS VARCHAR)" for k in key)
+    return (f"SELECT * FROM (SELECT '{table}' AS \"table\", {record} AS record, "
+            f"concat_ws(', ', {changed}) AS changed FROM cur_{table} c "
+            f"JOIN prev_{table} p ON {' AND '.join(f'c.{q(k)} = p.{q(k)}' for k in key)}) "
+            f"WHERE changed <> '' ORDER BY record")
 
 
-def diff(prev: dict[str, pd.DataFrame], cur: dict[str, pd.DataFrame], role: Role
-         ) -> dict[str, pd.DataFrame]:
+def diff(prev: dict, cur: dict, role: Role) -> dict[str, pd.DataFrame]:
     """What changed from ``prev`` to ``cur``, shown as the role may see it.
+
+    ``prev`` and ``cur`` map table names to Arrow tables or DataFrames. The
+    comparison runs in a DuckDB database of its own (no file access), so a
+    cut of 100,000 participants is compared without copying every value
+    into Python.
 
     Returns frames: ``randomized`` (new randomizations), ``sre`` (new SREs)
     and ``deaths`` (new deaths), each listing a participant's arm only for a
@@ -114,54 +131,41 @@ def diff(prev: dict[str, pd.DataFrame], cur: dict[str, pd.DataFrame], role: Role
     arm next to a participant ID: with the pooled event listings it would
     unblind outcomes by arm.
     """
-    p, c = prev["randomization"], cur["randomization"]
-    new_all = c[~c["participant_id"].isin(p["participant_id"])]
-    new_r = new_all[["participant_id", "randomization_date"]
-                    + (["arm"] if role.outcomes_by_arm else [])]
-    by_arm = pd.DataFrame()
-    if role.allocation:
-        by_arm = new_all.groupby("arm").size().rename("new").reset_index()
-    arm_of = dict(zip(c["participant_id"], c["arm"], strict=True))
+    from rfa_dash.db import hardened_connection, sql_text
 
-    def new_rows(table: str, cols: list[str]) -> pd.DataFrame:
-        a, b = _norm(prev[table][cols]), _norm(cur[table][cols])
-        merged = b.merge(a.drop_duplicates(), how="left", on=cols, indicator=True)
-        out = cur[table][cols][(merged["_merge"] == "left_only").to_numpy()]
-        if role.outcomes_by_arm:
-            out = out.assign(arm=out["participant_id"].map(arm_of))
-        return out.reset_index(drop=True)
+    con = hardened_connection(None)
 
-    sre = new_rows("sre_events", ["participant_id", "event_date", "sre_type"]) \
-        if role.outcomes else pd.DataFrame()
-    off_c = cur["offstudy"][cur["offstudy"]["reason"] == "death"]
-    off_p = prev["offstudy"][prev["offstudy"]["reason"] == "death"]
-    deaths = pd.DataFrame()
-    if role.outcomes:
-        deaths = off_c[~off_c["participant_id"].isin(off_p["participant_id"])][
-            ["participant_id", "off_study_date"]].reset_index(drop=True)
-        if role.outcomes_by_arm:
-            deaths = deaths.assign(arm=deaths["participant_id"].map(arm_of))
-    edited = []
-    for table, key in KEYS.items():
-        a, b = _norm(prev[table]).set_index(key), _norm(cur[table]).set_index(key)
-        a = a[~a.index.duplicated()]
-        b = b[~b.index.duplicated()]
-        common = a.index.intersection(b.index)
-        cols = [x for x in b.columns if x in a.columns]
+    def query(name):  # on this connection: cursors do not see registered tables
+        return con.execute(sql_text(name)).df()
+
+    try:
+        for t in TABLE_ORDER:
+            con.register(f"prev_{t}", prev[t])
+            con.register(f"cur_{t}", cur[t])
+        new_all = query("cut_new_randomizations")
+        arm = ["arm"] if role.outcomes_by_arm else []
+        by_arm = pd.DataFrame()
+        if role.allocation:
+            by_arm = new_all.groupby("arm").size().rename("new").reset_index()
+        sre = query("cut_new_sres")[["participant_id", "event_date", "sre_type", *arm]] \
+            if role.outcomes else pd.DataFrame()
+        deaths = query("cut_new_deaths")[["participant_id", "off_study_date", *arm]] \
+            if role.outcomes else pd.DataFrame()
         hidden = set() if role.allocation else {"arm"}
-        if not len(common) or not cols:
-            continue
-        # compare every common record at once; only changed ones reach Python
-        neq = a.loc[common, cols].to_numpy() != b.loc[common, cols].to_numpy()
-        for r in np.flatnonzero(neq.any(axis=1)):
-            k = common[r]
-            edited.append({"table": table,
-                           "record": " / ".join(k) if isinstance(k, tuple) else k,
-                           "changed": ", ".join(cols[j] if cols[j] not in hidden else "(hidden)"
-                                                for j in np.flatnonzero(neq[r]))})
-    return {"randomized": new_r.reset_index(drop=True), "randomized_by_arm": by_arm,
-            "sre": sre, "deaths": deaths,
-            "edited": pd.DataFrame(edited, columns=["table", "record", "changed"])}
+        edited = []
+        for table, key in KEYS.items():
+            pcols = {c[0] for c in con.execute(f"DESCRIBE prev_{table}").fetchall()}
+            cols = [c[0] for c in con.execute(f"DESCRIBE cur_{table}").fetchall()
+                    if c[0] in pcols and c[0] not in key]
+            if cols:
+                edited.append(con.execute(_edited_sql(table, key, cols, hidden)).df())
+    finally:
+        con.close()
+    edited = [e for e in edited if len(e)]
+    return {"randomized": new_all[["participant_id", "randomization_date", *arm]],
+            "randomized_by_arm": by_arm, "sre": sre, "deaths": deaths,
+            "edited": pd.concat(edited, ignore_index=True) if edited else
+            pd.DataFrame(columns=["table", "record", "changed"])}
 
 
 def previous_cut(cuts: pd.DataFrame, as_of: dt.date) -> str | None:

@@ -133,7 +133,9 @@ def consort(exp: Export, as_of: dt.date, allocation: bool) -> dict:
     """Counts of the participant-flow diagram; arms only when ``allocation`` is allowed.
 
     Exclusion reasons follow the sequential exclusion order, so each excluded
-    patient is counted once, under the first reason that removed them.
+    patient is counted once, under the first reason that removed them; the
+    whole :func:`exclusion_steps` frame is under ``steps`` (so a page that
+    shows both computes it once).
     """
     funnel = exp.query("enrollment_funnel", as_of=as_of).set_index("stage")["n"]
     seq = exclusion_steps(exp, as_of)
@@ -147,6 +149,7 @@ def consort(exp: Export, as_of: dt.date, allocation: bool) -> dict:
         "declined": int(funnel["eligible"] - funnel["consented"]),
         "consented": int(funnel["consented"]),
         "randomized": int(funnel["randomized"]),
+        "steps": seq,
     }
     out["awaiting"] = int(exp.query("consented_not_randomized", as_of=as_of)["n"].iloc[0])
     if allocation:

@@ -231,7 +231,8 @@ def _open_redcap(folder: Path, protocol: Protocol, use_cache: bool) -> Export:
     """Convert a REDCap folder (once per fingerprint) and open the converted export.
 
     The converted export is written under the cache folder, never into the
-    REDCap folder; its problems come first, then the contract's own.
+    REDCap folder; its problems come first, then the contract's own, whose
+    lines are mapped back to lines of the REDCap records file.
     """
     from rfa_dash.redcap import importer as redcap
 
@@ -241,17 +242,22 @@ def _open_redcap(folder: Path, protocol: Protocol, use_cache: bool) -> Export:
         raise ExportError("the cache folder may not sit inside the REDCap folder")
     conv = root / "redcap" / fp[:40]
     problems_file = conv / "redcap_problems.json"
-    if not problems_file.is_file() or not use_cache:
+    if not (problems_file.is_file() and (conv / "redcap_lines.json").is_file()) or not use_cache:
         try:
             tables, rproblems, manifest = redcap.import_folder(folder)
         except redcap.RedcapError as exc:
             raise ExportError(str(exc)) from exc
         redcap.write_contract(tables, manifest, conv)
+        (conv / "redcap_lines.json").write_text(json.dumps(
+            {t: getattr(rows, "lines", []) for t, rows in tables.items()}), encoding="utf-8")
         problems_file.write_text(json.dumps([p.__dict__ for p in rproblems]), encoding="utf-8")
     rproblems = [Problem(**p) for p in json.loads(problems_file.read_text(encoding="utf-8"))]
     exp = open_export(conv, protocol, use_cache)
-    frame = pd.concat([to_frame(rproblems), exp.problems], ignore_index=True) \
-        if rproblems else exp.problems
+    # contract problems name lines of the converted files: point them at the records file
+    lines = json.loads((conv / "redcap_lines.json").read_text(encoding="utf-8"))
+    contract = redcap.remap_lines(exp.problems, lines)
+    frame = pd.concat([to_frame(rproblems), contract], ignore_index=True) \
+        if rproblems else contract
     exp.problems = frame
     exp.folder = folder
     exp.fingerprint = fp

@@ -61,6 +61,9 @@ def test_consort_counts(exp):
     assert (c["declined"], c["consented"], c["awaiting"], c["randomized"]) == (1, 2, 1, 1)
     assert c["arms"] == [("rfa_rt", "RFA/BA + RT", 1), ("rt_alone", "RT alone", 0)]
     assert "arms" not in el.consort(exp, AS_OF, allocation=False)
+    # the flow carries the exclusion steps its reasons come from
+    assert c["steps"].equals(el.exclusion_steps(exp, AS_OF))
+    assert c["reasons"] == [(r.label, r.removed) for r in c["steps"].itertuples()]
 
 
 def test_near_misses(exp):

@@ -184,3 +184,19 @@ def test_import_redcap_cli(rc, tmp_path, capsys):
     assert main(["check", str(tmp_path / "out")]) == 0
     assert main(["import-redcap", str(SAMPLE_DIR), "--out", str(tmp_path / "x")]) == 2
     assert "no REDCap records export" in capsys.readouterr().err
+
+
+def test_contract_problems_name_lines_of_the_records_file(rc):
+    # a month-3 visit recorded twice: the second copy is appended at the end
+    state = {}
+
+    def dup(h, rows):
+        e = h.index("redcap_event_name")
+        i = next(k for k, r in enumerate(rows) if r[e] == "month_3_arm_1")
+        state["first"], state["second"] = i + 2, len(rows) + 2  # file lines (header = 1)
+        return h, rows + [list(rows[i])]
+    _edit(rc, dup)
+    exp = open_export(rc)
+    [p] = exp.problems[exp.problems["table"] == "visits"].itertuples()
+    assert p.line == state["second"]
+    assert f"(first at line {state['first']})" in p.message

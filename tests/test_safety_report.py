@@ -183,3 +183,20 @@ def test_cut_never_inside_the_export(tmp_path):
     folder = make_export(tmp_path / "e")
     with pytest.raises(ValueError):
         cuts.save_cut(open_export(folder), D(2026, 1, 1), folder / "cuts")
+
+
+def test_cut_saved_in_the_earlier_format_compares_without_spurious_edits(tmp_path):
+    # cuts used to be written from pandas frames (timestamps, floats for integers with gaps)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from rfa_dash.contract import TABLE_ORDER
+
+    exp = open_export(SAMPLE_DIR)
+    folder = cuts.save_cut(exp, exp.default_as_of, tmp_path / "cuts")
+    for t in TABLE_ORDER:
+        old = exp.query(f"cut_{t}", as_of=exp.default_as_of)
+        pq.write_table(pa.Table.from_pandas(old, preserve_index=False), folder / f"{t}.parquet")
+    ch = cuts.changes_since(exp, exp.default_as_of, str(folder), ROLES["dsmb"])
+    assert ch["edited"].empty and ch["randomized"].empty
+    assert ch["sre"].empty and ch["deaths"].empty

@@ -23,6 +23,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from rfa_dash.problems import Problem, quote
 
 DEFAULT_MAPPING = Path(__file__).parent / "nct07090122.toml"
@@ -197,6 +199,38 @@ def _code(ctx: _Ctx, table, line, rec, event, fname, raw, values: dict | None):
     return code
 
 
+class Rows(list):
+    """Converted rows of one contract table; ``lines[i]`` is row i's line in the records file."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.lines: list[int] = []
+
+
+def remap_lines(problems: pd.DataFrame, lines: dict[str, list[int]]) -> pd.DataFrame:
+    """Contract problems on a converted export, with lines of the REDCap records file.
+
+    ``problems`` name lines of the converted contract files (header = line 1,
+    row i at line i + 2); each becomes the records-file line the row came
+    from, in the line column and in "first at line N" inside messages.
+    """
+    out = problems.copy()
+    for table, src in lines.items():
+        def to_src(n, src=src):
+            return src[n - 2] if 2 <= n < len(src) + 2 else n
+
+        rows = (out["table"] == table) & out["line"].notna() & (out["line"] >= 2)
+        if not rows.any():
+            continue
+        out.loc[rows, "line"] = [to_src(int(n)) for n in out.loc[rows, "line"]]
+        def first_at(m, to_src=to_src):
+            return m.group(1) + str(to_src(int(m.group(2))))
+
+        out.loc[rows, "message"] = [re.sub(r"(first at line )(\d+)", first_at, msg)
+                                    for msg in out.loc[rows, "message"]]
+    return out
+
+
 def import_folder(folder: Path, mapping_path: Path | None = None
                   ) -> tuple[dict[str, list[dict]], list[Problem], dict]:
     """Convert a REDCap folder into contract tables.
@@ -271,7 +305,7 @@ def import_folder(folder: Path, mapping_path: Path | None = None
             continue
         events = cfg.get("events") or {cfg.get("event"): None}
         repeat = cfg.get("repeat_instrument")
-        result = []
+        result = Rows()
         for i, r in enumerate(rows):
             line = i + 2
             ev = get(r, "redcap_event_name")
@@ -309,6 +343,7 @@ def import_folder(folder: Path, mapping_path: Path | None = None
                     row[column] = src[src_col]
             if row is not None:
                 result.append(row)
+                result.lines.append(line)
                 by_record.setdefault(tname, {}).setdefault(rec, row)
         out[tname] = result
     manifest = {}

@@ -18,9 +18,9 @@ def _log_download() -> None:
                detail=f"as_of={ctx.as_of.isoformat()}")
 
 
-html = ui.cached(build_report, ctx, ctx.role)
+# built when clicked (cached): the report embeds plotly.js and is megabytes
 st.download_button(
-    "Download the report (HTML)", html.encode("utf-8"),
+    "Download the report (HTML)", lambda: ui.cached(build_report, ctx, ctx.role).encode("utf-8"),
     file_name=f"{ctx.protocol.registry_id}_{'closed' if closed else 'open'}_report_"
               f"{ctx.as_of.isoformat()}.html",
     mime="text/html", on_click=_log_download, icon=":material/download:", key="report_dl")

@@ -80,9 +80,14 @@ def _serve(state: Path, log_name: str):
         out.close()
 
 
+SERVER_STATE: dict[str, Path] = {}
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with _serve(tmp_path_factory.mktemp("browser-state"), "streamlit-server.log") as url:
+    state = tmp_path_factory.mktemp("browser-state")
+    SERVER_STATE["dir"] = state
+    with _serve(state, "streamlit-server.log") as url:
         yield url
 
 
@@ -278,3 +283,27 @@ def test_page_url_on_a_fresh_server_goes_through_the_router(tmp_path, browser):
             assert "Skeletal-related events" not in page.locator("body").inner_text()
         finally:
             page.close()
+
+
+def test_dsmb_report_downloads_when_clicked_and_is_audited(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1600}, accept_downloads=True)
+    try:
+        page.goto(server + "/")
+        _settle(page, "Overview")
+        _choose_role(page, "dsmb")
+        _settle(page, "Overview")
+        page.locator('[data-testid="stSidebarNav"]').get_by_text(NAV["report"],
+                                                                exact=True).click()
+        _settle(page, TITLES["report"])
+        with page.expect_download(timeout=120000) as dl:
+            page.get_by_text("Download the report (HTML)").click()
+        html = Path(dl.value.path()).read_text(encoding="utf-8")
+        assert dl.value.suggested_filename.endswith(".html") and "closed" in \
+            dl.value.suggested_filename
+        assert "CLOSED REPORT" in html and "Skeletal-related events by arm" in html
+        page.wait_for_function(IDLE, timeout=60000)
+        page.wait_for_timeout(1000)
+        audit = (SERVER_STATE["dir"] / "audit.log").read_text(encoding="utf-8")
+        assert '"report_download"' in audit
+    finally:
+        page.close()

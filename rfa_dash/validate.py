@@ -26,15 +26,18 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _column_checks(con, table, protocol, present: set[str], problems: list[Problem]) -> None:
-    """Report values that break their column's type; record rows to leave out."""
+def _column_checks(con, table, protocol, present: set[str], problems: list[Problem]) -> bool:
+    """Report values that break their column's type; record rows to leave out.
+
+    Returns whether any row was recorded to leave out.
+    """
     t = table.name
     if any(c.required and c.name not in present for c in table.columns) and present:
         con.execute(f"INSERT INTO rejected SELECT '{t}', _line FROM typed_{t}")
-        return
+        return True
     cols = [c for c in table.columns if c.name in present]
     if not cols:
-        return
+        return False
     # One pass per table: a flag per column (typed value missing although the
     # text is not empty, or a required value is empty), only flagged rows return.
     flags = [f"(y.{_q(c.name)} IS NULL AND (nullif(trim(r.{_q(c.name)}), '') IS NOT NULL"
@@ -60,6 +63,7 @@ def _column_checks(con, table, protocol, present: set[str], problems: list[Probl
             rejected.add(line)
     if rejected:
         con.executemany("INSERT INTO rejected VALUES (?, ?)", [(t, n) for n in sorted(rejected)])
+    return bool(rejected)
 
 
 def _drop_rejected(con, t: str) -> None:
@@ -75,18 +79,20 @@ def validate(con, protocol, present_columns: dict[str, set[str]]) -> list[Proble
         table = TABLES[t]
         con.execute(f"CREATE OR REPLACE TABLE typed_{t} AS {typed_select(table, f'raw_{t}')}",
                     code_params(table, protocol))
-        _column_checks(con, table, protocol, present_columns.get(t, set()), problems)
-        # Rows left out are deleted from the typed table, which then becomes the
-        # staging table: a rename, not a copy of every row.
-        _drop_rejected(con, t)
+        if _column_checks(con, table, protocol, present_columns.get(t, set()), problems):
+            # Rows left out are deleted from the typed table, which then becomes
+            # the staging table: a rename, not a copy of every row.
+            _drop_rejected(con, t)
         con.execute(f"CREATE OR REPLACE VIEW cand_{t} AS SELECT * FROM typed_{t}")
         rows = con.execute(sql_text(f"checks_{t}")).fetchall()
-        for line, column, value, severity, message, reject in rows:
+        for line, column, value, severity, message, _reject in rows:
             problems.append(Problem(t, line, column, severity, message, value))
-            if reject:
-                con.execute("INSERT INTO rejected VALUES (?, ?)", [t, line])
+        rejects = [(t, line) for line, *_rest, reject in rows if reject]
+        if rejects:
+            con.executemany("INSERT INTO rejected VALUES (?, ?)", rejects)
         con.execute(f"DROP VIEW cand_{t}")
-        _drop_rejected(con, t)
+        if rejects:
+            _drop_rejected(con, t)
         con.execute(f"ALTER TABLE typed_{t} RENAME TO stg_{t}")
         fix = f"fix_{t}"
         try:

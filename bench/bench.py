@@ -31,7 +31,20 @@ sys.path.insert(0, str(ROOT))
 
 PAGES = ["overview", "eligibility", "accrual", "balance", "visits", "worklist", "sre", "safety",
          "report", "data_quality"]
-COMMANDS = ["check", "eligibility", "visits", "overdue", "sre"]
+COMMANDS = ["check", "eligibility", "visits", "overdue", "sre", "report", "to-redcap",
+            "import-redcap", "add-user"]
+
+
+def _argv(cmd: str, folder: Path, work: Path, n: int) -> list[str]:
+    """Arguments of one CLI command on the export ``folder`` (outputs under ``work``)."""
+    rc, out = work / f"redcap_{n}", work / f"out_{n}"
+    return {
+        "report": ["report", str(folder), "--role", "dsmb", "--out", str(out / "report.html")],
+        "to-redcap": ["to-redcap", str(folder), "--out", str(rc)],
+        "import-redcap": ["import-redcap", str(rc), "--out", str(out / "from_redcap")],
+        "add-user": ["add-user", "u", "--users", str(out / "users.json"), "--role", "dsmb",
+                     "--password-stdin"],
+    }.get(cmd, [cmd, str(folder), "--format", "csv"])
 
 
 def _timed(fn, repeat: int = 1) -> float:
@@ -114,11 +127,15 @@ def one_size(n: int, work: Path) -> dict:
     out["randomized"] = int(exp.query("randomizations", as_of=exp.default_as_of).shape[0])
     exp.close()
     out["cli_s"] = {}
-    env = dict(os.environ, RFA_DASH_CACHE_DIR=str(work / f"cache_{n}"))
-    for cmd in COMMANDS:
+    env = dict(os.environ, RFA_DASH_CACHE_DIR=str(work / f"cache_{n}"), RFA_DASH_SECRET="bench")
+    (work / f"out_{n}").mkdir(exist_ok=True)
+    for cmd in COMMANDS:  # in order: import-redcap reads what to-redcap wrote
         def run(cmd=cmd):
-            subprocess.run([sys.executable, "-m", "rfa_dash", cmd, str(folder), "--format", "csv"],
-                           cwd=ROOT, env=env, stdout=subprocess.DEVNULL, check=False)
+            r = subprocess.run([sys.executable, "-m", "rfa_dash", *_argv(cmd, folder, work, n)],
+                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, input=b"bench-pw-1\n",
+                               stderr=subprocess.PIPE, check=False)
+            if r.returncode not in (0, 1):  # 1: `check` found problems
+                raise RuntimeError(f"{cmd}: {r.stderr.decode()}")
         out["cli_s"][cmd] = _timed(run)
     # pages, signed in as the DSMB role (sees every page) on this export
     os.environ["RFA_DASH_SECRET"] = "bench"

@@ -287,11 +287,11 @@ def import_folder(folder: Path, mapping_path: Path | None = None
         if h not in mapped:
             ctx.problem("redcap", 1, h, "warning",
                         f"REDCap field {h} is not mapped to the contract; ignored")
-    unknown_events: dict[str, int] = {}
-    for r in rows:
-        ev = get(r, "redcap_event_name")
-        if ev not in known_events:
-            unknown_events[ev] = unknown_events.get(ev, 0) + 1
+    # rows of each event (in file order), so each table reads only its own rows
+    by_event: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        by_event.setdefault(get(r, "redcap_event_name"), []).append(i)
+    unknown_events = {ev: len(ix) for ev, ix in by_event.items() if ev not in known_events}
     for ev, n in unknown_events.items():
         ctx.problem("redcap", None, "redcap_event_name", "error",
                     f"event {quote(ev)} is not in the mapping; its {n} row(s) were left out", ev)
@@ -306,11 +306,10 @@ def import_folder(folder: Path, mapping_path: Path | None = None
         events = cfg.get("events") or {cfg.get("event"): None}
         repeat = cfg.get("repeat_instrument")
         result = Rows()
-        for i, r in enumerate(rows):
+        for i in sorted(i for ev in events for i in by_event.get(ev, ())):
+            r = rows[i]
             line = i + 2
             ev = get(r, "redcap_event_name")
-            if ev not in events:
-                continue
             if repeat is not None and get(r, "redcap_repeat_instrument") != repeat:
                 continue
             if cfg.get("required_field") and get(r, cfg["required_field"]) == "":

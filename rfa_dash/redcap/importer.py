@@ -306,40 +306,55 @@ def import_folder(folder: Path, mapping_path: Path | None = None
         events = cfg.get("events") or {cfg.get("event"): None}
         repeat = cfg.get("repeat_instrument")
         result = Rows()
+        # each field's column position, found once per table rather than per row
+        plan = []
+        for column, spec in cfg.get("fields", {}).items():
+            if isinstance(spec, str):
+                plan.append((column, "code", col.get(spec), spec, None))
+            elif "field" in spec:
+                plan.append((column, "code", col.get(spec["field"]), spec["field"],
+                             spec.get("values")))
+            elif "checkbox" in spec:
+                choices = dictionary.get(spec["checkbox"], DictField("", "", "")).choices
+                boxes = [(lab, col.get(f"{spec['checkbox']}___{code.lower()}"))
+                         for code, lab in choices.items()]
+                plan.append((column, "checkbox", boxes, None, None))
+            elif "from_record" in spec:
+                plan.append((column, "from", *spec["from_record"].split("."), None))
+        i_repeat, i_rid = col.get("redcap_repeat_instrument"), col.get(rid)
+        i_required = col.get(cfg["required_field"]) if cfg.get("required_field") else None
         for i in sorted(i for ev in events for i in by_event.get(ev, ())):
             r = rows[i]
+            n = len(r)
+
+            def cell(k, r=r, n=n):
+                return r[k].strip() if k is not None and k < n else ""
+
             line = i + 2
             ev = get(r, "redcap_event_name")
-            if repeat is not None and get(r, "redcap_repeat_instrument") != repeat:
+            if repeat is not None and cell(i_repeat) != repeat:
                 continue
-            if cfg.get("required_field") and get(r, cfg["required_field"]) == "":
+            if cfg.get("required_field") and cell(i_required) == "":
                 continue
-            rec = get(r, rid)
+            rec = cell(i_rid)
             row = {}
             if events[ev] is not None:
                 row["visit_month"] = str(events[ev])
-            for column, spec in cfg.get("fields", {}).items():
-                if isinstance(spec, str):
-                    row[column] = _code(ctx, tname, line, rec, ev, spec, get(r, spec), None)
-                elif "field" in spec:
-                    row[column] = _code(ctx, tname, line, rec, ev, spec["field"],
-                                        get(r, spec["field"]), spec.get("values"))
-                elif "checkbox" in spec:
-                    choices = dictionary.get(spec["checkbox"], DictField("", "", "")).choices
-                    ticked = [lab for code, lab in choices.items()
-                              if get(r, f"{spec['checkbox']}___{code.lower()}").lower()
-                              in ("1", "checked")]
-                    row[column] = ";".join(ticked)
-                elif "from_record" in spec:
-                    src_table, src_col = spec["from_record"].split(".")
-                    src = by_record.get(src_table, {}).get(rec)
-                    if src is None or not src.get(src_col):
+            for column, kind, a, b, c in plan:
+                if kind == "code":
+                    row[column] = _code(ctx, tname, line, rec, ev, b, cell(a), c)
+                elif kind == "checkbox":
+                    row[column] = ";".join(lab for lab, k in a
+                                           if cell(k).lower() in ("1", "checked"))
+                else:
+                    src = by_record.get(a, {}).get(rec)
+                    if src is None or not src.get(b):
                         ctx.problem(tname, line, rid, "error",
-                                    f"record {rec}, event {ev}: no {src_table} row gives its "
-                                    f"{src_col}; row left out", rec)
+                                    f"record {rec}, event {ev}: no {a} row gives its "
+                                    f"{b}; row left out", rec)
                         row = None
                         break
-                    row[column] = src[src_col]
+                    row[column] = src[b]
             if row is not None:
                 result.append(row)
                 result.lines.append(line)

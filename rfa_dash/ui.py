@@ -142,8 +142,8 @@ def chart(container, builder, *args, **kwargs) -> None:
     object: the key is a hash of the builder's name and every argument (the
     small frames already chosen for the role, colours, labels, the data-cut
     line), so two sessions share a figure only when its inputs are equal.
-    ``st.plotly_chart`` copies the figure before serializing it; nothing
-    modifies a cached figure.
+    ``st.plotly_chart`` only reads the figure's dict (made once, see
+    :class:`_BuiltFigure`); nothing modifies a cached figure.
     """
     name = f"{builder.__module__}.{builder.__qualname__}"
     container.plotly_chart(_figure(name, args, kwargs, builder), width="stretch")

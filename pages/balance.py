@@ -33,8 +33,8 @@ base = ui.cached(baseline_table, ctx)
 st.dataframe(base, hide_index=True, width="stretch", height=35 * (len(base) + 1) + 3)
 st.caption("SMD: standardized mean difference between the first two arms (continuous: "
            "difference in means over the pooled SD; categorical: Yang and Dalton's multi-level "
-           "SMD). |SMD| above 0.1 is commonly read as imbalance; with 36 participants, chance "
-           "alone often produces that.")
+           "SMD). |SMD| above 0.1 is commonly read as imbalance; in a small trial (this one "
+           f"targets {ctx.protocol.target}) chance alone often produces that.")
 ui.csv_download(base, "Download baseline table (CSV)", "baseline_by_arm.csv", key="base_csv")
 
 st.subheader("Received as allocated")

@@ -20,9 +20,8 @@ ui.header("Skeletal-related events", ctx)
 by_arm = ctx.role.outcomes_by_arm
 labels, colors = group_labels(ctx.protocol), group_colors(ctx.protocol)
 
-st.info("A single-center pilot of 36 participants is not powered to compare the arms: these "
-        "estimates describe what was observed and carry wide uncertainty. "
-        + ("Closed report: by arm." if by_arm else "Open report: pooled over both arms."),
+st.info(" ".join(x for x in (ctx.protocol.comparison_note, "Closed report: by arm." if by_arm
+                             else "Open report: pooled over both arms.") if x),
         icon=":material/info:")
 res = ui.cached(sre_analysis, ctx, by_arm)
 ui.chart(st, charts.fig_cif, res.curves, colors=colors, labels=labels, at_risk=res.table,

@@ -23,6 +23,12 @@ def _layout(fig: go.Figure, title: str, cut: str, height: int = 360) -> go.Figur
     return fig
 
 
+def _count(n) -> str:
+    """A count short enough for a table row under a chart: 70442 -> 70k."""
+    n = int(n)
+    return f"{n / 1000:.0f}k" if n >= 10_000 else str(n)
+
+
 def fig_funnel(funnel, *, cut: str) -> go.Figure:
     """Horizontal bars: screened, eligible, consented, randomized, with conversion."""
     labels = [s.capitalize() for s in funnel["stage"]]
@@ -201,8 +207,8 @@ def fig_cif(curves, *, colors: dict[str, str], labels: dict[str, str], at_risk,
         t = at_risk[at_risk["arm"] == g]
         fig.add_trace(go.Scatter(
             x=[0] + list(t["month"]), y=[i] * (len(t) + 1),
-            text=[str(int(curves[curves["arm"] == g]["at_risk"].iloc[0]))]
-            + [str(int(v)) for v in t["at_risk"]],
+            text=[_count(curves[curves["arm"] == g]["at_risk"].iloc[0])]
+            + [_count(v) for v in t["at_risk"]],
             mode="text", textfont=dict(color=colors.get(g, NEUTRAL), size=13), showlegend=False,
             hoverinfo="skip"), row=2, col=1)
     fig.update_yaxes(title_text="Cumulative incidence (%)", rangemode="tozero", row=1, col=1)
@@ -227,7 +233,10 @@ def fig_sre_types(counts, *, colors: dict[str, str], labels: dict[str, str], cut
             customdata=part["participants"],
             hovertemplate="%{y}: %{x} events in %{customdata} participants<extra></extra>"))
     fig.update_layout(barmode="group", legend=dict(orientation="h", y=-0.2))
-    fig.update_xaxes(title_text="Events (n)", rangemode="tozero", dtick=1)
+    # whole-number ticks only for small counts: a tick per event at 100,000
+    # participants is thousands of grid lines, which stalls the browser
+    fig.update_xaxes(title_text="Events (n)", rangemode="tozero",
+                     dtick=1 if len(counts) and counts["events"].max() < 15 else None)
     return _layout(fig, "SREs by type (all events)", cut)
 
 

@@ -18,8 +18,8 @@ def fig_criteria(fails, *, cut: str) -> go.Figure:
                          marker_color="#BBBBBB",
                          hovertemplate="%{y}: %{x} unknown<extra></extra>"))
     fig.update_layout(barmode="stack", legend=dict(orientation="h", y=-0.15))
-    fig.update_xaxes(title_text="Screened patients (n)", dtick=1 if f["failed"].max() < 15
-                     else None)
+    fig.update_xaxes(title_text="Screened patients (n)",
+                     dtick=1 if (f["failed"] + f["unknown"]).max() < 15 else None)
     return _layout(fig, "Why patients fail screening (a patient may fail several)", cut,
                    height=max(320, 28 * len(f) + 140))
 

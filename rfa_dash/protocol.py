@@ -49,6 +49,9 @@ class Protocol:
     ----------
     registry_id, short_title : str
         Trial identification shown on every page.
+    comparison_note : str
+        What the design allows to conclude from arm comparisons, shown with
+        the outcome figures (empty: nothing shown).
     target : int
         Planned number of randomized participants.
     planned_accrual_months : int
@@ -90,6 +93,7 @@ class Protocol:
     eligibility: dict
     roles: dict[str, Role]
     source: str
+    comparison_note: str = ""
 
     @property
     def arm_codes(self) -> list[str]:
@@ -194,6 +198,7 @@ def parse_protocol(data: dict, source: str = "<memory>") -> Protocol:
         eligibility=elig,
         roles=roles,
         source=source,
+        comparison_note=str(trial.get("comparison_note", "")),
     )
 
 

@@ -144,8 +144,8 @@ def build_report(exp: Export, as_of: dt.date, role: Role,
     res = sre.sre_analysis(exp, as_of, closed)
     parts.append("<section id='sre'><h2>Skeletal-related events"
                  f"{' by arm' if closed else ' (pooled)'}</h2>")
-    parts.append(_p("A single-center pilot is not powered to compare the arms; estimates "
-                    "carry wide uncertainty."))
+    if p.comparison_note:
+        parts.append(_p(p.comparison_note))
     parts.append(_fig(charts.fig_cif(res.curves, colors=colors, labels=labels,
                                      at_risk=res.table, report_months=p.report_months,
                                      cut=cut)))

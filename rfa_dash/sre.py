@@ -181,7 +181,7 @@ def cumulative_incidence(out: pd.DataFrame, report_months, arm_codes: list[str],
                           out["arm"].to_numpy(str), cause=1)
             gray = {"statistic": float(r.stat), "df": int(r.df), "p_value": float(r.pvalue)}
             note = (f"Gray's test (rho = 0): chi-square {gray['statistic']:.2f} on {gray['df']} "
-                    f"df, p = {gray['p_value']:.3f}.")
+                    f"df, {fmt_p(gray['p_value'])}.")
     return SreResult(curves=pd.concat(curves, ignore_index=True),
                      table=pd.concat(tables, ignore_index=True), events_per_group=events,
                      gray=gray, gray_note=note)
@@ -241,6 +241,11 @@ def swimmer(exp: Export, as_of: dt.date, by_arm: bool, page: int = 1,
     """
     sw = exp.query("swimmer", as_of=as_of, offset=(page - 1) * page_size, limit=page_size)
     return sw if by_arm else sw.assign(arm=POOLED)
+
+
+def fmt_p(p: float) -> str:
+    """A p-value as reported: three decimals, below 0.001 as "p < 0.001"."""
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
 def fmt_ci(cif: float, lower: float, upper: float) -> str:

@@ -1,0 +1,50 @@
+"""Chart builders: axis ticks stay readable (and renderable) at any count."""
+
+import pandas as pd
+
+from rfa_dash.charts import fig_sre_types
+from rfa_dash.charts_enrollment import fig_criteria, fig_monthly
+
+
+def _counts(events):
+    return pd.DataFrame({"arm": ["a"] * len(events), "sre_type": [f"t{i}" for i in
+                                                                    range(len(events))],
+                         "events": events, "participants": events})
+
+
+def test_sre_type_ticks_are_whole_numbers_only_for_small_counts():
+    small = fig_sre_types(_counts([1, 3]), colors={}, labels={}, cut="c")
+    assert small.layout.xaxis.dtick == 1
+    # thousands of events: a tick per event would be thousands of grid lines,
+    # which stalled the browser for a minute at 100,000 participants
+    big = fig_sre_types(_counts([2500, 3400]), colors={}, labels={}, cut="c")
+    assert big.layout.xaxis.dtick is None
+
+
+def test_criteria_ticks_count_unknown_values_too():
+    fails = pd.DataFrame({"label": ["a", "b"], "failed": [3, 2], "unknown": [0, 4000]})
+    assert fig_criteria(fails, cut="c").layout.xaxis.dtick is None
+    fails["unknown"] = [0, 4]
+    assert fig_criteria(fails, cut="c").layout.xaxis.dtick == 1
+
+
+def test_monthly_ticks():
+    monthly = pd.DataFrame({"month": pd.date_range("2025-01-01", periods=3, freq="MS"),
+                            "randomized": [1, 2, 3]})
+    assert fig_monthly(monthly, cut="c").layout.yaxis.dtick == 1
+    monthly["randomized"] = [100, 2000, 3000]
+    assert fig_monthly(monthly, cut="c").layout.yaxis.dtick is None
+
+
+def test_at_risk_counts_stay_short_and_p_values_are_bounded():
+    from rfa_dash.charts import _count
+    from rfa_dash.sre import fmt_p
+
+    assert [_count(n) for n in (0, 36, 9999, 70442)] == ["0", "36", "9999", "70k"]
+    assert fmt_p(0.04567) == "p = 0.046" and fmt_p(0.0004) == "p < 0.001"
+
+
+def test_comparison_note_comes_from_the_protocol():
+    from rfa_dash.protocol import load_protocol
+
+    assert "not powered" in load_protocol().comparison_note

@@ -6,8 +6,8 @@ from rfa_dash import charts, charts_enrollment, ui
 from rfa_dash.eligibility import (
     PAGE_ROWS,
     consort,
-    criteria_page,
     criteria_table,
+    criteria_view,
     criterion_counts,
     detail,
     incomplete,
@@ -56,7 +56,8 @@ else:
 st.subheader("Every screened patient")
 page = ui.page_number(screened, PAGE_ROWS, "elig_page",
                       f"Page ({PAGE_ROWS} patients each, by screening ID)")
-st.dataframe(ui.cached(criteria_page, ctx, page, PAGE_ROWS), hide_index=True, width="stretch")
+st.dataframe(ui.cached(detail, ctx, page, PAGE_ROWS, view=criteria_view), hide_index=True,
+             width="stretch")
 st.download_button("Download the criteria table, every patient (CSV)",
                    lambda: criteria_table(detail(ctx.export, ctx.as_of)).to_csv(index=False),
                    file_name="eligibility.csv", mime="text/csv", on_click="ignore",

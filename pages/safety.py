@@ -16,7 +16,7 @@ if not s.has_ae_table:
     st.warning("The export has no adverse_events table (it is optional): only deaths are shown.")
 
 st.subheader("Adverse events by worst grade")
-tables = ui.cached(safety_tables, ctx, ctx.role)
+tables = ui.cached(safety, ctx, ctx.role, view=safety_tables)
 st.dataframe(tables["grades"], hide_index=True, width="stretch")
 ui.chart(st, charts.fig_ae_grades, s.by_grade, colors=colors, labels=labels,
          cut=ctx.chart_cut)

@@ -5,6 +5,7 @@ import streamlit as st
 from rfa_dash import charts, ui
 from rfa_dash.sre import (
     SWIMMER_PAGE,
+    components,
     components_view,
     estimates_view,
     event_listing,
@@ -31,7 +32,7 @@ st.caption("Aalen-Johansen estimate with death before any SRE as the competing r
            "participants without an SRE or death are censored at their last completed visit. "
            "Numbers at risk: participants followed at least that long.")
 st.subheader("Estimates at the report months")
-table = ui.cached(estimates_view, ctx, by_arm)
+table = ui.cached(sre_analysis, ctx, by_arm, view=estimates_view)
 st.dataframe(table, hide_index=True, width="stretch")
 ui.csv_download(table, "Download estimates (CSV)", "sre_estimates.csv", key="sre_est_csv")
 if by_arm:
@@ -39,7 +40,8 @@ if by_arm:
 
 st.subheader("SRE components")
 left, right = st.columns([3, 2])
-left.dataframe(ui.cached(components_view, ctx, by_arm), hide_index=True, width="stretch")
+left.dataframe(ui.cached(components, ctx, by_arm, view=components_view), hide_index=True,
+               width="stretch")
 left.caption("Each component: time to its first event, death competing; other SRE types do "
              "not end follow-up.")
 counts = ui.cached(events_by_type, ctx, by_arm)

@@ -21,7 +21,7 @@ st.caption("Adherence = completed (in window, early or late) / (completed + miss
            "In window = completed inside the protocol window / the same denominator. Visits "
            "not yet due, not expected (off study) or unscheduled (no treatment date) are not "
            "counted.")
-table = ui.cached(adherence_view, ctx)
+table = ui.cached(adherence, ctx, view=adherence_view)
 st.dataframe(table, hide_index=True, width="stretch")
 ui.csv_download(table, "Download adherence (CSV)", "visit_adherence.csv", key="adh_csv")
 

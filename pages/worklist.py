@@ -13,7 +13,7 @@ from rfa_dash.visits import (
 
 ctx = ui.context()
 ui.header("Worklist", ctx)
-parts = ui.cached(worklist_view, ctx)
+parts = ui.cached(worklist, ctx, view=worklist_view)
 
 c = st.columns(3)
 c[0].metric("Overdue", len(parts["overdue"]))

@@ -174,6 +174,6 @@ def rates_display(rates: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def rates_view(exp: Export, as_of: dt.date) -> pd.DataFrame:
-    """:func:`rates_display` of the accrual's screening rates (a single call to cache)."""
-    return rates_display(accrual(exp, as_of).rates)
+def rates_view(acc: Accrual, protocol=None) -> pd.DataFrame:
+    """:func:`rates_display` of an accrual's screening rates (a view for ``ui.cached``)."""
+    return rates_display(acc.rates)

@@ -166,6 +166,6 @@ def criteria_table(det: pd.DataFrame) -> pd.DataFrame:
     return det[cols]
 
 
-def criteria_page(exp: Export, as_of: dt.date, page: int, page_size: int) -> pd.DataFrame:
-    """One page of :func:`criteria_table` (a single call, so the page can cache it)."""
-    return criteria_table(detail(exp, as_of, page, page_size))
+def criteria_view(det: pd.DataFrame, protocol=None) -> pd.DataFrame:
+    """:func:`criteria_table` as a view for ``ui.cached``."""
+    return criteria_table(det)

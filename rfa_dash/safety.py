@@ -102,14 +102,14 @@ def flags_display(table: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
     return table.assign(group=table["group"].map(lambda g: labels.get(g, g)))
 
 
-def safety_tables(exp: Export, as_of: dt.date, role: Role) -> dict[str, pd.DataFrame]:
-    """The safety page's summary tables, labelled by the protocol (a single call to cache).
+def safety_tables(s: Safety, protocol) -> dict[str, pd.DataFrame]:
+    """The safety page's summary tables, labelled by the protocol (a view for ``ui.cached``).
 
     Keys: ``grades`` (:func:`grade_table`), ``serious`` and ``related``
     (:func:`flags_display`).
     """
     from rfa_dash.sre import group_labels
 
-    s, labels = safety(exp, as_of, role), group_labels(exp.protocol)
+    labels = group_labels(protocol)
     return {"grades": grade_table(s, labels), "serious": flags_display(s.seriousness, labels),
             "related": flags_display(s.relatedness, labels)}

@@ -292,11 +292,12 @@ def components_display(comp: pd.DataFrame, labels: dict[str, str]) -> pd.DataFra
     return wide.reset_index().rename(columns={"component": "Component", "group": "Group"})
 
 
-def estimates_view(exp: Export, as_of: dt.date, by_arm: bool) -> pd.DataFrame:
-    """:func:`estimates_display` of the SRE analysis, labelled by the protocol."""
-    return estimates_display(sre_analysis(exp, as_of, by_arm).table, group_labels(exp.protocol))
+def estimates_view(res: SreResult, protocol) -> pd.DataFrame:
+    """:func:`estimates_display` of an SRE analysis, labelled by the protocol (a view for
+    ``ui.cached``)."""
+    return estimates_display(res.table, group_labels(protocol))
 
 
-def components_view(exp: Export, as_of: dt.date, by_arm: bool) -> pd.DataFrame:
-    """:func:`components_display` of :func:`components`, labelled by the protocol."""
-    return components_display(components(exp, as_of, by_arm), group_labels(exp.protocol))
+def components_view(comp: pd.DataFrame, protocol) -> pd.DataFrame:
+    """:func:`components_display` labelled by the protocol (a view for ``ui.cached``)."""
+    return components_display(comp, group_labels(protocol))

@@ -81,14 +81,27 @@ def _cached(fingerprint: str, fn_name: str, as_of, role_name: str, _fn, _args):
     return _fn(*_args)
 
 
-def cached(fn, ctx: Context, *args):
+def _name(fn, args: tuple) -> str:
+    return f"{fn.__module__}.{fn.__qualname__}:{args!r}"
+
+
+def _viewed(view, fn, ctx: Context, args: tuple):
+    return view(cached(fn, ctx, *args), ctx.protocol)
+
+
+def cached(fn, ctx: Context, *args, view=None):
     """Call ``fn(ctx.export, ctx.as_of, *args)`` through a bounded cache.
 
     The key holds the export fingerprint, the function, the as-of date, the
     extra arguments and the role, so a result computed for one role is never
-    served to another.
+    served to another. With ``view``, the result is ``view(<that result>,
+    protocol)``, cached too: the display form of a result that is itself
+    computed (and cached) once, however many views a page shows of it.
     """
-    name = f"{fn.__module__}.{fn.__qualname__}:{args!r}"
+    name = _name(fn, args)
+    if view is not None:
+        return _cached(ctx.export.fingerprint, f"{name}|{view.__module__}.{view.__qualname__}",
+                       ctx.as_of, ctx.role.name, _viewed, (view, fn, ctx, args))
     return _cached(ctx.export.fingerprint, name, ctx.as_of, ctx.role.name, fn,
                    (ctx.export, ctx.as_of, *args))
 
@@ -130,8 +143,8 @@ def _figure(builder_name: str, args: tuple, kwargs: dict, _builder):
 
 def cached_export(fn, ctx: Context, *args):
     """Call ``fn(ctx.export, *args)`` (a result that does not depend on the data cut)."""
-    name = f"{fn.__module__}.{fn.__qualname__}:{args!r}"
-    return _cached(ctx.export.fingerprint, name, None, ctx.role.name, fn, (ctx.export, *args))
+    return _cached(ctx.export.fingerprint, _name(fn, args), None, ctx.role.name, fn,
+                   (ctx.export, *args))
 
 
 def chart(container, builder, *args, **kwargs) -> None:

@@ -160,11 +160,11 @@ def worklist_csv(work: pd.DataFrame) -> bytes:
     return with_dates(work).to_csv(index=False).encode("utf-8")
 
 
-def adherence_view(exp: Export, as_of: dt.date) -> pd.DataFrame:
-    """:func:`adherence_table` of :func:`adherence` (a single call, so the page can cache it)."""
-    return adherence_table(adherence(exp, as_of))
+def adherence_view(adh: pd.DataFrame, protocol=None) -> pd.DataFrame:
+    """:func:`adherence_table` as a view for ``ui.cached``."""
+    return adherence_table(adh)
 
 
-def worklist_view(exp: Export, as_of: dt.date) -> dict[str, pd.DataFrame]:
-    """:func:`worklist_sections` of :func:`worklist` (a single call to cache)."""
-    return worklist_sections(worklist(exp, as_of))
+def worklist_view(work: pd.DataFrame, protocol=None) -> dict[str, pd.DataFrame]:
+    """:func:`worklist_sections` as a view for ``ui.cached``."""
+    return worklist_sections(work)

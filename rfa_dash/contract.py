@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rfa_dash.db import ident
+
 # Kinds: id and text stay text; code is one of a list (case-insensitive);
 # int and num have a closed range; date is ISO YYYY-MM-DD; bool accepts
 # true/false, yes/no, y/n, 1/0 in any case.
@@ -160,17 +162,13 @@ def resolve_codes(col: Column, protocol) -> tuple:
     return tuple(col.codes or ())
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def typed_expr(col: Column) -> str:
     """SQL expression casting raw text column ``col`` to its type (NULL if invalid).
 
     Codes are matched against the bound list parameter ``$codes_<column>``.
     """
-    raw = f"nullif(trim({_q(col.name)}), '')"
-    name = _q(col.name)
+    name = ident(col.name)
+    raw = f"nullif(trim({name}), '')"
     if col.kind in ("id", "text"):
         return raw
     # dates and numbers parse the untrimmed text (their patterns allow spaces)
@@ -199,7 +197,7 @@ def typed_expr(col: Column) -> str:
 
 def typed_select(table: Table, raw_name: str) -> str:
     """The SELECT that turns raw table ``raw_name`` into typed columns."""
-    cols = ",\n  ".join(f"{typed_expr(c)} AS {_q(c.name)}" for c in table.columns)
+    cols = ",\n  ".join(f"{typed_expr(c)} AS {ident(c.name)}" for c in table.columns)
     return f"SELECT _line,\n  {cols}\nFROM {raw_name}"
 
 

@@ -101,8 +101,8 @@ def read_cut(folder: Path) -> dict[str, pa.Table]:
 
 def _edited_sql(table: str, key: list[str], cols: list[str], hidden: set[str]) -> str:
     """Records of ``table`` present in both versions whose values differ, with the columns."""
-    def q(c):
-        return '"' + c.replace('"', '""') + '"'
+    from rfa_dash.db import ident as q
+
     changed = ", ".join(
         f"CASE WHEN c.{q(x)} IS DISTINCT FROM p.{q(x)} THEN "
         f"'{'(hidden)' if x in hidden else x}' END" for x in cols)

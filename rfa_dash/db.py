@@ -16,6 +16,11 @@ import pandas as pd
 SQL_DIR = Path(__file__).parent / "sql"
 
 
+def ident(name: str) -> str:
+    """``name`` as a quoted SQL identifier (for column names read from files)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 @cache
 def sql_text(name: str) -> str:
     """Text of ``sql/<name>.sql``."""

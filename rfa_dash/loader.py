@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from rfa_dash.contract import FILE_SUFFIXES, TABLES, Table
+from rfa_dash.db import ident
 from rfa_dash.problems import Problem
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -36,10 +37,6 @@ def find_files(folder: Path) -> dict[str, list[Path]]:
     for name in TABLES:
         found[name] = [by_lower[name + s] for s in FILE_SUFFIXES if name + s in by_lower]
     return found
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _read_csv(con, path: Path) -> pa.Table:
@@ -60,17 +57,17 @@ def _read_parquet(con, path: Path) -> pa.Table:
     for name, typ, *_ in cols:
         t = typ.upper()
         if t == "DATE" or t.startswith("TIMESTAMP"):
-            e = f"strftime(CAST({_q(name)} AS DATE), '%Y-%m-%d')"
+            e = f"strftime(CAST({ident(name)} AS DATE), '%Y-%m-%d')"
         elif t == "BOOLEAN":
-            e = f"CASE WHEN {_q(name)} THEN 'true' WHEN NOT {_q(name)} THEN 'false' END"
+            e = f"CASE WHEN {ident(name)} THEN 'true' WHEN NOT {ident(name)} THEN 'false' END"
         elif t in ("DOUBLE", "FLOAT", "REAL") or t.startswith("DECIMAL"):
             # 7.0 -> "7": whole numbers read back as whole numbers
-            e = (f"CASE WHEN {_q(name)} = trunc({_q(name)}) AND abs({_q(name)}) < 1e15 "
-                 f"THEN CAST(CAST({_q(name)} AS BIGINT) AS VARCHAR) "
-                 f"ELSE CAST({_q(name)} AS VARCHAR) END")
+            e = (f"CASE WHEN {ident(name)} = trunc({ident(name)}) AND abs({ident(name)}) < 1e15 "
+                 f"THEN CAST(CAST({ident(name)} AS BIGINT) AS VARCHAR) "
+                 f"ELSE CAST({ident(name)} AS VARCHAR) END")
         else:
-            e = f"CAST({_q(name)} AS VARCHAR)"
-        exprs.append(f"{e} AS {_q(name)}")
+            e = f"CAST({ident(name)} AS VARCHAR)"
+        exprs.append(f"{e} AS {ident(name)}")
     try:
         return con.sql("SELECT " + ", ".join(exprs) + " FROM src0").to_arrow_table()
     finally:
@@ -122,7 +119,7 @@ def _read_xlsx(con, path: Path, table: Table) -> pa.Table:
     # keep duplicate header names apart until normalisation reports them
     frame = pd.DataFrame(data, columns=[f"c{i}" for i in range(len(names))], dtype="object")
     con.register("xlsx_frame", frame)
-    select = ", ".join(f"CAST(c{i} AS VARCHAR) AS {_q(n or f'column{i + 1}')}"
+    select = ", ".join(f"CAST(c{i} AS VARCHAR) AS {ident(n or f'column{i + 1}')}"
                        for i, n in enumerate(names))
     try:
         return con.sql(f"SELECT {select} FROM xlsx_frame").to_arrow_table()

@@ -481,7 +481,9 @@ COLUMNS = {
 
 def _cell_sql(name: str, dtype) -> str:
     """How a column is written: dates as YYYY-MM-DD, numbers with their decimals."""
-    q = '"' + name + '"'
+    from rfa_dash.db import ident
+
+    q = ident(name)
     if dtype.kind == "M":
         return f"CAST({q} AS DATE) AS {q}"
     if dtype.kind == "f":

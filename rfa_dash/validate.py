@@ -14,16 +14,12 @@ Pipeline, per table in dependency order:
 from __future__ import annotations
 
 from rfa_dash.contract import TABLES, code_params, resolve_codes, typed_select
-from rfa_dash.db import sql_text
+from rfa_dash.db import ident, sql_text
 from rfa_dash.problems import Problem, quote
 
 # Parents before children: checks on a table read its parents' staging tables.
 VALIDATION_ORDER = ("screening", "randomization", "offstudy", "visits", "sre_events",
                     "adverse_events")
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _column_checks(con, table, protocol, present: set[str], problems: list[Problem]) -> bool:
@@ -40,10 +36,10 @@ def _column_checks(con, table, protocol, present: set[str], problems: list[Probl
         return False
     # One pass per table: a flag per column (typed value missing although the
     # text is not empty, or a required value is empty), only flagged rows return.
-    flags = [f"(y.{_q(c.name)} IS NULL AND (nullif(trim(r.{_q(c.name)}), '') IS NOT NULL"
+    flags = [f"(y.{ident(c.name)} IS NULL AND (nullif(trim(r.{ident(c.name)}), '') IS NOT NULL"
              f"{' OR true' if c.required else ''}))" for c in cols]
     rows = con.execute(
-        f"SELECT r._line, {', '.join(flags)}, {', '.join(f'r.{_q(c.name)}' for c in cols)} "
+        f"SELECT r._line, {', '.join(flags)}, {', '.join(f'r.{ident(c.name)}' for c in cols)} "
         f"FROM raw_{t} r JOIN typed_{t} y USING (_line) WHERE {' OR '.join(flags)}"
     ).fetchall()
     k = len(cols)

@@ -38,16 +38,9 @@ def cuts_dir() -> Path:
 
 def cut_tables(exp: Export, as_of: dt.date) -> dict[str, pa.Table]:
     """The validated tables as of the data cut (Arrow: typed, compact, no Python objects)."""
-    from rfa_dash.db import sql_text
+    from rfa_dash.db import run
 
-    out = {}
-    for t in TABLE_ORDER:
-        cur = exp.con.cursor()
-        try:
-            out[t] = cur.sql(sql_text(f"cut_{t}"), params={"as_of": as_of}).to_arrow_table()
-        finally:
-            cur.close()
-    return out
+    return {t: run(exp.con, f"cut_{t}", {"as_of": as_of}, arrow=True) for t in TABLE_ORDER}
 
 
 def save_cut(exp: Export, as_of: dt.date, root: Path | None = None) -> Path:

@@ -11,7 +11,6 @@ from functools import cache
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 SQL_DIR = Path(__file__).parent / "sql"
 
@@ -52,10 +51,14 @@ def hardened_connection(readable_dir: Path | None) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def run(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> pd.DataFrame:
-    """Run the named query on a fresh cursor and return a DataFrame."""
+def run(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None,
+        arrow: bool = False):
+    """Run the named query on a fresh cursor; return a DataFrame (an Arrow table with
+    ``arrow``: typed and compact, for whole tables)."""
     cur = con.cursor()
     try:
+        if arrow:
+            return cur.sql(sql_text(name), params=params or {}).to_arrow_table()
         return cur.execute(sql_text(name), params or {}).df()
     finally:
         cur.close()

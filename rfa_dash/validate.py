@@ -81,9 +81,11 @@ def validate(con, protocol, present_columns: dict[str, set[str]]) -> list[Proble
             _drop_rejected(con, t)
         con.execute(f"CREATE OR REPLACE VIEW cand_{t} AS SELECT * FROM typed_{t}")
         rows = con.execute(sql_text(f"checks_{t}")).fetchall()
-        for line, column, value, severity, message, _reject in rows:
+        rejects = []
+        for line, column, value, severity, message, reject in rows:
             problems.append(Problem(t, line, column, severity, message, value))
-        rejects = [(t, line) for line, *_rest, reject in rows if reject]
+            if reject:
+                rejects.append((t, line))
         if rejects:
             con.executemany("INSERT INTO rejected VALUES (?, ?)", rejects)
         con.execute(f"DROP VIEW cand_{t}")

@@ -223,6 +223,7 @@ def remap_lines(problems: pd.DataFrame, lines: dict[str, list[int]]) -> pd.DataF
         if not rows.any():
             continue
         out.loc[rows, "line"] = [to_src(int(n)) for n in out.loc[rows, "line"]]
+
         def first_at(m, to_src=to_src):
             return m.group(1) + str(to_src(int(m.group(2))))
 
@@ -262,9 +263,12 @@ def import_folder(folder: Path, mapping_path: Path | None = None
         if req not in col:
             raise RedcapError(f"{rec_path.name} has no {req} column")
 
-    def get(r, name):
-        i = col.get(name)
+    def cell(r, i):
+        """Row ``r``'s value at column position ``i`` (None: no such column), trimmed."""
         return r[i].strip() if i is not None and i < len(r) else ""
+
+    def get(r, name):
+        return cell(r, col.get(name))
 
     tables_cfg = mapping.get("tables", {})
     known_events = set()
@@ -306,7 +310,8 @@ def import_folder(folder: Path, mapping_path: Path | None = None
         events = cfg.get("events") or {cfg.get("event"): None}
         repeat = cfg.get("repeat_instrument")
         result = Rows()
-        # each field's column position, found once per table rather than per row
+        # each field's column position, found once per table rather than per row:
+        # (column, kind, position or boxes or source table, field or source column, values)
         plan = []
         for column, spec in cfg.get("fields", {}).items():
             if isinstance(spec, str):
@@ -323,29 +328,23 @@ def import_folder(folder: Path, mapping_path: Path | None = None
                 plan.append((column, "from", *spec["from_record"].split("."), None))
         i_repeat, i_rid = col.get("redcap_repeat_instrument"), col.get(rid)
         i_required = col.get(cfg["required_field"]) if cfg.get("required_field") else None
-        for i in sorted(i for ev in events for i in by_event.get(ev, ())):
+        for i, ev in sorted((k, e) for e in events for k in by_event.get(e, ())):
             r = rows[i]
-            n = len(r)
-
-            def cell(k, r=r, n=n):
-                return r[k].strip() if k is not None and k < n else ""
-
             line = i + 2
-            ev = get(r, "redcap_event_name")
-            if repeat is not None and cell(i_repeat) != repeat:
+            if repeat is not None and cell(r, i_repeat) != repeat:
                 continue
-            if cfg.get("required_field") and cell(i_required) == "":
+            if cfg.get("required_field") and cell(r, i_required) == "":
                 continue
-            rec = cell(i_rid)
+            rec = cell(r, i_rid)
             row = {}
             if events[ev] is not None:
                 row["visit_month"] = str(events[ev])
             for column, kind, a, b, c in plan:
                 if kind == "code":
-                    row[column] = _code(ctx, tname, line, rec, ev, b, cell(a), c)
+                    row[column] = _code(ctx, tname, line, rec, ev, b, cell(r, a), c)
                 elif kind == "checkbox":
                     row[column] = ";".join(lab for lab, k in a
-                                           if cell(k).lower() in ("1", "checked"))
+                                           if cell(r, k).lower() in ("1", "checked"))
                 else:
                     src = by_record.get(a, {}).get(rec)
                     if src is None or not src.get(b):

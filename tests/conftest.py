@@ -2,6 +2,10 @@
 
 import pytest
 
+from tests.helpers import run_pages_like_the_server
+
+run_pages_like_the_server()
+
 
 @pytest.fixture(autouse=True)
 def _private_state(tmp_path_factory, monkeypatch):

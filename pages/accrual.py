@@ -36,4 +36,4 @@ if p is not None:
 
 ui.chart(st, charts_enrollment.fig_monthly, acc.monthly, cut=ctx.chart_cut)
 st.markdown("**Screening rates** (exact Clopper-Pearson 95% intervals)")
-st.dataframe(ui.cached(accrual, ctx, view=rates_view), hide_index=True, width="stretch")
+ui.table(ui.cached(accrual, ctx, view=rates_view), "rates")

@@ -30,7 +30,7 @@ if not ctx.role.outcomes_by_arm:
 
 st.subheader("Baseline characteristics by arm")
 base = ui.cached(baseline_table, ctx)
-st.dataframe(base, hide_index=True, width="stretch", height=35 * (len(base) + 1) + 3)
+ui.table(base, "base", height=35 * (len(base) + 1) + 3)
 st.caption("SMD: standardized mean difference between the first two arms (continuous: "
            "difference in means over the pooled SD; categorical: Yang and Dalton's multi-level "
            "SMD). |SMD| above 0.1 is commonly read as imbalance; in a small trial (this one "
@@ -38,4 +38,4 @@ st.caption("SMD: standardized mean difference between the first two arms (contin
 ui.csv_download(base, "Download baseline table (CSV)", "baseline_by_arm.csv", key="base_csv")
 
 st.subheader("Received as allocated")
-st.dataframe(ui.cached(received_as_allocated, ctx), hide_index=True, width="stretch")
+ui.table(ui.cached(received_as_allocated, ctx), "received")

@@ -3,15 +3,15 @@
 import streamlit as st
 
 from rfa_dash import ui
-from rfa_dash.overview import filter_problems, table_summary, visible_problems
+from rfa_dash.overview import role_problems, shown_problems, table_summary
 
 ctx = ui.context()
 ui.header("Data quality", ctx)
 exp = ctx.export
 
 st.subheader("Files")
-st.dataframe(ui.cached_export(table_summary, ctx, ctx.role), hide_index=True, width="stretch")
-problems, withheld = visible_problems(exp.problems, ctx.role)
+ui.table(ui.cached_export(table_summary, ctx, ctx.role), "files")
+problems, withheld = ui.cached_export(role_problems, ctx, ctx.role)
 
 st.subheader(f"Problems ({exp.n_errors} errors, {exp.n_warnings} warnings)")
 where = "lines of the REDCap records export" if exp.source == "redcap" else "file lines"
@@ -23,7 +23,7 @@ c = st.columns([2, 2, 3])
 tables = c[0].multiselect("Table", sorted(problems["table"].unique()), key="dq_tables")
 sev = c[1].multiselect("Severity", ["error", "warning"], key="dq_sev")
 text = c[2].text_input("Search messages", key="dq_text")
-shown = filter_problems(problems, tables, sev, text)
+shown = ui.cached_export(shown_problems, ctx, ctx.role, tuple(tables), tuple(sev), text)
 if withheld:
     st.info(f"{withheld} problem(s) in outcome and safety records are not shown to this role; "
             "the data manager sees them.")

@@ -56,8 +56,8 @@ else:
 st.subheader("Every screened patient")
 page = ui.page_number(screened, PAGE_ROWS, "elig_page",
                       f"Page ({PAGE_ROWS} patients each, by screening ID)")
-st.dataframe(ui.cached(detail, ctx, page, PAGE_ROWS, view=criteria_view), hide_index=True,
-             width="stretch")
+ui.table(ui.cached(detail, ctx, page, PAGE_ROWS, view=criteria_view), "elig_detail",
+         page_size=PAGE_ROWS)
 st.download_button("Download the criteria table, every patient (CSV)",
                    lambda: criteria_table(detail(ctx.export, ctx.as_of)).to_csv(index=False),
                    file_name="eligibility.csv", mime="text/csv", on_click="ignore",

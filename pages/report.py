@@ -33,11 +33,11 @@ if st.button(f"Save the data cut of {ctx.as_of.isoformat()}", key="save_cut"):
     folder = cuts.save_cut(ctx.export, ctx.as_of, root)
     auth.audit("cut_saved", ctx.user, ctx.role.name, ctx.export.fingerprint, detail=folder.name)
     st.success(f"Saved {folder.name}.")
-saved = cuts.list_cuts(root)
+saved = ui.cached_folder(cuts.list_cuts, root)
 if saved.empty:
     st.info("No cut saved yet.")
 else:
-    st.dataframe(saved.drop(columns="folder"), hide_index=True, width="stretch")
+    ui.table(ui.cached_folder(cuts.list_cuts, root, view=cuts.cut_listing), "saved_cuts")
     default = cuts.previous_cut(saved, ctx.as_of)
     options = list(saved["folder"])
     chosen = st.selectbox("Compare the current data with", options,
@@ -54,4 +54,4 @@ else:
                        ("deaths", "New deaths"), ("edited", "Edited records")):
         if len(ch[key]):
             st.markdown(f"**{title}**")
-            st.dataframe(ch[key], hide_index=True, width="stretch")
+            ui.table(ch[key], f"cut_{key}")

@@ -17,14 +17,14 @@ if not s.has_ae_table:
 
 st.subheader("Adverse events by worst grade")
 tables = ui.cached(safety, ctx, ctx.role, view=safety_tables)
-st.dataframe(tables["grades"], hide_index=True, width="stretch")
+ui.table(tables["grades"], "grades")
 ui.chart(st, charts.fig_ae_grades, s.by_grade, colors=colors, labels=labels,
          cut=ctx.chart_cut)
 left, right = st.columns(2)
 left.markdown("**Serious**")
-left.dataframe(tables["serious"], hide_index=True, width="stretch")
+ui.table(tables["serious"], "serious", container=left)
 right.markdown("**Related to the study procedure**")
-right.dataframe(tables["related"], hide_index=True, width="stretch")
+ui.table(tables["related"], "related", container=right)
 
 st.subheader(f"Deaths ({len(s.deaths)})")
 ui.table(s.deaths, "deaths")

@@ -33,15 +33,15 @@ st.caption("Aalen-Johansen estimate with death before any SRE as the competing r
            "Numbers at risk: participants followed at least that long.")
 st.subheader("Estimates at the report months")
 table = ui.cached(sre_analysis, ctx, by_arm, view=estimates_view)
-st.dataframe(table, hide_index=True, width="stretch")
+ui.table(table, "sre_est")
 ui.csv_download(table, "Download estimates (CSV)", "sre_estimates.csv", key="sre_est_csv")
 if by_arm:
     st.markdown(res.gray_note)
 
 st.subheader("SRE components")
 left, right = st.columns([3, 2])
-left.dataframe(ui.cached(components, ctx, by_arm, view=components_view), hide_index=True,
-               width="stretch")
+ui.table(ui.cached(components, ctx, by_arm, view=components_view), "components",
+         container=left)
 left.caption("Each component: time to its first event, death competing; other SRE types do "
              "not end follow-up.")
 counts = ui.cached(events_by_type, ctx, by_arm)

@@ -22,7 +22,7 @@ st.caption("Adherence = completed (in window, early or late) / (completed + miss
            "not yet due, not expected (off study) or unscheduled (no treatment date) are not "
            "counted.")
 table = ui.cached(adherence, ctx, view=adherence_view)
-st.dataframe(table, hide_index=True, width="stretch")
+ui.table(table, "adherence")
 ui.csv_download(table, "Download adherence (CSV)", "visit_adherence.csv", key="adh_csv")
 
 left, right = st.columns(2)

@@ -128,6 +128,14 @@ def authenticate(path: Path, username: str, password: str) -> User | None:
     return User(u["username"], u.get("email", ""), u["role"])
 
 
+def account(path: Path, username: str) -> User | None:
+    """The account ``username`` as the users file holds it now (None once removed)."""
+    for u in load_users(path):
+        if u["username"] == username:
+            return User(u["username"], u.get("email", ""), u["role"])
+    return None
+
+
 def user_by_email(path: Path, email: str) -> User | None:
     """The account whose e-mail matches (for identity-provider sign-in)."""
     for u in load_users(path):

@@ -87,6 +87,11 @@ def list_cuts(root: Path | None = None) -> pd.DataFrame:
     return df.sort_values(["as_of", "saved_at"], ascending=False).reset_index(drop=True)
 
 
+def cut_listing(cuts: pd.DataFrame) -> pd.DataFrame:
+    """:func:`list_cuts` as shown to people (without the server folder)."""
+    return cuts.drop(columns="folder")
+
+
 def read_cut(folder: Path) -> dict[str, pa.Table]:
     """A saved cut's tables (Arrow)."""
     return {t: pq.read_table(Path(folder) / f"{t}.parquet") for t in TABLE_ORDER}

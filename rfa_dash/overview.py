@@ -82,6 +82,17 @@ def visible_problems(problems: pd.DataFrame, role: Role) -> tuple[pd.DataFrame, 
     return problems[~hide].reset_index(drop=True), int(hide.sum())
 
 
+def role_problems(exp: Export, role: Role) -> tuple[pd.DataFrame, int]:
+    """:func:`visible_problems` of an export (for ``ui.cached_export``)."""
+    return visible_problems(exp.problems, role)
+
+
+def shown_problems(exp: Export, role: Role, tables=(), severities=(),
+                   text: str = "") -> pd.DataFrame:
+    """The problems ``role`` may read, filtered as on the Data quality page."""
+    return filter_problems(visible_problems(exp.problems, role)[0], tables, severities, text)
+
+
 def filter_problems(problems: pd.DataFrame, tables=None, severities=None,
                     text: str = "") -> pd.DataFrame:
     """Problems restricted to the given tables and severities and containing ``text``."""

@@ -9,21 +9,26 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import pickle
 import tempfile
 import time
-from dataclasses import dataclass
+import weakref
+from dataclasses import dataclass, is_dataclass
 from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 import streamlit as st
+from streamlit import dataframe_util
 
 from rfa_dash import auth
 from rfa_dash.contract import FILE_SUFFIXES, TABLES
 from rfa_dash.export import SAMPLE_DIR, Export, ExportError, open_export
 from rfa_dash.frames import n_pages
+from rfa_dash.memo import Memo
 from rfa_dash.protocol import Protocol, ProtocolError, Role, load_protocol
 
 ENTRYPOINT = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -65,28 +70,39 @@ class Context:
         return f"{self.protocol.registry_id} · data cut {self.as_of.isoformat()}{synthetic}"
 
 
+# Loaded exports, the results of a data cut, the figures drawn from them and the Arrow tables sent
+# for them: looked up by cheap keys and handed out as stored (read-only), see
+# rfa_dash.memo. Bounded in entries and time like the caches they replace.
+_EXPORTS = Memo(max_entries=8, ttl=3600)
+_RESULTS = Memo(max_entries=512, ttl=900)
+_FIGURES = Memo(max_entries=256, ttl=900)
+_TABLES = Memo(max_entries=512, ttl=900)
+
+
 def _signature(folder: Path) -> tuple:
     """Cheap change detector for the cache key: names, sizes and modification times."""
-    return tuple(sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns)
-                        for p in folder.iterdir() if p.is_file()))
+    with os.scandir(folder) as entries:
+        files = [(e.name, e.stat()) for e in entries if e.is_file()]
+    return tuple(sorted((name, s.st_size, s.st_mtime_ns) for name, s in files))
 
 
-@st.cache_resource(max_entries=8, ttl=3600, show_spinner="Loading and validating the export…")
-def _load(folder: str, _signature: tuple, protocol_path: str) -> Export:
-    return open_export(Path(folder), load_protocol(protocol_path))
+def _load(folder: str, signature: tuple, protocol_path: str) -> Export:
+    """The export of ``folder`` loaded once per content signature (shared by sessions)."""
+    def make() -> Export:
+        with st.spinner("Loading and validating the export…"):
+            return open_export(Path(folder), load_protocol(protocol_path))
+
+    return _EXPORTS.get((folder, signature, protocol_path), make)
 
 
-@st.cache_data(max_entries=512, ttl=900, show_spinner=False)
-def _cached(fingerprint: str, fn_name: str, as_of, role_name: str, _fn, _args):
-    return _fn(*_args)
+def clear_caches() -> None:
+    """Forget every cached result, figure and table (the loaded exports stay)."""
+    for memo in (_RESULTS, _FIGURES, _TABLES):
+        memo.clear()
 
 
 def _name(fn, args: tuple) -> str:
     return f"{fn.__module__}.{fn.__qualname__}:{args!r}"
-
-
-def _viewed(view, fn, ctx: Context, args: tuple):
-    return view(cached(fn, ctx, *args), ctx.protocol)
 
 
 def cached(fn, ctx: Context, *args, view=None):
@@ -96,21 +112,37 @@ def cached(fn, ctx: Context, *args, view=None):
     extra arguments and the role, so a result computed for one role is never
     served to another. With ``view``, the result is ``view(<that result>,
     protocol)``, cached too: the display form of a result that is itself
-    computed (and cached) once, however many views a page shows of it.
+    computed (and cached) once, however many views a page shows of it. The
+    value returned is the cached object itself: read it, never modify it.
     """
-    name = _name(fn, args)
-    if view is not None:
-        return _cached(ctx.export.fingerprint, f"{name}|{view.__module__}.{view.__qualname__}",
-                       ctx.as_of, ctx.role.name, _viewed, (view, fn, ctx, args))
-    return _cached(ctx.export.fingerprint, name, ctx.as_of, ctx.role.name, fn,
-                   (ctx.export, ctx.as_of, *args))
+    key = (ctx.export.fingerprint, _name(fn, args), ctx.as_of, ctx.role.name)
+    if view is None:
+        return _RESULTS.get(key, lambda: fn(ctx.export, ctx.as_of, *args))
+    return _RESULTS.get(key + (f"{view.__module__}.{view.__qualname__}",),
+                        lambda: view(cached(fn, ctx, *args), ctx.protocol))
 
 
-def _frame_hash(df) -> bytes:
-    # Pickled bytes identify a frame's content; an order of magnitude cheaper
-    # than Streamlit's default frame hash. Equal frames pickled differently
-    # would only cost a rebuild, never a wrong figure.
-    return hashlib.sha256(pickle.dumps(df, protocol=5)).digest()
+def cached_export(fn, ctx: Context, *args):
+    """Call ``fn(ctx.export, *args)`` (a result that does not depend on the data cut)."""
+    return _RESULTS.get((ctx.export.fingerprint, _name(fn, args), None, ctx.role.name),
+                        lambda: fn(ctx.export, *args))
+
+
+def cached_folder(fn, folder: Path, view=None):
+    """``fn(folder)``, read again only when an entry of ``folder`` is added, removed or renamed.
+
+    With ``view``, ``view(<that result>)``, cached with it. For listings such
+    as the saved data cuts, which other sessions may change at any time.
+    """
+    try:
+        signature = (folder.stat().st_mtime_ns, tuple(sorted(os.listdir(folder))))
+    except OSError:  # not there (yet)
+        signature = None
+    key = (_name(fn, (str(folder),)), signature)
+    if view is None:
+        return _RESULTS.get(key, lambda: fn(folder))
+    return _RESULTS.get(key + (f"{view.__module__}.{view.__qualname__}",),
+                        lambda: view(cached_folder(fn, folder)))
 
 
 class _BuiltFigure(go.Figure):
@@ -118,12 +150,14 @@ class _BuiltFigure(go.Figure):
 
     ``st.plotly_chart`` turns a figure into a dict (a deep copy) on every
     rerun; a cached figure never changes, so its dict is computed when it is
-    built. Nothing modifies that dict: Plotly's JSON writer only removes trace
-    ``uid``s, which these figures do not set.
+    built, as plain JSON values. Nothing modifies that dict: Plotly's JSON
+    writer only removes trace ``uid``s, which these figures do not set.
     """
 
     def freeze(self) -> _BuiltFigure:
-        self._frozen_dict = super().to_dict()
+        # JSON-native values (lists, not NumPy arrays): Plotly's JSON writer
+        # then has nothing left to convert on each rerun.
+        self._frozen_dict = json.loads(pio.to_json(super().to_dict(), validate=False))
         return self
 
     def to_dict(self) -> dict:
@@ -131,20 +165,43 @@ class _BuiltFigure(go.Figure):
         return frozen if frozen is not None else super().to_dict()
 
 
-@st.cache_resource(max_entries=256, ttl=900, show_spinner=False,
-                   hash_funcs={pd.DataFrame: _frame_hash})
-def _figure(builder_name: str, args: tuple, kwargs: dict, _builder):
-    fig = _BuiltFigure(_builder(*args, **kwargs))
+_BY_VALUE = (str, int, float, bool, type(None), dt.date, bytes)
+
+
+def _arg_key(value, refs: list):
+    """A cheap key for one argument of a chart builder.
+
+    Plain values stand for themselves. Frames, and result objects holding
+    frames, stand for their identity: they come from the result cache, so an
+    unchanged page passes the very same objects again. ``refs`` collects weak
+    references to them, kept with the entry: while they are alive no other
+    object can have their identity, and an entry whose objects died is made
+    again (see :func:`_alive`). Anything else (colour and label dicts, rebuilt
+    each rerun) is keyed by its pickled bytes.
+    """
+    if isinstance(value, _BY_VALUE):
+        return value
+    if isinstance(value, tuple):
+        return tuple(_arg_key(v, refs) for v in value)
+    if isinstance(value, (pd.DataFrame, pd.Series)) or is_dataclass(value):
+        refs.append(weakref.ref(value))
+        return ("id", id(value))
+    if isinstance(value, dict) and any(isinstance(v, (pd.DataFrame, pd.Series))
+                                       for v in value.values()):
+        return tuple((k, _arg_key(v, refs)) for k, v in value.items())
+    return ("pickle", hashlib.sha256(pickle.dumps(value, protocol=5)).digest())
+
+
+def _alive(entry) -> bool:
+    return all(ref() is not None for ref in entry[1])
+
+
+def _build_figure(builder, args: tuple, kwargs: dict, refs: list):
+    fig = _BuiltFigure(builder(*args, **kwargs))
     # In the app the Streamlit theme styles every chart; Plotly's default
     # template (about 7 KB per chart) would only be copied and sent each rerun.
     fig.layout.template = None
-    return fig.freeze()
-
-
-def cached_export(fn, ctx: Context, *args):
-    """Call ``fn(ctx.export, *args)`` (a result that does not depend on the data cut)."""
-    return _cached(ctx.export.fingerprint, _name(fn, args), None, ctx.role.name, fn,
-                   (ctx.export, *args))
+    return fig.freeze(), refs
 
 
 def chart(container, builder, *args, **kwargs) -> None:
@@ -152,14 +209,17 @@ def chart(container, builder, *args, **kwargs) -> None:
 
     Building a Plotly figure (validating every property) costs far more than
     sending it, so a figure is built once per distinct input and kept as an
-    object: the key is a hash of the builder's name and every argument (the
-    small frames already chosen for the role, colours, labels, the data-cut
-    line), so two sessions share a figure only when its inputs are equal.
-    ``st.plotly_chart`` only reads the figure's dict (made once, see
-    :class:`_BuiltFigure`); nothing modifies a cached figure.
+    object: the key is the builder's name and every argument (frames by
+    identity, see :func:`_arg_key`), so two sessions share a figure only when
+    its inputs are the same. ``st.plotly_chart`` only reads the figure's dict
+    (made once, see :class:`_BuiltFigure`); nothing modifies a cached figure.
     """
-    name = f"{builder.__module__}.{builder.__qualname__}"
-    container.plotly_chart(_figure(name, args, kwargs, builder), width="stretch")
+    refs: list = []
+    key = (f"{builder.__module__}.{builder.__qualname__}", _arg_key(args, refs),
+           _arg_key(tuple(sorted(kwargs.items())), refs))
+    fig, _ = _FIGURES.get(key, lambda: _build_figure(builder, args, kwargs, refs),
+                          valid=_alive)
+    container.plotly_chart(fig, width="stretch")
 
 
 def _save_uploads(files, user: str, role: str) -> Path:
@@ -262,10 +322,17 @@ def _identity(protocol: Protocol) -> tuple[auth.User | None, bool]:
     if path is None:
         return auth.User("demo", "", ""), True
     try:
-        auth.load_users(path)
+        signed_in = st.session_state.get("user")
+        # read on every rerun: a removed account or a changed role ends the session
+        now = auth.account(path, signed_in.username) if signed_in else auth.load_users(path)
     except auth.AuthError as exc:
         st.error(str(exc))
         return None, False
+    if signed_in is not None and now != signed_in:
+        st.session_state.pop("user", None)
+        auth.audit("signed_out", signed_in.username, signed_in.role,
+                   detail="account removed or changed in the users file")
+        st.warning("Your account was changed or removed; sign in again.")
     if os.environ.get(auth.AUTH_ENV) == "oidc":
         if not st.user.is_logged_in:
             st.title("rfa_dash")
@@ -372,19 +439,35 @@ def csv_download(df, label: str, file_name: str, key: str) -> None:
                        icon=":material/download:")
 
 
-def page_number(n_items: int, page_size: int, key: str, label: str) -> int:
+def page_number(n_items: int, page_size: int, key: str, label: str, container=st) -> int:
     """The page chosen for ``n_items`` shown ``page_size`` at a time (1 when one page does)."""
     pages = n_pages(n_items, page_size)
     if pages == 1:
         return 1
-    return int(st.number_input(f"{label} (1-{pages})", min_value=1, max_value=pages, value=1,
+    return int(container.number_input(f"{label} (1-{pages})", min_value=1, max_value=pages, value=1,
                                step=1, key=key))
 
 
-def table(df, key: str, page_size: int = TABLE_PAGE_ROWS) -> None:
-    """A table that pages when long: the browser never receives more than a page of rows."""
+def _arrow(df, start: int, stop: int):
+    # Streamlit's own conversion (same bytes as st.dataframe makes of a frame),
+    # done once per table page instead of on every rerun; keyed by the frame's
+    # identity like a chart's frames (see _arg_key).
+    return (dataframe_util.convert_pandas_df_to_arrow_table(df.iloc[start:stop]),
+            [weakref.ref(df)])
+
+
+def table(df, key: str, page_size: int = TABLE_PAGE_ROWS, height: int | None = None,
+          container=st) -> None:
+    """A table that pages when long: the browser never receives more than a page of rows.
+
+    ``df`` is a cached result (see :func:`cached`); the Arrow table sent for
+    each page of it is made once and kept with it.
+    """
     n = len(df)
     page = page_number(n, page_size, f"{key}_page",
-                       f"Page ({page_size:,} rows each; {n:,} rows in all)")
+                       f"Page ({page_size:,} rows each; {n:,} rows in all)", container)
     start = (page - 1) * page_size
-    st.dataframe(df.iloc[start:start + page_size], hide_index=True, width="stretch")
+    arrow, _ = _TABLES.get((id(df), start, page_size),
+                           lambda: _arrow(df, start, start + page_size), valid=_alive)
+    container.dataframe(arrow, hide_index=True, width="stretch",
+                 **({"height": height} if height else {}))

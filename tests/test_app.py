@@ -1,8 +1,9 @@
 """AppTest: every page renders for every role without an exception, and the coordinator
 never receives allocation.
 
-Widget values are set through session state before the run: with st.navigation,
-AppTest (1.67) does not keep sidebar elements in its tree after the first run.
+Every rerun goes through the router (sign-in, sidebar, the role's pages) as on
+the server: tests/conftest.py switches off AppTest's version-1 multipage mode
+(see tests.helpers.run_pages_like_the_server).
 """
 
 import datetime as dt
@@ -137,6 +138,65 @@ def test_as_of_changes_the_figures():
     metrics = {m.label: m.value for m in at.metric}
     assert int(metrics["Screened"]) < 80
     assert any("Data cut 2025-06-01" in c.value for c in at.caption)
+
+
+def test_a_page_rerun_goes_through_the_router():
+    # the as-of date and the role are changed in the sidebar while a page is open
+    at = app("dsmb", "sre")
+    assert at.sidebar.date_input[0].value == dt.date(2026, 11, 16)
+    at.sidebar.date_input[0].set_value(dt.date(2026, 1, 1)).run()
+    assert any("Data cut 2026-01-01" in c.value for c in at.caption)
+    at.sidebar.selectbox(key="role").set_value("coordinator").run()
+    assert not at.exception
+    assert at.title[0].value == "Overview"  # the coordinator has no SRE page
+
+
+def test_pages_never_modify_cached_results(monkeypatch):
+    """Cached results are handed out as stored, so a page must only read them."""
+    import dataclasses
+    import hashlib
+    import pickle
+
+    import pandas as pd
+
+    from rfa_dash import ui
+    from rfa_dash.memo import Memo
+
+    made = {}
+
+    def content(value):
+        # what a reader sees (pandas may rearrange a frame's blocks when read)
+        if isinstance(value, (pd.DataFrame, pd.Series)):
+            frame = value.to_frame() if isinstance(value, pd.Series) else value
+            return ("frame", list(frame.columns), frame.dtypes.astype(str).tolist(),
+                    list(frame.index), frame.to_dict("list"))
+        if dataclasses.is_dataclass(value):
+            return tuple((f.name, content(getattr(value, f.name)))
+                         for f in dataclasses.fields(value))
+        if isinstance(value, dict):
+            return tuple((k, content(v)) for k, v in value.items())
+        if isinstance(value, (list, tuple)):
+            return tuple(content(v) for v in value)
+        return value
+
+    def digest(value):
+        return hashlib.sha256(pickle.dumps(content(value))).hexdigest()
+
+    class Recording(Memo):
+        def get(self, key, make, valid=None):
+            def recorded():
+                value = make()
+                made[key] = (value, digest(value))
+                return value
+            return super().get(key, recorded, valid)
+
+    monkeypatch.setattr(ui, "_RESULTS", Recording(512, 900))
+    for _ in range(2):  # the second pass reads every result from the cache
+        for role, page in ROLE_PAGES:
+            app(role, page)
+    assert len(made) > 30
+    changed = [key[1] for key, (value, before) in made.items() if digest(value) != before]
+    assert not changed
 
 
 def test_folder_source_with_problems(tmp_path, accounts):

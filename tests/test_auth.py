@@ -137,6 +137,26 @@ def test_tampered_file_disables_sign_in_in_the_app(users):
     assert not at.text_input  # no form to try passwords on
 
 
+@pytest.mark.parametrize("change", ["role", "removed"])
+def test_a_changed_or_removed_account_ends_the_session(users, _private_state, change):
+    at = _sign_in("dana", "correct horse battery")
+    assert at.title[0].value == "Overview"
+    if change == "role":
+        auth.add_user(users, "dana", "correct horse battery", "coordinator", "dana@example.org")
+    else:
+        data = json.loads(users.read_text())
+        data["users"] = [u for u in data["users"] if u["username"] != "dana"]
+        data["signature"] = auth._sign(data["users"])
+        users.write_text(json.dumps(data))
+    at.run()
+    assert not at.exception
+    assert "user" not in at.session_state
+    assert at.title[0].value == "rfa_dash: sign in"
+    assert [w.value for w in at.warning] == ["Your account was changed or removed; sign in again."]
+    log = _audit(_private_state)
+    assert (log[-1]["action"], log[-1]["user"], log[-1]["role"]) == ("signed_out", "dana", "dsmb")
+
+
 def test_audit_log_is_append_only_lines(_private_state):
     auth.audit("report_download", "dana", "dsmb", "abc", "as_of=2026-01-01")
     auth.audit("upload", "ian", "investigator", "", "screening.csv")

@@ -26,12 +26,15 @@ from pathlib import Path
 
 import bcrypt
 
+from rfa_dash.memo import Memo
+
 USERS_ENV = "RFA_DASH_USERS"
 SECRET_ENV = "RFA_DASH_SECRET"
 AUDIT_ENV = "RFA_DASH_AUDIT_LOG"
 AUTH_ENV = "RFA_DASH_AUTH"
 STATE_DIR = Path(os.environ.get("XDG_STATE_HOME", Path.home() / ".local" / "state")) / "rfa_dash"
 MAX_PASSWORD_BYTES = 72  # bcrypt's limit
+_VERIFIED = Memo(max_entries=4, ttl=300)
 # a hash of a random password, checked for unknown users so they take as long as known ones
 _DUMMY_HASH = bcrypt.hashpw(b"not a password", bcrypt.gensalt(rounds=12))
 
@@ -68,11 +71,26 @@ def _sign(users: list[dict]) -> str:
 def load_users(path: Path) -> list[dict]:
     """Read and verify the users file.
 
+    The app checks it on every rerun (a removed account ends its session), so
+    the verified list is kept while the file's inode, size, modification and
+    change times (the latter cannot be set back by hand) and the secret stay
+    the same.
+
     Raises
     ------
     AuthError
         Unreadable, malformed, or its signature does not match.
     """
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise AuthError(f"users file not found: {path}") from exc
+    key = (str(path), info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns,
+           hashlib.sha256(_secret()).digest())
+    return _VERIFIED.get(key, lambda: _read_users(path))
+
+
+def _read_users(path: Path) -> list[dict]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         users = data["users"]

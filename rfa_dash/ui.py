@@ -412,6 +412,20 @@ def sidebar() -> Context | None:
     return ctx
 
 
+def navigation(pages: dict[str, dict], allowed):
+    """``st.navigation`` over the ``pages`` (``st.Page`` arguments) named in ``allowed``.
+
+    The page objects are made once per session and list of pages (creating
+    them resolves every file path, on every rerun otherwise). Only the pages
+    of the role are registered: any other page's URL is not found.
+    """
+    names = tuple(name for name in pages if name in allowed)
+    made = st.session_state.setdefault("_pages", {})
+    if names not in made:
+        made[names] = [st.Page(**pages[name]) for name in names]
+    return st.navigation(made[names])
+
+
 def context() -> Context:
     """The context the router computed for this run."""
     ctx = st.session_state.get("_ctx")

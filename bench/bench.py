@@ -129,8 +129,8 @@ def one_size(n: int, work: Path) -> dict:
     out: dict = {"participants": n}
     out["synth_s"] = _timed(lambda: synth(folder, n, seed=7))
     out["files_mb"] = sum(f.stat().st_size for f in folder.iterdir()) / 1e6
-    out["bare_scan_s"] = _timed(lambda: _bare_scan(folder), repeat=3)
-    out["bare_read_s"] = _timed(lambda: _bare_read(folder), repeat=3)
+    out["bare_scan_s"] = _timed(lambda: _bare_scan(folder), repeat=5)
+    out["bare_read_s"] = _timed(lambda: _bare_read(folder), repeat=5)
     os.environ["RFA_DASH_CACHE_DIR"] = str(work / f"cache_{n}")
     exp = None
 
@@ -140,7 +140,7 @@ def one_size(n: int, work: Path) -> dict:
             exp.close()  # one export in memory at a time, as in the app
         exp = open_export(folder, use_cache=use_cache)
 
-    out["load_validate_s"] = _timed(lambda: load(False), repeat=2)
+    out["load_validate_s"] = _timed(lambda: load(False), repeat=5)
     load(True)  # writes the cache
     out["load_cached_s"] = _timed(lambda: load(True), repeat=3)
     out["randomized"] = int(exp.query("randomizations", as_of=exp.default_as_of).shape[0])

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -136,17 +138,69 @@ def _prepare(con, protocol: Protocol) -> None:
 
 def _protocol_tables(con, protocol: Protocol) -> None:
     """Protocol settings as small tables, so queries join them instead of hard-coding."""
-    con.execute("CREATE OR REPLACE TABLE protocol_arms (code VARCHAR, label VARCHAR, "
-                "ratio INTEGER, position INTEGER)")
-    con.executemany("INSERT INTO protocol_arms VALUES (?, ?, ?, ?)",
-                    [(a.code, a.label, a.ratio, i) for i, a in enumerate(protocol.arms)])
-    con.execute("CREATE OR REPLACE TABLE protocol_visits (visit_month INTEGER, "
-                "days_before INTEGER, days_after INTEGER)")
-    con.executemany("INSERT INTO protocol_visits VALUES (?, ?, ?)",
-                    [(m, *protocol.windows[m]) for m in protocol.visit_months])
+    arms = protocol.arms
+    con.execute("CREATE OR REPLACE TABLE protocol_arms AS SELECT CAST(unnest($code) AS VARCHAR) "
+                "AS code, CAST(unnest($label) AS VARCHAR) AS label, CAST(unnest($ratio) AS "
+                "INTEGER) AS ratio, CAST(unnest($position) AS INTEGER) AS position",
+                {"code": [a.code for a in arms], "label": [a.label for a in arms],
+                 "ratio": [a.ratio for a in arms], "position": list(range(len(arms)))})
+    months = protocol.visit_months
+    con.execute("CREATE OR REPLACE TABLE protocol_visits AS SELECT CAST(unnest($m) AS INTEGER) "
+                "AS visit_month, CAST(unnest($before) AS INTEGER) AS days_before, "
+                "CAST(unnest($after) AS INTEGER) AS days_after",
+                {"m": list(months), "before": [protocol.windows[m][0] for m in months],
+                 "after": [protocol.windows[m][1] for m in months]})
     e = protocol.eligibility
     con.execute(db.sql_text("protocol_eligibility"), {
         k: e[k] for k in e if k != "allowed_levels"} | {"allowed_levels": e["allowed_levels"]})
+
+
+def _analysis_database(protocol: Protocol):
+    """The analysis database (no file access at all) with macros and protocol tables."""
+    con = db.hardened_connection(None)
+    _prepare(con, protocol)
+    return con
+
+
+class _Reader:
+    """The file-reading database, closed by the last of ``n`` reads (off the critical path)."""
+
+    def __init__(self, con, n: int) -> None:
+        self.con, self._left, self._lock, self._closed = con, n, threading.Lock(), False
+
+    def done(self) -> None:
+        with self._lock:
+            self._left -= 1
+            if self._left:
+                return
+        self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        self.con.close()
+
+
+def _run_sql(con, name: str) -> None:
+    """Run ``sql/<name>.sql`` on a cursor of its own (from a worker thread)."""
+    cur = con.cursor()
+    try:
+        cur.execute(db.sql_text(name))
+    finally:
+        cur.close()
+
+
+def _load_one(reader, name: str, files: list[Path]) -> dict:
+    """:func:`load_table` on a cursor of ``reader`` (one per thread), with its own problems."""
+    problems: list[Problem] = []
+    cur = reader.cursor()
+    try:
+        info = load_table(cur, TABLES[name], files, problems)
+    finally:
+        cur.close()
+    return info | {"problems": problems}
 
 
 def open_export(folder: Path | str, protocol: Protocol | None = None,
@@ -184,42 +238,62 @@ def open_export(folder: Path | str, protocol: Protocol | None = None,
     cached = None
     if use_cache:
         cached = cache.cache_folder(cache.cache_key(fp, protocol.source), folder)
-    con = db.hardened_connection(None)
     if cached is not None and (cached / "meta.json").is_file():
+        con = db.hardened_connection(None)
         reader = db.hardened_connection(cached)
         try:
             problem_frame, meta = cache.load(reader, con, cached)
         finally:
             reader.close()
         _prepare(con, protocol)
-        con.execute(db.sql_text("derived"))
+        for name in ("derived_eligibility", "derived"):
+            con.execute(db.sql_text(name))
         return Export(folder=folder, protocol=protocol, con=con, problems=problem_frame,
                       manifest=meta["manifest"], fingerprint=fp, files=meta["files"])
     problems: list[Problem] = []
     manifest = _read_manifest(folder, problems)
     found = find_files(folder)
-    files, present, rows = {}, {}, {}
-    reader = db.hardened_connection(folder)
-    try:
-        for name in TABLE_ORDER:
-            info = load_table(reader, TABLES[name], found[name], problems)
-            files[name] = info["file"]
-            present[name] = info["columns"]
-            rows[name] = info["rows"]
-            # Validation scans the Arrow table in place: the raw text is read
-            # to type it and to report bad values, never stored.
-            con.register(f"raw_{name}", info.pop("data"))
-    finally:
-        reader.close()
-    _prepare(con, protocol)
-    try:
-        problems.extend(validate(con, protocol, present))
-    finally:
-        for name in TABLE_ORDER:
-            con.unregister(f"raw_{name}")
-    con.execute("CREATE TABLE rows_read (tbl VARCHAR, n BIGINT)")
-    con.executemany("INSERT INTO rows_read VALUES (?, ?)", list(rows.items()))
-    con.execute(db.sql_text("derived"))
+    # Two workers: the analysis database is set up while the files are read,
+    # files are read side by side, and each table is typed as soon as it is
+    # read; tables are checked side by side where their parents allow.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="rfa_load") as pool:
+        analysis = pool.submit(_analysis_database, protocol)
+        reader = _Reader(db.hardened_connection(folder), len(TABLE_ORDER))
+        infos: dict[str, dict] = {}
+        eligibility = []
+
+        def read(name: str):
+            def run() -> tuple:
+                try:
+                    infos[name] = info = _load_one(reader.con, name, found[name])
+                finally:
+                    reader.done()
+                # Validation scans the Arrow table in place: the raw text is
+                # read to type it and to report bad values, never stored.
+                return info["columns"], info["data"]
+            return run
+
+        def staged(t: str) -> None:
+            # the eligibility macros need only screening: made while the rest is checked
+            if t == "screening":
+                eligibility.append(pool.submit(_run_sql, analysis.result(),
+                                               "derived_eligibility"))
+
+        try:
+            checked = validate(analysis, protocol, {n: read(n) for n in TABLE_ORDER}, pool,
+                               staged)
+        finally:
+            reader.close()  # every read has ended (normally closed by the last one)
+        con = analysis.result()
+        con.execute(db.sql_text("derived"))
+        for f in eligibility:
+            f.result()
+    for name in TABLE_ORDER:
+        problems.extend(infos[name]["problems"])
+    problems.extend(checked)
+    files = {name: info["file"] for name, info in infos.items()}
+    con.execute("CREATE TABLE rows_read AS SELECT unnest($t) AS tbl, unnest($n) AS n",
+                {"t": list(infos), "n": [infos[n]["rows"] for n in infos]})
     problem_frame = to_frame(problems)
     if cached is not None:
         cache.save(con, cached, problem_frame, {"files": files, "manifest": manifest})

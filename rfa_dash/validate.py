@@ -1,51 +1,72 @@
 """Validate raw tables against the contract and build the staging tables.
 
-Pipeline, per table in dependency order:
+Pipeline:
 
-1. ``typed_<t>``: every column cast once to its contract type.
-2. Column checks: a value that does not cast is reported; in a required
-   column the row is left out, elsewhere the value is treated as missing.
-3. Relational checks (``sql/checks_<t>.sql``): duplicate and orphan IDs,
-   dates before randomization, completed visits without a date, ...
-4. ``stg_<t>``: the typed table without the rows left out. Every analytic query
-   reads these staging tables only.
+1. Per table, in any order (tables run side by side, each on its own cursor):
+   ``cand_<t>`` casts every column once to its contract type, and column
+   checks report values that do not cast: in a required column the row is
+   left out, elsewhere the value is treated as missing.
+2. Per table, parents first (:data:`CHECK_LEVELS`; the tables of a level run
+   side by side): relational checks (``sql/checks_<t>.sql``: duplicate and
+   orphan IDs, dates before randomization, completed visits without a
+   date, ...) read the parents' staging tables; the rows they leave out are
+   deleted and ``cand_<t>`` becomes ``stg_<t>`` by a rename, not a copy.
+   Every analytic query reads these staging tables only.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from rfa_dash.contract import TABLES, code_params, resolve_codes, typed_select
 from rfa_dash.db import ident, sql_text
 from rfa_dash.problems import Problem, quote
 
-# Parents before children: checks on a table read its parents' staging tables.
-VALIDATION_ORDER = ("screening", "randomization", "offstudy", "visits", "sre_events",
-                    "adverse_events")
+# Parents before children: checks on a table read its parents' staging tables
+# (randomization: screening; offstudy, adverse events: randomization; visits,
+# SRE events: randomization and offstudy).
+CHECK_LEVELS = (("screening",), ("randomization",), ("offstudy", "adverse_events"),
+                ("visits", "sre_events"))
+VALIDATION_ORDER = tuple(t for level in CHECK_LEVELS for t in level)
 
 
-def _column_checks(con, table, protocol, present: set[str], problems: list[Problem]) -> bool:
-    """Report values that break their column's type; record rows to leave out.
+def _column_checks(cur, table, protocol, present: set[str], raw: pa.Table,
+                   problems: list[Problem]) -> list[int]:
+    """Report values that break their column's type; return the lines to leave out.
 
-    Returns whether any row was recorded to leave out.
+    A value breaks its type when the typed value is missing although the
+    text is not blank (or, in a required column, when it is missing at all).
+    Only which typed values are missing comes back from DuckDB; the text of
+    those rows is looked up in the Arrow table ``raw``, whose row ``i`` is
+    file line ``i + 2`` (see :func:`rfa_dash.loader.load_table`).
     """
     t = table.name
     if any(c.required and c.name not in present for c in table.columns) and present:
-        con.execute(f"INSERT INTO rejected SELECT '{t}', _line FROM typed_{t}")
-        return True
+        return [line for (line,) in cur.execute(f"SELECT _line FROM cand_{t}").fetchall()]
     cols = [c for c in table.columns if c.name in present]
     if not cols:
-        return False
-    # One pass per table: a flag per column (typed value missing although the
-    # text is not empty, or a required value is empty), only flagged rows return.
-    flags = [f"(y.{ident(c.name)} IS NULL AND (nullif(trim(r.{ident(c.name)}), '') IS NOT NULL"
-             f"{' OR true' if c.required else ''}))" for c in cols]
-    rows = con.execute(
-        f"SELECT r._line, {', '.join(flags)}, {', '.join(f'r.{ident(c.name)}' for c in cols)} "
-        f"FROM raw_{t} r JOIN typed_{t} y USING (_line) WHERE {' OR '.join(flags)}"
-    ).fetchall()
-    k = len(cols)
-    found = sorted((i, row[0], row[1 + k + i]) for row in rows for i in range(k) if row[1 + i])
+        return []
+    missing = cur.sql(f"SELECT _line, {', '.join(f'{ident(c.name)} IS NULL' for c in cols)} "
+                      f"FROM cand_{t}").to_arrow_table()
+    lines = missing.column(0)
+    found = []
+    for i, c in enumerate(cols):
+        at = pc.filter(lines, missing.column(1 + i))
+        if not len(at):
+            continue
+        values = raw.column(c.name).take(pc.subtract(at, 2))
+        if not c.required:  # a blank optional value is simply missing
+            blank = pc.fill_null(pc.equal(pc.utf8_trim(values, " "), ""), True)
+            keep = pc.invert(blank)
+            at, values = pc.filter(at, keep), pc.filter(values, keep)
+        found += [(i, line, value) for line, value in zip(at.to_pylist(), values.to_pylist(),
+                                                          strict=True)]
     rejected = set()
-    for i, line, value in found:  # by column, then line
+    for i, line, value in sorted(found):  # by column, then line
         c = cols[i]
         empty = value is None or str(value).strip() == ""
         if empty:
@@ -57,46 +78,91 @@ def _column_checks(con, table, protocol, present: set[str], problems: list[Probl
         problems.append(Problem(t, line, c.name, "error", msg, None if empty else value))
         if c.required:
             rejected.add(line)
-    if rejected:
-        con.executemany("INSERT INTO rejected VALUES (?, ?)", [(t, n) for n in sorted(rejected)])
-    return bool(rejected)
+    return sorted(rejected)
 
 
-def _drop_rejected(con, t: str) -> None:
-    con.execute(f"DELETE FROM typed_{t} WHERE _line IN "
-                "(SELECT _line FROM rejected WHERE tbl = $t)", {"t": t})
+def _leave_out(cur, t: str, lines: list[int]) -> None:
+    if lines:
+        cur.execute(f"DELETE FROM cand_{t} WHERE _line IN (SELECT unnest($lines))",
+                    {"lines": lines})
 
 
-def validate(con, protocol, present_columns: dict[str, set[str]]) -> list[Problem]:
-    """Create typed and staging tables for every table; return the problems found."""
+def type_table(con, t: str, protocol, present: set[str], raw: pa.Table) -> list[Problem]:
+    """Step 1 for table ``t`` (raw text as the Arrow table ``raw``); return its problems."""
+    table = TABLES[t]
     problems: list[Problem] = []
-    con.execute("CREATE OR REPLACE TABLE rejected (tbl VARCHAR, _line INTEGER)")
-    for t in VALIDATION_ORDER:
-        table = TABLES[t]
-        con.execute(f"CREATE OR REPLACE TABLE typed_{t} AS {typed_select(table, f'raw_{t}')}",
+    cur = con.cursor()  # a cursor per thread; the raw table is visible to it only
+    try:
+        cur.register(f"raw_{t}", raw)
+        cur.execute(f"CREATE TABLE cand_{t} AS {typed_select(table, f'raw_{t}')}",
                     code_params(table, protocol))
-        if _column_checks(con, table, protocol, present_columns.get(t, set()), problems):
-            # Rows left out are deleted from the typed table, which then becomes
-            # the staging table: a rename, not a copy of every row.
-            _drop_rejected(con, t)
-        con.execute(f"CREATE OR REPLACE VIEW cand_{t} AS SELECT * FROM typed_{t}")
-        rows = con.execute(sql_text(f"checks_{t}")).fetchall()
+        _leave_out(cur, t, _column_checks(cur, table, protocol, present, raw, problems))
+        cur.unregister(f"raw_{t}")
+    finally:
+        cur.close()
+    return problems
+
+
+def check_table(con, t: str) -> list[Problem]:
+    """Step 2 for table ``t`` (its parents already staged); return its problems."""
+    problems: list[Problem] = []
+    cur = con.cursor()
+    try:
         rejects = []
-        for line, column, value, severity, message, reject in rows:
+        for line, column, value, severity, message, reject in cur.execute(
+                sql_text(f"checks_{t}")).fetchall():
             problems.append(Problem(t, line, column, severity, message, value))
             if reject:
-                rejects.append((t, line))
-        if rejects:
-            con.executemany("INSERT INTO rejected VALUES (?, ?)", rejects)
-        con.execute(f"DROP VIEW cand_{t}")
-        if rejects:
-            _drop_rejected(con, t)
-        con.execute(f"ALTER TABLE typed_{t} RENAME TO stg_{t}")
-        fix = f"fix_{t}"
+                rejects.append(line)
+        _leave_out(cur, t, rejects)
+        cur.execute(f"ALTER TABLE cand_{t} RENAME TO stg_{t}")
         try:
-            sql = sql_text(fix)
+            fix = sql_text(f"fix_{t}")
         except FileNotFoundError:
-            sql = None
-        if sql:
-            con.execute(sql)
+            fix = None
+        if fix:
+            cur.execute(fix)
+    finally:
+        cur.close()
     return problems
+
+
+def validate(con: Future, protocol, reads: dict[str, Callable[[], tuple]], pool: Executor,
+             on_staged=None) -> list[Problem]:
+    """Read, type and check every table in ``pool``; return the problems found.
+
+    ``con`` is the analysis database, still being set up in ``pool``;
+    ``reads[t]()`` reads table ``t`` and returns ``(contract columns present,
+    Arrow text table)``. Each table's read is queued just before its typing,
+    so a table is typed as soon as it is read (and a typing job only waits for
+    a read that has already started: no deadlock). Every read has ended when
+    this returns. Problems come table by table in :data:`VALIDATION_ORDER`
+    (column checks, then relational checks). ``on_staged(t)``, when given, is
+    called as soon as ``stg_<t>`` exists.
+    """
+    read, typed = {}, {}
+
+    def typed_job(t: str) -> list[Problem]:
+        present, data = read[t].result()
+        return type_table(con.result(), t, protocol, present, data)
+
+    try:
+        for t in VALIDATION_ORDER:
+            read[t] = pool.submit(reads[t])
+            typed[t] = pool.submit(typed_job, t)
+        checked = {}
+        for first, *others in CHECK_LEVELS:
+            for t in (first, *others):
+                typed[t].result()
+            # the first table of a level is checked on this thread: the chain of
+            # levels never waits behind typing work queued in the pool
+            futures = {t: pool.submit(check_table, con.result(), t) for t in others}
+            checked[first] = check_table(con.result(), first)
+            checked |= {t: f.result() for t, f in futures.items()}
+            for t in (first, *others):
+                if on_staged is not None:
+                    on_staged(t)
+    finally:
+        for f in read.values():
+            f.exception()  # wait: the caller may close what the reads use
+    return [p for t in VALIDATION_ORDER for p in typed[t].result() + checked[t]]

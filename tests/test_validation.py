@@ -156,3 +156,39 @@ def test_warnings_do_not_count_as_errors(tmp_path):
     assert exp.n_errors == 0
     assert sorted(exp.problems.column) == ["consent_date", "spine_levels"]
     assert set(exp.problems.severity) == {"warning"}
+
+
+def test_number_parsing_is_the_contract_pattern():
+    """rfa_num / rfa_int (cast plus a character test) equal the full patterns, on random text."""
+    import random
+
+    from rfa_dash import db
+
+    con = db.hardened_connection(None)
+    con.execute(db.sql_text("macros"))
+    rng = random.Random(7)
+    alphabet = "0123456789" * 3 + " .+-eE_\t\nx,"
+    texts = ["", " ", ".", "+", "-", "1e3", "1_000", "\t1", "1\n", "3.", "3.00", "3.5", " -2 ",
+             ".5", "-.5", "+.5", "1.2.3", "- 1", "1 2", "007", "99999999999999999999",
+             "1.0000001", "0.0000004", "\u0661", "\uff11"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 7)))
+              for _ in range(20000)]
+    con.execute("CREATE TABLE t (x VARCHAR)")
+    con.executemany("INSERT INTO t VALUES (?)", [(x,) for x in texts])
+    num = r"' *[+-]?(\d+\.?\d*|\.\d+) *'"
+    whole = r"' *[+-]?\d+(\.0*)? *'"
+    differ = con.execute(f"""
+        SELECT x FROM t WHERE
+          rfa_num(x, -1000, 1000) IS DISTINCT FROM
+            CASE WHEN regexp_full_match(x, {num})
+                  AND TRY_CAST(x AS DECIMAL(18, 6)) BETWEEN -1000 AND 1000
+                 THEN TRY_CAST(x AS DECIMAL(18, 6)) END
+          OR rfa_int(x, -1000, 1000) IS DISTINCT FROM
+            CASE WHEN regexp_full_match(x, {whole})
+                  AND TRY_CAST(x AS DECIMAL(18, 6)) BETWEEN -1000 AND 1000
+                 THEN CAST(TRY_CAST(x AS DECIMAL(18, 6)) AS INTEGER) END
+        """).fetchall()
+    assert differ == []
+    accepted = con.execute("SELECT count(*) FROM t WHERE rfa_num(x, -1000, 1000) IS NOT NULL"
+                           ).fetchone()[0]
+    assert accepted > 1000  # the random text does exercise valid numbers too

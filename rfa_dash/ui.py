@@ -70,9 +70,9 @@ class Context:
         return f"{self.protocol.registry_id} · data cut {self.as_of.isoformat()}{synthetic}"
 
 
-# Loaded exports, the results of a data cut, the figures drawn from them and the Arrow tables sent
-# for them: looked up by cheap keys and handed out as stored (read-only), see
-# rfa_dash.memo. Bounded in entries and time like the caches they replace.
+# Loaded exports, the results of a data cut, the figures drawn from them and
+# the Arrow tables sent for them: looked up by cheap keys and handed out as
+# stored (read-only), see rfa_dash.memo. Bounded in entries and time.
 _EXPORTS = Memo(max_entries=8, ttl=3600)
 _RESULTS = Memo(max_entries=512, ttl=900)
 _FIGURES = Memo(max_entries=256, ttl=900)
@@ -108,14 +108,15 @@ def _name(fn, args: tuple) -> str:
 def cached(fn, ctx: Context, *args, view=None):
     """Call ``fn(ctx.export, ctx.as_of, *args)`` through a bounded cache.
 
-    The key holds the export fingerprint, the function, the as-of date, the
-    extra arguments and the role, so a result computed for one role is never
+    The key holds the export fingerprint, the protocol file, the function, the
+    as-of date, the extra arguments and the role, so a result computed for one role is never
     served to another. With ``view``, the result is ``view(<that result>,
     protocol)``, cached too: the display form of a result that is itself
     computed (and cached) once, however many views a page shows of it. The
     value returned is the cached object itself: read it, never modify it.
     """
-    key = (ctx.export.fingerprint, _name(fn, args), ctx.as_of, ctx.role.name)
+    key = (ctx.export.fingerprint, ctx.protocol.source, _name(fn, args), ctx.as_of,
+           ctx.role.name)
     if view is None:
         return _RESULTS.get(key, lambda: fn(ctx.export, ctx.as_of, *args))
     return _RESULTS.get(key + (f"{view.__module__}.{view.__qualname__}",),
@@ -124,8 +125,8 @@ def cached(fn, ctx: Context, *args, view=None):
 
 def cached_export(fn, ctx: Context, *args):
     """Call ``fn(ctx.export, *args)`` (a result that does not depend on the data cut)."""
-    return _RESULTS.get((ctx.export.fingerprint, _name(fn, args), None, ctx.role.name),
-                        lambda: fn(ctx.export, *args))
+    return _RESULTS.get((ctx.export.fingerprint, ctx.protocol.source, _name(fn, args), None,
+                         ctx.role.name), lambda: fn(ctx.export, *args))
 
 
 def cached_folder(fn, folder: Path, view=None):
@@ -180,7 +181,7 @@ def _arg_key(value, refs: list):
     each rerun) is keyed by its pickled bytes.
     """
     if isinstance(value, _BY_VALUE):
-        return value
+        return (type(value).__name__, value)  # True and 1 are equal keys otherwise
     if isinstance(value, tuple):
         return tuple(_arg_key(v, refs) for v in value)
     if isinstance(value, (pd.DataFrame, pd.Series)) or is_dataclass(value):

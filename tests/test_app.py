@@ -195,7 +195,7 @@ def test_pages_never_modify_cached_results(monkeypatch):
         for role, page in ROLE_PAGES:
             app(role, page)
     assert len(made) > 30
-    changed = [key[1] for key, (value, before) in made.items() if digest(value) != before]
+    changed = [key[2] for key, (value, before) in made.items() if digest(value) != before]
     assert not changed
 
 
@@ -349,6 +349,26 @@ def test_cached_figures_are_shared_only_between_equal_inputs_and_never_modified(
     assert [el.proto.spec for el in app("dsmb", "sre").get("plotly_chart")] == first
     # the Streamlit theme styles charts: no Plotly template is sent
     assert all(json.loads(s)["layout"].get("template") in (None, {}) for s in first)
+
+
+def test_figure_keys_take_frames_by_identity_and_forget_dead_ones():
+    import gc
+
+    import pandas as pd
+
+    from rfa_dash import ui
+
+    df, refs = pd.DataFrame({"x": [1]}), []
+    key = ui._arg_key((df, True, {"a": "red"}), refs)
+    assert ui._arg_key((df, True, {"a": "red"}), []) == key  # the same objects again
+    assert ui._arg_key((df, 1, {"a": "red"}), []) != key  # True is not 1
+    assert ui._arg_key((df, True, {"a": "blue"}), []) != key  # dicts by value
+    assert ui._arg_key((df.copy(), True, {"a": "red"}), []) != key  # another frame
+    entry = (object(), refs)
+    assert ui._alive(entry)
+    del df
+    gc.collect()
+    assert not ui._alive(entry)  # its frame is gone: the figure is made again
 
 
 def test_built_figure_dict_is_made_once_and_survives_serialization():

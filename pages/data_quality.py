@@ -3,7 +3,7 @@
 import streamlit as st
 
 from rfa_dash import ui
-from rfa_dash.overview import role_problems, shown_problems, table_summary
+from rfa_dash.overview import problem_tables, role_problems, shown_problems, table_summary
 
 ctx = ui.context()
 ui.header("Data quality", ctx)
@@ -20,7 +20,8 @@ st.caption(f"Lines are {where}, with the header as line 1. Rows with an error in
            "every figure; other bad values are treated as missing. The export is never "
            "modified.")
 c = st.columns([2, 2, 3])
-tables = c[0].multiselect("Table", sorted(problems["table"].unique()), key="dq_tables")
+tables = c[0].multiselect("Table", ui.cached_export(problem_tables, ctx, ctx.role),
+                          key="dq_tables")
 sev = c[1].multiselect("Severity", ["error", "warning"], key="dq_sev")
 text = c[2].text_input("Search messages", key="dq_text")
 shown = ui.cached_export(shown_problems, ctx, ctx.role, tuple(tables), tuple(sev), text)

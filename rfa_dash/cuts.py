@@ -170,8 +170,11 @@ def previous_cut(cuts: pd.DataFrame, as_of: dt.date) -> str | None:
     """The newest saved cut dated before ``as_of`` (else the newest one), or None."""
     if cuts.empty:
         return None
-    earlier = cuts[cuts["as_of"] < as_of.isoformat()]
-    return str((earlier if len(earlier) else cuts).iloc[0]["folder"])
+    day, folders = as_of.isoformat(), cuts["folder"].tolist()
+    # the listing is newest first: the first cut dated before as_of
+    earlier = [f for d, f in zip(cuts["as_of"].tolist(), folders, strict=True)
+               if isinstance(d, str) and d < day]
+    return str(earlier[0] if earlier else folders[0])
 
 
 def changes_since(exp: Export, as_of: dt.date, folder: str, role: Role

@@ -87,6 +87,11 @@ def role_problems(exp: Export, role: Role) -> tuple[pd.DataFrame, int]:
     return visible_problems(exp.problems, role)
 
 
+def problem_tables(exp: Export, role: Role) -> list[str]:
+    """The tables with a problem ``role`` may read (the Data quality filter's choices)."""
+    return sorted(visible_problems(exp.problems, role)[0]["table"].unique())
+
+
 def shown_problems(exp: Export, role: Role, tables=(), severities=(),
                    text: str = "") -> pd.DataFrame:
     """The problems ``role`` may read, filtered as on the Data quality page."""

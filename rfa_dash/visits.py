@@ -147,11 +147,17 @@ WORKLIST_COLUMNS = {
 
 
 def worklist_sections(work: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The worklist split into overdue, due now and opening soon, with readable columns."""
+    """The worklist split into overdue, due now and opening soon, with readable columns.
+
+    "Last visit" is text: the date, or "none yet" for a participant with no
+    completed visit (a table would show an empty date as a grey "None").
+    """
     out = {}
     for action, cols in WORKLIST_COLUMNS.items():
-        part = work.loc[work["action"] == action, list(cols)].rename(columns=cols)
-        out[action] = with_dates(part).reset_index(drop=True)
+        part = with_dates(work.loc[work["action"] == action, list(cols)].rename(columns=cols))
+        part["Last visit"] = [d.isoformat() if pd.notna(d) else "none yet"
+                              for d in part["Last visit"]]
+        out[action] = part.reset_index(drop=True)
     return out
 
 

@@ -200,3 +200,14 @@ def test_cut_saved_in_the_earlier_format_compares_without_spurious_edits(tmp_pat
     ch = cuts.changes_since(exp, exp.default_as_of, str(folder), ROLES["dsmb"])
     assert ch["edited"].empty and ch["randomized"].empty
     assert ch["sre"].empty and ch["deaths"].empty
+
+
+def test_previous_cut_is_the_newest_dated_before_the_data_cut():
+    from rfa_dash.cuts import previous_cut
+
+    saved = pd.DataFrame({"as_of": ["2026-03-01", "2026-02-01", None, "2026-01-01"],
+                          "folder": ["c3", "c2", "c_undated", "c1"]})
+    assert previous_cut(saved, dt.date(2026, 2, 15)) == "c2"
+    assert previous_cut(saved, dt.date(2026, 2, 1)) == "c1"  # a cut of that very day is not earlier
+    assert previous_cut(saved, dt.date(2025, 12, 1)) == "c3"  # none earlier: the newest
+    assert previous_cut(saved.iloc[:0], dt.date(2026, 1, 1)) is None

@@ -21,6 +21,7 @@ from rfa_dash.visits import (
     worklist,
     worklist_csv,
     worklist_ics,
+    worklist_sections,
 )
 from tests.helpers import make_export, rand, screen
 
@@ -91,6 +92,17 @@ def test_worklist_order_and_columns(exp):
     # month 12 windows open 2025-12-21 (001) and 2026-01-03 (002): only 001 within 30 days
     up = w2[w2.action == "upcoming"]
     assert up[["participant_id", "days_until_open"]].values.tolist() == [["001", 20]]
+
+
+def test_worklist_sections_say_when_there_is_no_visit_yet(exp):
+    # 2025-02-14: 001's month-1 visit (2025-02-20) has not happened yet; its window is
+    # open, as is 003's (off study only from 2025-03-01)
+    parts = worklist_sections(worklist(exp, D(2025, 2, 14)))
+    due = parts["due"]
+    assert due[["Participant", "Visit month", "Last visit"]].values.tolist() == [
+        ["001", 1, "none yet"], ["003", 1, "none yet"]]
+    later = worklist_sections(worklist(exp, D(2025, 9, 1)))
+    assert later["overdue"]["Last visit"].tolist() == ["2025-05-10"]
 
 
 def test_worklist_csv_has_iso_dates_and_no_arm(exp):

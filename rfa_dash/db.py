@@ -55,13 +55,10 @@ def run(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None,
         arrow: bool = False):
     """Run the named query on a fresh cursor; return a DataFrame (an Arrow table with
     ``arrow``: typed and compact, for whole tables)."""
-    cur = con.cursor()
-    try:
+    with con.cursor() as cur:
         if arrow:
             return cur.sql(sql_text(name), params=params or {}).to_arrow_table()
         return cur.execute(sql_text(name), params or {}).df()
-    finally:
-        cur.close()
 
 
 def create_from_arrow(dst: duckdb.DuckDBPyConnection, table: str, data) -> None:

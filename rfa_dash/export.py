@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -162,44 +161,17 @@ def _analysis_database(protocol: Protocol):
     return con
 
 
-class _Reader:
-    """The file-reading database, closed by the last of ``n`` reads (off the critical path)."""
-
-    def __init__(self, con, n: int) -> None:
-        self.con, self._left, self._lock, self._closed = con, n, threading.Lock(), False
-
-    def done(self) -> None:
-        with self._lock:
-            self._left -= 1
-            if self._left:
-                return
-        self.close()
-
-    def close(self) -> None:
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-        self.con.close()
-
-
 def _run_sql(con, name: str) -> None:
     """Run ``sql/<name>.sql`` on a cursor of its own (from a worker thread)."""
-    cur = con.cursor()
-    try:
+    with con.cursor() as cur:
         cur.execute(db.sql_text(name))
-    finally:
-        cur.close()
 
 
 def _load_one(reader, name: str, files: list[Path]) -> dict:
     """:func:`load_table` on a cursor of ``reader`` (one per thread), with its own problems."""
     problems: list[Problem] = []
-    cur = reader.cursor()
-    try:
+    with reader.cursor() as cur:
         info = load_table(cur, TABLES[name], files, problems)
-    finally:
-        cur.close()
     return info | {"problems": problems}
 
 
@@ -258,16 +230,13 @@ def open_export(folder: Path | str, protocol: Protocol | None = None,
     # read; tables are checked side by side where their parents allow.
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="rfa_load") as pool:
         analysis = pool.submit(_analysis_database, protocol)
-        reader = _Reader(db.hardened_connection(folder), len(TABLE_ORDER))
+        reader = db.hardened_connection(folder)
         infos: dict[str, dict] = {}
         eligibility = []
 
         def read(name: str):
             def run() -> tuple:
-                try:
-                    infos[name] = info = _load_one(reader.con, name, found[name])
-                finally:
-                    reader.done()
+                infos[name] = info = _load_one(reader, name, found[name])
                 # Validation scans the Arrow table in place: the raw text is
                 # read to type it and to report bad values, never stored.
                 return info["columns"], info["data"]
@@ -283,7 +252,7 @@ def open_export(folder: Path | str, protocol: Protocol | None = None,
             checked = validate(analysis, protocol, {n: read(n) for n in TABLE_ORDER}, pool,
                                staged)
         finally:
-            reader.close()  # every read has ended (normally closed by the last one)
+            pool.submit(reader.close)  # every read has ended; closing is not on the way
         con = analysis.result()
         con.execute(db.sql_text("derived"))
         for f in eligibility:

@@ -90,11 +90,6 @@ class Memo:
                     self._computing.pop(key, None)
         return value
 
-    def values(self) -> list[Any]:
-        """The values stored now (for checks that nothing modified them)."""
-        with self._lock:
-            return [v for _, v in self._entries.values()]
-
     def clear(self) -> None:
         """Forget every entry."""
         with self._lock:

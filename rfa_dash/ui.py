@@ -101,16 +101,20 @@ def clear_caches() -> None:
         memo.clear()
 
 
+def _qualname(fn) -> str:
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
 def _name(fn, args: tuple) -> str:
-    return f"{fn.__module__}.{fn.__qualname__}:{args!r}"
+    return f"{_qualname(fn)}:{args!r}"
 
 
 def cached(fn, ctx: Context, *args, view=None):
     """Call ``fn(ctx.export, ctx.as_of, *args)`` through a bounded cache.
 
     The key holds the export fingerprint, the protocol file, the function, the
-    as-of date, the extra arguments and the role, so a result computed for one role is never
-    served to another. With ``view``, the result is ``view(<that result>,
+    as-of date, the extra arguments and the role, so a result computed for one
+    role is never served to another. With ``view``, the result is ``view(<that result>,
     protocol)``, cached too: the display form of a result that is itself
     computed (and cached) once, however many views a page shows of it. The
     value returned is the cached object itself: read it, never modify it.
@@ -119,7 +123,7 @@ def cached(fn, ctx: Context, *args, view=None):
            ctx.role.name)
     if view is None:
         return _RESULTS.get(key, lambda: fn(ctx.export, ctx.as_of, *args))
-    return _RESULTS.get(key + (f"{view.__module__}.{view.__qualname__}",),
+    return _RESULTS.get(key + (_qualname(view),),
                         lambda: view(cached(fn, ctx, *args), ctx.protocol))
 
 
@@ -142,8 +146,7 @@ def cached_folder(fn, folder: Path, view=None):
     key = (_name(fn, (str(folder),)), signature)
     if view is None:
         return _RESULTS.get(key, lambda: fn(folder))
-    return _RESULTS.get(key + (f"{view.__module__}.{view.__qualname__}",),
-                        lambda: view(cached_folder(fn, folder)))
+    return _RESULTS.get(key + (_qualname(view),), lambda: view(cached_folder(fn, folder)))
 
 
 class _BuiltFigure(go.Figure):
@@ -216,7 +219,7 @@ def chart(container, builder, *args, **kwargs) -> None:
     (made once, see :class:`_BuiltFigure`); nothing modifies a cached figure.
     """
     refs: list = []
-    key = (f"{builder.__module__}.{builder.__qualname__}", _arg_key(args, refs),
+    key = (_qualname(builder), _arg_key(args, refs),
            _arg_key(tuple(sorted(kwargs.items())), refs))
     fig, _ = _FIGURES.get(key, lambda: _build_figure(builder, args, kwargs, refs),
                           valid=_alive)
@@ -322,14 +325,15 @@ def _identity(protocol: Protocol) -> tuple[auth.User | None, bool]:
     path = auth.users_path()
     if path is None:
         return auth.User("demo", "", ""), True
+    signed_in = st.session_state.get("user")
     try:
-        signed_in = st.session_state.get("user")
         # read on every rerun: a removed account or a changed role ends the session
-        now = auth.account(path, signed_in.username) if signed_in else auth.load_users(path)
+        auth.load_users(path)
+        current = auth.account(path, signed_in.username) if signed_in else None
     except auth.AuthError as exc:
         st.error(str(exc))
         return None, False
-    if signed_in is not None and now != signed_in:
+    if signed_in is not None and current != signed_in:
         st.session_state.pop("user", None)
         auth.audit("signed_out", signed_in.username, signed_in.role,
                    detail="account removed or changed in the users file")
@@ -459,8 +463,8 @@ def page_number(n_items: int, page_size: int, key: str, label: str, container=st
     pages = n_pages(n_items, page_size)
     if pages == 1:
         return 1
-    return int(container.number_input(f"{label} (1-{pages})", min_value=1, max_value=pages, value=1,
-                               step=1, key=key))
+    return int(container.number_input(f"{label} (1-{pages})", min_value=1, max_value=pages,
+                                      value=1, step=1, key=key))
 
 
 def _arrow(df, start: int, stop: int):
@@ -485,4 +489,4 @@ def table(df, key: str, page_size: int = TABLE_PAGE_ROWS, height: int | None = N
     arrow, _ = _TABLES.get((id(df), start, page_size),
                            lambda: _arrow(df, start, start + page_size), valid=_alive)
     container.dataframe(arrow, hide_index=True, width="stretch",
-                 **({"height": height} if height else {}))
+                        **({"height": height} if height else {}))

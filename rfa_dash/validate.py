@@ -91,23 +91,19 @@ def type_table(con, t: str, protocol, present: set[str], raw: pa.Table) -> list[
     """Step 1 for table ``t`` (raw text as the Arrow table ``raw``); return its problems."""
     table = TABLES[t]
     problems: list[Problem] = []
-    cur = con.cursor()  # a cursor per thread; the raw table is visible to it only
-    try:
+    with con.cursor() as cur:  # a cursor per thread; the raw table is visible to it only
         cur.register(f"raw_{t}", raw)
         cur.execute(f"CREATE TABLE cand_{t} AS {typed_select(table, f'raw_{t}')}",
                     code_params(table, protocol))
         _leave_out(cur, t, _column_checks(cur, table, protocol, present, raw, problems))
         cur.unregister(f"raw_{t}")
-    finally:
-        cur.close()
     return problems
 
 
 def check_table(con, t: str) -> list[Problem]:
     """Step 2 for table ``t`` (its parents already staged); return its problems."""
     problems: list[Problem] = []
-    cur = con.cursor()
-    try:
+    with con.cursor() as cur:
         rejects = []
         for line, column, value, severity, message, reject in cur.execute(
                 sql_text(f"checks_{t}")).fetchall():
@@ -122,8 +118,6 @@ def check_table(con, t: str) -> list[Problem]:
             fix = None
         if fix:
             cur.execute(fix)
-    finally:
-        cur.close()
     return problems
 
 

@@ -76,15 +76,14 @@ def save(con, folder: Path, problems, meta: dict) -> None:
         shutil.rmtree(tmp, ignore_errors=True)  # another process won, or no space: no cache
 
 
-def load(reader, con, folder: Path):
-    """Copy the cached tables into ``con`` through ``reader``; return (problems, meta)."""
+def load(con, folder: Path):
+    """Copy the cached tables into ``con`` (read by pyarrow); return (problems, meta)."""
     import pandas as pd
 
     from rfa_dash.db import create_from_arrow
 
     for t in TABLES:
-        create_from_arrow(con, t, reader.read_parquet(str(folder / f"{t}.parquet"))
-                          .to_arrow_table())
+        create_from_arrow(con, t, pq.read_table(folder / f"{t}.parquet"))
     problems = pd.read_parquet(folder / "problems.parquet")
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     return problems, meta

@@ -32,9 +32,8 @@ def hardened_connection(readable_dir: Path | None) -> duckdb.DuckDBPyConnection:
     External access is off (no network, no other files), extension loading
     is off, and the configuration is locked so no query can undo it. With
     ``readable_dir=None`` the database cannot touch the file system at all:
-    that is the analysis database; only the short-lived reader that copies
-    the export in is given the export folder (DuckDB's allowed directories
-    permit writing too, so the reader runs nothing but our read statements).
+    that is the analysis database (exports are read by pyarrow and handed to
+    it as Arrow tables). Only ``synth`` gives a folder, the one it writes.
     """
     con = duckdb.connect(
         ":memory:",

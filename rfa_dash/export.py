@@ -167,11 +167,10 @@ def _run_sql(con, name: str) -> None:
         cur.execute(db.sql_text(name))
 
 
-def _load_one(reader, name: str, files: list[Path]) -> dict:
-    """:func:`load_table` on a cursor of ``reader`` (one per thread), with its own problems."""
+def _load_one(database, name: str, files: list[Path]) -> dict:
+    """:func:`load_table` with its own problems (``database()``: the analysis database)."""
     problems: list[Problem] = []
-    with reader.cursor() as cur:
-        info = load_table(cur, TABLES[name], files, problems)
+    info = load_table(TABLES[name], files, problems, database)
     return info | {"problems": problems}
 
 
@@ -212,11 +211,7 @@ def open_export(folder: Path | str, protocol: Protocol | None = None,
         cached = cache.cache_folder(cache.cache_key(fp, protocol.source), folder)
     if cached is not None and (cached / "meta.json").is_file():
         con = db.hardened_connection(None)
-        reader = db.hardened_connection(cached)
-        try:
-            problem_frame, meta = cache.load(reader, con, cached)
-        finally:
-            reader.close()
+        problem_frame, meta = cache.load(con, cached)
         _prepare(con, protocol)
         for name in ("derived_eligibility", "derived"):
             con.execute(db.sql_text(name))
@@ -225,18 +220,18 @@ def open_export(folder: Path | str, protocol: Protocol | None = None,
     problems: list[Problem] = []
     manifest = _read_manifest(folder, problems)
     found = find_files(folder)
-    # Two workers: the analysis database is set up while the files are read,
-    # files are read side by side, and each table is typed as soon as it is
-    # read; tables are checked side by side where their parents allow.
+    # Two workers: the analysis database is set up while the files are read
+    # (by pyarrow: no database ever touches a file), and each table is typed
+    # as soon as it is read; tables are checked side by side where their
+    # parents allow.
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="rfa_load") as pool:
         analysis = pool.submit(_analysis_database, protocol)
-        reader = db.hardened_connection(folder)
         infos: dict[str, dict] = {}
         eligibility = []
 
         def read(name: str):
             def run() -> tuple:
-                infos[name] = info = _load_one(reader, name, found[name])
+                infos[name] = info = _load_one(analysis.result, name, found[name])
                 # Validation scans the Arrow table in place: the raw text is
                 # read to type it and to report bad values, never stored.
                 return info["columns"], info["data"]
@@ -248,11 +243,7 @@ def open_export(folder: Path | str, protocol: Protocol | None = None,
                 eligibility.append(pool.submit(_run_sql, analysis.result(),
                                                "derived_eligibility"))
 
-        try:
-            checked = validate(analysis, protocol, {n: read(n) for n in TABLE_ORDER}, pool,
-                               staged)
-        finally:
-            pool.submit(reader.close)  # every read has ended; closing is not on the way
+        checked = validate(analysis, protocol, {n: read(n) for n in TABLE_ORDER}, pool, staged)
         con = analysis.result()
         con.execute(db.sql_text("derived"))
         for f in eligibility:

@@ -3,9 +3,9 @@
 Each table becomes an Arrow table (validation scans it as ``raw_<table>``):
 one text column per contract column (absent columns are NULL) plus
 ``_line``, the file line of the row (the header is line 1; for Parquet and
-Excel, the row number counted the same way). A CSV file streams from
-DuckDB's reader straight into Arrow, never materialized twice. Nothing is
-ever written to the export folder.
+Excel, the row number counted the same way). Files are read by pyarrow (and
+openpyxl), never by DuckDB: no database is ever given access to a file.
+Nothing is ever written to the export folder.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ import re
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
 from rfa_dash.contract import FILE_SUFFIXES, TABLES, Table
 from rfa_dash.db import ident
@@ -39,39 +40,103 @@ def find_files(folder: Path) -> dict[str, list[Path]]:
     return found
 
 
-def _read_csv(con, path: Path) -> pa.Table:
-    # DuckDB keeps file order in results (preserve_insertion_order), so row i
-    # of the Arrow table is file line i + 2.
-    return con.sql(
-        "SELECT * FROM read_csv($p, all_varchar = true, "
-        "header = true, delim = ',', quote = '\"', escape = '\"', encoding = 'utf-8')",
-        params={"p": str(path)},
-    ).to_arrow_table()
+# Every column is read as text: the contract types it, and inference would
+# change what was written ("007" -> 7). The header is read as the first row
+# so that no column's name needs to be known first; names are columns f0, f1...
+_MAX_COLUMNS = 4096
+_CSV_PARSE = pacsv.ParseOptions(delimiter=",", quote_char='"', double_quote=True,
+                                escape_char=False, newlines_in_values=True)
+_CSV_CONVERT = pacsv.ConvertOptions(
+    column_types={f"f{i}": pa.string() for i in range(_MAX_COLUMNS)},
+    strings_can_be_null=True, quoted_strings_can_be_null=True, null_values=[""])
+
+
+def _read_csv(path: Path) -> pa.Table:
+    """The CSV file as text columns named by its header (UTF-8, optional BOM).
+
+    Row ``i`` of the result is record ``i + 2`` of the file (the header is 1;
+    blank lines are skipped and not counted). An empty cell, quoted or not,
+    is missing; every other text ("NA", "null", spaces) is kept as written.
+    """
+    try:
+        data = pacsv.read_csv(path, read_options=pacsv.ReadOptions(
+            autogenerate_column_names=True), parse_options=_CSV_PARSE,
+            convert_options=_CSV_CONVERT)
+    except pa.ArrowInvalid as exc:
+        if "Empty CSV file" in str(exc):
+            raise ValueError("the file is empty; expected a header row") from None
+        raise ValueError(_ragged_row(path) or _not_utf8(path) or str(exc)) from None
+    if data.num_columns > _MAX_COLUMNS:
+        raise ValueError(f"more than {_MAX_COLUMNS} columns")
+    names = [col[0].as_py() or f"column{i + 1}" for i, col in enumerate(data.columns)]
+    return data.slice(1).rename_columns(names)
+
+
+def _ragged_row(path: Path) -> str | None:
+    """Where a CSV file first has a row of the wrong width (read again, on one thread,
+    because only then does the parser count rows)."""
+    found = []
+
+    def first(row) -> str:
+        found.append(row)
+        return "error"
+
+    try:
+        pacsv.read_csv(path, read_options=pacsv.ReadOptions(
+            autogenerate_column_names=True, use_threads=False),
+            parse_options=pacsv.ParseOptions(
+                delimiter=",", quote_char='"', double_quote=True, escape_char=False,
+                newlines_in_values=True, invalid_row_handler=first),
+            convert_options=_CSV_CONVERT)
+    except pa.ArrowInvalid:
+        pass
+    if not found or found[0].number is None:
+        return None
+    row = found[0]
+    return (f"line {row.number} has {row.actual_columns} values where the header has "
+            f"{row.expected_columns} ({row.text[:80]!r})")
+
+
+def _not_utf8(path: Path) -> str | None:
+    """The first line of the file that is not UTF-8 text, if any."""
+    with path.open("rb") as f:
+        for number, line in enumerate(f, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return (f"line {number} is not UTF-8 text (byte 0x{line[exc.start]:02x} at "
+                        f"character {exc.start + 1}); save the file as UTF-8")
+    return None
 
 
 def _read_parquet(con, path: Path) -> pa.Table:
-    con.execute("CREATE OR REPLACE TEMP TABLE src0 AS SELECT * FROM read_parquet($p)",
-                {"p": str(path)})
-    cols = con.execute("DESCRIBE src0").fetchall()
-    exprs = []
-    for name, typ, *_ in cols:
-        t = typ.upper()
-        if t == "DATE" or t.startswith("TIMESTAMP"):
-            e = f"strftime(CAST({ident(name)} AS DATE), '%Y-%m-%d')"
-        elif t == "BOOLEAN":
-            e = f"CASE WHEN {ident(name)} THEN 'true' WHEN NOT {ident(name)} THEN 'false' END"
-        elif t in ("DOUBLE", "FLOAT", "REAL") or t.startswith("DECIMAL"):
-            # 7.0 -> "7": whole numbers read back as whole numbers
-            e = (f"CASE WHEN {ident(name)} = trunc({ident(name)}) AND abs({ident(name)}) < 1e15 "
-                 f"THEN CAST(CAST({ident(name)} AS BIGINT) AS VARCHAR) "
-                 f"ELSE CAST({ident(name)} AS VARCHAR) END")
-        else:
-            e = f"CAST({ident(name)} AS VARCHAR)"
-        exprs.append(f"{e} AS {ident(name)}")
+    """The Parquet file's columns as text, written as the contract reads them.
+
+    The file is read by pyarrow; ``con`` (the analysis database, which has no
+    file access) only turns native types into the contract's text.
+    """
+    src = pq.read_table(path)
+    con.register("parquet_src", src)
     try:
-        return con.sql("SELECT " + ", ".join(exprs) + " FROM src0").to_arrow_table()
+        cols = con.execute("DESCRIBE parquet_src").fetchall()
+        exprs = []
+        for name, typ, *_ in cols:
+            t = typ.upper()
+            if t == "DATE" or t.startswith("TIMESTAMP"):
+                e = f"strftime(CAST({ident(name)} AS DATE), '%Y-%m-%d')"
+            elif t == "BOOLEAN":
+                e = f"CASE WHEN {ident(name)} THEN 'true' WHEN NOT {ident(name)} THEN 'false' END"
+            elif t in ("DOUBLE", "FLOAT", "REAL") or t.startswith("DECIMAL"):
+                # 7.0 -> "7": whole numbers read back as whole numbers
+                e = (f"CASE WHEN {ident(name)} = trunc({ident(name)}) AND abs({ident(name)}) "
+                     f"< 1e15 THEN CAST(CAST({ident(name)} AS BIGINT) AS VARCHAR) "
+                     f"ELSE CAST({ident(name)} AS VARCHAR) END")
+            else:
+                e = f"CAST({ident(name)} AS VARCHAR)"
+            exprs.append(f"{e} AS {ident(name)}")
+        return con.sql("SELECT " + ", ".join(exprs) + " FROM parquet_src").to_arrow_table()
     finally:
-        con.execute("DROP TABLE src0")
+        con.unregister("parquet_src")
 
 
 def _excel_text(value, is_date: bool) -> str | None:
@@ -93,7 +158,7 @@ def _excel_text(value, is_date: bool) -> str | None:
     return str(value)
 
 
-def _read_xlsx(con, path: Path, table: Table) -> pa.Table:
+def _read_xlsx(path: Path, table: Table) -> pa.Table:
     from openpyxl import load_workbook
 
     wb = load_workbook(path, read_only=True, data_only=True)
@@ -116,15 +181,10 @@ def _read_xlsx(con, path: Path, table: Table) -> pa.Table:
             data.append([_excel_text(v, i in date_cols) for i, v in enumerate(vals)])
     finally:
         wb.close()
-    # keep duplicate header names apart until normalisation reports them
-    frame = pd.DataFrame(data, columns=[f"c{i}" for i in range(len(names))], dtype="object")
-    con.register("xlsx_frame", frame)
-    select = ", ".join(f"CAST(c{i} AS VARCHAR) AS {ident(n or f'column{i + 1}')}"
-                       for i, n in enumerate(names))
-    try:
-        return con.sql(f"SELECT {select} FROM xlsx_frame").to_arrow_table()
-    finally:
-        con.unregister("xlsx_frame")
+    # columns by position: duplicate header names stay apart until matching reports them
+    columns = [pa.array([r[i] for r in data], pa.string()) for i in range(len(names))]
+    return pa.Table.from_arrays(columns, names=[n or f"column{i + 1}"
+                                                for i, n in enumerate(names)])
 
 
 def _empty_raw(table: Table) -> pa.Table:
@@ -137,8 +197,13 @@ def _first_line(msg: str) -> str:
     return re.sub(r"^[A-Za-z ]*Error: ", "", text)
 
 
-def load_table(con, table: Table, files: list[Path], problems: list[Problem]) -> dict:
-    """Read the table's file through the reader connection ``con``.
+def load_table(table: Table, files: list[Path], problems: list[Problem],
+               database=None) -> dict:
+    """Read the table's file.
+
+    ``database()`` returns the analysis database; it is called only for a
+    Parquet file, whose native types DuckDB writes as text (on a cursor of
+    its own).
 
     Returns a dict with ``file`` (name read or None), ``columns`` (contract
     columns present in the file), ``rows`` and ``data``: the raw table as
@@ -160,11 +225,12 @@ def load_table(con, table: Table, files: list[Path], problems: list[Problem]) ->
             f"only {path.name} was read"))
     try:
         if path.suffix.lower() == ".csv":
-            src = _read_csv(con, path)
+            src = _read_csv(path)
         elif path.suffix.lower() == ".parquet":
-            src = _read_parquet(con, path)
+            with database().cursor() as cur:
+                src = _read_parquet(cur, path)
         else:
-            src = _read_xlsx(con, path, table)
+            src = _read_xlsx(path, table)
     except Exception as exc:  # noqa: BLE001 - any reader failure is reported, never raised
         problems.append(Problem(
             table.name, None, "", "error",

@@ -16,6 +16,7 @@ Pipeline:
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 
@@ -127,23 +128,44 @@ def validate(con: Future, protocol, reads: dict[str, Callable[[], tuple]], pool:
 
     ``con`` is the analysis database, still being set up in ``pool``;
     ``reads[t]()`` reads table ``t`` and returns ``(contract columns present,
-    Arrow text table)``. Each table's read is queued just before its typing,
-    so a table is typed as soon as it is read (and a typing job only waits for
-    a read that has already started: no deadlock). Every read has ended when
-    this returns. Problems come table by table in :data:`VALIDATION_ORDER`
-    (column checks, then relational checks). ``on_staged(t)``, when given, is
-    called as soon as ``stg_<t>`` exists.
+    Arrow text table)``. Files are read one after another in
+    :data:`VALIDATION_ORDER` (each read queues the next), and a table's typing
+    is queued the moment both its read and the database are ready, so no
+    worker ever waits: reads go on while the database is set up, and typing
+    is never queued behind more than one read. Every read has ended when this
+    returns. Problems come table by table in :data:`VALIDATION_ORDER` (column
+    checks, then relational checks). ``on_staged(t)``, when given, is called
+    as soon as ``stg_<t>`` exists.
     """
-    read, typed = {}, {}
+    read = {t: Future() for t in VALIDATION_ORDER}
+    typed = {t: Future() for t in VALIDATION_ORDER}
+    queued: set[str] = set()
+    lock = threading.Lock()
 
-    def typed_job(t: str) -> list[Problem]:
-        present, data = read[t].result()
-        return type_table(con.result(), t, protocol, present, data)
+    def settle(future: Future, fn, *args) -> None:
+        try:
+            future.set_result(fn(*args))
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever waits on it
+            future.set_exception(exc)
+
+    def type_when_ready(t: str) -> None:
+        with lock:
+            if t in queued or not (read[t].done() and con.done()):
+                return
+            queued.add(t)
+        pool.submit(settle, typed[t], lambda: type_table(con.result(), t, protocol,
+                                                         *read[t].result()))
+
+    def read_job(i: int) -> None:
+        t = VALIDATION_ORDER[i]
+        settle(read[t], reads[t])
+        if i + 1 < len(VALIDATION_ORDER):
+            pool.submit(read_job, i + 1)
+        type_when_ready(t)
 
     try:
-        for t in VALIDATION_ORDER:
-            read[t] = pool.submit(reads[t])
-            typed[t] = pool.submit(typed_job, t)
+        pool.submit(read_job, 0)
+        con.add_done_callback(lambda _: [type_when_ready(t) for t in VALIDATION_ORDER])
         checked = {}
         for first, *others in CHECK_LEVELS:
             for t in (first, *others):

@@ -1,6 +1,10 @@
-"""DuckDB reads only the export folder and its settings cannot be changed by a query."""
+"""DuckDB touches no file (the export is read by pyarrow) and its settings cannot be changed
+by a query."""
+
+import datetime as dt
 
 import duckdb
+import pandas as pd
 import pytest
 
 from rfa_dash.export import open_export
@@ -34,8 +38,8 @@ def test_cannot_write_files(tmp_path):
 
 
 def test_analysis_database_touches_no_file_at_all(tmp_path):
-    # the export is copied in by a short-lived reader; the database the queries
-    # run on cannot even read the export folder, let alone write to it
+    # the database the queries run on cannot even read the export folder,
+    # let alone write to it
     folder = make_export(tmp_path / "e")
     exp = open_export(folder)
     with pytest.raises(duckdb.Error):
@@ -43,13 +47,26 @@ def test_analysis_database_touches_no_file_at_all(tmp_path):
                         {"p": str(folder / "screening.csv")}).fetchall()
 
 
-def test_reader_connection_reads_only_its_folder(tmp_path):
-    from rfa_dash.db import hardened_connection
+def test_no_database_is_given_a_folder_while_loading(tmp_path, monkeypatch):
+    # files are read by pyarrow and handed over as Arrow tables: every DuckDB
+    # database made to load an export, from its files or from the cache, has
+    # no file access at all
+    from rfa_dash import db
 
+    made = []
+    real = db.hardened_connection
+
+    def record(readable_dir):
+        made.append(readable_dir)
+        return real(readable_dir)
+
+    monkeypatch.setattr(db, "hardened_connection", record)
+    monkeypatch.setenv("RFA_DASH_CACHE_DIR", str(tmp_path / "cache"))
     folder = make_export(tmp_path / "e")
-    (tmp_path / "other.csv").write_text("a\n1\n")
-    con = hardened_connection(folder)
-    assert con.execute("SELECT count(*) FROM read_csv($p)",
-                       {"p": str(folder / "screening.csv")}).fetchall() == [(1,)]
-    with pytest.raises(duckdb.Error):
-        con.execute("SELECT * FROM read_csv($p)", {"p": str(tmp_path / "other.csv")}).fetchall()
+    pd.DataFrame({"participant_id": ["001"], "off_study_date": [dt.date(2025, 3, 1)],
+                  "reason": ["death"]}).to_parquet(folder / "offstudy.parquet")
+    (folder / "offstudy.csv").unlink()
+    for _ in range(2):  # the second open reads the Parquet cache
+        exp = open_export(folder)
+        assert exp.con.execute("SELECT count(*) FROM stg_offstudy").fetchone() == (1,)
+    assert len(made) == 2 and made == [None, None]

@@ -124,7 +124,9 @@ def test_non_utf8_csv_is_reported(tmp_path):
                                           b"\xff\xfe001,2025-02-01,death\n")
     exp = open_export(folder)
     p = exp.problems[exp.problems.table == "offstudy"]
-    assert len(p) == 1 and "cannot read offstudy.csv" in p.message.iloc[0]
+    assert p.message.tolist() == [
+        "cannot read offstudy.csv: line 2 is not UTF-8 text (byte 0xff at character 1); save "
+        "the file as UTF-8; the table is treated as empty"]
 
 
 def test_required_column_missing(tmp_path):
@@ -167,3 +169,53 @@ def test_manifest_sets_default_as_of(tmp_path):
     assert exp.default_as_of == dt.date(2025, 3, 1)
     exp2 = open_export(make_export(tmp_path / "f"))
     assert exp2.default_as_of == dt.date.today()
+
+
+def test_a_row_of_the_wrong_width_names_its_line(tmp_path):
+    folder = make_export(tmp_path / "e")
+    (folder / "offstudy.csv").write_text("participant_id,off_study_date,reason\n"
+                                         "001,2025-02-01,death\n"
+                                         "002,2025-02-03,death,extra\n")
+    exp = open_export(folder)
+    p = exp.problems[exp.problems.table == "offstudy"]
+    assert len(p) == 1
+    assert p.message.iloc[0].startswith(
+        "cannot read offstudy.csv: line 3 has 4 values where the header has 3")
+    # the rest of the export stays usable
+    assert exp.con.execute("SELECT count(*) FROM stg_randomization").fetchone() == (1,)
+
+
+def test_an_empty_file_is_reported(tmp_path):
+    folder = make_export(tmp_path / "e")
+    (folder / "offstudy.csv").write_bytes(b"")
+    exp = open_export(folder)
+    p = exp.problems[exp.problems.table == "offstudy"]
+    assert p.message.tolist() == ["cannot read offstudy.csv: the file is empty; expected a "
+                                  "header row; the table is treated as empty"]
+
+
+def test_cells_are_text_as_written(tmp_path):
+    # quoted commas, doubled quotes and line breaks inside quotes; an empty cell
+    # (quoted or not) is missing, while "NA" and "null" are text like any other
+    folder = make_export(tmp_path / "e")
+    (folder / "adverse_events.csv").write_text(
+        "participant_id,onset_date,term,grade,serious,related\n"
+        '001,2025-02-01,"Pain, back ""lumbar""\nsevere",2,no,""\n'
+        "001,2025-02-02,NA,1,no,null\n", encoding="utf-8")
+    exp = open_export(folder)
+    rows = exp.con.execute("SELECT _line, term, grade, related FROM stg_adverse_events "
+                           "ORDER BY _line").fetchall()
+    assert rows[0] == (2, 'Pain, back "lumbar"\nsevere', 2, None)
+    assert rows[1] == (3, "NA", 1, None)
+    bad = exp.problems[exp.problems.table == "adverse_events"]
+    assert bad.value.tolist() == ["null"] and bad.line.tolist() == [3]
+
+
+def test_a_header_written_twice_is_reported(tmp_path):
+    folder = make_export(tmp_path / "e")
+    (folder / "offstudy.csv").write_text("participant_id,off_study_date,reason,reason\n"
+                                         "001,2025-02-01,death,withdrawal\n")
+    exp = open_export(folder)
+    p = exp.problems[exp.problems.table == "offstudy"]
+    assert p.column.tolist() == ["reason"] and "only the first was read" in p.message.iloc[0]
+    assert exp.con.execute("SELECT reason FROM stg_offstudy").fetchone() == ("death",)

@@ -205,49 +205,25 @@ def open_export(folder: Path | str, protocol: Protocol | None = None,
 
     if redcap.is_redcap_folder(folder):
         return _open_redcap(folder, protocol, use_cache)
-    fp = fingerprint(folder)
-    cached = None
-    if use_cache:
-        cached = cache.cache_folder(cache.cache_key(fp, protocol.source), folder)
-    if cached is not None and (cached / "meta.json").is_file():
-        con = db.hardened_connection(None)
-        problem_frame, meta = cache.load(con, cached)
-        _prepare(con, protocol)
-        for name in ("derived_eligibility", "derived"):
-            con.execute(db.sql_text(name))
-        return Export(folder=folder, protocol=protocol, con=con, problems=problem_frame,
-                      manifest=meta["manifest"], fingerprint=fp, files=meta["files"])
-    problems: list[Problem] = []
-    manifest = _read_manifest(folder, problems)
-    found = find_files(folder)
-    # Two workers: the analysis database is set up while the files are read
-    # (by pyarrow: no database ever touches a file), and each table is typed
-    # as soon as it is read; tables are checked side by side where their
-    # parents allow.
+    # Two workers: the analysis database is set up while the export is hashed
+    # and its files are read (by pyarrow: no database ever touches a file).
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="rfa_load") as pool:
         analysis = pool.submit(_analysis_database, protocol)
-        infos: dict[str, dict] = {}
-        eligibility = []
-
-        def read(name: str):
-            def run() -> tuple:
-                infos[name] = info = _load_one(analysis.result, name, found[name])
-                # Validation scans the Arrow table in place: the raw text is
-                # read to type it and to report bad values, never stored.
-                return info["columns"], info["data"]
-            return run
-
-        def staged(t: str) -> None:
-            # the eligibility macros need only screening: made while the rest is checked
-            if t == "screening":
-                eligibility.append(pool.submit(_run_sql, analysis.result(),
-                                               "derived_eligibility"))
-
-        checked = validate(analysis, protocol, {n: read(n) for n in TABLE_ORDER}, pool, staged)
-        con = analysis.result()
-        con.execute(db.sql_text("derived"))
-        for f in eligibility:
-            f.result()
+        fp = fingerprint(folder)
+        cached = None
+        if use_cache:
+            cached = cache.cache_folder(cache.cache_key(fp, protocol.source), folder)
+        if cached is not None and (cached / "meta.json").is_file():
+            con = analysis.result()
+            problem_frame, meta = cache.load(con, cached)
+            for name in ("derived_eligibility", "derived"):
+                con.execute(db.sql_text(name))
+            return Export(folder=folder, protocol=protocol, con=con, problems=problem_frame,
+                          manifest=meta["manifest"], fingerprint=fp, files=meta["files"])
+        problems: list[Problem] = []
+        manifest = _read_manifest(folder, problems)
+        infos, checked = _load_and_validate(folder, protocol, pool, analysis)
+    con = analysis.result()
     for name in TABLE_ORDER:
         problems.extend(infos[name]["problems"])
     problems.extend(checked)
@@ -259,6 +235,37 @@ def open_export(folder: Path | str, protocol: Protocol | None = None,
         cache.save(con, cached, problem_frame, {"files": files, "manifest": manifest})
     return Export(folder=folder, protocol=protocol, con=con, problems=problem_frame,
                   manifest=manifest, fingerprint=fp, files=files)
+
+
+def _load_and_validate(folder: Path, protocol: Protocol, pool, analysis) -> tuple[dict, list]:
+    """Read, type and check every table; make the derived macros. Return (per-table read
+    information, problems of validation).
+
+    Each table is typed as soon as it is read and the database is ready;
+    tables are checked side by side where their parents allow.
+    """
+    found = find_files(folder)
+    infos: dict[str, dict] = {}
+    eligibility = []
+
+    def read(name: str):
+        def run() -> tuple:
+            infos[name] = info = _load_one(analysis.result, name, found[name])
+            # Validation scans the Arrow table in place: the raw text is
+            # read to type it and to report bad values, never stored.
+            return info["columns"], info["data"]
+        return run
+
+    def staged(t: str) -> None:
+        # the eligibility macros need only screening: made while the rest is checked
+        if t == "screening":
+            eligibility.append(pool.submit(_run_sql, analysis.result(), "derived_eligibility"))
+
+    checked = validate(analysis, protocol, {n: read(n) for n in TABLE_ORDER}, pool, staged)
+    analysis.result().execute(db.sql_text("derived"))
+    for f in eligibility:
+        f.result()
+    return infos, checked
 
 
 def _open_redcap(folder: Path, protocol: Protocol, use_cache: bool) -> Export:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -26,14 +26,17 @@ class Problem:
 
 
 def to_frame(problems: list[Problem]) -> pd.DataFrame:
-    """Problems as a DataFrame with the columns of ``COLUMNS``, sorted."""
-    df = pd.DataFrame([asdict(p) for p in problems], columns=COLUMNS)
+    """Problems as a DataFrame with the columns of ``COLUMNS``, sorted by table (in the
+    contract's order), line (file-level problems first) and column."""
+    from rfa_dash.contract import TABLE_ORDER
+
+    rank = {t: i for i, t in enumerate(TABLE_ORDER)}
+    rows = sorted(problems, key=lambda p: (rank.get(p.table, len(rank)), p.line is not None,
+                                           p.line or 0, p.column))
+    df = pd.DataFrame({c: pd.Series([getattr(p, c) for p in rows], dtype=object)
+                       for c in COLUMNS})
     df["line"] = df["line"].astype("Int64")
-    order = {"screening": 0, "randomization": 1, "visits": 2, "sre_events": 3,
-             "offstudy": 4, "adverse_events": 5}
-    df["_t"] = df["table"].map(order).fillna(9)
-    df = df.sort_values(["_t", "line", "column"], na_position="first", kind="stable")
-    return df.drop(columns="_t").reset_index(drop=True)
+    return df
 
 
 def quote(value) -> str:

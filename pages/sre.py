@@ -31,39 +31,49 @@ st.caption("Aalen-Johansen estimate with death before any SRE as the competing r
            "95% pointwise interval (complementary log-log). Time zero is randomization; "
            "participants without an SRE or death are censored at their last completed visit. "
            "Numbers at risk: participants followed at least that long.")
-st.subheader("Estimates at the report months")
-table = ui.cached(sre_analysis, ctx, by_arm, view=estimates_view)
-ui.table(table, "sre_est")
-ui.csv_download(table, "Download estimates (CSV)", "sre_estimates.csv", key="sre_est_csv")
-if by_arm:
-    st.markdown(res.gray_note)
+estimates, parts, listing, follow_up = ui.tabs(
+    ["Estimates at the report months", "SRE components", "Event listing",
+     "Follow-up per participant"], key="sre_tab")
+if estimates.open:
+    with estimates:
+        table = ui.cached(sre_analysis, ctx, by_arm, view=estimates_view)
+        ui.table(table, "sre_est")
+        ui.csv_download(table, "Download estimates (CSV)", "sre_estimates.csv",
+                        key="sre_est_csv")
+        if by_arm:
+            st.markdown(res.gray_note)
 
-st.subheader("SRE components")
-left, right = st.columns([3, 2])
-ui.table(ui.cached(components, ctx, by_arm, view=components_view), "components",
-         container=left)
-left.caption("Each component: time to its first event, death competing; other SRE types do "
-             "not end follow-up.")
-counts = ui.cached(events_by_type, ctx, by_arm)
-if counts.empty:
-    right.info("No SRE by this data cut.")
-else:
-    ui.chart(right, charts.fig_sre_types, counts, colors=colors, labels=labels,
-             cut=ctx.chart_cut)
+if parts.open:
+    with parts:
+        left, right = st.columns([3, 2])
+        ui.table(ui.cached(components, ctx, by_arm, view=components_view), "components",
+                 container=left)
+        left.caption("Each component: time to its first event, death competing; other SRE "
+                     "types do not end follow-up.")
+        counts = ui.cached(events_by_type, ctx, by_arm)
+        if counts.empty:
+            right.info("No SRE by this data cut.")
+        else:
+            ui.chart(right, charts.fig_sre_types, counts, colors=colors, labels=labels,
+                     cut=ctx.chart_cut)
 
-st.subheader("Event listing")
-events = ui.cached(event_listing, ctx, by_arm)
-ui.table(events, "sre_events")
-ui.csv_download(events, "Download event listing (CSV)", "sre_events.csv", key="sre_ev_csv")
+if listing.open:
+    with listing:
+        events = ui.cached(event_listing, ctx, by_arm)
+        ui.table(events, "sre_events")
+        ui.csv_download(events, "Download event listing (CSV)", "sre_events.csv",
+                        key="sre_ev_csv")
 
-st.subheader("Follow-up per participant")
-sw = ui.cached(swimmer, ctx, by_arm, 1)
-n_sw = int(sw["n_participants"].iloc[0]) if len(sw) else 0
-page = ui.page_number(n_sw, SWIMMER_PAGE, "swim_page",
-                      f"Page of {SWIMMER_PAGE} participants, in randomization order")
-if page > 1:
-    sw = ui.cached(swimmer, ctx, by_arm, page)
-if sw.empty:
-    st.info("No participant has been randomized by this data cut.")
-else:
-    ui.chart(st, charts.fig_swimmer, sw, colors=colors, labels=labels, cut=ctx.chart_cut)
+if follow_up.open:
+    with follow_up:
+        sw = ui.cached(swimmer, ctx, by_arm, 1)
+        n_sw = int(sw["n_participants"].iloc[0]) if len(sw) else 0
+        page = ui.page_number(n_sw, SWIMMER_PAGE, "swim_page",
+                              f"Page of {SWIMMER_PAGE} participants, in randomization order")
+        if page > 1:
+            sw = ui.cached(swimmer, ctx, by_arm, page)
+        if sw.empty:
+            st.info("No participant has been randomized by this data cut.")
+        else:
+            ui.chart(st, charts.fig_swimmer, sw, colors=colors, labels=labels,
+                     cut=ctx.chart_cut)

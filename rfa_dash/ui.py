@@ -451,6 +451,16 @@ def header(title: str, ctx: Context) -> None:
     st.caption(ctx.cut)
 
 
+def tabs(labels: list[str], key: str) -> list:
+    """Tabs of which only the open one is drawn.
+
+    Switching tabs reruns the page, and a tab's content is computed and sent
+    only while ``tab.open`` (``if tab.open: with tab: ...``): a long page
+    costs on each rerun what its summary and one tab cost, not all of it.
+    """
+    return st.tabs(labels, key=key, on_change="rerun")
+
+
 def csv_download(df, label: str, file_name: str, key: str) -> None:
     """A download button for a table people act on (the CSV is made only when clicked)."""
     st.download_button(label, lambda: df.to_csv(index=False).encode("utf-8"),

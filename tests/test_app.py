@@ -68,6 +68,34 @@ def app(role: str, page: str | None = None, user=None, **state) -> AppTest:
     return at
 
 
+# pages whose detail is in tabs drawn only while open (ui.tabs): the tabs' key
+TAB_KEYS = {"eligibility": "elig_tab", "sre": "sre_tab"}
+
+
+def every_tab(role: str, page: str | None = None, **kwargs):
+    """The page as ``role`` with each of its tabs open in turn (one AppTest, rerun per tab).
+
+    A tab's content is sent only while it is open, so whatever a test checks
+    of everything a page can send must look at every tab.
+    """
+    at = app(role, page, **kwargs)
+    labels = [tab.label for tab in at.tabs]
+    if not labels:
+        yield at
+        return
+    assert page in TAB_KEYS, f"{page} has tabs: add their key to TAB_KEYS"
+    for label in labels:
+        at.session_state[TAB_KEYS[page]] = label
+        at.run()
+        assert not at.exception, (page, label, at.exception)
+        yield at
+
+
+def all_texts(role: str, page: str | None = None, **kwargs) -> str:
+    """:func:`texts` of the page with every tab opened in turn."""
+    return "\n".join(texts(at) for at in every_tab(role, page, **kwargs))
+
+
 def texts(at: AppTest) -> str:
     """Every text, chart spec and table the run sent to the browser."""
     parts = []
@@ -123,7 +151,7 @@ def test_overview_shows_sample_numbers():
 
 @pytest.mark.parametrize("page", PROTOCOL.roles["coordinator"].pages)
 def test_coordinator_never_sees_arms(page):
-    text = texts(app("coordinator", page))
+    text = all_texts("coordinator", page)
     for arm in PROTOCOL.arms:
         assert arm.code not in text and arm.label not in text
 
@@ -193,7 +221,8 @@ def test_pages_never_modify_cached_results(monkeypatch):
     monkeypatch.setattr(ui, "_RESULTS", Recording(512, 900))
     for _ in range(2):  # the second pass reads every result from the cache
         for role, page in ROLE_PAGES:
-            app(role, page)
+            for _ in every_tab(role, page):
+                pass
     assert len(made) > 30
     changed = [key[2] for key, (value, before) in made.items() if digest(value) != before]
     assert not changed
@@ -231,7 +260,7 @@ def test_data_quality_filters(tmp_path, accounts):
 
 
 def test_investigator_sre_page_is_pooled():
-    text = texts(app("investigator", "sre"))
+    text = all_texts("investigator", "sre")
     assert "All participants" in text
     for arm in PROTOCOL.arms:
         assert arm.code not in text and arm.label not in text
@@ -239,12 +268,29 @@ def test_investigator_sre_page_is_pooled():
 
 
 def test_dsmb_sre_page_is_by_arm():
-    at = app("dsmb", "sre")
-    text = texts(at)
+    charts, text = 0, ""
+    for at in every_tab("dsmb", "sre"):
+        charts += len(at.get("plotly_chart"))
+        text += texts(at)
     for arm in PROTOCOL.arms:
         assert arm.label in text
     assert "Gray's test is shown once every arm has at least 5 SREs" in text
-    assert len(at.get("plotly_chart")) == 3
+    # the curve above the tabs in each of the four runs, the SRE types and the swimmer plot
+    assert charts == 4 + 2
+
+
+def test_only_the_open_tab_is_drawn():
+    at = app("investigator", "eligibility")
+    assert [t.label for t in at.tabs] == ["Why patients fail", "Near misses",
+                                          "Incomplete screenings", "Every screened patient"]
+    # the summary above the tabs and the first tab: the funnel, CONSORT and two failure charts
+    assert len(at.get("plotly_chart")) == 4 and not at.dataframe
+    at.session_state["elig_tab"] = "Every screened patient"
+    at.run()
+    assert len(at.get("plotly_chart")) == 2  # only the summary above the tabs
+    assert len(at.dataframe[0].value) == 80
+    assert [b.label for b in at.get("download_button")] == [
+        "Download the criteria table, every patient (CSV)"]
 
 
 def test_coordinator_has_no_sre_page():
@@ -257,7 +303,7 @@ def test_coordinator_has_no_sre_page():
 
 @pytest.mark.parametrize("page", ["sre", "safety", "report"])
 def test_investigator_outcome_pages_are_pooled(page):
-    text = texts(app("investigator", page))
+    text = all_texts("investigator", page)
     for arm in PROTOCOL.arms:
         assert arm.code not in text and arm.label not in text
 
@@ -315,8 +361,9 @@ def test_every_page_survives_an_empty_or_broken_export(tmp_path, accounts, kind)
     else:
         folder = make_export(tmp_path / "e", skip=("randomization", "visits", "screening"))
     for page in PAGE_FILES:
-        at = app("dsmb", page, user=accounts["dsmb"], source=FOLDER, folder=str(folder))
-        assert not at.exception, (page, at.exception)
+        for at in every_tab("dsmb", page, user=accounts["dsmb"], source=FOLDER,
+                            folder=str(folder)):
+            assert not at.exception, (page, at.exception)
 
 
 def test_long_tables_and_grids_page(tmp_path, accounts):
@@ -326,7 +373,7 @@ def test_long_tables_and_grids_page(tmp_path, accounts):
     assert main(["synth", "--out", str(folder), "--patients", "300", "--seed", "2"]) == 0
     # 795 screened: two pages of 500 patients; page 2 starts at the 501st screening ID
     at = app("dsmb", "eligibility", user=accounts["dsmb"], source=FOLDER, folder=str(folder),
-             elig_page=2)
+             elig_page=2, elig_tab="Every screened patient")
     [picker] = at.number_input
     assert picker.label.endswith("(1-2)") and picker.value == 2
     patients = at.dataframe[-1].value

@@ -176,6 +176,22 @@ def test_page_in_browser(server, browser, role, name):
         body = page.locator('[data-testid="stMain"]').inner_text()
         if role == "coordinator":
             assert "RFA/BA + RT" not in body and "RT alone" not in body
+        # a page's detail tabs are drawn when opened (ui.tabs): open each in turn
+        tabs = page.get_by_role("tab")
+        for i in range(1, tabs.count()):
+            label = tabs.nth(i).inner_text().strip()
+            tabs.nth(i).click()
+            page.wait_for_function(
+                "l => [...document.querySelectorAll('[role=tab]')].some("
+                "t => t.innerText.trim() === l && t.getAttribute('aria-selected') === 'true')",
+                arg=label, timeout=30000)
+            _settle(page, TITLES[name])
+            page.screenshot(path=str(SHOTS / f"{role}-{name}-tab{i + 1}.png"), full_page=True)
+            _no_errors(page)
+            panel = page.locator('[role="tabpanel"]:visible').inner_text()
+            assert panel.strip(), (name, label)  # the opened tab has content
+            if role == "coordinator":
+                assert "RFA/BA + RT" not in panel and "RT alone" not in panel
         if name == "overview":
             assert page.locator(".js-plotly-plot").count() == (1 if role == "coordinator"
                                                                 else 2)

@@ -28,14 +28,20 @@ if not ctx.role.outcomes_by_arm:
     right.caption("Shown at month ends: the arm of an individual randomization is not shown "
                   "to this role.")
 
-st.subheader("Baseline characteristics by arm")
-base = ui.cached(baseline_table, ctx)
-ui.table(base, "base", height=35 * (len(base) + 1) + 3)
-st.caption("SMD: standardized mean difference between the first two arms (continuous: "
-           "difference in means over the pooled SD; categorical: Yang and Dalton's multi-level "
-           "SMD). |SMD| above 0.1 is commonly read as imbalance; in a small trial (this one "
-           f"targets {ctx.protocol.target}) chance alone often produces that.")
-ui.csv_download(base, "Download baseline table (CSV)", "baseline_by_arm.csv", key="base_csv")
+baseline_tab, received_tab = ui.tabs(["Baseline characteristics by arm",
+                                     "Received as allocated"], key="balance_tab")
+if baseline_tab.open:
+    with baseline_tab:
+        base = ui.cached(baseline_table, ctx)
+        ui.table(base, "base", height=35 * (len(base) + 1) + 3)
+        st.caption("SMD: standardized mean difference between the first two arms (continuous: "
+                   "difference in means over the pooled SD; categorical: Yang and Dalton's "
+                   "multi-level SMD). |SMD| above 0.1 is commonly read as imbalance; in a small "
+                   f"trial (this one targets {ctx.protocol.target}) chance alone often "
+                   "produces that.")
+        ui.csv_download(base, "Download baseline table (CSV)", "baseline_by_arm.csv",
+                        key="base_csv")
 
-st.subheader("Received as allocated")
-ui.table(ui.cached(received_as_allocated, ctx), "received")
+if received_tab.open:
+    with received_tab:
+        ui.table(ui.cached(received_as_allocated, ctx), "received")

@@ -20,15 +20,24 @@ tables = ui.cached(safety, ctx, ctx.role, view=safety_tables)
 ui.table(tables["grades"], "grades")
 ui.chart(st, charts.fig_ae_grades, s.by_grade, colors=colors, labels=labels,
          cut=ctx.chart_cut)
-left, right = st.columns(2)
-left.markdown("**Serious**")
-ui.table(tables["serious"], "serious", container=left)
-right.markdown("**Related to the study procedure**")
-ui.table(tables["related"], "related", container=right)
+serious_tab, deaths_tab, grade3_tab = ui.tabs(
+    ["Serious and related", f"Deaths ({len(s.deaths)})", "Grade 3 or higher"],
+    key="safety_tab")
+if serious_tab.open:
+    with serious_tab:
+        left, right = st.columns(2)
+        left.markdown("**Serious**")
+        ui.table(tables["serious"], "serious", container=left)
+        right.markdown("**Related to the study procedure**")
+        ui.table(tables["related"], "related", container=right)
 
-st.subheader(f"Deaths ({len(s.deaths)})")
-ui.table(s.deaths, "deaths")
+if deaths_tab.open:
+    with deaths_tab:
+        ui.table(s.deaths, "deaths")
 
-st.subheader("Participants with a grade 3 or higher event")
-ui.table(s.grade3, "grade3")
-ui.csv_download(s.grade3, "Download grade 3+ events (CSV)", "grade3_events.csv", key="g3_csv")
+if grade3_tab.open:
+    with grade3_tab:
+        st.caption("Participants with a grade 3 or higher event.")
+        ui.table(s.grade3, "grade3")
+        ui.csv_download(s.grade3, "Download grade 3+ events (CSV)", "grade3_events.csv",
+                        key="g3_csv")

@@ -33,20 +33,28 @@ if quarters.empty:
 else:
     ui.chart(right, charts.fig_adherence_over_time, quarters, cut=ctx.chart_cut)
 
-st.subheader("Visit status by participant")
-ui.chart(st, charts.fig_status_by_month, adh, labels=STATUS_LABELS, cut=ctx.chart_cut)
-first = ui.cached(visit_grid, ctx, 1)
-n = int(first["n_participants"].iloc[0]) if len(first) else 0
-page = ui.page_number(n, GRID_PAGE_SIZE, "grid_page", f"Page of {GRID_PAGE_SIZE} participants")
-grid = first if page == 1 else ui.cached(visit_grid, ctx, page)
-if grid.empty:
-    st.info("No participant has been randomized by this data cut.")
-else:
-    ui.chart(st, charts.fig_visit_grid, grid, labels=STATUS_LABELS, cut=ctx.chart_cut)
+by_month, by_participant, retention_tab = ui.tabs(
+    ["Status by visit month", "Status by participant", "Retention"], key="visits_tab")
+if by_month.open:
+    with by_month:
+        ui.chart(st, charts.fig_status_by_month, adh, labels=STATUS_LABELS, cut=ctx.chart_cut)
 
-st.subheader("Retention")
-ret = ui.cached(retention, ctx, ctx.role)
-if ret.empty:
-    st.info("No participant has been randomized by this data cut.")
-else:
-    ui.chart(st, charts.fig_retention, ret, cut=ctx.chart_cut)
+if by_participant.open:
+    with by_participant:
+        first = ui.cached(visit_grid, ctx, 1)
+        n = int(first["n_participants"].iloc[0]) if len(first) else 0
+        page = ui.page_number(n, GRID_PAGE_SIZE, "grid_page",
+                              f"Page of {GRID_PAGE_SIZE} participants")
+        grid = first if page == 1 else ui.cached(visit_grid, ctx, page)
+        if grid.empty:
+            st.info("No participant has been randomized by this data cut.")
+        else:
+            ui.chart(st, charts.fig_visit_grid, grid, labels=STATUS_LABELS, cut=ctx.chart_cut)
+
+if retention_tab.open:
+    with retention_tab:
+        ret = ui.cached(retention, ctx, ctx.role)
+        if ret.empty:
+            st.info("No participant has been randomized by this data cut.")
+        else:
+            ui.chart(st, charts.fig_retention, ret, cut=ctx.chart_cut)

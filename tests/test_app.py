@@ -69,7 +69,8 @@ def app(role: str, page: str | None = None, user=None, **state) -> AppTest:
 
 
 # pages whose detail is in tabs drawn only while open (ui.tabs): the tabs' key
-TAB_KEYS = {"eligibility": "elig_tab", "sre": "sre_tab"}
+TAB_KEYS = {"eligibility": "elig_tab", "sre": "sre_tab", "visits": "visits_tab",
+            "safety": "safety_tab", "balance": "balance_tab"}
 
 
 def every_tab(role: str, page: str | None = None, **kwargs):
@@ -379,7 +380,7 @@ def test_long_tables_and_grids_page(tmp_path, accounts):
     patients = at.dataframe[-1].value
     assert len(patients) == 795 - 500 and patients["screening_id"].iloc[0] == "SCR-0501"
     at = app("dsmb", "visits", user=accounts["dsmb"], source=FOLDER, folder=str(folder),
-             grid_page=2)
+             grid_page=2, visits_tab="Status by participant")
     assert at.number_input[0].value == 2 and not at.exception
 
 

@@ -129,12 +129,6 @@ def _read_manifest(folder: Path, problems: list[Problem]) -> dict:
     return data
 
 
-def _prepare(con, protocol: Protocol) -> None:
-    """Macros and protocol tables every query needs (before validation or derived views)."""
-    con.execute(db.sql_text("macros"))
-    _protocol_tables(con, protocol)
-
-
 def _protocol_tables(con, protocol: Protocol) -> None:
     """Protocol settings as small tables, so queries join them instead of hard-coding."""
     arms = protocol.arms
@@ -154,17 +148,18 @@ def _protocol_tables(con, protocol: Protocol) -> None:
         k: e[k] for k in e if k != "allowed_levels"} | {"allowed_levels": e["allowed_levels"]})
 
 
-def _analysis_database(protocol: Protocol):
-    """The analysis database (no file access at all) with macros and protocol tables."""
+def _analysis_database():
+    """The analysis database (no file access at all) with the macros typing needs."""
     con = db.hardened_connection(None)
-    _prepare(con, protocol)
+    con.execute(db.sql_text("macros"))
     return con
 
 
-def _run_sql(con, name: str) -> None:
-    """Run ``sql/<name>.sql`` on a cursor of its own (from a worker thread)."""
+def _derived_eligibility(con, protocol: Protocol) -> None:
+    """The protocol tables and the eligibility macros (on a cursor of this worker thread)."""
     with con.cursor() as cur:
-        cur.execute(db.sql_text(name))
+        _protocol_tables(cur, protocol)
+        cur.execute(db.sql_text("derived_eligibility"))
 
 
 def _load_one(database, name: str, files: list[Path]) -> dict:
@@ -208,7 +203,7 @@ def open_export(folder: Path | str, protocol: Protocol | None = None,
     # Two workers: the analysis database is set up while the export is hashed
     # and its files are read (by pyarrow: no database ever touches a file).
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="rfa_load") as pool:
-        analysis = pool.submit(_analysis_database, protocol)
+        analysis = pool.submit(_analysis_database)
         fp = fingerprint(folder)
         cached = None
         if use_cache:
@@ -216,6 +211,7 @@ def open_export(folder: Path | str, protocol: Protocol | None = None,
         if cached is not None and (cached / "meta.json").is_file():
             con = analysis.result()
             problem_frame, meta = cache.load(con, cached)
+            _protocol_tables(con, protocol)
             for name in ("derived_eligibility", "derived"):
                 con.execute(db.sql_text(name))
             return Export(folder=folder, protocol=protocol, con=con, problems=problem_frame,
@@ -257,14 +253,15 @@ def _load_and_validate(folder: Path, protocol: Protocol, pool, analysis) -> tupl
         return run
 
     def staged(t: str) -> None:
-        # the eligibility macros need only screening: made while the rest is checked
+        # the protocol tables and the eligibility macros need only screening (and
+        # nothing before it needs them): made while the rest is checked
         if t == "screening":
-            eligibility.append(pool.submit(_run_sql, analysis.result(), "derived_eligibility"))
+            eligibility.append(pool.submit(_derived_eligibility, analysis.result(), protocol))
 
     checked = validate(analysis, protocol, {n: read(n) for n in TABLE_ORDER}, pool, staged)
-    analysis.result().execute(db.sql_text("derived"))
     for f in eligibility:
         f.result()
+    analysis.result().execute(db.sql_text("derived"))  # reads protocol_visits
     return infos, checked
 
 

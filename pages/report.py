@@ -49,9 +49,13 @@ else:
     c[1].metric("New SREs", len(ch["sre"]))
     c[2].metric("New deaths", len(ch["deaths"]))
     c[3].metric("Edited records", len(ch["edited"]))
-    for key, title in (("randomized", "New randomizations"),
-                       ("randomized_by_arm", "New randomizations by arm"), ("sre", "New SREs"),
-                       ("deaths", "New deaths"), ("edited", "Edited records")):
-        if len(ch[key]):
-            st.markdown(f"**{title}**")
-            ui.table(ch[key], f"cut_{key}")
+    lists = [(key, title) for key, title in (
+        ("randomized", "New randomizations"), ("randomized_by_arm", "New randomizations by arm"),
+        ("sre", "New SREs"), ("deaths", "New deaths"), ("edited", "Edited records"))
+        if len(ch[key])]
+    if lists:  # one tab per list that has rows, drawn when open
+        tabs = ui.tabs([f"{title} ({len(ch[key])})" for key, title in lists], key="cut_tab")
+        for (key, _), tab in zip(lists, tabs, strict=True):
+            if tab.open:
+                with tab:
+                    ui.table(ch[key], f"cut_{key}")

@@ -70,7 +70,7 @@ def app(role: str, page: str | None = None, user=None, **state) -> AppTest:
 
 # pages whose detail is in tabs drawn only while open (ui.tabs): the tabs' key
 TAB_KEYS = {"eligibility": "elig_tab", "sre": "sre_tab", "visits": "visits_tab",
-            "safety": "safety_tab", "balance": "balance_tab"}
+            "safety": "safety_tab", "balance": "balance_tab", "report": "cut_tab"}
 
 
 def every_tab(role: str, page: str | None = None, **kwargs):
@@ -328,6 +328,22 @@ def test_report_page_saves_a_cut_and_shows_changes(_private_state):
     assert '"action": "cut_saved"' in log
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["New randomizations"] == "0"  # same data as the cut just saved
+
+
+def test_report_lists_the_changes_since_a_cut_in_tabs(_private_state):
+    from rfa_dash import cuts
+    from rfa_dash.export import open_export
+
+    exp = open_export(SAMPLE_DIR)
+    cuts.save_cut(exp, dt.date(2026, 3, 1), _private_state / "cuts")
+    exp.close()
+    shown = {}
+    for at in every_tab("dsmb", "report"):
+        shown[at.session_state["cut_tab"]] = len(at.dataframe[-1].value)  # the open tab's
+    metrics = {m.label: int(m.value) for m in at.metric}
+    assert shown[f"New randomizations ({metrics['New randomizations']})"] == \
+        metrics["New randomizations"] > 0
+    assert shown[f"New SREs ({metrics['New SREs']})"] == metrics["New SREs"] > 0
 
 
 def test_folder_source_accepts_a_redcap_project(accounts):

@@ -211,9 +211,8 @@ def open_export(folder: Path | str, protocol: Protocol | None = None,
         if cached is not None and (cached / "meta.json").is_file():
             con = analysis.result()
             problem_frame, meta = cache.load(con, cached)
-            _protocol_tables(con, protocol)
-            for name in ("derived_eligibility", "derived"):
-                con.execute(db.sql_text(name))
+            _derived_eligibility(con, protocol)
+            con.execute(db.sql_text("derived"))
             return Export(folder=folder, protocol=protocol, con=con, problems=problem_frame,
                           manifest=meta["manifest"], fingerprint=fp, files=meta["files"])
         problems: list[Problem] = []

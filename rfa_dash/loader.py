@@ -44,8 +44,8 @@ def find_files(folder: Path) -> dict[str, list[Path]]:
 # change what was written ("007" -> 7). The header is read as the first row
 # so that no column's name needs to be known first; names are columns f0, f1...
 _MAX_COLUMNS = 4096
-_CSV_PARSE = pacsv.ParseOptions(delimiter=",", quote_char='"', double_quote=True,
-                                escape_char=False, newlines_in_values=True)
+_CSV_DIALECT = dict(delimiter=",", quote_char='"', double_quote=True, escape_char=False,
+                    newlines_in_values=True)
 _CSV_CONVERT = pacsv.ConvertOptions(
     column_types={f"f{i}": pa.string() for i in range(_MAX_COLUMNS)},
     strings_can_be_null=True, quoted_strings_can_be_null=True, null_values=[""])
@@ -60,7 +60,7 @@ def _read_csv(path: Path) -> pa.Table:
     """
     try:
         data = pacsv.read_csv(path, read_options=pacsv.ReadOptions(
-            autogenerate_column_names=True), parse_options=_CSV_PARSE,
+            autogenerate_column_names=True), parse_options=pacsv.ParseOptions(**_CSV_DIALECT),
             convert_options=_CSV_CONVERT)
     except pa.ArrowInvalid as exc:
         if "Empty CSV file" in str(exc):
@@ -84,9 +84,7 @@ def _ragged_row(path: Path) -> str | None:
     try:
         pacsv.read_csv(path, read_options=pacsv.ReadOptions(
             autogenerate_column_names=True, use_threads=False),
-            parse_options=pacsv.ParseOptions(
-                delimiter=",", quote_char='"', double_quote=True, escape_char=False,
-                newlines_in_values=True, invalid_row_handler=first),
+            parse_options=pacsv.ParseOptions(**_CSV_DIALECT, invalid_row_handler=first),
             convert_options=_CSV_CONVERT)
     except pa.ArrowInvalid:
         pass

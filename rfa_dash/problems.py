@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from rfa_dash.contract import TABLE_ORDER
+
 COLUMNS = ["table", "line", "column", "severity", "message", "value"]
 
 
@@ -28,8 +30,6 @@ class Problem:
 def to_frame(problems: list[Problem]) -> pd.DataFrame:
     """Problems as a DataFrame with the columns of ``COLUMNS``, sorted by table (in the
     contract's order), line (file-level problems first) and column."""
-    from rfa_dash.contract import TABLE_ORDER
-
     rank = {t: i for i, t in enumerate(TABLE_ORDER)}
     rows = sorted(problems, key=lambda p: (rank.get(p.table, len(rank)), p.line is not None,
                                            p.line or 0, p.column))

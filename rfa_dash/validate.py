@@ -133,7 +133,8 @@ def validate(con: Future, protocol, reads: dict[str, Callable[[], tuple]], pool:
     is queued the moment both its read and the database are ready, so no
     worker ever waits: reads go on while the database is set up, and typing
     is never queued behind more than one read. Every read has ended when this
-    returns. Problems come table by table in :data:`VALIDATION_ORDER` (column
+    returns (on an error, the pool's shutdown waits for the reads still
+    queued). Problems come table by table in :data:`VALIDATION_ORDER` (column
     checks, then relational checks). ``on_staged(t)``, when given, is called
     as soon as ``stg_<t>`` exists.
     """
@@ -163,22 +164,18 @@ def validate(con: Future, protocol, reads: dict[str, Callable[[], tuple]], pool:
             pool.submit(read_job, i + 1)
         type_when_ready(t)
 
-    try:
-        pool.submit(read_job, 0)
-        con.add_done_callback(lambda _: [type_when_ready(t) for t in VALIDATION_ORDER])
-        checked = {}
-        for first, *others in CHECK_LEVELS:
-            for t in (first, *others):
-                typed[t].result()
-            # the first table of a level is checked on this thread: the chain of
-            # levels never waits behind typing work queued in the pool
-            futures = {t: pool.submit(check_table, con.result(), t) for t in others}
-            checked[first] = check_table(con.result(), first)
-            checked |= {t: f.result() for t, f in futures.items()}
-            for t in (first, *others):
-                if on_staged is not None:
-                    on_staged(t)
-    finally:
-        for f in read.values():
-            f.exception()  # wait: the caller may close what the reads use
+    pool.submit(read_job, 0)
+    con.add_done_callback(lambda _: [type_when_ready(t) for t in VALIDATION_ORDER])
+    checked = {}
+    for first, *others in CHECK_LEVELS:
+        for t in (first, *others):
+            typed[t].result()  # its read has ended too
+        # the first table of a level is checked on this thread: the chain of
+        # levels never waits behind typing work queued in the pool
+        futures = {t: pool.submit(check_table, con.result(), t) for t in others}
+        checked[first] = check_table(con.result(), first)
+        checked |= {t: f.result() for t, f in futures.items()}
+        for t in (first, *others):
+            if on_staged is not None:
+                on_staged(t)
     return [p for t in VALIDATION_ORDER for p in typed[t].result() + checked[t]]

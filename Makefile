@@ -10,8 +10,9 @@ $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.runtime: requirements.txt | $(BIN)/activate
+$(VENV)/.runtime: requirements.txt pyproject.toml | $(BIN)/activate
 	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
@@ -24,14 +25,16 @@ venv: $(VENV)/.runtime
 run: $(VENV)/.runtime
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.address 127.0.0.1
 
-## make test: install app + test requirements (and Debian's chromium if missing), lint, run every test
+## make test: install app + test requirements (and Debian's chromium if missing), lint, type-check, run every test
 test: $(VENV)/.dev
 	@command -v /usr/bin/chromium >/dev/null 2>&1 || sh tests/install_chromium.sh
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 ## make sample: regenerate the bundled synthetic sample export and its REDCap form
 sample: $(VENV)/.runtime

@@ -82,7 +82,7 @@ def _bare_read(folder: Path) -> None:
 
 
 def _like_the_server() -> None:
-    """AppTest reruns as the server does (see tests.helpers.run_pages_like_the_server).
+    """AppTest reruns as the server does (see rfa_dash.ui.multipage).
 
     Every rerun runs the router (sign-in, sidebar, navigation) and then the
     page, and a script is compiled once (the server keeps compiled scripts;
@@ -92,9 +92,9 @@ def _like_the_server() -> None:
     from streamlit.runtime.scriptrunner.script_cache import ScriptCache
     from streamlit.testing.v1 import app_test, local_script_runner
 
-    from tests.helpers import run_pages_like_the_server
+    from rfa_dash.ui.multipage import run_like_the_server
 
-    run_pages_like_the_server()
+    run_like_the_server()
     shared = ScriptCache()
     app_test.ScriptCache = local_script_runner.ScriptCache = lambda: shared
 
@@ -150,7 +150,7 @@ def _pages(apps: dict) -> dict:
 def one_size(n: int, work: Path) -> dict:
     """Measure one size; runs in its own process."""
     from rfa_dash import auth
-    from rfa_dash.export import open_export
+    from rfa_dash.ingest.export import open_export
     from rfa_dash.synth import synth
 
     folder = work / f"export_{n}"
@@ -193,7 +193,7 @@ def one_size(n: int, work: Path) -> dict:
     os.environ["RFA_DASH_USERS"] = str(users)
     os.environ["RFA_DASH_AUDIT_LOG"] = str(work / "audit.log")
     # a saved cut 90 days back, so the report page also compares against it
-    from rfa_dash import cuts
+    from rfa_dash.analysis import cuts
 
     os.environ["RFA_DASH_CUTS_DIR"] = str(work / f"cuts_{n}")
     exp = open_export(folder)

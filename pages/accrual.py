@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from rfa_dash import charts_enrollment, ui
-from rfa_dash.accrual import MONTH_DAYS, accrual, rates_view
+from rfa_dash import charts, ui
+from rfa_dash.analysis.accrual import MONTH_DAYS, accrual, rates_view
 
 ctx = ui.context()
 ui.header("Accrual", ctx)
@@ -22,7 +22,7 @@ else:
     c[2].markdown(f"**80% predictive band:** {p.band80[0]} to {p.band80[1]}  \n"
                   f"**95% predictive band:** {p.band95[0]} to {p.band95[1]}")
 
-ui.chart(st, charts_enrollment.fig_accrual, acc, target, cut=ctx.chart_cut)
+ui.chart(st, charts.fig_accrual, acc, target, cut=ctx.chart_cut)
 if p is not None:
     st.caption(
         f"Projection: Bayesian Poisson-gamma accrual model (Gajewski, Simon and Carlson 2008). "
@@ -34,6 +34,6 @@ if p is not None:
         "negative binomial; the bands are its predictive quantiles. Assumes a constant rate "
         "from now on; a site closure or a new referral source breaks that assumption.")
 
-ui.chart(st, charts_enrollment.fig_monthly, acc.monthly, cut=ctx.chart_cut)
+ui.chart(st, charts.fig_monthly, acc.monthly, cut=ctx.chart_cut)
 st.markdown("**Screening rates** (exact Clopper-Pearson 95% intervals)")
 ui.table(ui.cached(accrual, ctx, view=rates_view), "rates")

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from rfa_dash import charts, charts_enrollment, ui
-from rfa_dash.balance import allocation, baseline_table, received_as_allocated
+from rfa_dash import charts, ui
+from rfa_dash.analysis.balance import allocation, baseline_table, received_as_allocated
 
 ctx = ui.context()
 ui.header("Arm balance", ctx)
@@ -21,7 +21,7 @@ if al.p_value is not None:
         f"Exact binomial test of {first['label']}'s share ({int(first['n'])} of "
         f"{int(al.counts['n'].sum())}) against {first['expected_share']:.3f}: "
         f"p = {al.p_value:.3f}.")
-ui.chart(right, charts_enrollment.fig_allocation_over_time,
+ui.chart(right, charts.fig_allocation_over_time,
          al.cumulative, colors=ctx.protocol.arm_colors, labels=ctx.protocol.arm_labels,
          cut=ctx.chart_cut)
 if not ctx.role.outcomes_by_arm:

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from rfa_dash import charts, charts_enrollment, ui
-from rfa_dash.eligibility import (
+from rfa_dash import charts, ui
+from rfa_dash.analysis.eligibility import (
     PAGE_ROWS,
     consort,
     criteria_table,
@@ -13,7 +13,7 @@ from rfa_dash.eligibility import (
     incomplete,
     near_misses,
 )
-from rfa_dash.overview import overview
+from rfa_dash.analysis.overview import overview
 
 ctx = ui.context()
 ui.header("Eligibility and screening", ctx)
@@ -23,7 +23,7 @@ screened = int(d.funnel["n"].iloc[0])
 left, right = st.columns(2)
 ui.chart(left, charts.fig_funnel, d.funnel, cut=ctx.chart_cut)
 flow = ui.cached(consort, ctx, ctx.role.allocation)
-ui.chart(right, charts_enrollment.fig_consort, flow, colors=ctx.protocol.arm_colors,
+ui.chart(right, charts.fig_consort, flow, colors=ctx.protocol.arm_colors,
          cut=ctx.chart_cut)
 
 why, near, incomplete_tab, every = ui.tabs(
@@ -32,9 +32,9 @@ why, near, incomplete_tab, every = ui.tabs(
 if why.open:
     with why:
         left, right = st.columns(2)
-        ui.chart(left, charts_enrollment.fig_criteria, ui.cached(criterion_counts, ctx),
+        ui.chart(left, charts.fig_criteria, ui.cached(criterion_counts, ctx),
                  cut=ctx.chart_cut)
-        ui.chart(right, charts_enrollment.fig_sequential, flow["steps"], screened,
+        ui.chart(right, charts.fig_sequential, flow["steps"], screened,
                  cut=ctx.chart_cut)
 
 if near.open:

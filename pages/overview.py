@@ -3,7 +3,7 @@
 import streamlit as st
 
 from rfa_dash import charts, ui
-from rfa_dash.overview import overview
+from rfa_dash.analysis.overview import overview
 
 ctx = ui.context()
 ui.header("Overview", ctx)

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from rfa_dash import auth, cuts, ui
+from rfa_dash import auth, ui
+from rfa_dash.analysis import cuts
 from rfa_dash.report import build_report
 
 ctx = ui.context()

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from rfa_dash import charts, ui
-from rfa_dash.safety import safety, safety_tables
-from rfa_dash.sre import group_colors, group_labels
+from rfa_dash.analysis.safety import safety, safety_tables
+from rfa_dash.analysis.sre import group_colors, group_labels
 
 ctx = ui.context()
 ui.header("Safety", ctx)

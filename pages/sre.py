@@ -3,7 +3,7 @@
 import streamlit as st
 
 from rfa_dash import charts, ui
-from rfa_dash.sre import (
+from rfa_dash.analysis.sre import (
     SWIMMER_PAGE,
     components,
     components_view,

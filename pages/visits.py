@@ -3,7 +3,7 @@
 import streamlit as st
 
 from rfa_dash import charts, ui
-from rfa_dash.visits import (
+from rfa_dash.analysis.visits import (
     GRID_PAGE_SIZE,
     STATUS_LABELS,
     adherence,

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from rfa_dash import ui
-from rfa_dash.visits import (
+from rfa_dash.analysis.visits import (
     WORKLIST_HORIZON_DAYS,
     worklist,
     worklist_csv,

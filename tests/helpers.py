@@ -69,26 +69,7 @@ def tree_digest(folder: Path) -> dict:
 
 
 def run_pages_like_the_server() -> None:
-    """Make AppTest run the router on every rerun, as the Streamlit server does.
+    """AppTest runs the router on every rerun, as the server does (see rfa_dash.ui.multipage)."""
+    from rfa_dash.ui.multipage import run_like_the_server
 
-    With a ``pages/`` folder beside ``app.py`` Streamlit starts in its
-    version-1 multipage mode (every file in ``pages/`` is a page); the
-    router's first ``st.navigation`` call switches that off for the server's
-    lifetime, so from then on every rerun runs ``app.py`` (sign-in, sidebar,
-    the role's pages) and then the page. AppTest (1.67) switches it back on
-    before every run, so without this a page after ``switch_page`` would run
-    on its own, with the router's state of the previous run. Patches
-    Streamlit's ``PagesManager`` for the whole process.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if getattr(PagesManager, "_rfa_like_server", False):
-        return
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    PagesManager.__init__ = init
-    PagesManager._rfa_like_server = True
+    run_like_the_server()

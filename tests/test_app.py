@@ -3,7 +3,7 @@ never receives allocation.
 
 Every rerun goes through the router (sign-in, sidebar, the role's pages) as on
 the server: tests/conftest.py switches off AppTest's version-1 multipage mode
-(see tests.helpers.run_pages_like_the_server).
+(see rfa_dash.ui.multipage).
 """
 
 import datetime as dt
@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from rfa_dash import auth
-from rfa_dash.export import SAMPLE_DIR, fingerprint
+from rfa_dash.ingest.export import SAMPLE_DIR, fingerprint
 from rfa_dash.protocol import load_protocol
 from tests.helpers import make_export, rand, screen
 
@@ -219,7 +219,7 @@ def test_pages_never_modify_cached_results(monkeypatch):
                 return value
             return super().get(key, recorded, valid)
 
-    monkeypatch.setattr(ui, "_RESULTS", Recording(512, 900))
+    monkeypatch.setattr(ui.store, "_RESULTS", Recording(512, 900))
     for _ in range(2):  # the second pass reads every result from the cache
         for role, page in ROLE_PAGES:
             for _ in every_tab(role, page):
@@ -331,8 +331,8 @@ def test_report_page_saves_a_cut_and_shows_changes(_private_state):
 
 
 def test_report_lists_the_changes_since_a_cut_in_tabs(_private_state):
-    from rfa_dash import cuts
-    from rfa_dash.export import open_export
+    from rfa_dash.analysis import cuts
+    from rfa_dash.ingest.export import open_export
 
     exp = open_export(SAMPLE_DIR)
     cuts.save_cut(exp, dt.date(2026, 3, 1), _private_state / "cuts")
@@ -423,16 +423,16 @@ def test_figure_keys_take_frames_by_identity_and_forget_dead_ones():
     from rfa_dash import ui
 
     df, refs = pd.DataFrame({"x": [1]}), []
-    key = ui._arg_key((df, True, {"a": "red"}), refs)
-    assert ui._arg_key((df, True, {"a": "red"}), []) == key  # the same objects again
-    assert ui._arg_key((df, 1, {"a": "red"}), []) != key  # True is not 1
-    assert ui._arg_key((df, True, {"a": "blue"}), []) != key  # dicts by value
-    assert ui._arg_key((df.copy(), True, {"a": "red"}), []) != key  # another frame
+    key = ui.store._arg_key((df, True, {"a": "red"}), refs)
+    assert ui.store._arg_key((df, True, {"a": "red"}), []) == key  # the same objects again
+    assert ui.store._arg_key((df, 1, {"a": "red"}), []) != key  # True is not 1
+    assert ui.store._arg_key((df, True, {"a": "blue"}), []) != key  # dicts by value
+    assert ui.store._arg_key((df.copy(), True, {"a": "red"}), []) != key  # another frame
     entry = (object(), refs)
-    assert ui._alive(entry)
+    assert ui.store._alive(entry)
     del df
     gc.collect()
-    assert not ui._alive(entry)  # its frame is gone: the figure is made again
+    assert not ui.store._alive(entry)  # its frame is gone: the figure is made again
 
 
 def test_built_figure_dict_is_made_once_and_survives_serialization():
@@ -440,7 +440,7 @@ def test_built_figure_dict_is_made_once_and_survives_serialization():
     import plotly.io as pio
     from plotly.tools import return_figure_from_figure_or_data
 
-    from rfa_dash.ui import _BuiltFigure
+    from rfa_dash.ui.store import _BuiltFigure
 
     fig = _BuiltFigure(go.Figure(go.Bar(x=[1, 2], y=[3, 4]))).freeze()
     before = json.dumps(fig.to_dict(), sort_keys=True)

@@ -251,7 +251,7 @@ def test_ten_concurrent_sessions_do_not_mix(server, browser):
     """Ten sessions on one server, each with its own role and data cut, interleaved."""
     import datetime as dt
 
-    from rfa_dash.export import SAMPLE_DIR, open_export
+    from rfa_dash.ingest.export import SAMPLE_DIR, open_export
 
     exp = open_export(SAMPLE_DIR)
     roles = list(ROLE_LABELS)

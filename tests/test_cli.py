@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from rfa_dash.cli import main
-from rfa_dash.export import SAMPLE_DIR
+from rfa_dash.ingest.export import SAMPLE_DIR
 from tests.helpers import make_export, rand, screen
 
 

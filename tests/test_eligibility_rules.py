@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from rfa_dash.export import open_export
+from rfa_dash.ingest.export import open_export
 from tests.helpers import make_export, screen
 
 AS_OF = dt.date(2026, 1, 1)

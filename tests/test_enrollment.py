@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from rfa_dash import accrual as acc
-from rfa_dash import balance
-from rfa_dash import eligibility as el
-from rfa_dash.export import open_export
+from rfa_dash.analysis import accrual as acc
+from rfa_dash.analysis import balance
+from rfa_dash.analysis import eligibility as el
+from rfa_dash.ingest.export import open_export
 from tests.helpers import make_export, rand, screen
 
 D = dt.date

@@ -7,7 +7,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from rfa_dash.export import open_export
+from rfa_dash.ingest.export import open_export
 from tests.helpers import make_export
 
 

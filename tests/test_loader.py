@@ -6,7 +6,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from rfa_dash.export import ExportError, open_export
+from rfa_dash.ingest.export import ExportError, open_export
 from tests.helpers import make_export, rand, screen, tree_digest, write_csv
 
 

@@ -7,9 +7,9 @@ import pytest
 
 from rfa_dash.cli import main
 from rfa_dash.contract import TABLE_ORDER
-from rfa_dash.export import SAMPLE_DIR, open_export
-from rfa_dash.redcap.generate import to_redcap
-from rfa_dash.redcap.importer import import_folder, is_redcap_folder, write_contract
+from rfa_dash.ingest.export import SAMPLE_DIR, open_export
+from rfa_dash.ingest.redcap.generate import to_redcap
+from rfa_dash.ingest.redcap.importer import import_folder, is_redcap_folder, write_contract
 
 REDCAP_SAMPLE = SAMPLE_DIR / "redcap"
 

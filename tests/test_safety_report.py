@@ -6,12 +6,12 @@ import re
 import pandas as pd
 import pytest
 
-from rfa_dash import cuts
+from rfa_dash.analysis import cuts
+from rfa_dash.analysis.safety import BlindingError, grade_table, safety
 from rfa_dash.cli import main
-from rfa_dash.export import SAMPLE_DIR, open_export
+from rfa_dash.ingest.export import SAMPLE_DIR, open_export
 from rfa_dash.protocol import load_protocol
 from rfa_dash.report import build_report
-from rfa_dash.safety import BlindingError, grade_table, safety
 from tests.helpers import make_export, rand, screen
 
 ROLES = load_protocol().roles
@@ -203,7 +203,7 @@ def test_cut_saved_in_the_earlier_format_compares_without_spurious_edits(tmp_pat
 
 
 def test_previous_cut_is_the_newest_dated_before_the_data_cut():
-    from rfa_dash.cuts import previous_cut
+    from rfa_dash.analysis.cuts import previous_cut
 
     saved = pd.DataFrame({"as_of": ["2026-03-01", "2026-02-01", None, "2026-01-01"],
                           "folder": ["c3", "c2", "c_undated", "c1"]})

@@ -6,9 +6,9 @@ import io
 
 import pytest
 
+from rfa_dash.analysis.sre import outcomes
 from rfa_dash.cli import main
-from rfa_dash.export import open_export
-from rfa_dash.sre import outcomes
+from rfa_dash.ingest.export import open_export
 from tests.helpers import make_export, rand
 
 D = dt.date

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from rfa_dash.cli import main
-from rfa_dash.export import SAMPLE_DIR, open_export
+from rfa_dash.ingest.export import SAMPLE_DIR, open_export
 
 SAMPLE_ARGS = ["--patients", "30", "--seed", "20257"]  # as in `make sample`
 

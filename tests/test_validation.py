@@ -3,7 +3,7 @@ and a row-level problem leaves the rest of the export usable."""
 
 import datetime as dt
 
-from rfa_dash.export import open_export
+from rfa_dash.ingest.export import open_export
 from tests.helpers import make_export, rand, screen
 
 AS_OF = dt.date(2026, 1, 1)

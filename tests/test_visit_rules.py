@@ -8,7 +8,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from rfa_dash.export import open_export
+from rfa_dash.ingest.export import open_export
 from tests.helpers import make_export, rand
 
 D = dt.date

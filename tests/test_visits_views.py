@@ -9,10 +9,7 @@ import datetime as dt
 import icalendar
 import pytest
 
-from rfa_dash.export import open_export
-from rfa_dash.frames import n_pages
-from rfa_dash.protocol import load_protocol
-from rfa_dash.visits import (
+from rfa_dash.analysis.visits import (
     adherence,
     adherence_by_quarter,
     adherence_table,
@@ -23,6 +20,9 @@ from rfa_dash.visits import (
     worklist_ics,
     worklist_sections,
 )
+from rfa_dash.frames import n_pages
+from rfa_dash.ingest.export import open_export
+from rfa_dash.protocol import load_protocol
 from tests.helpers import make_export, rand, screen
 
 D = dt.date

@@ -11,8 +11,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from rfa_dash import sre  # noqa: E402
-from rfa_dash.export import SAMPLE_DIR, open_export  # noqa: E402
+from rfa_dash.analysis import sre  # noqa: E402
+from rfa_dash.ingest.export import SAMPLE_DIR, open_export  # noqa: E402
 
 
 def sample_outcomes():

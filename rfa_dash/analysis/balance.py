@@ -1,0 +1,153 @@
+"""Arm balance: allocation against the protocol ratio, baseline by arm with SMDs.
+
+Shown only to roles that may see allocation (see the protocol's roles).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from rfa_dash.ingest.export import Export
+
+MAX_POINTS = 2000
+CONTINUOUS = {"age": "Age, years", "sins": "SINS (0-18)", "pain_nrs": "Baseline pain (NRS 0-10)"}
+CATEGORICAL = {"sex": "Sex", "primary_tumor": "Primary tumor", "ecog": "ECOG",
+               "lesion_type": "Lesion type", "n_levels": "Treated levels"}
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """Observed allocation against the expected ratio with an exact binomial test.
+
+    The test compares the first arm's count with its expected share of all
+    randomized (two-sided, scipy's binomtest).
+    """
+
+    counts: pd.DataFrame          # arm, label, n, observed share, expected share
+    p_value: float | None
+    cumulative: pd.DataFrame      # k (randomization order), date, arm, cumulative n, expected
+
+
+def allocation(exp: Export, as_of: dt.date, per_participant: bool = True) -> Allocation:
+    """Observed vs expected allocation and its cumulative course over randomizations.
+
+    With ``per_participant=False`` the course is given only at month ends, so
+    the arm of an individual randomization cannot be read off the chart (for
+    roles that see allocation counts but not outcomes by arm).
+    """
+    by_arm = exp.query("randomized_by_arm", as_of=as_of)
+    total = int(by_arm["n"].sum())
+    by_arm["observed_share"] = by_arm["n"] / total if total else np.nan
+    p_value = None
+    if total:
+        first = by_arm.iloc[0]
+        p_value = float(stats.binomtest(int(first["n"]), total, float(first["expected_share"])
+                                        ).pvalue)
+    r = exp.query("randomizations", as_of=as_of)
+    k = np.arange(1, len(r) + 1)
+    if per_participant:
+        # at most ~2,000 points per line: a chart cannot show more, and the page stays light
+        keep = np.unique(np.linspace(0, len(r) - 1, min(len(r), MAX_POINTS)).astype(int))
+    else:  # the last randomization of each calendar month
+        months = pd.to_datetime(r["randomization_date"]).dt.to_period("M").to_numpy()
+        keep = np.flatnonzero(np.append(months[1:] != months[:-1], True)) if len(r) else k[:0]
+    rows = []
+    for a in by_arm.itertuples():
+        rows.append(pd.DataFrame({
+            "k": k[keep], "date": pd.to_datetime(r["randomization_date"]).dt.date.to_numpy()[keep],
+            "arm": a.arm, "cumulative": (r["arm"] == a.arm).cumsum().to_numpy()[keep],
+            "expected": k[keep] * a.expected_share}))
+    cum = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
+        columns=["k", "date", "arm", "cumulative", "expected"])
+    return Allocation(by_arm, p_value, cum)
+
+
+def _smd_continuous(a: pd.Series, b: pd.Series) -> float:
+    a, b = a.dropna().astype(float), b.dropna().astype(float)
+    if len(a) < 2 or len(b) < 2:
+        return float("nan")
+    pooled = math.sqrt((a.var(ddof=1) + b.var(ddof=1)) / 2)
+    return float("nan") if pooled == 0 else float((a.mean() - b.mean()) / pooled)
+
+
+def _smd_categorical(a: pd.Series, b: pd.Series, levels: list) -> float:
+    """Yang and Dalton (2012) multi-level SMD: sqrt((p1-p2)' S^-1 (p1-p2)), first level dropped."""
+    a, b = a.dropna(), b.dropna()
+    if len(a) == 0 or len(b) == 0 or len(levels) < 2:
+        return float("nan")
+    p1 = np.array([(a == v).mean() for v in levels[1:]])
+    p2 = np.array([(b == v).mean() for v in levels[1:]])
+    s = np.zeros((len(p1), len(p1)))
+    for i in range(len(p1)):
+        for j in range(len(p1)):
+            if i == j:
+                s[i, j] = (p1[i] * (1 - p1[i]) + p2[i] * (1 - p2[i])) / 2
+            else:
+                s[i, j] = -(p1[i] * p1[j] + p2[i] * p2[j]) / 2
+    d = p1 - p2
+    try:
+        return float(np.sqrt(d @ np.linalg.pinv(s) @ d))
+    except np.linalg.LinAlgError:
+        return float("nan")
+
+
+def baseline_table(exp: Export, as_of: dt.date) -> pd.DataFrame:
+    """Baseline by arm: mean (SD) or n (%) per arm and the standardized mean difference.
+
+    The SMD compares the first two arms of the protocol (continuous: mean
+    difference over the pooled SD; categorical: Yang and Dalton's multi-level
+    SMD on the row of the variable), as text with two decimals. |SMD| > 0.1 is
+    commonly read as imbalance.
+    """
+    df = exp.query("baseline", as_of=as_of)
+    arms = exp.protocol.arm_codes
+    labels = exp.protocol.arm_labels
+    groups = {a: df[df["arm"] == a] for a in arms}
+    a1, a2 = arms[0], arms[1] if len(arms) > 1 else arms[0]
+    rows = []
+    for var, label in CONTINUOUS.items():
+        row = {"Characteristic": label + ", mean (SD)"}
+        for a in arms:
+            x = groups[a][var].dropna().astype(float)
+            row[labels[a]] = (f"{x.mean():.1f} ({x.std(ddof=1):.1f})" if len(x) > 1
+                              else (f"{x.mean():.1f}" if len(x) else "-"))
+            row[labels[a]] += f"  [n={len(x)}]" if len(x) != len(groups[a]) else ""
+        row["SMD"] = _smd_continuous(groups[a1][var], groups[a2][var])
+        rows.append(row)
+    for var, label in CATEGORICAL.items():
+        levels = sorted(df[var].dropna().unique().tolist(), key=str)
+        rows.append({"Characteristic": label + ", n (%)",
+                     **{labels[a]: "" for a in arms},
+                     "SMD": _smd_categorical(groups[a1][var], groups[a2][var], levels)})
+        for v in levels + ([None] if df[var].isna().any() else []):
+            row = {"Characteristic": f"    {'missing' if v is None else v}"}
+            for a in arms:
+                g = groups[a][var]
+                n = int(g.isna().sum()) if v is None else int((g == v).sum())
+                row[labels[a]] = f"{n} ({n / len(g):.0%})" if len(g) else "0"
+            row["SMD"] = float("nan")
+            rows.append(row)
+    head = {"Characteristic": "Participants, n", **{labels[a]: str(len(groups[a])) for a in arms},
+            "SMD": float("nan")}
+    out = pd.DataFrame([head, *rows])
+    out["SMD"] = [("" if x != x else f"{x:.2f}") for x in out["SMD"]]
+    return out
+
+
+def received_as_allocated(exp: Export, as_of: dt.date) -> pd.DataFrame:
+    """Per arm: received the allocated treatment yes / no / not recorded."""
+    df = exp.query("baseline", as_of=as_of)
+    labels = exp.protocol.arm_labels
+    rows = []
+    for a in exp.protocol.arm_codes:
+        g = df[df["arm"] == a]["received_allocated"]
+        rows.append({"Arm": labels[a], "Randomized": len(g),
+                     "Received allocated": int(g.eq(True).sum()),
+                     "Did not": int(g.eq(False).sum()), "Not recorded": int(g.isna().sum())})
+    return pd.DataFrame(rows)

@@ -1,0 +1,115 @@
+"""Safety: adverse events by grade, seriousness and relatedness; deaths; grade 3+.
+
+By arm only for roles with ``outcomes_by_arm``; pooled otherwise. A role that
+must not see outcomes gets nothing from here (the page is not in its list, and
+these functions refuse).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from rfa_dash.frames import with_dates
+from rfa_dash.ingest.export import Export
+from rfa_dash.protocol import Role
+
+POOLED = "all"
+GRADES = (1, 2, 3, 4, 5)
+
+
+class BlindingError(PermissionError):
+    """A role asked for figures it must not see."""
+
+
+@dataclass(frozen=True)
+class Safety:
+    """The safety figures for one role."""
+
+    by_grade: pd.DataFrame        # group, grade, events, participants (max grade)
+    seriousness: pd.DataFrame     # group, serious, events, participants
+    relatedness: pd.DataFrame     # group, related, events, participants
+    deaths: pd.DataFrame
+    grade3: pd.DataFrame          # participants with a grade >= 3 event
+    groups: dict                  # group -> participants randomized (denominator)
+    has_ae_table: bool
+
+
+def _groups(exp: Export, as_of: dt.date, by_arm: bool) -> dict:
+    arms = exp.query("randomized_by_arm", as_of=as_of)
+    if by_arm:
+        return dict(zip(arms["arm"], arms["n"].astype(int), strict=True))
+    return {POOLED: int(arms["n"].sum())}
+
+
+def safety(exp: Export, as_of: dt.date, role: Role) -> Safety:
+    """Safety figures at the data cut for ``role`` (by arm only for a closed role)."""
+    if not role.outcomes:
+        raise BlindingError(f"the {role.name} role does not see safety figures")
+    by_arm = role.outcomes_by_arm
+    ae = exp.query("adverse_event_listing", as_of=as_of)
+    deaths = with_dates(exp.query("death_listing", as_of=as_of))
+    if not by_arm:
+        ae = ae.assign(arm=POOLED)
+        deaths = deaths.drop(columns="arm")
+    groups = _groups(exp, as_of, by_arm)
+    ae = ae.rename(columns={"arm": "group"})
+
+    # participants counted once, at their worst grade
+    worst = ae.groupby(["group", "participant_id"])["grade"].max().reset_index()
+    rows = []
+    for g in groups:
+        for grade in GRADES:
+            rows.append({"group": g, "grade": grade,
+                         "events": int(((ae["group"] == g) & (ae["grade"] == grade)).sum()),
+                         "participants": int(((worst["group"] == g)
+                                              & (worst["grade"] == grade)).sum())})
+    by_grade = pd.DataFrame(rows)
+
+    def flag_table(col: str) -> pd.DataFrame:
+        out = []
+        for g in groups:
+            part = ae[ae["group"] == g]
+            for value, label in ((True, "yes"), (False, "no"), (None, "not recorded")):
+                sel = part[col].isna() if value is None else part[col].eq(value)
+                out.append({"group": g, col: label, "events": int(sel.sum()),
+                            "participants": int(part.loc[sel, "participant_id"].nunique())})
+        return pd.DataFrame(out)
+
+    g3 = ae[ae["grade"] >= 3].sort_values(["participant_id", "onset_date"])
+    g3 = with_dates(g3)
+    if not by_arm:
+        g3 = g3.drop(columns="group")
+    return Safety(by_grade, flag_table("serious"), flag_table("related"), deaths, g3, groups,
+                  exp.files.get("adverse_events") is not None)
+
+
+def grade_table(s: Safety, labels: dict[str, str]) -> pd.DataFrame:
+    """Grades as rows, groups as columns: 'participants (%) / events'."""
+    out = {"Worst CTCAE grade": [f"Grade {g}" for g in GRADES]}
+    for g, n in s.groups.items():
+        part = s.by_grade[s.by_grade["group"] == g].set_index("grade")
+        col = f"{labels.get(g, g)} (n={n})"
+        out[col] = [f"{part.at[gr, 'participants']} ({part.at[gr, 'participants'] / n:.0%})"
+                    f" / {part.at[gr, 'events']} events" if n else "-" for gr in GRADES]
+    return pd.DataFrame(out)
+
+
+def flags_display(table: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    """A seriousness or relatedness table with group labels instead of codes."""
+    return table.assign(group=table["group"].map(lambda g: labels.get(g, g)))
+
+
+def safety_tables(s: Safety, protocol) -> dict[str, pd.DataFrame]:
+    """The safety page's summary tables, labelled by the protocol (a view for ``ui.cached``).
+
+    Keys: ``grades`` (:func:`grade_table`), ``serious`` and ``related``
+    (:func:`flags_display`).
+    """
+    from rfa_dash.analysis.sre import group_labels
+
+    labels = group_labels(protocol)
+    return {"grades": grade_table(s, labels), "serious": flags_display(s.seriousness, labels),
+            "related": flags_display(s.relatedness, labels)}

@@ -1,0 +1,33 @@
+"""The one chart style: layout, neutral colour, fonts, small formatters.
+
+Arms always take the protocol's colour (Okabe-Ito, colour-blind safe); every
+figure carries a title, axis units and the data cut (see :func:`layout`).
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+NEUTRAL = "#555555"
+
+FONT = dict(family="Source Sans Pro, Arial, sans-serif", size=13)
+
+def layout(fig: go.Figure, title: str, cut: str, height: int = 360) -> go.Figure:
+    fig.update_layout(
+        title=dict(text=f"{title}<br><sup>{cut}</sup>", x=0, xanchor="left"),
+        height=height, margin=dict(l=10, r=10, t=70, b=40), font=FONT,
+        plot_bgcolor="white", paper_bgcolor="white",
+    )
+    fig.update_xaxes(showgrid=True, gridcolor="#eeeeee", zeroline=False)
+    fig.update_yaxes(showgrid=True, gridcolor="#eeeeee", zeroline=False)
+    return fig
+
+def short_count(n) -> str:
+    """A count short enough for a table row under a chart: 70442 -> 70k."""
+    n = int(n)
+    return f"{n / 1000:.0f}k" if n >= 10_000 else str(n)
+
+def rgba(hex_color: str, alpha: float) -> str:
+    h = hex_color.lstrip("#")
+    r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"

@@ -1,0 +1,34 @@
+"""Named results used by the CLI and the pages, each a thin call of one SQL file."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from rfa_dash.ingest.export import Export
+
+
+def eligibility(exp: Export, as_of: dt.date) -> pd.DataFrame:
+    """One row per screened patient: screening_id, status, failed, unknown."""
+    return exp.query("eligibility_status", as_of=as_of)
+
+
+def visits(exp: Export, as_of: dt.date) -> pd.DataFrame:
+    """One row per randomized participant x visit month with window and status."""
+    return exp.query("visit_schedule", as_of=as_of)
+
+
+def overdue(exp: Export, as_of: dt.date) -> pd.DataFrame:
+    """One row per overdue visit, most overdue first."""
+    return exp.query("overdue_visits", as_of=as_of)
+
+
+def sre(exp: Export, as_of: dt.date) -> pd.DataFrame:
+    """One row per arm x report month: at_risk, cif, lower, upper."""
+    from rfa_dash.analysis.sre import sre_table
+
+    return sre_table(exp, as_of)
+
+
+COMMANDS = {"eligibility": eligibility, "visits": visits, "overdue": overdue, "sre": sre}

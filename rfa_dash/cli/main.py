@@ -1,0 +1,206 @@
+"""Command-line interface (spec section 3).
+
+``python -m rfa_dash COMMAND [EXPORT_DIR] [--as-of YYYY-MM-DD] [--format table|csv|json]``
+
+Exit status: 0 success, 1 the export has errors (``check``), 2 bad usage or an
+unreadable export, with a one-line message on standard error and no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from rfa_dash.cli import commands as queries
+from rfa_dash.cli.output import write_rows
+from rfa_dash.ingest.export import SAMPLE_DIR, ExportError, open_export
+from rfa_dash.protocol import ProtocolError
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2, no usage dump
+        raise UsageError(message)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from exc
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m rfa_dash", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name, help_ in (("check", "list every problem found in the export"),
+                        ("eligibility", "eligibility status of each screened patient"),
+                        ("visits", "visit schedule and status per participant and month"),
+                        ("overdue", "overdue visits, most overdue first"),
+                        ("sre", "cumulative incidence of SRE by arm at the report months")):
+        s = sub.add_parser(name, help=help_)
+        s.add_argument("export", nargs="?", type=Path, default=SAMPLE_DIR,
+                       help="export folder (default: the bundled sample)")
+        s.add_argument("--as-of", type=_date, default=None, help="data cut YYYY-MM-DD")
+        s.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    s = sub.add_parser("report", help="write the DSMB report as one self-contained HTML file")
+    s.add_argument("export", nargs="?", type=Path, default=SAMPLE_DIR,
+                   help="export folder (default: the bundled sample)")
+    s.add_argument("--role", required=True, help="investigator (open report) or dsmb (closed)")
+    s.add_argument("--out", type=Path, required=True, help="HTML file to write")
+    s.add_argument("--as-of", type=_date, default=None, help="data cut YYYY-MM-DD")
+    s = sub.add_parser("add-user", help="create or replace a local account in the users file")
+    s.add_argument("username")
+    s.add_argument("--role", required=True)
+    s.add_argument("--email", default="", help="e-mail, for identity-provider sign-in")
+    s.add_argument("--users", type=Path, default=None,
+                   help="users file (default: $RFA_DASH_USERS)")
+    s.add_argument("--password-stdin", action="store_true",
+                   help="read the password from standard input instead of prompting")
+    s = sub.add_parser("import-redcap", help="convert a REDCap project export to a contract export")
+    s.add_argument("redcap", type=Path, help="folder with the records CSV and data dictionary")
+    s.add_argument("--out", type=Path, required=True, help="folder for the contract export")
+    s.add_argument("--mapping", type=Path, default=None,
+                   help="mapping TOML (default: the folder's, else the reference trial's)")
+    s = sub.add_parser("to-redcap", help="write a contract export as a REDCap project export")
+    s.add_argument("export", type=Path)
+    s.add_argument("--out", type=Path, required=True)
+    s = sub.add_parser("synth", help="write a deterministic synthetic export")
+    s.add_argument("--out", type=Path, required=True)
+    s.add_argument("--patients", type=int, required=True,
+                   help="about how many participants to randomize")
+    s.add_argument("--seed", type=int, required=True)
+    s.add_argument("--exported-at", type=_date, default=None,
+                   help="data cut written to the manifest (default 2026-11-16)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the exit status."""
+    try:
+        args = _parser().parse_args(argv)
+        if args.command == "synth":
+            return _synth(args)
+        if args.command == "add-user":
+            return _add_user(args)
+        if args.command == "import-redcap":
+            return _import_redcap(args)
+        if args.command == "to-redcap":
+            from rfa_dash.ingest.redcap.generate import to_redcap
+
+            to_redcap(args.export, args.out)
+            return 0
+        exp = open_export(args.export)
+    except UsageError as exc:
+        print(f"rfa_dash: {exc}", file=sys.stderr)
+        return 2
+    except (ExportError, ProtocolError) as exc:
+        print(f"rfa_dash: {exc}", file=sys.stderr)
+        return 2
+    try:
+        as_of = args.as_of or exp.default_as_of
+        if args.command == "report":
+            return _report(exp, as_of, args)
+        if args.command == "check":
+            df = exp.problems[["table", "line", "column", "severity", "message"]]
+            write_rows(df, args.format, sys.stdout)
+            return 1 if exp.n_errors else 0
+        df = queries.COMMANDS[args.command](exp, as_of)
+        write_rows(df, args.format, sys.stdout)
+        if exp.n_errors:
+            print(f"rfa_dash: the export has {exp.n_errors} error(s); affected rows were left "
+                  "out (run `check` for the list)", file=sys.stderr)
+        return 0
+    except BrokenPipeError:
+        return 0
+    finally:
+        exp.close()
+
+
+def _report(exp, as_of, args) -> int:
+    from rfa_dash.analysis.safety import BlindingError
+    from rfa_dash.report import build_report
+
+    role = exp.protocol.roles.get(args.role)
+    if role is None:
+        print(f"rfa_dash: unknown role {args.role!r}; one of "
+              f"{', '.join(exp.protocol.roles)}", file=sys.stderr)
+        return 2
+    try:
+        text = build_report(exp, as_of, role)
+    except BlindingError as exc:
+        print(f"rfa_dash: {exc}", file=sys.stderr)
+        return 2
+    out = args.out.expanduser().resolve()
+    if out.is_relative_to(exp.folder):
+        print("rfa_dash: the report may not be written into the export folder", file=sys.stderr)
+        return 2
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"rfa_dash: cannot write {out}: {exc.strerror}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _add_user(args) -> int:
+    import getpass
+
+    from rfa_dash import auth
+    from rfa_dash.protocol import load_protocol
+
+    path = args.users or auth.users_path()
+    if path is None:
+        raise UsageError("no users file: pass --users FILE or set RFA_DASH_USERS")
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"Password for {args.username}: ")
+        if getpass.getpass("Again: ") != password:
+            raise UsageError("the passwords differ")
+    try:
+        auth.add_user(Path(path), args.username, password, args.role, args.email,
+                      roles=list(load_protocol().roles))
+    except (ValueError, auth.AuthError) as exc:
+        raise UsageError(str(exc)) from exc
+    print(f"rfa_dash: {args.username} ({args.role}) saved in {path}", file=sys.stderr)
+    return 0
+
+
+def _import_redcap(args) -> int:
+    from rfa_dash.ingest.problems import to_frame
+    from rfa_dash.ingest.redcap import importer
+
+    if not args.redcap.is_dir() or not importer.is_redcap_folder(args.redcap):
+        print(f"rfa_dash: {args.redcap} has no REDCap records export and data dictionary",
+              file=sys.stderr)
+        return 2
+    if args.out.resolve().is_relative_to(args.redcap.resolve()):
+        raise UsageError("--out may not be inside the REDCap folder")
+    try:
+        tables, problems, manifest = importer.import_folder(args.redcap, args.mapping)
+    except importer.RedcapError as exc:
+        print(f"rfa_dash: {exc}", file=sys.stderr)
+        return 2
+    importer.write_contract(tables, manifest, args.out)
+    df = to_frame(problems)
+    if len(df):
+        write_rows(df[["table", "line", "column", "severity", "message"]], "table", sys.stderr)
+    return 1 if (df["severity"] == "error").any() else 0
+
+
+def _synth(args) -> int:
+    from rfa_dash.synth import DEFAULT_EXPORTED_AT, synth
+
+    if args.patients < 1:
+        raise UsageError("--patients must be at least 1")
+    if args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"--out is not a folder: {args.out}")
+    synth(args.out, args.patients, args.seed,
+          exported_at=args.exported_at or DEFAULT_EXPORTED_AT)
+    return 0

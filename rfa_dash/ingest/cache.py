@@ -1,0 +1,89 @@
+"""Parquet cache of loaded exports, keyed by the export's fingerprint.
+
+Loading and validating a large export takes seconds; the staged tables and
+the problems found depend only on the export's bytes, the protocol file and
+this code. They are saved once as Parquet under ``RFA_DASH_CACHE_DIR``
+(default ``~/.cache/rfa_dash``), in a folder named by a hash of all three, so
+a second start reads them back instead. Any change to the export, the
+protocol or the code gives a new key; stale folders are simply never read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from functools import lru_cache
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from rfa_dash.contract import TABLE_ORDER
+
+PACKAGE = Path(__file__).resolve().parent.parent  # the whole rfa_dash package
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("RFA_DASH_CACHE_DIR",
+                               Path.home() / ".cache" / "rfa_dash")).expanduser()
+
+
+@lru_cache(maxsize=1)
+def _code_hash() -> str:
+    h = hashlib.sha256()
+    for p in sorted(PACKAGE.rglob("*")):
+        if p.suffix in (".py", ".sql") and p.is_file():
+            h.update(p.relative_to(PACKAGE).as_posix().encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def cache_key(fingerprint: str, protocol_source: str) -> str:
+    h = hashlib.sha256()
+    h.update(fingerprint.encode())
+    try:
+        h.update(Path(protocol_source).read_bytes())
+    except OSError:
+        h.update(protocol_source.encode())
+    h.update(_code_hash().encode())
+    return h.hexdigest()[:40]
+
+
+def cache_folder(key: str, export_folder: Path) -> Path | None:
+    """The cache folder for ``key``; None when it would sit inside the export."""
+    root = cache_root().resolve()
+    if root.is_relative_to(export_folder.resolve()):
+        return None
+    return root / key
+
+
+TABLES = [f"stg_{t}" for t in TABLE_ORDER] + ["rows_read"]
+
+
+def save(con, folder: Path, problems, meta: dict) -> None:
+    """Write the staged tables, the problems and ``meta`` (files, manifest) to ``folder``."""
+    tmp = folder.with_name(folder.name + f".partial{os.getpid()}")
+    tmp.mkdir(parents=True, exist_ok=True)
+    try:
+        for t in TABLES:
+            pq.write_table(con.cursor().sql(f"SELECT * FROM {t}").to_arrow_table(),
+                           tmp / f"{t}.parquet")
+        problems.to_parquet(tmp / "problems.parquet", index=False)
+        (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+        tmp.replace(folder)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)  # another process won, or no space: no cache
+
+
+def load(con, folder: Path):
+    """Copy the cached tables into ``con`` (read by pyarrow); return (problems, meta)."""
+    import pandas as pd
+
+    from rfa_dash.db import create_from_arrow
+
+    for t in TABLES:
+        create_from_arrow(con, t, pq.read_table(folder / f"{t}.parquet"))
+    problems = pd.read_parquet(folder / "problems.parquet")
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    return problems, meta

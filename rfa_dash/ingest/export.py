@@ -1,0 +1,303 @@
+"""An export opened for analysis: files loaded, validated, staged in DuckDB.
+
+>>> exp = open_export(Path("sample_data"))        # doctest: +SKIP
+>>> exp.query("enrollment_funnel", as_of=exp.default_as_of)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from rfa_dash import db
+from rfa_dash.contract import TABLE_ORDER, TABLES
+from rfa_dash.ingest import cache
+from rfa_dash.ingest.loader import find_files, load_table
+from rfa_dash.ingest.problems import Problem, to_frame
+from rfa_dash.ingest.validate import validate
+from rfa_dash.protocol import Protocol, load_protocol
+
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"
+
+
+class ExportError(Exception):
+    """The export cannot be read at all (no such folder, not a folder)."""
+
+
+@dataclass
+class Export:
+    """A loaded export.
+
+    Attributes
+    ----------
+    folder : Path
+        The export folder (read only).
+    protocol : Protocol
+        Protocol settings used for validation and all rules.
+    problems : DataFrame
+        Every problem found: table, line, column, severity, message, value.
+    manifest : dict
+        Parsed ``manifest.json``, or ``{}``.
+    fingerprint : str
+        SHA-256 over the names and bytes of the export's files.
+    files : dict
+        Table name to the file read (None when absent).
+    """
+
+    folder: Path
+    protocol: Protocol
+    con: object
+    problems: pd.DataFrame
+    manifest: dict
+    fingerprint: str
+    files: dict
+    source: str = "export"   # "export", or "redcap" for a converted REDCap project
+
+    @property
+    def default_as_of(self) -> dt.date:
+        """The manifest's ``exported_at``, else today (spec: data cut)."""
+        value = self.manifest.get("exported_at")
+        if value:
+            try:
+                return dt.date.fromisoformat(str(value)[:10])
+            except ValueError:
+                pass
+        return dt.date.today()
+
+    @property
+    def synthetic(self) -> bool:
+        """True when the manifest marks the export as synthetic."""
+        return bool(self.manifest.get("synthetic"))
+
+    @property
+    def n_errors(self) -> int:
+        return int((self.problems["severity"] == "error").sum())
+
+    @property
+    def n_warnings(self) -> int:
+        return int((self.problems["severity"] == "warning").sum())
+
+    def query(self, name: str, **params) -> pd.DataFrame:
+        """Run ``sql/<name>.sql`` with bound ``params`` on its own cursor."""
+        return db.run(self.con, name, params)
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def fingerprint(folder: Path) -> str:
+    """SHA-256 over the sorted names and bytes of the export's table and manifest files."""
+    h = hashlib.sha256()
+    names = {n + s for n in TABLES for s in (".csv", ".parquet", ".xlsx")} | {"manifest.json"}
+    for p in sorted(folder.iterdir()):
+        if p.is_file() and p.name.lower() in names:
+            h.update(p.name.encode())
+            h.update(b"\0")
+            with p.open("rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    h.update(chunk)
+            h.update(b"\0")
+    return h.hexdigest()
+
+
+def _read_manifest(folder: Path, problems: list[Problem]) -> dict:
+    path = folder / "manifest.json"
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+        if not isinstance(data, dict):
+            raise ValueError("expected a JSON object")
+    except (ValueError, UnicodeDecodeError) as exc:
+        problems.append(Problem("manifest", None, "", "warning",
+                                f"manifest.json is not valid JSON ({exc}); ignored"))
+        return {}
+    exported = data.get("exported_at")
+    if exported is not None:
+        try:
+            dt.date.fromisoformat(str(exported))
+        except ValueError:
+            problems.append(Problem("manifest", None, "exported_at", "warning",
+                                    f"exported_at {exported!r} is not a date YYYY-MM-DD; "
+                                    "today is used as the default as-of date", str(exported)))
+            data.pop("exported_at")
+    return data
+
+
+def _protocol_tables(con, protocol: Protocol) -> None:
+    """Protocol settings as small tables, so queries join them instead of hard-coding."""
+    arms = protocol.arms
+    con.execute("CREATE OR REPLACE TABLE protocol_arms AS SELECT CAST(unnest($code) AS VARCHAR) "
+                "AS code, CAST(unnest($label) AS VARCHAR) AS label, CAST(unnest($ratio) AS "
+                "INTEGER) AS ratio, CAST(unnest($position) AS INTEGER) AS position",
+                {"code": [a.code for a in arms], "label": [a.label for a in arms],
+                 "ratio": [a.ratio for a in arms], "position": list(range(len(arms)))})
+    months = protocol.visit_months
+    con.execute("CREATE OR REPLACE TABLE protocol_visits AS SELECT CAST(unnest($m) AS INTEGER) "
+                "AS visit_month, CAST(unnest($before) AS INTEGER) AS days_before, "
+                "CAST(unnest($after) AS INTEGER) AS days_after",
+                {"m": list(months), "before": [protocol.windows[m][0] for m in months],
+                 "after": [protocol.windows[m][1] for m in months]})
+    e = protocol.eligibility
+    con.execute(db.sql_text("protocol_eligibility"), {
+        k: e[k] for k in e if k != "allowed_levels"} | {"allowed_levels": e["allowed_levels"]})
+
+
+def _analysis_database():
+    """The analysis database (no file access at all) with the macros typing needs."""
+    con = db.hardened_connection(None)
+    con.execute(db.sql_text("macros"))
+    return con
+
+
+def _derived_eligibility(con, protocol: Protocol) -> None:
+    """The protocol tables and the eligibility macros (on a cursor of this worker thread)."""
+    with con.cursor() as cur:
+        _protocol_tables(cur, protocol)
+        cur.execute(db.sql_text("derived_eligibility"))
+
+
+def _load_one(database, name: str, files: list[Path]) -> dict:
+    """:func:`load_table` with its own problems (``database()``: the analysis database)."""
+    problems: list[Problem] = []
+    info = load_table(TABLES[name], files, problems, database)
+    return info | {"problems": problems}
+
+
+def open_export(folder: Path | str, protocol: Protocol | None = None,
+                use_cache: bool = True) -> Export:
+    """Load, validate and stage an export folder.
+
+    Parameters
+    ----------
+    folder : path-like
+        The export folder. It is only read.
+    protocol : Protocol, optional
+        Default: :func:`rfa_dash.protocol.load_protocol`.
+    use_cache : bool
+        Read (and after a first load, write) the Parquet cache keyed by the
+        export's fingerprint (:mod:`rfa_dash.ingest.cache`).
+
+    Raises
+    ------
+    ExportError
+        The folder does not exist or is not a folder. Every other problem
+        (missing files, bad values) is reported in ``Export.problems``.
+    """
+    folder = Path(folder).expanduser()
+    if not folder.exists():
+        raise ExportError(f"export folder not found: {folder}")
+    if not folder.is_dir():
+        raise ExportError(f"not a folder: {folder}")
+    folder = folder.resolve()
+    protocol = protocol or load_protocol()
+    from rfa_dash.ingest.redcap import importer as redcap
+
+    if redcap.is_redcap_folder(folder):
+        return _open_redcap(folder, protocol, use_cache)
+    # Two workers: the analysis database is set up while the export is hashed
+    # and its files are read (by pyarrow: no database ever touches a file).
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="rfa_load") as pool:
+        analysis = pool.submit(_analysis_database)
+        fp = fingerprint(folder)
+        cached = None
+        if use_cache:
+            cached = cache.cache_folder(cache.cache_key(fp, protocol.source), folder)
+        if cached is not None and (cached / "meta.json").is_file():
+            con = analysis.result()
+            problem_frame, meta = cache.load(con, cached)
+            _derived_eligibility(con, protocol)
+            con.execute(db.sql_text("derived"))
+            return Export(folder=folder, protocol=protocol, con=con, problems=problem_frame,
+                          manifest=meta["manifest"], fingerprint=fp, files=meta["files"])
+        problems: list[Problem] = []
+        manifest = _read_manifest(folder, problems)
+        infos, checked = _load_and_validate(folder, protocol, pool, analysis)
+    con = analysis.result()
+    for name in TABLE_ORDER:
+        problems.extend(infos[name]["problems"])
+    problems.extend(checked)
+    files = {name: info["file"] for name, info in infos.items()}
+    con.execute("CREATE TABLE rows_read AS SELECT unnest($t) AS tbl, unnest($n) AS n",
+                {"t": list(infos), "n": [infos[n]["rows"] for n in infos]})
+    problem_frame = to_frame(problems)
+    if cached is not None:
+        cache.save(con, cached, problem_frame, {"files": files, "manifest": manifest})
+    return Export(folder=folder, protocol=protocol, con=con, problems=problem_frame,
+                  manifest=manifest, fingerprint=fp, files=files)
+
+
+def _load_and_validate(folder: Path, protocol: Protocol, pool, analysis) -> tuple[dict, list]:
+    """Read, type and check every table; make the derived macros. Return (per-table read
+    information, problems of validation).
+
+    Each table is typed as soon as it is read and the database is ready;
+    tables are checked side by side where their parents allow.
+    """
+    found = find_files(folder)
+    infos: dict[str, dict] = {}
+    eligibility = []
+
+    def read(name: str):
+        def run() -> tuple:
+            infos[name] = info = _load_one(analysis.result, name, found[name])
+            # Validation scans the Arrow table in place: the raw text is
+            # read to type it and to report bad values, never stored.
+            return info["columns"], info["data"]
+        return run
+
+    def staged(t: str) -> None:
+        # the protocol tables and the eligibility macros need only screening (and
+        # nothing before it needs them): made while the rest is checked
+        if t == "screening":
+            eligibility.append(pool.submit(_derived_eligibility, analysis.result(), protocol))
+
+    checked = validate(analysis, protocol, {n: read(n) for n in TABLE_ORDER}, pool, staged)
+    for f in eligibility:
+        f.result()
+    analysis.result().execute(db.sql_text("derived"))  # reads protocol_visits
+    return infos, checked
+
+
+def _open_redcap(folder: Path, protocol: Protocol, use_cache: bool) -> Export:
+    """Convert a REDCap folder (once per fingerprint) and open the converted export.
+
+    The converted export is written under the cache folder, never into the
+    REDCap folder; its problems come first, then the contract's own, whose
+    lines are mapped back to lines of the REDCap records file.
+    """
+    from rfa_dash.ingest.redcap import importer as redcap
+
+    fp = redcap.fingerprint(folder)
+    root = cache.cache_root().resolve()
+    if root.is_relative_to(folder):
+        raise ExportError("the cache folder may not sit inside the REDCap folder")
+    conv = root / "redcap" / fp[:40]
+    problems_file = conv / "redcap_problems.json"
+    if not (problems_file.is_file() and (conv / "redcap_lines.json").is_file()) or not use_cache:
+        try:
+            tables, rproblems, manifest = redcap.import_folder(folder)
+        except redcap.RedcapError as exc:
+            raise ExportError(str(exc)) from exc
+        redcap.write_contract(tables, manifest, conv)
+        (conv / "redcap_lines.json").write_text(json.dumps(
+            {t: getattr(rows, "lines", []) for t, rows in tables.items()}), encoding="utf-8")
+        problems_file.write_text(json.dumps([p.__dict__ for p in rproblems]), encoding="utf-8")
+    rproblems = [Problem(**p) for p in json.loads(problems_file.read_text(encoding="utf-8"))]
+    exp = open_export(conv, protocol, use_cache)
+    # contract problems name lines of the converted files: point them at the records file
+    lines = json.loads((conv / "redcap_lines.json").read_text(encoding="utf-8"))
+    contract = redcap.remap_lines(exp.problems, lines)
+    frame = pd.concat([to_frame(rproblems), contract], ignore_index=True) \
+        if rproblems else contract
+    exp.problems = frame
+    exp.folder = folder
+    exp.fingerprint = fp
+    exp.source = "redcap"
+    return exp

@@ -1,0 +1,268 @@
+"""Read the export's files into raw tables of text.
+
+Each table becomes an Arrow table (validation scans it as ``raw_<table>``):
+one text column per contract column (absent columns are NULL) plus
+``_line``, the file line of the row (the header is line 1; for Parquet and
+Excel, the row number counted the same way). Files are read by pyarrow (and
+openpyxl), never by DuckDB: no database is ever given access to a file.
+Nothing is ever written to the export folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from rfa_dash.contract import FILE_SUFFIXES, TABLES, Table
+from rfa_dash.db import ident
+from rfa_dash.ingest.problems import Problem
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def normalize_name(name: str) -> str:
+    """Column name as matched: trimmed, lower case, inner spaces as ``_``."""
+    return re.sub(r"\s+", "_", str(name).strip().lower())
+
+
+def find_files(folder: Path) -> dict[str, list[Path]]:
+    """Files of each contract table in ``folder`` (file names matched case-insensitively)."""
+    by_lower = {p.name.lower(): p for p in sorted(folder.iterdir()) if p.is_file()}
+    found: dict[str, list[Path]] = {}
+    for name in TABLES:
+        found[name] = [by_lower[name + s] for s in FILE_SUFFIXES if name + s in by_lower]
+    return found
+
+
+# Every column is read as text: the contract types it, and inference would
+# change what was written ("007" -> 7). The header is read as the first row
+# so that no column's name needs to be known first; names are columns f0, f1...
+_MAX_COLUMNS = 4096
+_CSV_DIALECT = dict(delimiter=",", quote_char='"', double_quote=True, escape_char=False,
+                    newlines_in_values=True)
+_CSV_CONVERT = pacsv.ConvertOptions(
+    column_types={f"f{i}": pa.string() for i in range(_MAX_COLUMNS)},
+    strings_can_be_null=True, quoted_strings_can_be_null=True, null_values=[""])
+
+
+def _read_csv(path: Path) -> pa.Table:
+    """The CSV file as text columns named by its header (UTF-8, optional BOM).
+
+    Row ``i`` of the result is record ``i + 2`` of the file (the header is 1;
+    blank lines are skipped and not counted). An empty cell, quoted or not,
+    is missing; every other text ("NA", "null", spaces) is kept as written.
+    """
+    try:
+        data = pacsv.read_csv(path, read_options=pacsv.ReadOptions(
+            autogenerate_column_names=True), parse_options=pacsv.ParseOptions(**_CSV_DIALECT),
+            convert_options=_CSV_CONVERT)
+    except pa.ArrowInvalid as exc:
+        if "Empty CSV file" in str(exc):
+            raise ValueError("the file is empty; expected a header row") from None
+        raise ValueError(_ragged_row(path) or _not_utf8(path) or str(exc)) from None
+    if data.num_columns > _MAX_COLUMNS:
+        raise ValueError(f"more than {_MAX_COLUMNS} columns")
+    names = [col[0].as_py() or f"column{i + 1}" for i, col in enumerate(data.columns)]
+    return data.slice(1).rename_columns(names)
+
+
+def _ragged_row(path: Path) -> str | None:
+    """Where a CSV file first has a row of the wrong width (read again, on one thread,
+    because only then does the parser count rows)."""
+    found = []
+
+    def first(row) -> str:
+        found.append(row)
+        return "error"
+
+    try:
+        pacsv.read_csv(path, read_options=pacsv.ReadOptions(
+            autogenerate_column_names=True, use_threads=False),
+            parse_options=pacsv.ParseOptions(**_CSV_DIALECT, invalid_row_handler=first),
+            convert_options=_CSV_CONVERT)
+    except pa.ArrowInvalid:
+        pass
+    if not found or found[0].number is None:
+        return None
+    row = found[0]
+    return (f"line {row.number} has {row.actual_columns} values where the header has "
+            f"{row.expected_columns} ({row.text[:80]!r})")
+
+
+def _not_utf8(path: Path) -> str | None:
+    """The first line of the file that is not UTF-8 text, if any."""
+    with path.open("rb") as f:
+        for number, line in enumerate(f, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return (f"line {number} is not UTF-8 text (byte 0x{line[exc.start]:02x} at "
+                        f"character {exc.start + 1}); save the file as UTF-8")
+    return None
+
+
+def _read_parquet(con, path: Path) -> pa.Table:
+    """The Parquet file's columns as text, written as the contract reads them.
+
+    The file is read by pyarrow; ``con`` (the analysis database, which has no
+    file access) only turns native types into the contract's text.
+    """
+    src = pq.read_table(path)
+    con.register("parquet_src", src)
+    try:
+        cols = con.execute("DESCRIBE parquet_src").fetchall()
+        exprs = []
+        for name, typ, *_ in cols:
+            t = typ.upper()
+            if t == "DATE" or t.startswith("TIMESTAMP"):
+                e = f"strftime(CAST({ident(name)} AS DATE), '%Y-%m-%d')"
+            elif t == "BOOLEAN":
+                e = f"CASE WHEN {ident(name)} THEN 'true' WHEN NOT {ident(name)} THEN 'false' END"
+            elif t in ("DOUBLE", "FLOAT", "REAL") or t.startswith("DECIMAL"):
+                # 7.0 -> "7": whole numbers read back as whole numbers
+                e = (f"CASE WHEN {ident(name)} = trunc({ident(name)}) AND abs({ident(name)}) "
+                     f"< 1e15 THEN CAST(CAST({ident(name)} AS BIGINT) AS VARCHAR) "
+                     f"ELSE CAST({ident(name)} AS VARCHAR) END")
+            else:
+                e = f"CAST({ident(name)} AS VARCHAR)"
+            exprs.append(f"{e} AS {ident(name)}")
+        return con.sql("SELECT " + ", ".join(exprs) + " FROM parquet_src").to_arrow_table()
+    finally:
+        con.unregister("parquet_src")
+
+
+def _excel_text(value, is_date: bool) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        if is_date and 0 < value < 2958466:
+            # an Excel serial day number in a date column
+            return (EXCEL_EPOCH + dt.timedelta(days=int(value))).isoformat()
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
+    return str(value)
+
+
+def _read_xlsx(path: Path, table: Table) -> pa.Table:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        ws = wb.worksheets[0]
+        rows = ws.iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            raise ValueError("the first sheet is empty; expected a header row")
+        names = ["" if h is None else str(h) for h in header]
+        date_cols = {i for i, n in enumerate(names)
+                     if normalize_name(n) in table.names
+                     and table.column(normalize_name(n)).kind == "date"}
+        data = []
+        for row in rows:
+            if row is None or all(v is None for v in row):
+                data.append([None] * len(names))
+                continue
+            vals = list(row)[: len(names)] + [None] * max(0, len(names) - len(row))
+            data.append([_excel_text(v, i in date_cols) for i, v in enumerate(vals)])
+    finally:
+        wb.close()
+    # columns by position: duplicate header names stay apart until matching reports them
+    columns = [pa.array([r[i] for r in data], pa.string()) for i in range(len(names))]
+    return pa.Table.from_arrays(columns, names=[n or f"column{i + 1}"
+                                                for i, n in enumerate(names)])
+
+
+def _empty_raw(table: Table) -> pa.Table:
+    return pa.table({"_line": pa.array([], pa.int32()),
+                     **{c: pa.array([], pa.string()) for c in table.names}})
+
+
+def _first_line(msg: str) -> str:
+    text = str(msg).strip().splitlines()[0] if str(msg).strip() else "unknown error"
+    return re.sub(r"^[A-Za-z ]*Error: ", "", text)
+
+
+def load_table(table: Table, files: list[Path], problems: list[Problem],
+               database=None) -> dict:
+    """Read the table's file.
+
+    ``database()`` returns the analysis database; it is called only for a
+    Parquet file, whose native types DuckDB writes as text (on a cursor of
+    its own).
+
+    Returns a dict with ``file`` (name read or None), ``columns`` (contract
+    columns present in the file), ``rows`` and ``data``: the raw table as
+    Arrow, ``_line`` then every contract column as text.
+    """
+    info = {"file": None, "columns": set(), "rows": 0, "data": _empty_raw(table)}
+    if not files:
+        if table.required:
+            problems.append(Problem(
+                table.name, None, "", "error",
+                f"required file missing: expected {table.name}.csv, {table.name}.parquet or "
+                f"{table.name}.xlsx; the table is treated as empty"))
+        return info
+    path = files[0]
+    if len(files) > 1:
+        problems.append(Problem(
+            table.name, None, "", "error",
+            f"more than one file for this table ({', '.join(f.name for f in files)}); "
+            f"only {path.name} was read"))
+    try:
+        if path.suffix.lower() == ".csv":
+            src = _read_csv(path)
+        elif path.suffix.lower() == ".parquet":
+            with database().cursor() as cur:
+                src = _read_parquet(cur, path)
+        else:
+            src = _read_xlsx(path, table)
+    except Exception as exc:  # noqa: BLE001 - any reader failure is reported, never raised
+        problems.append(Problem(
+            table.name, None, "", "error",
+            f"cannot read {path.name}: {_first_line(exc)}; the table is treated as empty"))
+        return info
+    info["file"] = path.name
+    src_cols = src.column_names
+    mapping: dict[str, str] = {}
+    for col in src_cols:
+        norm = normalize_name(col)
+        if norm in mapping:
+            problems.append(Problem(
+                table.name, 1, norm, "error",
+                f"column {col!r} repeats {mapping[norm]!r} once names are matched "
+                f"case-insensitively; only the first was read", col))
+            continue
+        mapping[norm] = col
+    n = src.num_rows
+    arrays = {"_line": pa.array(np.arange(2, n + 2, dtype=np.int32))}
+    for c in table.columns:
+        if c.name in mapping:
+            info["columns"].add(c.name)
+            arrays[c.name] = src.column(src_cols.index(mapping[c.name]))
+        else:
+            arrays[c.name] = pa.nulls(n, pa.string())
+            if c.required:
+                problems.append(Problem(
+                    table.name, 1, c.name, "error",
+                    f"required column {c.name} is missing from {path.name}; "
+                    "every row of the table was left out"))
+            else:
+                problems.append(Problem(
+                    table.name, 1, c.name, "warning",
+                    f"column {c.name} is missing from {path.name}; treated as empty"))
+    info["data"] = pa.table(arrays)
+    info["rows"] = n
+    return info

@@ -1,0 +1,105 @@
+"""Where the export comes from: the bundled sample, a folder on the server, an upload."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from rfa_dash import auth
+from rfa_dash.contract import FILE_SUFFIXES, TABLES
+from rfa_dash.ingest.export import SAMPLE_DIR, Export, open_export
+from rfa_dash.protocol import load_protocol
+from rfa_dash.ui.store import _EXPORTS
+
+SOURCES = ("Bundled sample (synthetic)", "Folder on this server", "Upload files")
+
+MAX_UPLOAD_TOTAL_MB = 200
+
+UPLOAD_ROOT = Path(tempfile.gettempdir()) / "rfa_dash_uploads"
+
+ALLOWED_UPLOADS = {t + s for t in TABLES for s in FILE_SUFFIXES} | {"manifest.json"}
+
+# a REDCap project export: records CSV, data dictionary CSV, optional mapping TOML
+REDCAP_SUFFIXES = (".csv", ".toml")
+
+def signature(folder: Path) -> tuple:
+    """Cheap change detector for the cache key: names, sizes and modification times."""
+    with os.scandir(folder) as entries:
+        files = [(e.name, e.stat()) for e in entries if e.is_file()]
+    return tuple(sorted((name, s.st_size, s.st_mtime_ns) for name, s in files))
+
+def load_export(folder: str, signature: tuple, protocol_path: str) -> Export:
+    """The export of ``folder`` loaded once per content signature (shared by sessions)."""
+    def make() -> Export:
+        with st.spinner("Loading and validating the export…"):
+            return open_export(Path(folder), load_protocol(protocol_path))
+
+    return _EXPORTS.get((folder, signature, protocol_path), make)
+
+def _save_uploads(files, user: str, role: str) -> Path:
+    """Write uploaded files to a private temporary folder named by their content hash."""
+    h = hashlib.sha256()
+    for f in sorted(files, key=lambda f: f.name):
+        h.update(f.name.encode())
+        h.update(f.getvalue())
+    folder = UPLOAD_ROOT / h.hexdigest()[:32]
+    if not folder.exists():
+        tmp = Path(tempfile.mkdtemp(prefix="rfa_upload_"))
+        for f in files:
+            (tmp / Path(f.name).name.lower()).write_bytes(f.getvalue())
+        UPLOAD_ROOT.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            tmp.rename(folder)
+            auth.audit("upload", user, role, detail=", ".join(sorted(f.name for f in files)))
+        except OSError:  # another session saved the same files first
+            pass
+    return folder
+
+def choose_folder(demo: bool, user: str, role: str) -> tuple[Path | None, str]:
+    if demo:
+        # demo mode serves the bundled synthetic sample and nothing else
+        return SAMPLE_DIR, "bundled sample"
+    source = st.sidebar.radio("Export", SOURCES, key="source")
+    if source == SOURCES[0]:
+        return SAMPLE_DIR, "bundled sample"
+    if source == SOURCES[1]:
+        text = st.sidebar.text_input("Export folder", key="folder",
+                                     help="A folder holding screening.csv, randomization.csv, …")
+        if not text.strip():
+            st.sidebar.info("Enter the path of an export folder.")
+            return None, ""
+        folder = Path(text.strip()).expanduser()
+        root = os.environ.get("RFA_DASH_EXPORT_ROOT")
+        if root and not folder.resolve().is_relative_to(Path(root).resolve()):
+            st.sidebar.error(f"Only folders under {root} can be opened here.")
+            return None, ""
+        return folder, f"folder {folder.name}"
+    files = st.sidebar.file_uploader(
+        "Export files", accept_multiple_files=True,
+        help="One file per table (screening.csv, randomization.csv, visits.csv, "
+             "sre_events.csv, offstudy.csv, optional adverse_events.csv and manifest.json), "
+             "or a REDCap project export: the records CSV, the data dictionary CSV and "
+             "optionally a mapping TOML.", type=["csv", "parquet", "xlsx", "json", "toml"])
+    if not files:
+        st.sidebar.info("Upload the export's files.")
+        return None, ""
+    def allowed(name: str) -> bool:
+        n = Path(name).name.lower()
+        return n in ALLOWED_UPLOADS or n.endswith(REDCAP_SUFFIXES)
+
+    ignored = [f.name for f in files if not allowed(f.name)]
+    if ignored:
+        st.sidebar.warning("Not part of an export, ignored: " + ", ".join(ignored))
+    files = [f for f in files if allowed(f.name)]
+    total_mb = sum(f.size for f in files) / 1e6
+    if total_mb > MAX_UPLOAD_TOTAL_MB:
+        st.sidebar.error(f"The upload is {total_mb:.0f} MB; the limit is "
+                         f"{MAX_UPLOAD_TOTAL_MB} MB in all.")
+        return None, ""
+    if not files:
+        return None, ""
+    return _save_uploads(files, user, role), "uploaded files"

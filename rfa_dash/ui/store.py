@@ -1,0 +1,157 @@
+"""Bounded memos for what pages show: loaded exports, results, figures, table pages.
+
+Pages call :func:`cached` for small result frames and :func:`chart` to draw a
+figure; both look results up by cheap keys and hand out the stored object
+(read-only), see :mod:`rfa_dash.memo`. Bounded in entries and time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import pickle
+import weakref
+from dataclasses import is_dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from rfa_dash.memo import Memo
+
+if TYPE_CHECKING:
+    from rfa_dash.ui.context import Context
+
+# Loaded exports, the results of a data cut, the figures drawn from them and
+# the Arrow tables sent for them: looked up by cheap keys and handed out as
+# stored (read-only), see rfa_dash.memo. Bounded in entries and time.
+_EXPORTS = Memo(max_entries=8, ttl=3600)
+
+_RESULTS = Memo(max_entries=512, ttl=900)
+
+_FIGURES = Memo(max_entries=256, ttl=900)
+
+_TABLES = Memo(max_entries=512, ttl=900)
+
+def clear_caches() -> None:
+    """Forget every cached result, figure and table (the loaded exports stay)."""
+    for memo in (_RESULTS, _FIGURES, _TABLES):
+        memo.clear()
+
+def _qualname(fn) -> str:
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+def _name(fn, args: tuple) -> str:
+    return f"{_qualname(fn)}:{args!r}"
+
+def cached(fn, ctx: Context, *args, view=None):
+    """Call ``fn(ctx.export, ctx.as_of, *args)`` through a bounded cache.
+
+    The key holds the export fingerprint, the protocol file, the function, the
+    as-of date, the extra arguments and the role, so a result computed for one
+    role is never served to another. With ``view``, the result is ``view(<that result>,
+    protocol)``, cached too: the display form of a result that is itself
+    computed (and cached) once, however many views a page shows of it. The
+    value returned is the cached object itself: read it, never modify it.
+    """
+    key = (ctx.export.fingerprint, ctx.protocol.source, _name(fn, args), ctx.as_of,
+           ctx.role.name)
+    if view is None:
+        return _RESULTS.get(key, lambda: fn(ctx.export, ctx.as_of, *args))
+    return _RESULTS.get(key + (_qualname(view),),
+                        lambda: view(cached(fn, ctx, *args), ctx.protocol))
+
+def cached_export(fn, ctx: Context, *args):
+    """Call ``fn(ctx.export, *args)`` (a result that does not depend on the data cut)."""
+    return _RESULTS.get((ctx.export.fingerprint, ctx.protocol.source, _name(fn, args), None,
+                         ctx.role.name), lambda: fn(ctx.export, *args))
+
+def cached_folder(fn, folder: Path, view=None):
+    """``fn(folder)``, read again only when an entry of ``folder`` is added, removed or renamed.
+
+    With ``view``, ``view(<that result>)``, cached with it. For listings such
+    as the saved data cuts, which other sessions may change at any time.
+    """
+    try:
+        signature = (folder.stat().st_mtime_ns, tuple(sorted(os.listdir(folder))))
+    except OSError:  # not there (yet)
+        signature = None
+    key = (_name(fn, (str(folder),)), signature)
+    if view is None:
+        return _RESULTS.get(key, lambda: fn(folder))
+    return _RESULTS.get(key + (_qualname(view),), lambda: view(cached_folder(fn, folder)))
+
+class _BuiltFigure(go.Figure):
+    """A cached figure whose dict is made once.
+
+    ``st.plotly_chart`` turns a figure into a dict (a deep copy) on every
+    rerun; a cached figure never changes, so its dict is computed when it is
+    built, as plain JSON values. Nothing modifies that dict: Plotly's JSON
+    writer only removes trace ``uid``s, which these figures do not set.
+    """
+
+    def freeze(self) -> _BuiltFigure:
+        # JSON-native values (lists, not NumPy arrays): Plotly's JSON writer
+        # then has nothing left to convert on each rerun.
+        self._frozen_dict = json.loads(pio.to_json(super().to_dict(), validate=False))
+        return self
+
+    def to_dict(self) -> dict:
+        frozen = getattr(self, "_frozen_dict", None)
+        return frozen if frozen is not None else super().to_dict()
+
+_BY_VALUE = (str, int, float, bool, type(None), dt.date, bytes)
+
+def _arg_key(value, refs: list):
+    """A cheap key for one argument of a chart builder.
+
+    Plain values stand for themselves. Frames, and result objects holding
+    frames, stand for their identity: they come from the result cache, so an
+    unchanged page passes the very same objects again. ``refs`` collects weak
+    references to them, kept with the entry: while they are alive no other
+    object can have their identity, and an entry whose objects died is made
+    again (see :func:`_alive`). Anything else (colour and label dicts, rebuilt
+    each rerun) is keyed by its pickled bytes.
+    """
+    if isinstance(value, _BY_VALUE):
+        return (type(value).__name__, value)  # True and 1 are equal keys otherwise
+    if isinstance(value, tuple):
+        return tuple(_arg_key(v, refs) for v in value)
+    if isinstance(value, (pd.DataFrame, pd.Series)) or is_dataclass(value):
+        refs.append(weakref.ref(value))
+        return ("id", id(value))
+    if isinstance(value, dict) and any(isinstance(v, (pd.DataFrame, pd.Series))
+                                       for v in value.values()):
+        return tuple((k, _arg_key(v, refs)) for k, v in value.items())
+    return ("pickle", hashlib.sha256(pickle.dumps(value, protocol=5)).digest())
+
+def _alive(entry) -> bool:
+    return all(ref() is not None for ref in entry[1])
+
+def _build_figure(builder, args: tuple, kwargs: dict, refs: list):
+    fig = _BuiltFigure(builder(*args, **kwargs))
+    # In the app the Streamlit theme styles every chart; Plotly's default
+    # template (about 7 KB per chart) would only be copied and sent each rerun.
+    fig.layout.template = None
+    return fig.freeze(), refs
+
+def chart(container, builder, *args, **kwargs) -> None:
+    """Draw ``builder(*args, **kwargs)`` (a ``fig_<thing>``) in ``container``.
+
+    Building a Plotly figure (validating every property) costs far more than
+    sending it, so a figure is built once per distinct input and kept as an
+    object: the key is the builder's name and every argument (frames by
+    identity, see :func:`_arg_key`), so two sessions share a figure only when
+    its inputs are the same. ``st.plotly_chart`` only reads the figure's dict
+    (made once, see :class:`_BuiltFigure`); nothing modifies a cached figure.
+    """
+    refs: list = []
+    key = (_qualname(builder), _arg_key(args, refs),
+           _arg_key(tuple(sorted(kwargs.items())), refs))
+    fig, _ = _FIGURES.get(key, lambda: _build_figure(builder, args, kwargs, refs),
+                          valid=_alive)
+    container.plotly_chart(fig, width="stretch")

@@ -3,7 +3,8 @@
 import streamlit as st
 
 from rfa_dash import charts, ui
-from rfa_dash.analysis.accrual import MONTH_DAYS, accrual, rates_view
+from rfa_dash.analysis.accrual import accrual, rates_view
+from rfa_dash.contract import MONTH_DAYS
 
 ctx = ui.context()
 ui.header("Accrual", ctx)

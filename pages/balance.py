@@ -4,12 +4,13 @@ import streamlit as st
 
 from rfa_dash import charts, ui
 from rfa_dash.analysis.balance import allocation, baseline_table, received_as_allocated
+from rfa_dash.protocol import sees
 
 ctx = ui.context()
 ui.header("Arm balance", ctx)
-if not ctx.role.allocation:  # never reached through navigation; a second guard
+if not sees(ctx.role, "allocation"):  # never reached through navigation; a second guard
     st.stop()
-al = ui.cached(allocation, ctx, ctx.role.outcomes_by_arm)
+al = ui.cached(allocation, ctx, ctx.role)
 ratio = ":".join(str(a.ratio) for a in ctx.protocol.arms)
 left, right = st.columns(2)
 ui.chart(left, charts.fig_allocation, al.counts, colors=ctx.protocol.arm_colors,
@@ -24,7 +25,7 @@ if al.p_value is not None:
 ui.chart(right, charts.fig_allocation_over_time,
          al.cumulative, colors=ctx.protocol.arm_colors, labels=ctx.protocol.arm_labels,
          cut=ctx.chart_cut)
-if not ctx.role.outcomes_by_arm:
+if not sees(ctx.role, "outcomes_by_arm"):
     right.caption("Shown at month ends: the arm of an individual randomization is not shown "
                   "to this role.")
 
@@ -32,7 +33,7 @@ baseline_tab, received_tab = ui.tabs(["Baseline characteristics by arm",
                                      "Received as allocated"], key="balance_tab")
 if baseline_tab.open:
     with baseline_tab:
-        base = ui.cached(baseline_table, ctx)
+        base = ui.cached(baseline_table, ctx, ctx.role)
         ui.table(base, "base", height=35 * (len(base) + 1) + 3)
         st.caption("SMD: standardized mean difference between the first two arms (continuous: "
                    "difference in means over the pooled SD; categorical: Yang and Dalton's "
@@ -44,4 +45,4 @@ if baseline_tab.open:
 
 if received_tab.open:
     with received_tab:
-        ui.table(ui.cached(received_as_allocated, ctx), "received")
+        ui.table(ui.cached(received_as_allocated, ctx, ctx.role), "received")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from rfa_dash import ui
-from rfa_dash.analysis.overview import problem_tables, role_problems, shown_problems, table_summary
+from rfa_dash.analysis.quality import problem_tables, role_problems, shown_problems, table_summary
 
 ctx = ui.context()
 ui.header("Data quality", ctx)

@@ -22,7 +22,7 @@ screened = int(d.funnel["n"].iloc[0])
 
 left, right = st.columns(2)
 ui.chart(left, charts.fig_funnel, d.funnel, cut=ctx.chart_cut)
-flow = ui.cached(consort, ctx, ctx.role.allocation)
+flow = ui.cached(consort, ctx, ctx.role)
 ui.chart(right, charts.fig_consort, flow, colors=ctx.protocol.arm_colors,
          cut=ctx.chart_cut)
 

@@ -4,11 +4,12 @@ import streamlit as st
 
 from rfa_dash import auth, ui
 from rfa_dash.analysis import cuts
+from rfa_dash.protocol import sees
 from rfa_dash.report import build_report
 
 ctx = ui.context()
 ui.header("DSMB report", ctx)
-closed = ctx.role.outcomes_by_arm
+closed = sees(ctx.role, "outcomes_by_arm")
 st.markdown(f"**{'CLOSED' if closed else 'OPEN'} report** for the {ctx.role.label.lower()} role: "
             + ("outcomes and safety by arm." if closed else "outcomes and safety pooled."))
 st.caption(f"Export SHA-256 {ctx.export.fingerprint}")

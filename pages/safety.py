@@ -4,13 +4,14 @@ import streamlit as st
 
 from rfa_dash import charts, ui
 from rfa_dash.analysis.safety import safety, safety_tables
-from rfa_dash.analysis.sre import group_colors, group_labels
+from rfa_dash.present.labels import group_colors, group_labels
+from rfa_dash.protocol import sees
 
 ctx = ui.context()
 ui.header("Safety", ctx)
 s = ui.cached(safety, ctx, ctx.role)
 labels, colors = group_labels(ctx.protocol), group_colors(ctx.protocol)
-st.caption("Closed report: by arm." if ctx.role.outcomes_by_arm else
+st.caption("Closed report: by arm." if sees(ctx.role, "outcomes_by_arm") else
            "Open report: pooled over both arms.")
 if not s.has_ae_table:
     st.warning("The export has no adverse_events table (it is optional): only deaths are shown.")

@@ -10,21 +10,21 @@ from rfa_dash.analysis.sre import (
     estimates_view,
     event_listing,
     events_by_type,
-    group_colors,
-    group_labels,
     sre_analysis,
     swimmer,
 )
+from rfa_dash.present.labels import group_colors, group_labels
+from rfa_dash.protocol import sees
 
 ctx = ui.context()
 ui.header("Skeletal-related events", ctx)
-by_arm = ctx.role.outcomes_by_arm
+by_arm = sees(ctx.role, "outcomes_by_arm")
 labels, colors = group_labels(ctx.protocol), group_colors(ctx.protocol)
 
 st.info(" ".join(x for x in (ctx.protocol.comparison_note, "Closed report: by arm." if by_arm
                              else "Open report: pooled over both arms.") if x),
         icon=":material/info:")
-res = ui.cached(sre_analysis, ctx, by_arm)
+res = ui.cached(sre_analysis, ctx, ctx.role)
 ui.chart(st, charts.fig_cif, res.curves, colors=colors, labels=labels, at_risk=res.table,
          report_months=ctx.protocol.report_months, cut=ctx.chart_cut)
 st.caption("Aalen-Johansen estimate with death before any SRE as the competing risk; shaded: "
@@ -36,7 +36,7 @@ estimates, parts, listing, follow_up = ui.tabs(
      "Follow-up per participant"], key="sre_tab")
 if estimates.open:
     with estimates:
-        table = ui.cached(sre_analysis, ctx, by_arm, view=estimates_view)
+        table = ui.cached(sre_analysis, ctx, ctx.role, view=estimates_view)
         ui.table(table, "sre_est")
         ui.csv_download(table, "Download estimates (CSV)", "sre_estimates.csv",
                         key="sre_est_csv")
@@ -46,11 +46,11 @@ if estimates.open:
 if parts.open:
     with parts:
         left, right = st.columns([3, 2])
-        ui.table(ui.cached(components, ctx, by_arm, view=components_view), "components",
+        ui.table(ui.cached(components, ctx, ctx.role, view=components_view), "components",
                  container=left)
         left.caption("Each component: time to its first event, death competing; other SRE "
                      "types do not end follow-up.")
-        counts = ui.cached(events_by_type, ctx, by_arm)
+        counts = ui.cached(events_by_type, ctx, ctx.role)
         if counts.empty:
             right.info("No SRE by this data cut.")
         else:
@@ -59,19 +59,19 @@ if parts.open:
 
 if listing.open:
     with listing:
-        events = ui.cached(event_listing, ctx, by_arm)
+        events = ui.cached(event_listing, ctx, ctx.role)
         ui.table(events, "sre_events")
         ui.csv_download(events, "Download event listing (CSV)", "sre_events.csv",
                         key="sre_ev_csv")
 
 if follow_up.open:
     with follow_up:
-        sw = ui.cached(swimmer, ctx, by_arm, 1)
+        sw = ui.cached(swimmer, ctx, ctx.role, 1)
         n_sw = int(sw["n_participants"].iloc[0]) if len(sw) else 0
         page = ui.page_number(n_sw, SWIMMER_PAGE, "swim_page",
                               f"Page of {SWIMMER_PAGE} participants, in randomization order")
         if page > 1:
-            sw = ui.cached(swimmer, ctx, by_arm, page)
+            sw = ui.cached(swimmer, ctx, ctx.role, page)
         if sw.empty:
             st.info("No participant has been randomized by this data cut.")
         else:

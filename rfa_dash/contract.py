@@ -151,6 +151,8 @@ TABLES: dict[str, Table] = {
 TABLE_ORDER = ("screening", "randomization", "visits", "sre_events", "offstudy",
                "adverse_events")
 FILE_SUFFIXES = (".csv", ".parquet", ".xlsx")
+# Spec, SRE time-to-event: months = days / 30.4375 (the mean Gregorian month).
+MONTH_DAYS = 30.4375
 
 
 def resolve_codes(col: Column, protocol) -> tuple:
@@ -205,3 +207,12 @@ def code_params(table: Table, protocol) -> dict:
     """Bound parameters needed by :func:`typed_select` of ``table``."""
     return {f"codes_{c.name}": list(resolve_codes(c, protocol))
             for c in table.columns if c.kind == "code"}
+
+
+def table_summary_sql() -> str:
+    """One row per contract table, in :data:`TABLE_ORDER`: rows read from its file
+    (``rows_read``, counted at load time: the raw text is not kept) and rows kept after
+    validation (``rows_used``; the rest were left out and are listed as problems)."""
+    rows = [f"SELECT '{t}' AS \"table\", (SELECT n FROM rows_read WHERE tbl = '{t}') AS rows_read, "
+            f"(SELECT count(*) FROM {ident('stg_' + t)}) AS rows_used" for t in TABLE_ORDER]
+    return "\nUNION ALL ".join(rows)

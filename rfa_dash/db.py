@@ -54,10 +54,16 @@ def run(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None,
         arrow: bool = False):
     """Run the named query on a fresh cursor; return a DataFrame (an Arrow table with
     ``arrow``: typed and compact, for whole tables)."""
+    return run_text(con, sql_text(name), params, arrow)
+
+
+def run_text(con: duckdb.DuckDBPyConnection, text: str, params: dict | None = None,
+             arrow: bool = False):
+    """:func:`run` for query text that the contract generates (see ``contract.typed_select``)."""
     with con.cursor() as cur:
         if arrow:
-            return cur.sql(sql_text(name), params=params or {}).to_arrow_table()
-        return cur.execute(sql_text(name), params or {}).df()
+            return cur.sql(text, params=params or {}).to_arrow_table()
+        return cur.execute(text, params or {}).df()
 
 
 def create_from_arrow(dst: duckdb.DuckDBPyConnection, table: str, data) -> None:

@@ -29,9 +29,14 @@ class Arm:
     color: str
 
 
+class BlindingError(PermissionError):
+    """A role asked for figures it must not see."""
+
+
 @dataclass(frozen=True)
 class Role:
-    """What one role may see (blinding is enforced from these flags)."""
+    """What one role may see (blinding is enforced from these flags, through :func:`require`
+    and :func:`sees`, nowhere else)."""
 
     name: str
     label: str
@@ -39,6 +44,35 @@ class Role:
     allocation: bool
     outcomes: bool
     outcomes_by_arm: bool
+
+
+# What a result can reveal: a participant's arm or counts by arm; outcome and
+# safety figures at all (pooled); outcome and safety figures split by arm.
+SIGHTS = ("allocation", "outcomes", "outcomes_by_arm")
+
+# Whoever runs the command line reads the export's files themselves: the CLI
+# prints by arm, as the spec's ``sre`` table is by arm.
+FULL_ACCESS = Role("command_line", "Command line (reads the export itself)", (), True, True,
+                   True)
+
+
+def sees(role: Role, sight: str) -> bool:
+    """The blinding guard: may ``role`` see ``sight`` (one of :data:`SIGHTS`)?
+
+    Every function that can reveal allocation or outcomes asks this (or
+    :func:`require`) with the role it is computing for, and computes nothing
+    the answer forbids.
+    """
+    if sight not in SIGHTS:
+        raise ValueError(f"unknown sight {sight!r}; one of {', '.join(SIGHTS)}")
+    return bool(getattr(role, sight))
+
+
+def require(role: Role, *sights: str) -> None:
+    """Raise :class:`BlindingError` unless ``role`` :func:`sees` every one of ``sights``."""
+    for sight in sights:
+        if not sees(role, sight):
+            raise BlindingError(f"the {role.name} role does not see {sight.replace('_', ' ')}")
 
 
 @dataclass(frozen=True)

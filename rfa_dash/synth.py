@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from rfa_dash.contract import MONTH_DAYS, TABLE_ORDER, TABLES
 from rfa_dash.protocol import Protocol, load_protocol
 
 DEFAULT_START = dt.date(2025, 3, 3)
@@ -38,7 +39,7 @@ SRE_MIX = (("pain_instability", .33), ("pathologic_fracture", .25), ("repeat_rt"
 # (first arm = the intervention). Invented, to give the curves a visible gap.
 SRE_12M = (0.15, 0.40)
 DEATH_MEDIAN_MONTHS = 18.0
-MONTH_DAYS = 30.4375
+
 AE_TERMS = (  # term, related to the procedure, weight
     ("Procedural pain", True, 5), ("Back pain", False, 4), ("Fatigue", False, 4),
     ("Nausea", False, 3), ("Radiation dermatitis", False, 2), ("Cement leakage", True, 2),
@@ -414,7 +415,7 @@ DECIMALS = {"weight_kg": 1, "anc": 1, "hemoglobin": 1, "bilirubin": 1, "bilirubi
 
 def _screening_frame(s: dict, sids: np.ndarray) -> pd.DataFrame:
     out = {"screening_id": sids, "sex": np.where(s["female"], "F", "M").astype(object)}
-    for col in COLUMNS["screening"]:
+    for col in TABLES["screening"].names:
         if col in out:
             continue
         if s[col].dtype.kind in "MO" or col in DECIMALS or col in (
@@ -459,26 +460,6 @@ def _participant_frames(rng, proto: Protocol, p: dict, fu: dict, pids, sids) -> 
     return tables
 
 
-COLUMNS = {
-    "screening": ["screening_id", "screen_date", "age", "sex", "weight_kg", "spine_levels",
-                  "histology_confirmed", "bone_pain", "sre_imaging_predictors", "lab_date",
-                  "anc", "platelets", "hemoglobin", "transfused_14d", "ast", "ast_uln", "alt",
-                  "alt_uln", "liver_mets", "bilirubin", "bilirubin_uln", "gilbert", "albumin",
-                  "creatinine", "creatinine_uln", "childbearing_potential",
-                  "contraception_agreed", "pregnant_or_breastfeeding",
-                  "cord_compression_or_radicular_pain", "prior_rt_target",
-                  "surgical_candidate", "rfa_ineligible_lesion", "physician_excluded",
-                  "consented", "consent_date"],
-    "randomization": ["participant_id", "screening_id", "randomization_date", "arm",
-                      "treatment_date", "received_allocated", "primary_tumor", "ecog",
-                      "lesion_type", "sins", "pain_nrs"],
-    "visits": ["participant_id", "visit_month", "status", "visit_date", "pain_nrs"],
-    "sre_events": ["participant_id", "event_date", "sre_type", "spine_level"],
-    "offstudy": ["participant_id", "off_study_date", "reason"],
-    "adverse_events": ["participant_id", "onset_date", "term", "grade", "serious", "related"],
-}
-
-
 def _cell_sql(name: str, dtype) -> str:
     """How a column is written: dates as YYYY-MM-DD, numbers with their decimals."""
     from rfa_dash.db import ident
@@ -503,7 +484,8 @@ def write_export(tables: dict[str, pd.DataFrame], out: Path, manifest: dict) -> 
     out.mkdir(parents=True, exist_ok=True)
     con = hardened_connection(out)
     try:
-        for name, cols in COLUMNS.items():
+        for name in TABLE_ORDER:
+            cols = TABLES[name].names
             frame = tables[name][cols]
             con.register("_synth", frame)
             cells = ", ".join(_cell_sql(c, frame[c].dtype) for c in cols)

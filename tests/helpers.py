@@ -6,7 +6,7 @@ import csv
 import hashlib
 from pathlib import Path
 
-from rfa_dash.synth import COLUMNS
+from rfa_dash.contract import TABLES
 
 SCREEN = {
     "screening_id": "S001", "screen_date": "2025-01-10", "age": "60", "sex": "M",
@@ -56,7 +56,7 @@ def make_export(folder: Path, *, screening=None, randomization=None, visits=None
     }
     for name, rows in tables.items():
         if name not in skip:
-            write_csv(folder / f"{name}.csv", COLUMNS[name], rows)
+            write_csv(folder / f"{name}.csv", TABLES[name].names, rows)
     if manifest is not None:
         (folder / "manifest.json").write_text(manifest, encoding="utf-8")
     return folder

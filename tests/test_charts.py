@@ -36,8 +36,8 @@ def test_monthly_ticks():
 
 
 def test_at_risk_counts_stay_short_and_p_values_are_bounded():
-    from rfa_dash.analysis.sre import fmt_p
     from rfa_dash.charts.style import short_count as _count
+    from rfa_dash.present.formats import fmt_p
 
     assert [_count(n) for n in (0, 36, 9999, 70442)] == ["0", "36", "9999", "70k"]
     assert fmt_p(0.04567) == "p = 0.046" and fmt_p(0.0004) == "p < 0.001"

@@ -13,10 +13,13 @@ from rfa_dash.analysis import accrual as acc
 from rfa_dash.analysis import balance
 from rfa_dash.analysis import eligibility as el
 from rfa_dash.ingest.export import open_export
+from rfa_dash.protocol import load_protocol
+from rfa_dash.stats import accrual_model, intervals
 from tests.helpers import make_export, rand, screen
 
 D = dt.date
 AS_OF = D(2026, 1, 1)
+ROLES = load_protocol().roles
 
 
 @pytest.fixture()
@@ -56,11 +59,11 @@ def test_sequential_exclusion_removes_most_first(exp):
 
 
 def test_consort_counts(exp):
-    c = el.consort(exp, AS_OF, allocation=True)
+    c = el.consort(exp, AS_OF, ROLES["investigator"])
     assert (c["screened"], c["ineligible"], c["incomplete"], c["eligible"]) == (10, 6, 1, 3)
     assert (c["declined"], c["consented"], c["awaiting"], c["randomized"]) == (1, 2, 1, 1)
     assert c["arms"] == [("rfa_rt", "RFA/BA + RT", 1), ("rt_alone", "RT alone", 0)]
-    assert "arms" not in el.consort(exp, AS_OF, allocation=False)
+    assert "arms" not in el.consort(exp, AS_OF, ROLES["coordinator"])
     # the flow carries the exclusion steps its reasons come from
     assert c["steps"].equals(el.exclusion_steps(exp, AS_OF))
     assert c["reasons"] == [(r.label, r.removed) for r in c["steps"].itertuples()]
@@ -90,16 +93,16 @@ def test_incomplete_lists_missing_values(exp):
 
 def test_exact_interval_hand_checked():
     # Clopper-Pearson for 0/10: upper = 1 - 0.025^(1/10) = 0.30850
-    lo, hi = acc.exact_ci(0, 10)
+    lo, hi = intervals.exact_ci(0, 10)
     assert lo == 0 and hi == pytest.approx(1 - 0.025 ** 0.1, abs=1e-9)
-    lo, hi = acc.exact_ci(37, 77)
+    lo, hi = intervals.exact_ci(37, 77)
     assert lo == pytest.approx(stats.beta.ppf(0.025, 37, 41), abs=1e-9)
     assert hi == pytest.approx(stats.beta.ppf(0.975, 38, 40), abs=1e-9)
 
 
 def test_projection_against_negative_binomial():
     # n = 36, T = 730.5 days, P = 0.5; m = 30 in t = 621 days
-    p = acc.project(30, 621, 36, 730.5, 0.5, D(2026, 11, 16))
+    p = accrual_model.project(30, 621, 36, 730.5, 0.5, D(2026, 11, 16))
     assert (p.shape, p.rate) == (48.0, 986.25)
     # independent: P(reach target within s days) = P(NB(48, rate/(rate+s)) >= 6)
     for q, day in ((0.5, p.median), (0.1, p.band80[0]), (0.9, p.band80[1]),
@@ -113,14 +116,14 @@ def test_projection_against_negative_binomial():
 def test_projection_prior_only_matches_planned_pace():
     # no data, certainty 1: prior mean rate 36 per 730.5 days; median time for 36
     # arrivals is close to the planned duration
-    p = acc.project(0, 0, 36, 730.5, 1.0, D(2025, 1, 1))
+    p = accrual_model.project(0, 0, 36, 730.5, 1.0, D(2025, 1, 1))
     assert abs((p.median - D(2025, 1, 1)).days - 730.5) < 40
-    assert acc.project(36, 500, 36, 730.5, 0.5, D(2026, 1, 1)).reached
+    assert accrual_model.project(36, 500, 36, 730.5, 0.5, D(2026, 1, 1)).reached
 
 
 def test_predictive_fan_quantiles():
-    p = acc.project(30, 621, 36, 730.5, 0.5, D(2026, 11, 16))
-    fan = acc.predictive_fan(p, D(2026, 11, 16), 200)
+    p = accrual_model.project(30, 621, 36, 730.5, 0.5, D(2026, 11, 16))
+    fan = accrual_model.predictive_fan(p, D(2026, 11, 16), 200)
     last = fan.iloc[-1]
     s = (last["date"] - D(2026, 11, 16)).days
     assert last["q0.5"] == min(36, 30 + stats.nbinom.ppf(0.5, 48, 986.25 / (986.25 + s)))
@@ -141,7 +144,7 @@ def test_allocation_binomial_test(tmp_path):
     rands = [rand(participant_id=f"{i:03d}", screening_id=f"S{i}",
                   arm="rfa_rt" if i < 5 else "rt_alone") for i in range(6)]
     e = open_export(make_export(tmp_path / "e", screening=screens, randomization=rands))
-    al = balance.allocation(e, AS_OF)
+    al = balance.allocation(e, AS_OF, ROLES["dsmb"])
     assert al.counts["n"].tolist() == [5, 1]
     assert al.p_value == pytest.approx(stats.binomtest(5, 6, 2 / 3).pvalue)
     last = al.cumulative[al.cumulative.k == 6].set_index("arm")
@@ -155,7 +158,7 @@ def test_smd_hand_computed(tmp_path):
     rands = [rand(participant_id=f"{i:03d}", screening_id=f"S{i}",
                   arm="rfa_rt" if i < 2 else "rt_alone") for i in range(4)]
     e = open_export(make_export(tmp_path / "e", screening=screens, randomization=rands))
-    t = balance.baseline_table(e, AS_OF).set_index("Characteristic")
+    t = balance.baseline_table(e, AS_OF, ROLES["dsmb"]).set_index("Characteristic")
     assert t.loc["Age, years, mean (SD)", "SMD"] == "1.41"
     # sex: p(M) 0.5 vs 0 -> (0.5 - 0) / sqrt((0.25 + 0) / 2) = 1.41
     assert t.loc["Sex, n (%)", "SMD"] == "1.41"
@@ -192,9 +195,9 @@ def test_allocation_course_at_month_ends_for_open_roles(tmp_path):
                   treatment_date="", arm="rfa_rt" if i % 2 == 0 else "rt_alone")
              for i, d in enumerate(dates)]
     e = open_export(make_export(tmp_path / "e", screening=screens, randomization=rands))
-    closed = balance.allocation(e, AS_OF)
+    closed = balance.allocation(e, AS_OF, ROLES["dsmb"])
     assert sorted(set(closed.cumulative.k)) == [1, 2, 3, 4, 5]
-    open_ = balance.allocation(e, AS_OF, per_participant=False)
+    open_ = balance.allocation(e, AS_OF, ROLES["investigator"])
     # only the last randomization of January (k=2) and of February (k=5)
     assert sorted(set(open_.cumulative.k)) == [2, 5]
     last = open_.cumulative[open_.cumulative.k == 5].set_index("arm")["cumulative"]

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rfa_dash.analysis.sre import cif_curve, cumulative_incidence
+from rfa_dash.analysis.sre import cumulative_incidence
+from rfa_dash.stats.cif import cif_curve
 
 REF = Path(__file__).parent / "reference"
 CIF = pd.read_csv(REF / "cif_reference.csv")

@@ -6,7 +6,6 @@ Shown only to roles that may see allocation (see the protocol's roles).
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,6 +13,8 @@ import pandas as pd
 from scipy import stats
 
 from rfa_dash.ingest.export import Export
+from rfa_dash.protocol import Role, require, sees
+from rfa_dash.stats.smd import smd_categorical, smd_continuous
 
 MAX_POINTS = 2000
 CONTINUOUS = {"age": "Age, years", "sins": "SINS (0-18)", "pain_nrs": "Baseline pain (NRS 0-10)"}
@@ -34,13 +35,21 @@ class Allocation:
     cumulative: pd.DataFrame      # k (randomization order), date, arm, cumulative n, expected
 
 
-def allocation(exp: Export, as_of: dt.date, per_participant: bool = True) -> Allocation:
+def allocation(exp: Export, as_of: dt.date, role: Role) -> Allocation:
     """Observed vs expected allocation and its cumulative course over randomizations.
 
-    With ``per_participant=False`` the course is given only at month ends, so
-    the arm of an individual randomization cannot be read off the chart (for
-    roles that see allocation counts but not outcomes by arm).
+    For a role that sees allocation counts but not outcomes by arm the course
+    is given only at month ends, so the arm of an individual randomization
+    cannot be read off the chart; a role that sees outcomes by arm gets it per
+    randomization.
+
+    Raises
+    ------
+    BlindingError
+        For a role that must not see allocation.
     """
+    require(role, "allocation")
+    per_participant = sees(role, "outcomes_by_arm")
     by_arm = exp.query("randomized_by_arm", as_of=as_of)
     total = int(by_arm["n"].sum())
     by_arm["observed_share"] = by_arm["n"] / total if total else np.nan
@@ -68,43 +77,15 @@ def allocation(exp: Export, as_of: dt.date, per_participant: bool = True) -> All
     return Allocation(by_arm, p_value, cum)
 
 
-def _smd_continuous(a: pd.Series, b: pd.Series) -> float:
-    a, b = a.dropna().astype(float), b.dropna().astype(float)
-    if len(a) < 2 or len(b) < 2:
-        return float("nan")
-    pooled = math.sqrt((a.var(ddof=1) + b.var(ddof=1)) / 2)
-    return float("nan") if pooled == 0 else float((a.mean() - b.mean()) / pooled)
-
-
-def _smd_categorical(a: pd.Series, b: pd.Series, levels: list) -> float:
-    """Yang and Dalton (2012) multi-level SMD: sqrt((p1-p2)' S^-1 (p1-p2)), first level dropped."""
-    a, b = a.dropna(), b.dropna()
-    if len(a) == 0 or len(b) == 0 or len(levels) < 2:
-        return float("nan")
-    p1 = np.array([(a == v).mean() for v in levels[1:]])
-    p2 = np.array([(b == v).mean() for v in levels[1:]])
-    s = np.zeros((len(p1), len(p1)))
-    for i in range(len(p1)):
-        for j in range(len(p1)):
-            if i == j:
-                s[i, j] = (p1[i] * (1 - p1[i]) + p2[i] * (1 - p2[i])) / 2
-            else:
-                s[i, j] = -(p1[i] * p1[j] + p2[i] * p2[j]) / 2
-    d = p1 - p2
-    try:
-        return float(np.sqrt(d @ np.linalg.pinv(s) @ d))
-    except np.linalg.LinAlgError:
-        return float("nan")
-
-
-def baseline_table(exp: Export, as_of: dt.date) -> pd.DataFrame:
+def baseline_table(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
     """Baseline by arm: mean (SD) or n (%) per arm and the standardized mean difference.
 
     The SMD compares the first two arms of the protocol (continuous: mean
     difference over the pooled SD; categorical: Yang and Dalton's multi-level
     SMD on the row of the variable), as text with two decimals. |SMD| > 0.1 is
-    commonly read as imbalance.
+    commonly read as imbalance. For a role that sees allocation only.
     """
+    require(role, "allocation")
     df = exp.query("baseline", as_of=as_of)
     arms = exp.protocol.arm_codes
     labels = exp.protocol.arm_labels
@@ -118,13 +99,13 @@ def baseline_table(exp: Export, as_of: dt.date) -> pd.DataFrame:
             row[labels[a]] = (f"{x.mean():.1f} ({x.std(ddof=1):.1f})" if len(x) > 1
                               else (f"{x.mean():.1f}" if len(x) else "-"))
             row[labels[a]] += f"  [n={len(x)}]" if len(x) != len(groups[a]) else ""
-        row["SMD"] = _smd_continuous(groups[a1][var], groups[a2][var])
+        row["SMD"] = smd_continuous(groups[a1][var], groups[a2][var])
         rows.append(row)
     for var, label in CATEGORICAL.items():
         levels = sorted(df[var].dropna().unique().tolist(), key=str)
         rows.append({"Characteristic": label + ", n (%)",
                      **{labels[a]: "" for a in arms},
-                     "SMD": _smd_categorical(groups[a1][var], groups[a2][var], levels)})
+                     "SMD": smd_categorical(groups[a1][var], groups[a2][var], levels)})
         for v in levels + ([None] if df[var].isna().any() else []):
             row = {"Characteristic": f"    {'missing' if v is None else v}"}
             for a in arms:
@@ -140,8 +121,10 @@ def baseline_table(exp: Export, as_of: dt.date) -> pd.DataFrame:
     return out
 
 
-def received_as_allocated(exp: Export, as_of: dt.date) -> pd.DataFrame:
-    """Per arm: received the allocated treatment yes / no / not recorded."""
+def received_as_allocated(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
+    """Per arm: received the allocated treatment yes / no / not recorded (for a role that
+    sees allocation)."""
+    require(role, "allocation")
     df = exp.query("baseline", as_of=as_of)
     labels = exp.protocol.arm_labels
     rows = []

@@ -20,12 +20,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from rfa_dash import auth
-from rfa_dash.contract import TABLE_ORDER
+from rfa_dash.contract import TABLE_ORDER, TABLES
 from rfa_dash.ingest.export import Export, fingerprint
-from rfa_dash.protocol import Role
+from rfa_dash.protocol import Role, sees
 
-KEYS = {"screening": ["screening_id"], "randomization": ["participant_id"],
-        "visits": ["participant_id", "visit_month"], "offstudy": ["participant_id"]}
+# the tables whose rows have a key (the contract's unique columns): edits are found by it
+KEYS = {t: list(TABLES[t].unique) for t in TABLE_ORDER if TABLES[t].unique}
 
 
 def cuts_dir() -> Path:
@@ -141,15 +141,15 @@ def diff(prev: dict, cur: dict, role: Role) -> dict[str, pd.DataFrame]:
             con.register(f"prev_{t}", prev[t])
             con.register(f"cur_{t}", cur[t])
         new_all = query("cut_new_randomizations")
-        arm = ["arm"] if role.outcomes_by_arm else []
+        arm = ["arm"] if sees(role, "outcomes_by_arm") else []
         by_arm = pd.DataFrame()
-        if role.allocation:
+        if sees(role, "allocation"):
             by_arm = new_all.groupby("arm").size().rename("new").reset_index()
         sre = query("cut_new_sres")[["participant_id", "event_date", "sre_type", *arm]] \
-            if role.outcomes else pd.DataFrame()
+            if sees(role, "outcomes") else pd.DataFrame()
         deaths = query("cut_new_deaths")[["participant_id", "off_study_date", *arm]] \
-            if role.outcomes else pd.DataFrame()
-        hidden = set() if role.allocation else {"arm"}
+            if sees(role, "outcomes") else pd.DataFrame()
+        hidden = set() if sees(role, "allocation") else {"arm"}
         edited = []
         for table, key in KEYS.items():
             pcols = {c[0] for c in con.execute(f"DESCRIBE prev_{table}").fetchall()}

@@ -9,6 +9,7 @@ import pandas as pd
 
 from rfa_dash.frames import with_dates
 from rfa_dash.ingest.export import Export
+from rfa_dash.protocol import Role, sees
 
 # Criterion ids in the spec's order, with the screening columns each one reads.
 CRITERIA: dict[str, tuple[str, ...]] = {
@@ -129,8 +130,8 @@ def incomplete(exp: Export, as_of: dt.date) -> pd.DataFrame:
     return inc.assign(missing=inc.apply(missing, axis=1)).reset_index(drop=True)
 
 
-def consort(exp: Export, as_of: dt.date, allocation: bool) -> dict:
-    """Counts of the participant-flow diagram; arms only when ``allocation`` is allowed.
+def consort(exp: Export, as_of: dt.date, role: Role) -> dict:
+    """Counts of the participant-flow diagram; the arms only for a role that sees allocation.
 
     Exclusion reasons follow the sequential exclusion order, so each excluded
     patient is counted once, under the first reason that removed them; the
@@ -152,7 +153,7 @@ def consort(exp: Export, as_of: dt.date, allocation: bool) -> dict:
         "steps": seq,
     }
     out["awaiting"] = int(exp.query("consented_not_randomized", as_of=as_of)["n"].iloc[0])
-    if allocation:
+    if sees(role, "allocation"):
         arms = exp.query("randomized_by_arm", as_of=as_of)
         out["arms"] = list(zip(arms["arm"], arms["label"], arms["n"].astype(int), strict=True))
     return out

@@ -14,14 +14,10 @@ import pandas as pd
 
 from rfa_dash.frames import with_dates
 from rfa_dash.ingest.export import Export
-from rfa_dash.protocol import Role
+from rfa_dash.protocol import Role, require, sees
 
 POOLED = "all"
 GRADES = (1, 2, 3, 4, 5)
-
-
-class BlindingError(PermissionError):
-    """A role asked for figures it must not see."""
 
 
 @dataclass(frozen=True)
@@ -46,9 +42,8 @@ def _groups(exp: Export, as_of: dt.date, by_arm: bool) -> dict:
 
 def safety(exp: Export, as_of: dt.date, role: Role) -> Safety:
     """Safety figures at the data cut for ``role`` (by arm only for a closed role)."""
-    if not role.outcomes:
-        raise BlindingError(f"the {role.name} role does not see safety figures")
-    by_arm = role.outcomes_by_arm
+    require(role, "outcomes")
+    by_arm = sees(role, "outcomes_by_arm")
     ae = exp.query("adverse_event_listing", as_of=as_of)
     deaths = with_dates(exp.query("death_listing", as_of=as_of))
     if not by_arm:
@@ -108,7 +103,7 @@ def safety_tables(s: Safety, protocol) -> dict[str, pd.DataFrame]:
     Keys: ``grades`` (:func:`grade_table`), ``serious`` and ``related``
     (:func:`flags_display`).
     """
-    from rfa_dash.analysis.sre import group_labels
+    from rfa_dash.present.labels import group_labels
 
     labels = group_labels(protocol)
     return {"grades": grade_table(s, labels), "serious": flags_display(s.seriousness, labels),

@@ -1,122 +1,29 @@
 """Skeletal-related events: derivation, cumulative incidence by arm, Gray's test.
 
-The estimator is wrapped, not re-derived: statsmodels' ``CumIncidenceRight``
-gives the Aalen-Johansen cumulative incidence with death as the competing risk
-(ties handled exactly, no jitter) and its standard error; comprisk's
-``gray_test`` gives Gray's K-sample test. Both are checked against R
-(``etm``, ``cmprsk``, ``survival``) in ``tests/reference/``.
-
-The 95% interval is the complementary log-log one (as R's ``etm`` with
-``ci.fun = "cloglog"``): ``1 - (1 - F) ** exp(+-z * se / ((1 - F) * log(1 - F)))``.
+The estimator is :mod:`rfa_dash.stats.cif` (Aalen-Johansen with death as the
+competing risk); comprisk's ``gray_test`` gives Gray's K-sample test. Both are
+checked against R (``etm``, ``cmprsk``, ``survival``) in ``tests/reference/``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from rfa_dash.contract import SRE_TYPES
 from rfa_dash.frames import with_dates
 from rfa_dash.ingest.export import Export
-
-MONTH_DAYS = 30.4375
-Z95 = float(norm.ppf(0.975))
-POOLED = "all"
+from rfa_dash.present.formats import fmt_ci, fmt_p
+from rfa_dash.present.labels import POOLED, group_labels
+from rfa_dash.protocol import FULL_ACCESS, Role, require, sees
+from rfa_dash.stats.cif import cif_curve, estimates_at
 
 
 def outcomes(exp: Export, as_of: dt.date, sre_types=SRE_TYPES) -> pd.DataFrame:
     """One row per randomized participant: status (1 SRE, 2 death, 0 censored) and months."""
     return exp.query("sre_outcomes", as_of=as_of, sre_types=list(sre_types))
-
-
-def cloglog_ci(cif: np.ndarray, se: np.ndarray, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
-    """Complementary log-log confidence limits; NaN where not estimable (se 0, cif 0 or 1)."""
-    cif = np.asarray(cif, dtype=float)
-    se = np.asarray(se, dtype=float)
-    lower = np.full_like(cif, np.nan)
-    upper = np.full_like(cif, np.nan)
-    ok = (cif > 0) & (cif < 1) & (se > 0)
-    q = 1 - cif[ok]
-    a = z * se[ok] / (q * np.log(q))
-    one, two = 1 - q ** np.exp(-a), 1 - q ** np.exp(a)
-    lower[ok] = np.minimum(one, two)
-    upper[ok] = np.maximum(one, two)
-    return lower, upper
-
-
-def cif_curve(months, status) -> pd.DataFrame:
-    """Aalen-Johansen cumulative incidence of status 1 with status 2 competing.
-
-    Parameters
-    ----------
-    months : array-like of float
-        Time from randomization to event or censoring.
-    status : array-like of int
-        1 event of interest, 2 competing event, 0 censored.
-
-    Returns
-    -------
-    DataFrame
-        One row per distinct time (starting with 0): ``time``, ``cif``, ``se``,
-        ``lower``, ``upper``, ``at_risk`` (participants with time >= that time),
-        ``events`` and ``competing`` at that time.
-    """
-    t = np.asarray(months, dtype=float)
-    s = np.asarray(status, dtype=int)
-    times = np.unique(t) if len(t) else np.array([], dtype=float)
-    cif = np.zeros(len(times))
-    se = np.zeros(len(times))
-    if (s == 1).any():
-        from statsmodels.duration.survfunc import CumIncidenceRight
-
-        # causes are numbered 1..max(status); without a death, cause 1 alone is
-        # modelled and its incidence is 1 - Kaplan-Meier, as it should be
-        # statsmodels' expanded variance formula meets 0 * inf at a time when every
-        # participant still at risk has an event (the curve's last step): the
-        # interval there is reported as not estimable rather than guessed
-        with np.errstate(divide="ignore", invalid="ignore"):
-            fit = CumIncidenceRight(t, s)
-        ft = np.asarray(fit.times)
-        idx = np.searchsorted(ft, times, side="right") - 1
-        valid = idx >= 0
-        cif[valid] = np.asarray(fit.cinc[0])[idx[valid]]
-        se[valid] = np.asarray(fit.cinc_se[0])[idx[valid]]
-    lower, upper = cloglog_ci(cif, se)
-    at_risk = np.array([(t >= x).sum() for x in times], dtype=int)
-    events = np.array([((t == x) & (s == 1)).sum() for x in times], dtype=int)
-    competing = np.array([((t == x) & (s == 2)).sum() for x in times], dtype=int)
-    df = pd.DataFrame({"time": times, "cif": cif, "se": se, "lower": lower, "upper": upper,
-                       "at_risk": at_risk, "events": events, "competing": competing})
-    if not len(df) or df["time"].iloc[0] > 0:
-        df = pd.concat([pd.DataFrame({"time": [0.0], "cif": [0.0], "se": [0.0],
-                                      "lower": [np.nan], "upper": [np.nan],
-                                      "at_risk": [len(t)], "events": [0], "competing": [0]}),
-                        df], ignore_index=True)
-    return df
-
-
-def estimates_at(curve: pd.DataFrame, months, n_total: int, times: np.ndarray) -> pd.DataFrame:
-    """The curve read at each report month (events at that exact time included).
-
-    ``at_risk`` counts participants whose time is >= the month. Where nobody
-    is followed that long (``at_risk`` 0) the estimate is not reported (NaN).
-    """
-    rows = []
-    for m in months:
-        prior = curve[curve["time"] <= m]
-        last = prior.iloc[-1]
-        at_risk = int((times >= m).sum())
-        if at_risk == 0:
-            rows.append((m, 0, np.nan, np.nan, np.nan))
-        else:
-            rows.append((m, at_risk, float(last["cif"]), float(last["lower"]),
-                         float(last["upper"])))
-    return pd.DataFrame(rows, columns=["month", "at_risk", "cif", "lower", "upper"])
 
 
 @dataclass(frozen=True)
@@ -187,12 +94,20 @@ def cumulative_incidence(out: pd.DataFrame, report_months, arm_codes: list[str],
                      gray=gray, gray_note=note)
 
 
-def sre_analysis(exp: Export, as_of: dt.date, by_arm: bool, sre_types=SRE_TYPES,
+def sre_analysis(exp: Export, as_of: dt.date, role: Role, sre_types=SRE_TYPES,
                  gray: bool = True) -> SreResult:
-    """Cumulative incidence of SRE (of ``sre_types``) at the data cut, by arm or pooled.
+    """Cumulative incidence of SRE (of ``sre_types``) at the data cut for ``role``: by arm
+    for a role that sees outcomes by arm, pooled otherwise.
 
     ``gray=False`` skips Gray's test (the component analyses do not report it).
+
+    Raises
+    ------
+    BlindingError
+        For a role that must not see outcomes.
     """
+    require(role, "outcomes")
+    by_arm = sees(role, "outcomes_by_arm")
     p = exp.protocol
     return cumulative_incidence(outcomes(exp, as_of, sre_types), p.report_months, p.arm_codes,
                                 by_arm, p.gray_min_events_per_arm if gray else 2**62)
@@ -200,71 +115,50 @@ def sre_analysis(exp: Export, as_of: dt.date, by_arm: bool, sre_types=SRE_TYPES,
 
 def sre_table(exp: Export, as_of: dt.date) -> pd.DataFrame:
     """The ``sre`` command's rows: arm, month, at_risk, cif, lower, upper (always by arm)."""
-    return sre_analysis(exp, as_of, by_arm=True).table
+    return sre_analysis(exp, as_of, FULL_ACCESS).table
 
 
-def components(exp: Export, as_of: dt.date, by_arm: bool) -> pd.DataFrame:
+def components(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
     """Cumulative incidence of each SRE component (death competing), at the report months."""
     rows = []
     for key, (label, types) in exp.protocol.sre_components.items():
-        t = sre_analysis(exp, as_of, by_arm, types, gray=False).table
+        t = sre_analysis(exp, as_of, role, types, gray=False).table
         t.insert(0, "component", label)
         t.insert(0, "key", key)
         rows.append(t)
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
 
 
-def events_by_type(exp: Export, as_of: dt.date, by_arm: bool) -> pd.DataFrame:
+def events_by_type(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
     """SRE counts by type (all events, and participants with at least one), by arm or pooled."""
+    require(role, "outcomes")
     ev = exp.query("sre_event_listing", as_of=as_of)
-    if not by_arm:
+    if not sees(role, "outcomes_by_arm"):
         ev = ev.assign(arm=POOLED)
     g = ev.groupby(["arm", "sre_type"]).agg(events=("participant_id", "size"),
                                              participants=("participant_id", "nunique"))
     return g.reset_index()
 
 
-def event_listing(exp: Export, as_of: dt.date, by_arm: bool) -> pd.DataFrame:
+def event_listing(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
     """Every SRE, in date order; the arm column only when by arm."""
+    require(role, "outcomes")
     ev = with_dates(exp.query("sre_event_listing", as_of=as_of))
-    return ev if by_arm else ev.drop(columns="arm")
+    return ev if sees(role, "outcomes_by_arm") else ev.drop(columns="arm")
 
 
 SWIMMER_PAGE = 60
 
 
-def swimmer(exp: Export, as_of: dt.date, by_arm: bool, page: int = 1,
+def swimmer(exp: Export, as_of: dt.date, role: Role, page: int = 1,
             page_size: int = SWIMMER_PAGE) -> pd.DataFrame:
     """Swimmer-plot events for one page of participants (in randomization order).
 
     The arm is kept only when by arm (otherwise every row says "all").
     """
+    require(role, "outcomes")
     sw = exp.query("swimmer", as_of=as_of, offset=(page - 1) * page_size, limit=page_size)
-    return sw if by_arm else sw.assign(arm=POOLED)
-
-
-def fmt_p(p: float) -> str:
-    """A p-value as reported: three decimals, below 0.001 as "p < 0.001"."""
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
-
-
-def fmt_ci(cif: float, lower: float, upper: float) -> str:
-    """"12.3% (4.5-30.1)" or "-" when not estimable."""
-    if cif is None or (isinstance(cif, float) and math.isnan(cif)):
-        return "-"
-    if lower is None or math.isnan(lower):
-        return f"{cif:.1%}"
-    return f"{cif:.1%} ({lower:.1%}-{upper:.1%})"
-
-
-def group_labels(protocol) -> dict[str, str]:
-    """Display labels for arms and the pooled group."""
-    return {**protocol.arm_labels, POOLED: "All participants"}
-
-
-def group_colors(protocol) -> dict[str, str]:
-    """Arm colours from the protocol; the pooled group is neutral grey."""
-    return {**protocol.arm_colors, POOLED: "#555555"}
+    return sw if sees(role, "outcomes_by_arm") else sw.assign(arm=POOLED)
 
 
 def estimates_display(table: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:

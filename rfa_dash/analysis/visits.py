@@ -11,7 +11,7 @@ import pandas as pd
 
 from rfa_dash.frames import with_dates
 from rfa_dash.ingest.export import Export
-from rfa_dash.protocol import Role
+from rfa_dash.protocol import Role, sees
 
 STATUS_ORDER = ("completed", "completed_early", "completed_late", "missed", "overdue", "due",
                 "upcoming", "not_expected", "unscheduled")
@@ -48,7 +48,7 @@ def retention(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
     so every reason is merged into one "off study (any reason)" line.
     """
     df = exp.query("offstudy_over_time", as_of=as_of)
-    if not role.outcomes:
+    if not sees(role, "outcomes"):
         df = (df.groupby(["month", "month_end", "on_study"], as_index=False)
                 ["cumulative_off_study"].sum())
         df.insert(2, "reason", "off study (any reason)")

@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _report(exp, as_of, args) -> int:
-    from rfa_dash.analysis.safety import BlindingError
+    from rfa_dash.protocol import BlindingError
     from rfa_dash.report import build_report
 
     role = exp.protocol.roles.get(args.role)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from rfa_dash import db
-from rfa_dash.contract import TABLE_ORDER, TABLES
+from rfa_dash.contract import MONTH_DAYS, TABLE_ORDER, TABLES
 from rfa_dash.ingest import cache
 from rfa_dash.ingest.loader import find_files, load_table
 from rfa_dash.ingest.problems import Problem, to_frame
@@ -144,6 +144,9 @@ def _protocol_tables(con, protocol: Protocol) -> None:
                 "CAST(unnest($after) AS INTEGER) AS days_after",
                 {"m": list(months), "before": [protocol.windows[m][0] for m in months],
                  "after": [protocol.windows[m][1] for m in months]})
+    # the spec's month length (contract.MONTH_DAYS), for months from days in SQL
+    con.execute("CREATE OR REPLACE TABLE spec_constants AS SELECT CAST($month_days AS DOUBLE) "
+                "AS month_days", {"month_days": MONTH_DAYS})
     e = protocol.eligibility
     con.execute(db.sql_text("protocol_eligibility"), {
         k: e[k] for k in e if k != "allowed_levels"} | {"allowed_levels": e["allowed_levels"]})

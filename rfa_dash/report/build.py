@@ -18,11 +18,11 @@ from plotly.offline import get_plotlyjs
 from rfa_dash import charts
 from rfa_dash.analysis import accrual as accrual_mod
 from rfa_dash.analysis import balance, eligibility, safety, sre, visits
-from rfa_dash.analysis.overview import table_summary
-from rfa_dash.analysis.safety import BlindingError
+from rfa_dash.analysis.quality import table_summary
 from rfa_dash.frames import with_dates
 from rfa_dash.ingest.export import Export
-from rfa_dash.protocol import Role
+from rfa_dash.present.labels import group_colors, group_labels
+from rfa_dash.protocol import BlindingError, Role, sees
 
 CSS = """
 body{font-family:"Source Sans Pro",Arial,sans-serif;max-width:1100px;margin:2em auto;
@@ -77,14 +77,14 @@ def build_report(exp: Export, as_of: dt.date, role: Role,
     BlindingError
         For a role that must not see outcomes.
     """
-    if not role.outcomes:
+    if not sees(role, "outcomes"):
         raise BlindingError(f"the {role.name} role has no DSMB report")
     p = exp.protocol
-    closed = role.outcomes_by_arm
+    closed = sees(role, "outcomes_by_arm")
     cut = f"{p.registry_id} · data cut {as_of.isoformat()}" + (
         " · synthetic data" if exp.synthetic else "")
     generated_at = generated_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
-    labels, colors = sre.group_labels(p), sre.group_colors(p)
+    labels, colors = group_labels(p), group_colors(p)
     mark = ("CLOSED REPORT: outcomes by arm. For the DSMB only."
             if closed else "OPEN REPORT: outcomes pooled over arms.")
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
@@ -113,7 +113,7 @@ def build_report(exp: Export, as_of: dt.date, role: Role,
     parts.append(_table(funnel.assign(conversion=funnel["conversion"].map(
         lambda x: "" if x != x else f"{x:.0%}"))[["stage", "n", "conversion"]]))
     parts.append(_fig(charts.fig_consort(
-        eligibility.consort(exp, as_of, role.allocation), colors=p.arm_colors, cut=cut)))
+        eligibility.consort(exp, as_of, role), colors=p.arm_colors, cut=cut)))
     parts.append(_fig(charts.fig_accrual(acc, p.target, cut=cut)))
     pr = acc.projection
     if pr is not None and not pr.reached:
@@ -125,15 +125,15 @@ def build_report(exp: Export, as_of: dt.date, role: Role,
     parts.append(_table(eligibility.criterion_counts(exp, as_of)))
     parts.append("</section>")
     # balance
-    if role.allocation:
-        al = balance.allocation(exp, as_of, per_participant=closed)
+    if sees(role, "allocation"):
+        al = balance.allocation(exp, as_of, role)
         parts.append("<section id='balance'><h2>Arm balance</h2>")
         parts.append(_table(al.counts[["label", "n", "expected_share", "observed_share"]]))
         if al.p_value is not None:
             parts.append(_p(f"Exact binomial test against the allocation ratio: "
                             f"p = {al.p_value:.3f}."))
-        parts.append(_table(balance.baseline_table(exp, as_of)))
-        parts.append(_table(balance.received_as_allocated(exp, as_of)))
+        parts.append(_table(balance.baseline_table(exp, as_of, role)))
+        parts.append(_table(balance.received_as_allocated(exp, as_of, role)))
         parts.append("</section>")
     # adherence
     adh = visits.adherence(exp, as_of)
@@ -142,7 +142,7 @@ def build_report(exp: Export, as_of: dt.date, role: Role,
     parts.append(_fig(charts.fig_adherence(adh, cut=cut)))
     parts.append("</section>")
     # SRE
-    res = sre.sre_analysis(exp, as_of, closed)
+    res = sre.sre_analysis(exp, as_of, role)
     parts.append("<section id='sre'><h2>Skeletal-related events"
                  f"{' by arm' if closed else ' (pooled)'}</h2>")
     if p.comparison_note:
@@ -153,8 +153,8 @@ def build_report(exp: Export, as_of: dt.date, role: Role,
     parts.append(_table(sre.estimates_display(res.table, labels)))
     if closed:
         parts.append(_p(res.gray_note))
-    parts.append(_table(sre.components_display(sre.components(exp, as_of, closed), labels)))
-    parts.append(_table(sre.event_listing(exp, as_of, closed)))
+    parts.append(_table(sre.components_display(sre.components(exp, as_of, role), labels)))
+    parts.append(_table(sre.event_listing(exp, as_of, role)))
     parts.append("</section>")
     # safety
     s = safety.safety(exp, as_of, role)

@@ -24,8 +24,8 @@ ev AS (
   FROM stg_offstudy o JOIN r USING (participant_id) WHERE o.off_study_date <= $as_of
 )
 SELECT ev.participant_id, r.arm, ev.kind, ev.date, ev.detail, r.n_participants,
-       date_diff('day', r.randomization_date, ev.date) / 30.4375 AS months,
+       date_diff('day', r.randomization_date, ev.date) / (SELECT month_days FROM spec_constants) AS months,
        max(date_diff('day', r.randomization_date, ev.date)) OVER (PARTITION BY ev.participant_id)
-         / 30.4375 AS last_contact_months
+         / (SELECT month_days FROM spec_constants) AS last_contact_months
 FROM ev JOIN r USING (participant_id)
 ORDER BY r.randomization_date, ev.participant_id, ev.date

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from rfa_dash.contract import TABLE_ORDER, TABLES
 from rfa_dash.ingest.problems import Problem, quote
 
 DEFAULT_MAPPING = Path(__file__).parent / "nct07090122.toml"
@@ -371,13 +372,12 @@ def import_folder(folder: Path, mapping_path: Path | None = None
 
 def write_contract(tables: dict[str, list[dict]], manifest: dict, out: Path) -> None:
     """Write converted tables as a contract export folder."""
-    from rfa_dash.synth import COLUMNS
-
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    for name, cols in COLUMNS.items():
+    for name in TABLE_ORDER:
         if name not in tables:
             continue
+        cols = TABLES[name].names
         with (out / f"{name}.csv").open("w", newline="", encoding="utf-8") as f:
             w = csv.writer(f, lineterminator="\n")
             w.writerow(cols)

@@ -1,0 +1,18 @@
+"""Group labels and colours: the protocol's arms, and the pooled group of open views."""
+
+from __future__ import annotations
+
+from rfa_dash.charts.style import NEUTRAL
+
+# the one group of a pooled (open) view
+POOLED = "all"
+
+
+def group_labels(protocol) -> dict[str, str]:
+    """Display labels for arms and the pooled group."""
+    return {**protocol.arm_labels, POOLED: "All participants"}
+
+
+def group_colors(protocol) -> dict[str, str]:
+    """Arm colours from the protocol; the pooled group is neutral grey."""
+    return {**protocol.arm_colors, POOLED: NEUTRAL}

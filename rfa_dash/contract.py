@@ -151,6 +151,48 @@ TABLES: dict[str, Table] = {
 TABLE_ORDER = ("screening", "randomization", "visits", "sre_events", "offstudy",
                "adverse_events")
 FILE_SUFFIXES = (".csv", ".parquet", ".xlsx")
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One eligibility criterion of the spec: its id and the screening columns it reads.
+
+    ``lab`` marks the criteria decided by a lab value, the ones a repeat lab
+    could change (near misses). The rule itself is SQL (``eligibility_at`` in
+    ``sql/derived/eligibility.sql``, column ``c_<id>``); the label and the
+    thresholds are protocol settings.
+    """
+
+    id: str
+    columns: tuple[str, ...]
+    lab: bool = False
+
+
+# The spec's criteria, in the spec's order: that order is used everywhere
+# (failed and unknown lists, counts, tables, the exclusion steps).
+CRITERIA: tuple[Criterion, ...] = (
+    Criterion("age", ("age",)),
+    Criterion("histology", ("histology_confirmed",)),
+    Criterion("spine_levels", ("spine_levels",)),
+    Criterion("pain_or_imaging", ("bone_pain", "sre_imaging_predictors")),
+    Criterion("labs_recent", ("lab_date",)),
+    Criterion("anc", ("anc",), lab=True),
+    Criterion("platelets", ("platelets",), lab=True),
+    Criterion("hemoglobin", ("hemoglobin", "transfused_14d"), lab=True),
+    Criterion("ast_alt", ("ast", "ast_uln", "alt", "alt_uln", "liver_mets"), lab=True),
+    Criterion("bilirubin", ("bilirubin", "bilirubin_uln", "gilbert"), lab=True),
+    Criterion("albumin", ("albumin",), lab=True),
+    Criterion("renal", ("creatinine", "creatinine_uln", "age", "weight_kg", "sex"), lab=True),
+    Criterion("contraception", ("childbearing_potential", "contraception_agreed")),
+    Criterion("pregnant", ("pregnant_or_breastfeeding",)),
+    Criterion("cord_compression", ("cord_compression_or_radicular_pain",)),
+    Criterion("prior_rt", ("prior_rt_target",)),
+    Criterion("surgical_candidate", ("surgical_candidate",)),
+    Criterion("rfa_ineligible", ("rfa_ineligible_lesion",)),
+    Criterion("physician_excluded", ("physician_excluded",)),
+)
+CRITERION_IDS = tuple(c.id for c in CRITERIA)
+
 # Spec, SRE time-to-event: months = days / 30.4375 (the mean Gregorian month).
 MONTH_DAYS = 30.4375
 

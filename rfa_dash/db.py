@@ -1,7 +1,8 @@
 """The one data-access path: a hardened DuckDB connection and named queries.
 
-Queries live one per file in ``rfa_dash/sql/``; values are always bound
-parameters. Every query runs on its own cursor because a DuckDB connection is
+Queries live one per file under ``rfa_dash/sql/`` (``staging/``, ``checks/``,
+``derived/``, ``results/``, ``cuts/``: see ``docs/architecture.md``); values
+are always bound parameters. Every query runs on its own cursor because a DuckDB connection is
 not safe to share between threads.
 """
 
@@ -22,7 +23,7 @@ def ident(name: str) -> str:
 
 @cache
 def sql_text(name: str) -> str:
-    """Text of ``sql/<name>.sql``."""
+    """Text of ``sql/<name>.sql`` (``name`` is a path below ``sql/``, e.g. ``results/worklist``)."""
     return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 

@@ -14,6 +14,8 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
+from rfa_dash.contract import CRITERION_IDS
+
 DEFAULT_PROTOCOL = Path(__file__).parent / "protocols" / "nct07090122.toml"
 
 
@@ -109,6 +111,9 @@ class Protocol:
     eligibility : dict
         Thresholds; numbers as :class:`decimal.Decimal` so that comparisons
         are exact.
+    criterion_labels : dict
+        ``{criterion id: label}`` for every criterion of the contract, in the
+        contract's (the spec's) order: how a failed criterion is named.
     """
 
     registry_id: str
@@ -125,6 +130,7 @@ class Protocol:
     gray_min_events_per_arm: int
     sre_components: dict[str, tuple[str, tuple[str, ...]]]
     eligibility: dict
+    criterion_labels: dict[str, str]
     roles: dict[str, Role]
     source: str
     comparison_note: str = ""
@@ -199,6 +205,12 @@ def parse_protocol(data: dict, source: str = "<memory>") -> Protocol:
         elig[k] = int(_need(elig_raw, k, "eligibility"))
     elig["allowed_levels"] = [str(x).upper() for x in _need(elig_raw, "allowed_levels",
                                                              "eligibility")]
+    labels_raw = _need(elig_raw, "labels", "eligibility")
+    unknown = sorted(set(labels_raw) - set(CRITERION_IDS))
+    if unknown:
+        raise ProtocolError(f"protocol file: [eligibility.labels] names no criterion of the "
+                            f"contract: {', '.join(unknown)}")
+    criterion_labels = {c: str(_need(labels_raw, c, "eligibility.labels")) for c in CRITERION_IDS}
     sre = data.get("sre", {})
     accrual = data.get("accrual", {})
     certainty = float(accrual.get("prior_certainty", 0.5))
@@ -230,6 +242,7 @@ def parse_protocol(data: dict, source: str = "<memory>") -> Protocol:
         sre_components={k: (str(v["label"]), tuple(str(t) for t in v["types"]))
                         for k, v in sre.get("components", {}).items()},
         eligibility=elig,
+        criterion_labels=criterion_labels,
         roles=roles,
         source=source,
         comparison_note=str(trial.get("comparison_note", "")),

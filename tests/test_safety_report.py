@@ -190,12 +190,13 @@ def test_cut_saved_in_the_earlier_format_compares_without_spurious_edits(tmp_pat
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from rfa_dash import db
     from rfa_dash.contract import TABLE_ORDER
 
     exp = open_export(SAMPLE_DIR)
     folder = cuts.save_cut(exp, exp.default_as_of, tmp_path / "cuts")
     for t in TABLE_ORDER:
-        old = exp.query(f"cut_{t}", as_of=exp.default_as_of)
+        old = db.run(exp.con, f"cuts/{t}", {"as_of": exp.default_as_of})
         pq.write_table(pa.Table.from_pandas(old, preserve_index=False), folder / f"{t}.parquet")
     ch = cuts.changes_since(exp, exp.default_as_of, str(folder), ROLES["dsmb"])
     assert ch["edited"].empty and ch["randomized"].empty

@@ -165,7 +165,7 @@ def test_number_parsing_is_the_contract_pattern():
     from rfa_dash import db
 
     con = db.hardened_connection(None)
-    con.execute(db.sql_text("macros"))
+    con.execute(db.sql_text("staging/parsers"))
     rng = random.Random(7)
     alphabet = "0123456789" * 3 + " .+-eE_\t\nx,"
     texts = ["", " ", ".", "+", "-", "1e3", "1_000", "\t1", "1\n", "3.", "3.00", "3.5", " -2 ",

@@ -40,7 +40,7 @@ def cut_tables(exp: Export, as_of: dt.date) -> dict[str, pa.Table]:
     """The validated tables as of the data cut (Arrow: typed, compact, no Python objects)."""
     from rfa_dash.db import run
 
-    return {t: run(exp.con, f"cut_{t}", {"as_of": as_of}, arrow=True) for t in TABLE_ORDER}
+    return {t: run(exp.con, f"cuts/{t}", {"as_of": as_of}, arrow=True) for t in TABLE_ORDER}
 
 
 def save_cut(exp: Export, as_of: dt.date, root: Path | None = None) -> Path:
@@ -140,14 +140,14 @@ def diff(prev: dict, cur: dict, role: Role) -> dict[str, pd.DataFrame]:
         for t in TABLE_ORDER:
             con.register(f"prev_{t}", prev[t])
             con.register(f"cur_{t}", cur[t])
-        new_all = query("cut_new_randomizations")
+        new_all = query("cuts/new_randomizations")
         arm = ["arm"] if sees(role, "outcomes_by_arm") else []
         by_arm = pd.DataFrame()
         if sees(role, "allocation"):
             by_arm = new_all.groupby("arm").size().rename("new").reset_index()
-        sre = query("cut_new_sres")[["participant_id", "event_date", "sre_type", *arm]] \
+        sre = query("cuts/new_sres")[["participant_id", "event_date", "sre_type", *arm]] \
             if sees(role, "outcomes") else pd.DataFrame()
-        deaths = query("cut_new_deaths")[["participant_id", "off_study_date", *arm]] \
+        deaths = query("cuts/new_deaths")[["participant_id", "off_study_date", *arm]] \
             if sees(role, "outcomes") else pd.DataFrame()
         hidden = set() if sees(role, "allocation") else {"arm"}
         edited = []

@@ -84,8 +84,9 @@ class Export:
         return int((self.problems["severity"] == "warning").sum())
 
     def query(self, name: str, **params) -> pd.DataFrame:
-        """Run ``sql/<name>.sql`` with bound ``params`` on its own cursor."""
-        return db.run(self.con, name, params)
+        """Run the result query ``sql/results/<name>.sql`` with bound ``params`` on its own
+        cursor."""
+        return db.run(self.con, f"results/{name}", params)
 
     def close(self) -> None:
         self.con.close()
@@ -148,14 +149,14 @@ def _protocol_tables(con, protocol: Protocol) -> None:
     con.execute("CREATE OR REPLACE TABLE spec_constants AS SELECT CAST($month_days AS DOUBLE) "
                 "AS month_days", {"month_days": MONTH_DAYS})
     e = protocol.eligibility
-    con.execute(db.sql_text("protocol_eligibility"), {
+    con.execute(db.sql_text("derived/protocol_eligibility"), {
         k: e[k] for k in e if k != "allowed_levels"} | {"allowed_levels": e["allowed_levels"]})
 
 
 def _analysis_database():
     """The analysis database (no file access at all) with the macros typing needs."""
     con = db.hardened_connection(None)
-    con.execute(db.sql_text("macros"))
+    con.execute(db.sql_text("staging/parsers"))
     return con
 
 
@@ -163,7 +164,7 @@ def _derived_eligibility(con, protocol: Protocol) -> None:
     """The protocol tables and the eligibility macros (on a cursor of this worker thread)."""
     with con.cursor() as cur:
         _protocol_tables(cur, protocol)
-        cur.execute(db.sql_text("derived_eligibility"))
+        cur.execute(db.sql_text("derived/eligibility"))
 
 
 def _load_one(database, name: str, files: list[Path]) -> dict:
@@ -216,7 +217,7 @@ def open_export(folder: Path | str, protocol: Protocol | None = None,
             con = analysis.result()
             problem_frame, meta = cache.load(con, cached)
             _derived_eligibility(con, protocol)
-            con.execute(db.sql_text("derived"))
+            con.execute(db.sql_text("derived/participants"))
             return Export(folder=folder, protocol=protocol, con=con, problems=problem_frame,
                           manifest=meta["manifest"], fingerprint=fp, files=meta["files"])
         problems: list[Problem] = []
@@ -264,7 +265,7 @@ def _load_and_validate(folder: Path, protocol: Protocol, pool, analysis) -> tupl
     checked = validate(analysis, protocol, {n: read(n) for n in TABLE_ORDER}, pool, staged)
     for f in eligibility:
         f.result()
-    analysis.result().execute(db.sql_text("derived"))  # reads protocol_visits
+    analysis.result().execute(db.sql_text("derived/participants"))  # reads protocol_visits
     return infos, checked
 
 

@@ -7,7 +7,7 @@ Pipeline:
    checks report values that do not cast: in a required column the row is
    left out, elsewhere the value is treated as missing.
 2. Per table, parents first (:data:`CHECK_LEVELS`; the tables of a level run
-   side by side): relational checks (``sql/checks_<t>.sql``: duplicate and
+   side by side): relational checks (``sql/checks/<t>.sql``: duplicate and
    orphan IDs, dates before randomization, completed visits without a
    date, ...) read the parents' staging tables; the rows they leave out are
    deleted and ``cand_<t>`` becomes ``stg_<t>`` by a rename, not a copy.
@@ -34,6 +34,10 @@ CHECK_LEVELS = (("screening",), ("randomization",), ("offstudy", "adverse_events
                 ("visits", "sre_events"))
 VALIDATION_ORDER = tuple(t for level in CHECK_LEVELS for t in level)
 
+
+# After its checks, a table's fix treats what they reported as missing (the
+# rows stay): a treatment date before randomization schedules no visit.
+FIXES = {"randomization": "checks/fix_randomization"}
 
 def _column_checks(cur, table, protocol, present: set[str], raw: pa.Table,
                    problems: list[Problem]) -> list[int]:
@@ -107,18 +111,14 @@ def check_table(con, t: str) -> list[Problem]:
     with con.cursor() as cur:
         rejects = []
         for line, column, value, severity, message, reject in cur.execute(
-                sql_text(f"checks_{t}")).fetchall():
+                sql_text(f"checks/{t}")).fetchall():
             problems.append(Problem(t, line, column, severity, message, value))
             if reject:
                 rejects.append(line)
         _leave_out(cur, t, rejects)
         cur.execute(f"ALTER TABLE cand_{t} RENAME TO stg_{t}")
-        try:
-            fix = sql_text(f"fix_{t}")
-        except FileNotFoundError:
-            fix = None
-        if fix:
-            cur.execute(fix)
+        if t in FIXES:
+            cur.execute(sql_text(FIXES[t]))
     return problems
 
 

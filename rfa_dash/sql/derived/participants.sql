@@ -1,5 +1,5 @@
 -- Table macros over the randomized participants (the eligibility ones are in
--- derived_eligibility.sql). Each takes the as-of date, so records dated after it
+-- derived/eligibility.sql). Each takes the as-of date, so records dated after it
 -- are treated as not yet existing (spec: data cut).
 
 -- visit_status_at: one row per participant randomized on or before as_of per

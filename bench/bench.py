@@ -27,7 +27,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 PAGES = ["overview", "eligibility", "accrual", "balance", "visits", "worklist", "sre", "safety",
          "report", "data_quality"]

@@ -7,46 +7,10 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from rfa_dash.contract import CRITERION_IDS
 from rfa_dash.frames import with_dates
 from rfa_dash.ingest.export import Export
 from rfa_dash.protocol import Role, sees
-
-# Criterion ids in the spec's order, with the screening columns each one reads.
-CRITERIA: dict[str, tuple[str, ...]] = {
-    "age": ("age",),
-    "histology": ("histology_confirmed",),
-    "spine_levels": ("spine_levels",),
-    "pain_or_imaging": ("bone_pain", "sre_imaging_predictors"),
-    "labs_recent": ("lab_date",),
-    "anc": ("anc",),
-    "platelets": ("platelets",),
-    "hemoglobin": ("hemoglobin", "transfused_14d"),
-    "ast_alt": ("ast", "ast_uln", "alt", "alt_uln", "liver_mets"),
-    "bilirubin": ("bilirubin", "bilirubin_uln", "gilbert"),
-    "albumin": ("albumin",),
-    "renal": ("creatinine", "creatinine_uln", "age", "weight_kg", "sex"),
-    "contraception": ("childbearing_potential", "contraception_agreed"),
-    "pregnant": ("pregnant_or_breastfeeding",),
-    "cord_compression": ("cord_compression_or_radicular_pain",),
-    "prior_rt": ("prior_rt_target",),
-    "surgical_candidate": ("surgical_candidate",),
-    "rfa_ineligible": ("rfa_ineligible_lesion",),
-    "physician_excluded": ("physician_excluded",),
-}
-LABELS = {
-    "age": "Age under 18", "histology": "No histologic confirmation",
-    "spine_levels": "Levels outside T5-L5 or more than two",
-    "pain_or_imaging": "No bone pain nor SRE imaging predictors",
-    "labs_recent": "Labs older than 14 days", "anc": "Low ANC", "platelets": "Low platelets",
-    "hemoglobin": "Low hemoglobin or recent transfusion", "ast_alt": "AST/ALT too high",
-    "bilirubin": "Bilirubin too high", "albumin": "Low albumin", "renal": "Renal function",
-    "contraception": "No contraception agreement", "pregnant": "Pregnant or breastfeeding",
-    "cord_compression": "Cord compression or radicular pain",
-    "prior_rt": "Prior RT to target lesion", "surgical_candidate": "Surgical candidate",
-    "rfa_ineligible": "Lesion ineligible for RFA/BA",
-    "physician_excluded": "Excluded by physician",
-}
-
 
 PAGE_ROWS = 500
 
@@ -54,32 +18,42 @@ PAGE_ROWS = 500
 def detail(exp: Export, as_of: dt.date, page: int = 1, page_size: int | None = None
            ) -> pd.DataFrame:
     """Screened patients (one page of them, by screening_id, when ``page_size`` is given):
-    status, failed and unknown criteria, each criterion's result and the computed values.
-    ``n_total`` holds the number screened, for paging."""
+    status, failed and unknown criteria, each criterion's result (a column per criterion,
+    in spec order) and the computed values. ``n_total`` holds the number screened, for
+    paging."""
     limit = page_size if page_size is not None else 2**62
-    return with_dates(exp.query("eligibility_page", as_of=as_of,
-                                offset=(page - 1) * (page_size or 0), limit=limit))
-
+    base = exp.query("eligibility_page", as_of=as_of, offset=(page - 1) * (page_size or 0),
+                     limit=limit)
+    if base.empty:
+        results = pd.DataFrame(columns=list(CRITERION_IDS), dtype=object)
+    else:
+        long = exp.query("criterion_results", as_of=as_of, first=base["screening_id"].iloc[0],
+                         last=base["screening_id"].iloc[-1])
+        results = long.pivot(index="screening_id", columns="criterion", values="result")
+    wide = results.reindex(index=base["screening_id"], columns=list(CRITERION_IDS))
+    return with_dates(pd.concat([base.reset_index(drop=True),
+                                 wide.reset_index(drop=True)], axis=1))
 
 def criterion_counts(exp: Export, as_of: dt.date) -> pd.DataFrame:
-    """How many screened patients fail and are unknown on each criterion (spec order)."""
-    df = exp.query("criterion_counts", as_of=as_of)
-    df.insert(1, "label", df["criterion"].map(LABELS))
-    return df
-
+    """How many screened patients fail and are unknown on each criterion (spec order), with
+    the protocol's label."""
+    return exp.query("criterion_counts", as_of=as_of)
 
 def _fails(exp: Export, as_of: dt.date) -> np.ndarray:
     f = exp.query("ineligible_failures", as_of=as_of)["fails"]
-    return np.array(f.tolist(), dtype=bool).reshape(-1, len(CRITERIA))
-
-
+    fails = np.array(f.tolist(), dtype=bool).reshape(len(f), -1 if len(f) else len(CRITERION_IDS))
+    if fails.shape[1] != len(CRITERION_IDS):  # the SQL rules and the contract disagree
+        raise RuntimeError(f"eligibility_at has {fails.shape[1]} rules; the contract has "
+                           f"{len(CRITERION_IDS)} criteria")
+    return fails
 def exclusion_steps(exp: Export, as_of: dt.date) -> pd.DataFrame:
     """:func:`sequential_exclusion` at the data cut."""
     screened = int(exp.query("screening_dates", as_of=as_of)["screened"].iloc[0])
-    return sequential_exclusion(_fails(exp, as_of), screened)
+    return sequential_exclusion(_fails(exp, as_of), screened, exp.protocol.criterion_labels)
 
 
-def sequential_exclusion(fails: np.ndarray, screened: int) -> pd.DataFrame:
+def sequential_exclusion(fails: np.ndarray, screened: int, labels: dict[str, str]
+                         ) -> pd.DataFrame:
     """Greedy exclusion order: each step removes the criterion failing most of those left.
 
     Parameters
@@ -88,13 +62,20 @@ def sequential_exclusion(fails: np.ndarray, screened: int) -> pd.DataFrame:
         Which criteria each ineligible patient fails.
     screened : int
         Patients screened (the starting count).
+    labels : dict
+        The protocol's label of each criterion id.
 
     Returns one row per step with the criterion, patients it removes, and
     patients remaining after it. Criteria that remove nobody are left out;
     ties keep the spec's order.
     """
-    crits = list(CRITERIA)
-    remaining = np.asarray(fails, dtype=bool).reshape(-1, len(crits))
+    crits = list(CRITERION_IDS)
+    remaining = np.asarray(fails, dtype=bool)
+    if remaining.size == 0:
+        remaining = remaining.reshape(0, len(crits))
+    if remaining.shape[1] != len(crits):
+        raise ValueError(f"fails has {remaining.shape[1]} columns; the contract has "
+                         f"{len(crits)} criteria")
     active = list(range(len(crits)))
     left = screened
     rows = []
@@ -105,7 +86,7 @@ def sequential_exclusion(fails: np.ndarray, screened: int) -> pd.DataFrame:
             break
         k = active.pop(j)
         left -= int(counts[j])
-        rows.append((crits[k], LABELS[crits[k]], int(counts[j]), left))
+        rows.append((crits[k], labels[crits[k]], int(counts[j]), left))
         remaining = remaining[~remaining[:, k]]
     return pd.DataFrame(rows, columns=["criterion", "label", "removed", "remaining"])
 
@@ -117,18 +98,7 @@ def near_misses(exp: Export, as_of: dt.date) -> pd.DataFrame:
 
 def incomplete(exp: Export, as_of: dt.date) -> pd.DataFrame:
     """Incomplete screenings with the criteria left unknown and the values missing."""
-    inc = with_dates(exp.query("incomplete_screenings", as_of=as_of))
-    if inc.empty:
-        return inc.assign(missing=pd.Series(dtype=str))
-    raw = exp.query("screening_missing", ids=inc["screening_id"].tolist())
-    raw = raw.set_index("screening_id")
-
-    def missing(row) -> str:
-        need = dict.fromkeys(c for u in row["unknown"].split(";") for c in CRITERIA[u])
-        return ", ".join(c for c in need if raw.at[row["screening_id"], c])
-
-    return inc.assign(missing=inc.apply(missing, axis=1)).reset_index(drop=True)
-
+    return with_dates(exp.query("incomplete_screenings", as_of=as_of))
 
 def consort(exp: Export, as_of: dt.date, role: Role) -> dict:
     """Counts of the participant-flow diagram; the arms only for a role that sees allocation.
@@ -162,10 +132,9 @@ def consort(exp: Export, as_of: dt.date, role: Role) -> dict:
 def criteria_table(det: pd.DataFrame) -> pd.DataFrame:
     """The patient table: status, each criterion's result and the computed values."""
     cols = ["screening_id", "screen_date", "status", "failed", "unknown", "target_levels",
-            *CRITERIA, "ast_x_uln", "alt_x_uln", "bilirubin_x_uln", "creatinine_x_uln",
+            *CRITERION_IDS, "ast_x_uln", "alt_x_uln", "bilirubin_x_uln", "creatinine_x_uln",
             "creatinine_clearance", "lab_age_days"]
     return det[cols]
-
 
 def criteria_view(det: pd.DataFrame, protocol=None) -> pd.DataFrame:
     """:func:`criteria_table` as a view for ``ui.cached``."""

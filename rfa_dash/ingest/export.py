@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from rfa_dash import db
-from rfa_dash.contract import MONTH_DAYS, TABLE_ORDER, TABLES
+from rfa_dash.contract import CRITERIA, MONTH_DAYS, TABLE_ORDER, TABLES
 from rfa_dash.ingest import cache
 from rfa_dash.ingest.loader import find_files, load_table
 from rfa_dash.ingest.problems import Problem, to_frame
@@ -145,6 +145,14 @@ def _protocol_tables(con, protocol: Protocol) -> None:
                 "CAST(unnest($after) AS INTEGER) AS days_after",
                 {"m": list(months), "before": [protocol.windows[m][0] for m in months],
                  "after": [protocol.windows[m][1] for m in months]})
+    crit = CRITERIA
+    con.execute("CREATE OR REPLACE TABLE protocol_criteria AS SELECT CAST(unnest($id) AS VARCHAR) "
+                "AS criterion, CAST(unnest($position) AS INTEGER) AS position, "
+                "CAST(unnest($label) AS VARCHAR) AS label, CAST(unnest($lab) AS BOOLEAN) AS lab, "
+                "CAST(unnest($columns) AS VARCHAR[]) AS columns",
+                {"id": [c.id for c in crit], "position": list(range(1, len(crit) + 1)),
+                 "label": [protocol.criterion_labels[c.id] for c in crit],
+                 "lab": [c.lab for c in crit], "columns": [list(c.columns) for c in crit]})
     # the spec's month length (contract.MONTH_DAYS), for months from days in SQL
     con.execute("CREATE OR REPLACE TABLE spec_constants AS SELECT CAST($month_days AS DOUBLE) "
                 "AS month_days", {"month_days": MONTH_DAYS})

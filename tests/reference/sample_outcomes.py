@@ -5,14 +5,10 @@ Run from the repository root after `make sample`, then `Rscript tests/reference/
     .venv/bin/python tests/reference/sample_outcomes.py
 """
 
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-from rfa_dash.analysis import sre  # noqa: E402
-from rfa_dash.ingest.export import SAMPLE_DIR, open_export  # noqa: E402
+from rfa_dash.analysis import sre
+from rfa_dash.ingest.export import SAMPLE_DIR, open_export
 
 
 def sample_outcomes():

@@ -66,84 +66,32 @@ WITH s AS (
          date_diff('day', lab_date, screen_date) AS lab_age_days
   FROM s
 )
-SELECT c.*,
-       [c_age, c_histology, c_spine_levels, c_pain_or_imaging, c_labs_recent, c_anc,
-        c_platelets, c_hemoglobin, c_ast_alt, c_bilirubin, c_albumin, c_renal,
-        c_contraception, c_pregnant, c_cord_compression, c_prior_rt, c_surgical_candidate,
-        c_rfa_ineligible, c_physician_excluded] AS results
-FROM c;
+-- results: every c_ rule in column order, which is the contract's criterion
+-- order (protocol_criteria.position; tests/unit/test_criteria.py keeps the two
+-- the same): the lists below are read by position.
+SELECT c.*, list_value(*COLUMNS('^c_')) AS results FROM c;
+
+-- criterion_results_at: one row per patient screened on or before as_of per
+-- criterion (protocol_criteria: the contract's criteria, in spec order): its
+-- position, whether it is a lab criterion, and the result (true pass, false
+-- fail, NULL unknown). Counts, tables, incomplete screenings and near misses
+-- are derived from this one, by criterion.
+CREATE OR REPLACE MACRO criterion_results_at(as_of) AS TABLE
+WITH k AS (SELECT list(criterion ORDER BY position) AS ids, list(lab ORDER BY position) AS labs
+           FROM protocol_criteria)
+SELECT e.screening_id, unnest(k.ids) AS criterion, unnest(range(1, len(k.ids) + 1)) AS position,
+       unnest(k.labs) AS lab, unnest(e.results) AS result
+FROM eligibility_at(as_of) e CROSS JOIN k;
 
 -- eligibility_status_at: one row per patient screened on or before as_of with
 -- the spec's status and the failed and unknown criterion ids in spec order.
 CREATE OR REPLACE MACRO eligibility_status_at(as_of) AS TABLE
-SELECT screening_id,
-  CASE WHEN list_bool_and(list_transform(results, lambda x: coalesce(x, false))) THEN 'eligible'
-       WHEN list_bool_or(list_transform(results, lambda x: coalesce(NOT x, false))) THEN 'ineligible'
+WITH k AS (SELECT list(criterion ORDER BY position) AS ids FROM protocol_criteria)
+SELECT e.screening_id,
+  CASE WHEN list_bool_and(list_transform(e.results, lambda x: coalesce(x, false))) THEN 'eligible'
+       WHEN list_bool_or(list_transform(e.results, lambda x: coalesce(NOT x, false)))
+         THEN 'ineligible'
        ELSE 'incomplete' END AS status,
-  concat_ws(';',
-    CASE WHEN c_age = false THEN 'age' END,
-    CASE WHEN c_histology = false THEN 'histology' END,
-    CASE WHEN c_spine_levels = false THEN 'spine_levels' END,
-    CASE WHEN c_pain_or_imaging = false THEN 'pain_or_imaging' END,
-    CASE WHEN c_labs_recent = false THEN 'labs_recent' END,
-    CASE WHEN c_anc = false THEN 'anc' END,
-    CASE WHEN c_platelets = false THEN 'platelets' END,
-    CASE WHEN c_hemoglobin = false THEN 'hemoglobin' END,
-    CASE WHEN c_ast_alt = false THEN 'ast_alt' END,
-    CASE WHEN c_bilirubin = false THEN 'bilirubin' END,
-    CASE WHEN c_albumin = false THEN 'albumin' END,
-    CASE WHEN c_renal = false THEN 'renal' END,
-    CASE WHEN c_contraception = false THEN 'contraception' END,
-    CASE WHEN c_pregnant = false THEN 'pregnant' END,
-    CASE WHEN c_cord_compression = false THEN 'cord_compression' END,
-    CASE WHEN c_prior_rt = false THEN 'prior_rt' END,
-    CASE WHEN c_surgical_candidate = false THEN 'surgical_candidate' END,
-    CASE WHEN c_rfa_ineligible = false THEN 'rfa_ineligible' END,
-    CASE WHEN c_physician_excluded = false THEN 'physician_excluded' END) AS failed,
-  concat_ws(';',
-    CASE WHEN c_age IS NULL THEN 'age' END,
-    CASE WHEN c_histology IS NULL THEN 'histology' END,
-    CASE WHEN c_spine_levels IS NULL THEN 'spine_levels' END,
-    CASE WHEN c_pain_or_imaging IS NULL THEN 'pain_or_imaging' END,
-    CASE WHEN c_labs_recent IS NULL THEN 'labs_recent' END,
-    CASE WHEN c_anc IS NULL THEN 'anc' END,
-    CASE WHEN c_platelets IS NULL THEN 'platelets' END,
-    CASE WHEN c_hemoglobin IS NULL THEN 'hemoglobin' END,
-    CASE WHEN c_ast_alt IS NULL THEN 'ast_alt' END,
-    CASE WHEN c_bilirubin IS NULL THEN 'bilirubin' END,
-    CASE WHEN c_albumin IS NULL THEN 'albumin' END,
-    CASE WHEN c_renal IS NULL THEN 'renal' END,
-    CASE WHEN c_contraception IS NULL THEN 'contraception' END,
-    CASE WHEN c_pregnant IS NULL THEN 'pregnant' END,
-    CASE WHEN c_cord_compression IS NULL THEN 'cord_compression' END,
-    CASE WHEN c_prior_rt IS NULL THEN 'prior_rt' END,
-    CASE WHEN c_surgical_candidate IS NULL THEN 'surgical_candidate' END,
-    CASE WHEN c_rfa_ineligible IS NULL THEN 'rfa_ineligible' END,
-    CASE WHEN c_physician_excluded IS NULL THEN 'physician_excluded' END) AS unknown
-FROM eligibility_at(as_of);
-
--- eligibility_detail_at: one row per patient screened on or before as_of with
--- each criterion's result (pass/fail/unknown) and the computed values behind them.
-CREATE OR REPLACE MACRO eligibility_detail_at(as_of) AS TABLE
-SELECT screening_id, screen_date, spine_levels AS target_levels, consented, consent_date,
-  CASE c_age WHEN true THEN 'pass' WHEN false THEN 'fail' ELSE 'unknown' END AS age,
-  CASE c_histology WHEN true THEN 'pass' WHEN false THEN 'fail' ELSE 'unknown' END AS histology,
-  CASE c_spine_levels WHEN true THEN 'pass' WHEN false THEN 'fail' ELSE 'unknown' END AS spine_levels,
-  CASE c_pain_or_imaging WHEN true THEN 'pass' WHEN false THEN 'fail' ELSE 'unknown' END AS pain_or_imaging,
-  CASE c_labs_recent WHEN true THEN 'pass' WHEN false THEN 'fail' ELSE 'unknown' END AS labs_recent,
-  CASE c_anc WHEN true THEN 'pass' WHEN false THEN 'fail' ELSE 'unknown' END AS anc,
-  CASE c_platelets WHEN true THEN 'pass' WHEN false THEN 'fail' ELSE 'unknown' END AS platelets,
-  CASE c_hemoglobin WHEN true THEN 'pass' WHEN false THEN 'fail' ELSE 'unknown' END AS hemoglobin,
-  CASE c_ast_alt WHEN true THEN 'pass' WHEN false THEN 'fail' ELSE 'unknown' END AS ast_alt,
-  CASE c_bilirubin WHEN true THEN 'pass' WHEN false THEN 'fail' ELSE 'unknown' END AS bilirubin,
-  CASE c_albumin WHEN true THEN 'pass' WHEN false THEN 'fail' ELSE 'unknown' END AS albumin,
-  CASE c_renal WHEN true THEN 'pass' WHEN false THEN 'fail' ELSE 'unknown' END AS renal,
-  CASE c_contraception WHEN true THEN 'pass' WHEN false THEN 'fail' ELSE 'unknown' END AS contraception,
-  CASE c_pregnant WHEN true THEN 'pass' WHEN false THEN 'fail' ELSE 'unknown' END AS pregnant,
-  CASE c_cord_compression WHEN true THEN 'pass' WHEN false THEN 'fail' ELSE 'unknown' END AS cord_compression,
-  CASE c_prior_rt WHEN true THEN 'pass' WHEN false THEN 'fail' ELSE 'unknown' END AS prior_rt,
-  CASE c_surgical_candidate WHEN true THEN 'pass' WHEN false THEN 'fail' ELSE 'unknown' END AS surgical_candidate,
-  CASE c_rfa_ineligible WHEN true THEN 'pass' WHEN false THEN 'fail' ELSE 'unknown' END AS rfa_ineligible,
-  CASE c_physician_excluded WHEN true THEN 'pass' WHEN false THEN 'fail' ELSE 'unknown' END AS physician_excluded,
-  ast_x_uln, alt_x_uln, bilirubin_x_uln, creatinine_x_uln, creatinine_clearance, lab_age_days
-FROM eligibility_at(as_of);
+  array_to_string(list_filter(k.ids, lambda x, i: e.results[i] = false), ';') AS failed,
+  array_to_string(list_filter(k.ids, lambda x, i: e.results[i] IS NULL), ';') AS unknown
+FROM eligibility_at(as_of) e CROSS JOIN k;

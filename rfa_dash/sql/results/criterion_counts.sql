@@ -1,10 +1,8 @@
--- criterion_counts: one row per eligibility criterion (spec order) with the
--- number of patients screened on or before $as_of who fail it and who are
--- unknown on it.
-WITH e AS (SELECT results FROM eligibility_at($as_of)),
-ids AS (SELECT unnest(['age', 'histology', 'spine_levels', 'pain_or_imaging', 'labs_recent', 'anc', 'platelets', 'hemoglobin', 'ast_alt', 'bilirubin', 'albumin', 'renal', 'contraception', 'pregnant', 'cord_compression', 'prior_rt', 'surgical_candidate', 'rfa_ineligible', 'physician_excluded']) AS criterion, generate_subscripts(['age', 'histology', 'spine_levels', 'pain_or_imaging', 'labs_recent', 'anc', 'platelets', 'hemoglobin', 'ast_alt', 'bilirubin', 'albumin', 'renal', 'contraception', 'pregnant', 'cord_compression', 'prior_rt', 'surgical_candidate', 'rfa_ineligible', 'physician_excluded'], 1) AS k)
-SELECT ids.criterion,
-       count(*) FILTER (WHERE e.results[ids.k] = false) AS failed,
-       count(*) FILTER (WHERE e.results[ids.k] IS NULL AND e.results IS NOT NULL) AS unknown
-FROM ids LEFT JOIN e ON true
-GROUP BY ids.criterion, ids.k ORDER BY ids.k
+-- criterion_counts: one row per eligibility criterion (spec order) with its
+-- label and the number of patients screened on or before $as_of who fail it
+-- and who are unknown on it.
+SELECT k.criterion, k.label,
+       count(*) FILTER (WHERE r.result = false) AS failed,
+       count(*) FILTER (WHERE r.result IS NULL AND r.screening_id IS NOT NULL) AS unknown
+FROM protocol_criteria k LEFT JOIN criterion_results_at($as_of) r USING (criterion)
+GROUP BY k.criterion, k.label, k.position ORDER BY k.position

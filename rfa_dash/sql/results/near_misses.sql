@@ -1,21 +1,23 @@
 -- near_misses: one row per patient screened on or before $as_of who is
--- ineligible only through lab criteria, each failed one within the protocol's
--- near-miss fraction of its threshold (a candidate for a repeat lab).
-WITH e AS (SELECT * FROM eligibility_at($as_of)),
-s AS (SELECT s.*, p.* FROM stg_screening s CROSS JOIN protocol_eligibility p),
-j AS (
-  SELECT e.screening_id, e.screen_date, e.results, s.*,
-         e.c_age, e.c_histology, e.c_spine_levels, e.c_pain_or_imaging, e.c_labs_recent,
-         e.c_anc, e.c_platelets, e.c_hemoglobin, e.c_ast_alt, e.c_bilirubin, e.c_albumin,
-         e.c_renal, e.c_contraception, e.c_pregnant, e.c_cord_compression, e.c_prior_rt,
-         e.c_surgical_candidate, e.c_rfa_ineligible, e.c_physician_excluded,
-         e.ast_x_uln, e.alt_x_uln, e.bilirubin_x_uln, e.creatinine_x_uln,
-         e.creatinine_clearance,
+-- ineligible only through lab criteria (contract: lab), each failed one within
+-- the protocol's near-miss fraction of its threshold (a candidate for a
+-- repeat lab): the failed criteria in spec order and the values behind them.
+WITH lab_only AS (
+  SELECT screening_id, string_agg(criterion, ';' ORDER BY position) AS failed
+  FROM criterion_results_at($as_of)
+  WHERE NOT result
+  GROUP BY screening_id
+  HAVING bool_and(lab)
+), j AS (
+  SELECT e.*, s.anc, s.platelets, s.hemoglobin, s.transfused_14d, s.ast, s.ast_uln, s.alt,
+         s.alt_uln, s.liver_mets, s.bilirubin, s.bilirubin_uln, s.gilbert, s.albumin,
+         s.creatinine, s.creatinine_uln, p.*, l.failed,
          1 - near_miss_fraction AS lo, 1 + near_miss_fraction AS hi
-  FROM e JOIN s USING (screening_id)
+  FROM lab_only l JOIN eligibility_at($as_of) e USING (screening_id)
+  JOIN stg_screening s USING (screening_id) CROSS JOIN protocol_eligibility p
 ), n AS (
+  -- one near_<criterion> per lab criterion: passed, unknown, or failed within the fraction
   SELECT *,
-    -- a failed lab criterion is "near" when its value is within the fraction
     coalesce(c_anc, true) OR anc >= anc_min * lo AS near_anc,
     coalesce(c_platelets, true) OR platelets >= platelets_min * lo AS near_platelets,
     coalesce(c_hemoglobin, true)
@@ -35,21 +37,9 @@ j AS (
       AS near_renal
   FROM j
 )
-SELECT screening_id, screen_date,
-  concat_ws(';', CASE WHEN NOT c_anc THEN 'anc' END, CASE WHEN NOT c_platelets THEN 'platelets' END,
-            CASE WHEN NOT c_hemoglobin THEN 'hemoglobin' END, CASE WHEN NOT c_ast_alt THEN 'ast_alt' END,
-            CASE WHEN NOT c_bilirubin THEN 'bilirubin' END, CASE WHEN NOT c_albumin THEN 'albumin' END,
-            CASE WHEN NOT c_renal THEN 'renal' END) AS failed,
+SELECT screening_id, screen_date, failed,
   anc, platelets, hemoglobin, ast_x_uln, alt_x_uln, bilirubin_x_uln, albumin,
   creatinine_x_uln, creatinine_clearance
 FROM n
-WHERE list_bool_or(list_transform(results, lambda x: coalesce(NOT x, false)))
-  AND coalesce(c_age, true) AND coalesce(c_histology, true) AND coalesce(c_spine_levels, true)
-  AND coalesce(c_pain_or_imaging, true) AND coalesce(c_labs_recent, true)
-  AND coalesce(c_contraception, true) AND coalesce(c_pregnant, true)
-  AND coalesce(c_cord_compression, true) AND coalesce(c_prior_rt, true)
-  AND coalesce(c_surgical_candidate, true) AND coalesce(c_rfa_ineligible, true)
-  AND coalesce(c_physician_excluded, true)
-  AND near_anc AND near_platelets AND near_hemoglobin AND near_ast_alt AND near_bilirubin
-  AND near_albumin AND near_renal
+WHERE COLUMNS('^near_')  -- every near_ column (DuckDB joins the conditions with AND)
 ORDER BY screen_date, screening_id

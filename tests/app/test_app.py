@@ -18,7 +18,7 @@ from rfa_dash.ingest.export import SAMPLE_DIR, fingerprint
 from rfa_dash.protocol import load_protocol
 from tests.helpers import make_export, rand, screen
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PROTOCOL = load_protocol()
 PAGE_FILES = {"overview": "pages/overview.py", "eligibility": "pages/eligibility.py",
               "accrual": "pages/accrual.py", "balance": "pages/balance.py",

@@ -17,7 +17,7 @@ import pytest
 
 from rfa_dash.protocol import load_protocol
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 # page name -> URL path (the overview is the default page, at /)

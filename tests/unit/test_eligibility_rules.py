@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from rfa_dash.analysis import eligibility as el
 from rfa_dash.ingest.export import open_export
 from tests.helpers import make_export, screen
 
@@ -97,7 +98,7 @@ def detail(tmp_path_factory):
     exp = open_export(make_export(tmp_path_factory.mktemp("elig"), screening=rows,
                                   randomization=[]))
     assert exp.n_errors == 0, exp.problems.to_string()
-    return exp.query("eligibility_detail", as_of=AS_OF).set_index("screening_id"), \
+    return el.detail(exp, AS_OF).set_index("screening_id"), \
         exp.query("eligibility_status", as_of=AS_OF).set_index("screening_id")
 
 

@@ -14,7 +14,7 @@ import pytest
 from rfa_dash.analysis.sre import cumulative_incidence
 from rfa_dash.stats.cif import cif_curve
 
-REF = Path(__file__).parent / "reference"
+REF = Path(__file__).parent
 CIF = pd.read_csv(REF / "cif_reference.csv")
 GRAY = pd.read_csv(REF / "gray_reference.csv")
 
@@ -96,10 +96,7 @@ def test_no_events_gives_zero_without_interval():
 def test_sample_reference_is_the_bundled_sample():
     # R's "sample" input must be the bundled sample's own outcomes (regenerate
     # both with tests/reference/sample_outcomes.py after `make sample`)
-    import sys
-
-    sys.path.insert(0, str(REF))
-    from sample_outcomes import sample_outcomes
+    from tests.reference.sample_outcomes import sample_outcomes
 
     got = sample_outcomes().reset_index(drop=True)
     ref = _data("sample")

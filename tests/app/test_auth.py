@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from rfa_dash import auth
 from rfa_dash.cli import main
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 SECRET = "another-test-secret"
 
 

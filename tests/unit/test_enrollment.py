@@ -173,10 +173,10 @@ def test_sequential_exclusion_hand_built_matrix():
     fails[0, [0, 5]] = True
     fails[1, 5] = True
     fails[2, 10] = True
-    seq = el.sequential_exclusion(fails, 10)
+    seq = el.sequential_exclusion(fails, 10, load_protocol().criterion_labels)
     assert seq[["criterion", "removed", "remaining"]].values.tolist() == [
         ["anc", 2, 8], ["albumin", 1, 7]]
-    assert el.sequential_exclusion(np.zeros((0, 19), dtype=bool), 4).empty
+    assert el.sequential_exclusion(np.zeros((0, 19), dtype=bool), 4, {}).empty
 
 
 def test_detail_pages(exp):

@@ -14,6 +14,8 @@ from pathlib import Path
 import duckdb
 
 SQL_DIR = Path(__file__).parent / "sql"
+# a database connection, or a cursor of one (DuckDB gives both the same type)
+Connection = duckdb.DuckDBPyConnection
 
 
 def ident(name: str) -> str:

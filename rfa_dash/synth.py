@@ -313,7 +313,8 @@ def _follow_up(rng, proto: Protocol, p: dict, cut: np.datetime64) -> dict:
     death = rng.exponential(DEATH_MEDIAN_MONTHS / math.log(2), n) * MONTH_DAYS
     died = rdate + death.astype(np.int64) * DAY <= cut
     off = np.where(died, rdate + np.maximum(20, death.astype(np.int64)) * DAY, NAT)
-    reason = np.where(died, "death", None).astype(object)
+    reason = np.full(n, None, dtype=object)
+    reason[died] = "death"
     n_off = max(1, round(0.03 * n))
     withdraw = rng.choice(n, size=min(n, n_off), replace=False) if n else np.array([], int)
     rest = np.setdiff1d(np.arange(n), withdraw)
@@ -405,7 +406,9 @@ def _adverse_events(rng, fu: dict, cut) -> dict:
 def _flags(a: np.ndarray, yes: str = "true", no: str = "false") -> np.ndarray:
     """Text of 0/1/NaN flags; None (an empty cell) when missing."""
     a = np.asarray(a, dtype=float)
-    return np.where(np.isnan(a), None, np.where(a == 1, yes, no)).astype(object)
+    out = np.where(a == 1, yes, no).astype(object)
+    out[np.isnan(a)] = None
+    return out
 
 
 # Decimal places written for numbers (any other number is a whole number).

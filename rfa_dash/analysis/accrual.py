@@ -76,7 +76,7 @@ def accrual(exp: Export, as_of: dt.date) -> Accrual:
         elapsed = max(0, (as_of - start).days)
         projection = project(n_randomized, elapsed, p.target, planned_days,
                              p.accrual_prior_certainty, as_of)
-        if not projection.reached:
+        if projection.band95 is not None:  # not reached yet
             horizon = (projection.band95[1] - as_of).days
             fan = predictive_fan(projection, as_of, max(horizon, 30))
     return Accrual(cumulative, monthly, planned, rates, projection, fan, start)

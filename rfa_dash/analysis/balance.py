@@ -93,12 +93,12 @@ def baseline_table(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
     a1, a2 = arms[0], arms[1] if len(arms) > 1 else arms[0]
     rows = []
     for var, label in CONTINUOUS.items():
-        row = {"Characteristic": label + ", mean (SD)"}
+        row: dict[str, object] = {"Characteristic": label + ", mean (SD)"}
         for a in arms:
             x = groups[a][var].dropna().astype(float)
-            row[labels[a]] = (f"{x.mean():.1f} ({x.std(ddof=1):.1f})" if len(x) > 1
-                              else (f"{x.mean():.1f}" if len(x) else "-"))
-            row[labels[a]] += f"  [n={len(x)}]" if len(x) != len(groups[a]) else ""
+            text = (f"{x.mean():.1f} ({x.std(ddof=1):.1f})" if len(x) > 1
+                    else (f"{x.mean():.1f}" if len(x) else "-"))
+            row[labels[a]] = text + (f"  [n={len(x)}]" if len(x) != len(groups[a]) else "")
         row["SMD"] = smd_continuous(groups[a1][var], groups[a2][var])
         rows.append(row)
     for var, label in CATEGORICAL.items():

@@ -12,6 +12,7 @@ from rfa_dash.protocol import Role, sees
 # Tables whose very rows are outcomes or safety events: hidden from roles blind to outcomes.
 OUTCOME_TABLES = ("sre_events", "adverse_events")
 
+
 def table_summary(exp: Export, role: Role | None = None) -> pd.DataFrame:
     """Per table: the file read, rows read, rows used, rows left out.
 
@@ -25,6 +26,7 @@ def table_summary(exp: Export, role: Role | None = None) -> pd.DataFrame:
         df = df[~df["table"].isin(OUTCOME_TABLES)].reset_index(drop=True)
     return df
 
+
 def visible_problems(problems: pd.DataFrame, role: Role) -> tuple[pd.DataFrame, int]:
     """The problems a role may read, and how many were withheld.
 
@@ -37,18 +39,22 @@ def visible_problems(problems: pd.DataFrame, role: Role) -> tuple[pd.DataFrame, 
         "death", case=False, na=False)
     return problems[~hide].reset_index(drop=True), int(hide.sum())
 
+
 def role_problems(exp: Export, role: Role) -> tuple[pd.DataFrame, int]:
     """:func:`visible_problems` of an export (for ``ui.cached_export``)."""
     return visible_problems(exp.problems, role)
+
 
 def problem_tables(exp: Export, role: Role) -> list[str]:
     """The tables with a problem ``role`` may read (the Data quality filter's choices)."""
     return sorted(visible_problems(exp.problems, role)[0]["table"].unique())
 
+
 def shown_problems(exp: Export, role: Role, tables=(), severities=(),
                    text: str = "") -> pd.DataFrame:
     """The problems ``role`` may read, filtered as on the Data quality page."""
     return filter_problems(visible_problems(exp.problems, role)[0], tables, severities, text)
+
 
 def filter_problems(problems: pd.DataFrame, tables=None, severities=None,
                     text: str = "") -> pd.DataFrame:

@@ -19,6 +19,7 @@ def fig_funnel(funnel, *, cut: str) -> go.Figure:
     fig.update_xaxes(title_text="Patients (n)", rangemode="tozero")
     return layout(fig, "Enrollment funnel", cut, height=300)
 
+
 def fig_allocation(by_arm, *, colors: dict[str, str], target: int, cut: str) -> go.Figure:
     """Randomized participants per arm against the count expected from the ratio."""
     total = int(by_arm["n"].sum())
@@ -36,6 +37,7 @@ def fig_allocation(by_arm, *, colors: dict[str, str], target: int, cut: str) -> 
     fig.update_layout(legend=dict(orientation="h", y=-0.2))
     return layout(fig, f"Randomized by arm ({total} of {target} target)", cut, height=320)
 
+
 def fig_criteria(fails, *, cut: str) -> go.Figure:
     """Screened patients failing (and unknown on) each criterion."""
     f = fails[(fails["failed"] > 0) | (fails["unknown"] > 0)].iloc[::-1]
@@ -52,6 +54,7 @@ def fig_criteria(fails, *, cut: str) -> go.Figure:
     return layout(fig, "Why patients fail screening (a patient may fail several)", cut,
                    height=max(320, 28 * len(f) + 140))
 
+
 def fig_sequential(seq, screened: int, *, cut: str) -> go.Figure:
     """Patients remaining after excluding, step by step, the criterion failing the most."""
     labels = ["Screened"] + list(seq["label"])
@@ -65,6 +68,7 @@ def fig_sequential(seq, screened: int, *, cut: str) -> go.Figure:
     fig.update_xaxes(title_text="Patients remaining (n)", rangemode="tozero")
     return layout(fig, "Sequential exclusion (each step removes the most of those left)", cut,
                    height=max(320, 28 * len(labels) + 140))
+
 
 def fig_consort(c: dict, *, colors: dict[str, str], cut: str) -> go.Figure:
     """CONSORT-style flow from screening to allocation, drawn from the data.
@@ -115,6 +119,7 @@ def fig_consort(c: dict, *, colors: dict[str, str], cut: str) -> go.Figure:
     fig.update_yaxes(visible=False, range=[-0.24 if arms else 0.0, 1.0])
     return layout(fig, "Participant flow (CONSORT)", cut, height=640 if arms else 560)
 
+
 def fig_accrual(acc, target: int, *, cut: str) -> go.Figure:
     """Cumulative randomizations against the target, planned pace and projection bands."""
     fig = go.Figure()
@@ -153,6 +158,7 @@ def fig_accrual(acc, target: int, *, cut: str) -> go.Figure:
     fig.update_layout(legend=dict(orientation="h", y=-0.2))
     return layout(fig, "Cumulative randomizations", cut, height=460)
 
+
 def fig_monthly(monthly, *, cut: str) -> go.Figure:
     """Randomizations per calendar month."""
     fig = go.Figure(go.Bar(x=monthly["month"], y=monthly["randomized"], marker_color=NEUTRAL,
@@ -162,6 +168,7 @@ def fig_monthly(monthly, *, cut: str) -> go.Figure:
     fig.update_xaxes(title_text="Month", dtick="M1" if len(monthly) <= 24 else None,
                      tickformat="%b %Y")
     return layout(fig, "Randomizations per month", cut)
+
 
 def fig_allocation_over_time(cum, *, colors: dict[str, str], labels: dict[str, str],
                              cut: str) -> go.Figure:

@@ -59,6 +59,7 @@ def fig_cif(curves, *, colors: dict[str, str], labels: dict[str, str], at_risk,
     fig.update_layout(legend=dict(orientation="h", y=1.08, x=1, xanchor="right"))
     return layout(fig, title, cut, height=520)
 
+
 def fig_sre_types(counts, *, colors: dict[str, str], labels: dict[str, str], cut: str
                   ) -> go.Figure:
     """SRE counts by type, one bar colour per arm (or neutral when pooled)."""
@@ -76,9 +77,11 @@ def fig_sre_types(counts, *, colors: dict[str, str], labels: dict[str, str], cut
                      dtick=1 if len(counts) and counts["events"].max() < 15 else None)
     return layout(fig, "SREs by type (all events)", cut)
 
+
 SWIM_MARKERS = {"visit": ("circle-open", "#555555", "Completed visit"),
                 "sre": ("x", "#D55E00", "SRE"), "death": ("square", "#000000", "Death"),
                 "off_study": ("triangle-right", "#999999", "Off study (other reason)")}
+
 
 def fig_swimmer(sw, *, colors: dict[str, str], labels: dict[str, str], cut: str) -> go.Figure:
     """One line per participant from randomization to last contact, events marked."""

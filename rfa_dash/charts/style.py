@@ -9,8 +9,8 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 NEUTRAL = "#555555"
-
 FONT = dict(family="Source Sans Pro, Arial, sans-serif", size=13)
+
 
 def layout(fig: go.Figure, title: str, cut: str, height: int = 360) -> go.Figure:
     fig.update_layout(
@@ -22,10 +22,12 @@ def layout(fig: go.Figure, title: str, cut: str, height: int = 360) -> go.Figure
     fig.update_yaxes(showgrid=True, gridcolor="#eeeeee", zeroline=False)
     return fig
 
+
 def short_count(n) -> str:
     """A count short enough for a table row under a chart: 70442 -> 70k."""
     n = int(n)
     return f"{n / 1000:.0f}k" if n >= 10_000 else str(n)
+
 
 def rgba(hex_color: str, alpha: float) -> str:
     h = hex_color.lstrip("#")

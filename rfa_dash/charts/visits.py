@@ -12,6 +12,7 @@ STATUS_COLORS = {  # colour-blind-safe (Okabe-Ito and Tol), distinct from the ar
     "not_expected": "#999999", "unscheduled": "#E5C494",
 }
 
+
 def fig_adherence(adh, *, cut: str) -> go.Figure:
     """Adherence and in-window rate per visit month, with n/N on the bars."""
     x = [f"Month {m}" for m in adh["visit_month"]]
@@ -27,6 +28,7 @@ def fig_adherence(adh, *, cut: str) -> go.Figure:
     fig.update_layout(barmode="group", legend=dict(orientation="h", y=-0.2))
     return layout(fig, "Visit adherence by visit month", cut)
 
+
 def fig_adherence_over_time(q, *, cut: str) -> go.Figure:
     """Adherence and in-window rate by calendar quarter of window close."""
     fig = go.Figure()
@@ -41,6 +43,7 @@ def fig_adherence_over_time(q, *, cut: str) -> go.Figure:
     fig.update_xaxes(title_text="Quarter in which the window closed")
     fig.update_layout(legend=dict(orientation="h", y=-0.3))
     return layout(fig, "Adherence over calendar time", cut)
+
 
 def fig_visit_grid(grid, *, labels: dict[str, str], cut: str) -> go.Figure:
     """Participants (rows) x visit months (columns), each cell coloured by status."""
@@ -69,6 +72,7 @@ def fig_visit_grid(grid, *, labels: dict[str, str], cut: str) -> go.Figure:
     fig.update_layout(legend=dict(orientation="v", x=1.02, y=1))
     return layout(fig, "Visit status by participant", cut, height=max(300, 22 * len(pids) + 140))
 
+
 def fig_status_by_month(adh, *, labels: dict[str, str], cut: str) -> go.Figure:
     """Stacked count of every status per visit month (the grid, aggregated)."""
     fig = go.Figure()
@@ -82,8 +86,10 @@ def fig_status_by_month(adh, *, labels: dict[str, str], cut: str) -> go.Figure:
     fig.update_yaxes(title_text="Participants (n)")
     return layout(fig, "Visit status per visit month", cut)
 
+
 REASON_COLORS = {"death": "#000000", "withdrawal": "#D55E00", "lost_to_follow_up": "#CC79A7",
                  "study_completed": "#009E73", "off study (any reason)": "#555555"}
+
 
 def fig_retention(ret, *, cut: str) -> go.Figure:
     """Cumulative participants off study by reason, by month."""

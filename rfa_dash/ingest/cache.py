@@ -16,7 +16,10 @@ import os
 import shutil
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
+import duckdb
+import pandas as pd
 import pyarrow.parquet as pq
 
 from rfa_dash.contract import TABLE_ORDER
@@ -61,7 +64,8 @@ def cache_folder(key: str, export_folder: Path) -> Path | None:
 TABLES = [f"stg_{t}" for t in TABLE_ORDER] + ["rows_read"]
 
 
-def save(con, folder: Path, problems, meta: dict) -> None:
+def save(con: duckdb.DuckDBPyConnection, folder: Path, problems: pd.DataFrame,
+         meta: dict[str, Any]) -> None:
     """Write the staged tables, the problems and ``meta`` (files, manifest) to ``folder``."""
     tmp = folder.with_name(folder.name + f".partial{os.getpid()}")
     tmp.mkdir(parents=True, exist_ok=True)
@@ -76,10 +80,8 @@ def save(con, folder: Path, problems, meta: dict) -> None:
         shutil.rmtree(tmp, ignore_errors=True)  # another process won, or no space: no cache
 
 
-def load(con, folder: Path):
+def load(con: duckdb.DuckDBPyConnection, folder: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Copy the cached tables into ``con`` (read by pyarrow); return (problems, meta)."""
-    import pandas as pd
-
     from rfa_dash.db import create_from_arrow
 
     for t in TABLES:

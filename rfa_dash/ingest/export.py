@@ -9,11 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from rfa_dash import db
 from rfa_dash.contract import CRITERIA, MONTH_DAYS, TABLE_ORDER, TABLES
@@ -52,11 +56,11 @@ class Export:
 
     folder: Path
     protocol: Protocol
-    con: object
+    con: duckdb.DuckDBPyConnection
     problems: pd.DataFrame
-    manifest: dict
+    manifest: dict[str, Any]
     fingerprint: str
-    files: dict
+    files: dict[str, str | None]
     source: str = "export"   # "export", or "redcap" for a converted REDCap project
 
     @property
@@ -83,7 +87,7 @@ class Export:
     def n_warnings(self) -> int:
         return int((self.problems["severity"] == "warning").sum())
 
-    def query(self, name: str, **params) -> pd.DataFrame:
+    def query(self, name: str, **params: Any) -> pd.DataFrame:
         """Run the result query ``sql/results/<name>.sql`` with bound ``params`` on its own
         cursor."""
         return db.run(self.con, f"results/{name}", params)
@@ -107,7 +111,7 @@ def fingerprint(folder: Path) -> str:
     return h.hexdigest()
 
 
-def _read_manifest(folder: Path, problems: list[Problem]) -> dict:
+def _read_manifest(folder: Path, problems: list[Problem]) -> dict[str, Any]:
     path = folder / "manifest.json"
     if not path.is_file():
         return {}
@@ -131,7 +135,7 @@ def _read_manifest(folder: Path, problems: list[Problem]) -> dict:
     return data
 
 
-def _protocol_tables(con, protocol: Protocol) -> None:
+def _protocol_tables(con: db.Connection, protocol: Protocol) -> None:
     """Protocol settings as small tables, so queries join them instead of hard-coding."""
     arms = protocol.arms
     con.execute("CREATE OR REPLACE TABLE protocol_arms AS SELECT CAST(unnest($code) AS VARCHAR) "
@@ -161,21 +165,22 @@ def _protocol_tables(con, protocol: Protocol) -> None:
         k: e[k] for k in e if k != "allowed_levels"} | {"allowed_levels": e["allowed_levels"]})
 
 
-def _analysis_database():
+def _analysis_database() -> db.Connection:
     """The analysis database (no file access at all) with the macros typing needs."""
     con = db.hardened_connection(None)
     con.execute(db.sql_text("staging/parsers"))
     return con
 
 
-def _derived_eligibility(con, protocol: Protocol) -> None:
+def _derived_eligibility(con: db.Connection, protocol: Protocol) -> None:
     """The protocol tables and the eligibility macros (on a cursor of this worker thread)."""
     with con.cursor() as cur:
         _protocol_tables(cur, protocol)
         cur.execute(db.sql_text("derived/eligibility"))
 
 
-def _load_one(database, name: str, files: list[Path]) -> dict:
+def _load_one(database: Callable[[], db.Connection], name: str, files: list[Path]
+              ) -> dict[str, Any]:
     """:func:`load_table` with its own problems (``database()``: the analysis database)."""
     problems: list[Problem] = []
     info = load_table(TABLES[name], files, problems, database)
@@ -245,7 +250,9 @@ def open_export(folder: Path | str, protocol: Protocol | None = None,
                   manifest=manifest, fingerprint=fp, files=files)
 
 
-def _load_and_validate(folder: Path, protocol: Protocol, pool, analysis) -> tuple[dict, list]:
+def _load_and_validate(folder: Path, protocol: Protocol, pool: Executor,
+                       analysis: Future[db.Connection]
+                       ) -> tuple[dict[str, dict[str, Any]], list[Problem]]:
     """Read, type and check every table; make the derived macros. Return (per-table read
     information, problems of validation).
 
@@ -253,11 +260,11 @@ def _load_and_validate(folder: Path, protocol: Protocol, pool, analysis) -> tupl
     tables are checked side by side where their parents allow.
     """
     found = find_files(folder)
-    infos: dict[str, dict] = {}
+    infos: dict[str, dict[str, Any]] = {}
     eligibility = []
 
-    def read(name: str):
-        def run() -> tuple:
+    def read(name: str) -> Callable[[], tuple[set[str], pa.Table]]:
+        def run() -> tuple[set[str], pa.Table]:
             infos[name] = info = _load_one(analysis.result, name, found[name])
             # Validation scans the Arrow table in place: the raw text is
             # read to type it and to report bad values, never stored.

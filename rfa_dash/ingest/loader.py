@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -20,7 +22,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from rfa_dash.contract import FILE_SUFFIXES, TABLES, Table
-from rfa_dash.db import ident
+from rfa_dash.db import Connection, ident
 from rfa_dash.ingest.problems import Problem
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -75,9 +77,9 @@ def _read_csv(path: Path) -> pa.Table:
 def _ragged_row(path: Path) -> str | None:
     """Where a CSV file first has a row of the wrong width (read again, on one thread,
     because only then does the parser count rows)."""
-    found = []
+    found: list[Any] = []
 
-    def first(row) -> str:
+    def first(row: Any) -> str:
         found.append(row)
         return "error"
 
@@ -107,7 +109,7 @@ def _not_utf8(path: Path) -> str | None:
     return None
 
 
-def _read_parquet(con, path: Path) -> pa.Table:
+def _read_parquet(con: Connection, path: Path) -> pa.Table:
     """The Parquet file's columns as text, written as the contract reads them.
 
     The file is read by pyarrow; ``con`` (the analysis database, which has no
@@ -137,7 +139,7 @@ def _read_parquet(con, path: Path) -> pa.Table:
         con.unregister("parquet_src")
 
 
-def _excel_text(value, is_date: bool) -> str | None:
+def _excel_text(value: object, is_date: bool) -> str | None:
     if value is None:
         return None
     if isinstance(value, dt.datetime):
@@ -170,7 +172,7 @@ def _read_xlsx(path: Path, table: Table) -> pa.Table:
         date_cols = {i for i, n in enumerate(names)
                      if normalize_name(n) in table.names
                      and table.column(normalize_name(n)).kind == "date"}
-        data = []
+        data: list[list[str | None]] = []
         for row in rows:
             if row is None or all(v is None for v in row):
                 data.append([None] * len(names))
@@ -190,13 +192,13 @@ def _empty_raw(table: Table) -> pa.Table:
                      **{c: pa.array([], pa.string()) for c in table.names}})
 
 
-def _first_line(msg: str) -> str:
+def _first_line(msg: object) -> str:
     text = str(msg).strip().splitlines()[0] if str(msg).strip() else "unknown error"
     return re.sub(r"^[A-Za-z ]*Error: ", "", text)
 
 
 def load_table(table: Table, files: list[Path], problems: list[Problem],
-               database=None) -> dict:
+               database: Callable[[], Connection] | None = None) -> dict[str, Any]:
     """Read the table's file.
 
     ``database()`` returns the analysis database; it is called only for a
@@ -207,7 +209,8 @@ def load_table(table: Table, files: list[Path], problems: list[Problem],
     columns present in the file), ``rows`` and ``data``: the raw table as
     Arrow, ``_line`` then every contract column as text.
     """
-    info = {"file": None, "columns": set(), "rows": 0, "data": _empty_raw(table)}
+    info: dict[str, Any] = {"file": None, "columns": set(), "rows": 0,
+                            "data": _empty_raw(table)}
     if not files:
         if table.required:
             problems.append(Problem(
@@ -225,6 +228,8 @@ def load_table(table: Table, files: list[Path], problems: list[Problem],
         if path.suffix.lower() == ".csv":
             src = _read_csv(path)
         elif path.suffix.lower() == ".parquet":
+            if database is None:
+                raise ValueError("a Parquet file needs the analysis database")
             with database().cursor() as cur:
                 src = _read_parquet(cur, path)
         else:

@@ -39,7 +39,7 @@ def to_frame(problems: list[Problem]) -> pd.DataFrame:
     return df
 
 
-def quote(value) -> str:
+def quote(value: object) -> str:
     """A raw value as it appears in a message."""
     text = str(value)
     if len(text) > 60:

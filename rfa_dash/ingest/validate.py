@@ -19,13 +19,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from rfa_dash.contract import TABLES, code_params, resolve_codes, typed_select
-from rfa_dash.db import ident, sql_text
+from rfa_dash.contract import TABLES, Table, code_params, resolve_codes, typed_select
+from rfa_dash.db import Connection, ident, sql_text
 from rfa_dash.ingest.problems import Problem, quote
+
+if TYPE_CHECKING:
+    from rfa_dash.protocol import Protocol
 
 # Parents before children: checks on a table read its parents' staging tables
 # (randomization: screening; offstudy, adverse events: randomization; visits,
@@ -39,7 +43,8 @@ VALIDATION_ORDER = tuple(t for level in CHECK_LEVELS for t in level)
 # rows stay): a treatment date before randomization schedules no visit.
 FIXES = {"randomization": "checks/fix_randomization"}
 
-def _column_checks(cur, table, protocol, present: set[str], raw: pa.Table,
+def _column_checks(cur: Connection, table: Table, protocol: Protocol, present: set[str],
+                   raw: pa.Table,
                    problems: list[Problem]) -> list[int]:
     """Report values that break their column's type; return the lines to leave out.
 
@@ -86,13 +91,14 @@ def _column_checks(cur, table, protocol, present: set[str], raw: pa.Table,
     return sorted(rejected)
 
 
-def _leave_out(cur, t: str, lines: list[int]) -> None:
+def _leave_out(cur: Connection, t: str, lines: list[int]) -> None:
     if lines:
         cur.execute(f"DELETE FROM cand_{t} WHERE _line IN (SELECT unnest($lines))",
                     {"lines": lines})
 
 
-def type_table(con, t: str, protocol, present: set[str], raw: pa.Table) -> list[Problem]:
+def type_table(con: Connection, t: str, protocol: Protocol, present: set[str], raw: pa.Table
+               ) -> list[Problem]:
     """Step 1 for table ``t`` (raw text as the Arrow table ``raw``); return its problems."""
     table = TABLES[t]
     problems: list[Problem] = []
@@ -105,7 +111,7 @@ def type_table(con, t: str, protocol, present: set[str], raw: pa.Table) -> list[
     return problems
 
 
-def check_table(con, t: str) -> list[Problem]:
+def check_table(con: Connection, t: str) -> list[Problem]:
     """Step 2 for table ``t`` (its parents already staged); return its problems."""
     problems: list[Problem] = []
     with con.cursor() as cur:
@@ -122,8 +128,9 @@ def check_table(con, t: str) -> list[Problem]:
     return problems
 
 
-def validate(con: Future, protocol, reads: dict[str, Callable[[], tuple]], pool: Executor,
-             on_staged=None) -> list[Problem]:
+def validate(con: Future[Connection], protocol: Protocol,
+             reads: dict[str, Callable[[], tuple[set[str], pa.Table]]], pool: Executor,
+             on_staged: Callable[[str], None] | None = None) -> list[Problem]:
     """Read, type and check every table in ``pool``; return the problems found.
 
     ``con`` is the analysis database, still being set up in ``pool``;
@@ -138,12 +145,12 @@ def validate(con: Future, protocol, reads: dict[str, Callable[[], tuple]], pool:
     checks, then relational checks). ``on_staged(t)``, when given, is called
     as soon as ``stg_<t>`` exists.
     """
-    read = {t: Future() for t in VALIDATION_ORDER}
-    typed = {t: Future() for t in VALIDATION_ORDER}
+    read: dict[str, Future[tuple[set[str], pa.Table]]] = {t: Future() for t in VALIDATION_ORDER}
+    typed: dict[str, Future[list[Problem]]] = {t: Future() for t in VALIDATION_ORDER}
     queued: set[str] = set()
     lock = threading.Lock()
 
-    def settle(future: Future, fn, *args) -> None:
+    def settle(future: Future[Any], fn: Callable[..., Any], *args: Any) -> None:
         try:
             future.set_result(fn(*args))
         except BaseException as exc:  # noqa: BLE001 - handed to whoever waits on it
@@ -165,7 +172,11 @@ def validate(con: Future, protocol, reads: dict[str, Callable[[], tuple]], pool:
         type_when_ready(t)
 
     pool.submit(read_job, 0)
-    con.add_done_callback(lambda _: [type_when_ready(t) for t in VALIDATION_ORDER])
+    def type_all_ready(_: object) -> None:
+        for t in VALIDATION_ORDER:
+            type_when_ready(t)
+
+    con.add_done_callback(type_all_ready)
     checked = {}
     for first, *others in CHECK_LEVELS:
         for t in (first, *others):

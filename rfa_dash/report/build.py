@@ -116,7 +116,7 @@ def build_report(exp: Export, as_of: dt.date, role: Role,
         eligibility.consort(exp, as_of, role), colors=p.arm_colors, cut=cut)))
     parts.append(_fig(charts.fig_accrual(acc, p.target, cut=cut)))
     pr = acc.projection
-    if pr is not None and not pr.reached:
+    if pr is not None and pr.band80 is not None and pr.band95 is not None:  # not reached
         parts.append(_p(f"Projected to reach {p.target}: median {pr.median}, 80% band "
                         f"{pr.band80[0]} to {pr.band80[1]}, 95% band {pr.band95[0]} to "
                         f"{pr.band95[1]} (Poisson-gamma model, prior certainty "

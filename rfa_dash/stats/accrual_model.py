@@ -35,6 +35,7 @@ class Projection:
     prior_certainty: float
     planned_days: float
 
+
 def project(randomized: int, elapsed_days: int, target: int, planned_days: float,
             certainty: float, as_of: dt.date) -> Projection:
     """Posterior predictive date by which the target is reached.
@@ -69,8 +70,10 @@ def project(randomized: int, elapsed_days: int, target: int, planned_days: float
                       (day(0.10), day(0.90)), (day(0.025), day(0.975)), certainty,
                       planned_days)
 
+
 def predictive_fan(p: Projection, as_of: dt.date, horizon_days: int,
-                   quantiles=(0.025, 0.10, 0.5, 0.90, 0.975)) -> pd.DataFrame:
+                   quantiles: tuple[float, ...] = (0.025, 0.10, 0.5, 0.90, 0.975)
+                   ) -> pd.DataFrame:
     """Quantiles of the cumulative number randomized on future days (negative binomial)."""
     days = np.unique(np.linspace(0, horizon_days, 60).astype(int))
     rows = []

@@ -11,11 +11,15 @@ The 95% interval is the complementary log-log one (as R's ``etm`` with
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy.stats import norm
 
 Z95 = float(norm.ppf(0.975))
+
 
 def cloglog_ci(cif: np.ndarray, se: np.ndarray, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
     """Complementary log-log confidence limits; NaN where not estimable (se 0, cif 0 or 1)."""
@@ -31,7 +35,8 @@ def cloglog_ci(cif: np.ndarray, se: np.ndarray, z: float = Z95) -> tuple[np.ndar
     upper[ok] = np.maximum(one, two)
     return lower, upper
 
-def cif_curve(months, status) -> pd.DataFrame:
+
+def cif_curve(months: ArrayLike, status: ArrayLike) -> pd.DataFrame:
     """Aalen-Johansen cumulative incidence of status 1 with status 2 competing.
 
     Parameters
@@ -81,7 +86,9 @@ def cif_curve(months, status) -> pd.DataFrame:
                         df], ignore_index=True)
     return df
 
-def estimates_at(curve: pd.DataFrame, months, n_total: int, times: np.ndarray) -> pd.DataFrame:
+
+def estimates_at(curve: pd.DataFrame, months: Iterable[float], n_total: int,
+                 times: np.ndarray) -> pd.DataFrame:
     """The curve read at each report month (events at that exact time included).
 
     ``at_risk`` counts participants whose time is >= the month. Where nobody

@@ -17,7 +17,7 @@ def smd_continuous(a: pd.Series, b: pd.Series) -> float:
     return float("nan") if pooled == 0 else float((a.mean() - b.mean()) / pooled)
 
 
-def smd_categorical(a: pd.Series, b: pd.Series, levels: list) -> float:
+def smd_categorical(a: pd.Series, b: pd.Series, levels: list[object]) -> float:
     """Yang and Dalton (2012) multi-level SMD: sqrt((p1-p2)' S^-1 (p1-p2)), first level dropped."""
     a, b = a.dropna(), b.dropna()
     if len(a) == 0 or len(b) == 0 or len(levels) < 2:

@@ -43,7 +43,8 @@ class Context:
 
 def context() -> Context:
     """The context the router computed for this run."""
-    ctx = st.session_state.get("_ctx")
+    ctx: Context | None = st.session_state.get("_ctx")
     if ctx is None:
-        multipage.hand_over_to_router()
+        multipage.hand_over_to_router()  # stops this run
+        raise RuntimeError("no context: the router has not run")
     return ctx

@@ -20,6 +20,7 @@ mode, and both are handled here, nowhere else:
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -43,9 +44,9 @@ def run_like_the_server() -> None:
         return
     original = PagesManager.__init__
 
-    def init(self, *args, **kwargs):
+    def init(self: PagesManager, *args: Any, **kwargs: Any) -> None:
         original(self, *args, **kwargs)
         PagesManager.uses_pages_directory = False
 
-    PagesManager.__init__ = init
-    PagesManager._rfa_like_server = True
+    setattr(PagesManager, "__init__", init)  # noqa: B010 - a deliberate, test-only patch
+    setattr(PagesManager, "_rfa_like_server", True)  # noqa: B010

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from rfa_dash.ingest.export import ExportError
 from rfa_dash.protocol import ProtocolError, load_protocol
@@ -59,7 +63,7 @@ def sidebar() -> Context | None:
     return ctx
 
 
-def navigation(pages: dict[str, dict], allowed):
+def navigation(pages: dict[str, dict[str, Any]], allowed: Iterable[str]) -> StreamlitPage:
     """``st.navigation`` over the ``pages`` (``st.Page`` arguments) named in ``allowed``.
 
     The page objects are made once per session and list of pages (creating

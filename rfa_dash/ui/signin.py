@@ -25,6 +25,7 @@ def gate() -> None:
         st.title("rfa_dash")
         st.info("Choose an export in the sidebar.")
 
+
 def _sign_in_form(path: Path) -> None:
     st.title("rfa_dash: sign in")
     with st.form("sign_in"):
@@ -41,6 +42,7 @@ def _sign_in_form(path: Path) -> None:
         auth.audit("sign_in", user.username, user.role)
         st.session_state["user"] = user
         st.rerun()
+
 
 def identity(protocol: Protocol) -> tuple[auth.User | None, bool]:
     """The signed-in user and whether the app runs in demo mode (no users file)."""
@@ -80,6 +82,7 @@ def identity(protocol: Protocol) -> tuple[auth.User | None, bool]:
         st.error(f"The role {user.role!r} of {user.username} is not in the protocol file.")
         return None, False
     return user, False
+
 
 def sign_out() -> None:
     user = st.session_state.pop("user", None)

@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from rfa_dash import auth
 from rfa_dash.contract import FILE_SUFFIXES, TABLES
@@ -16,31 +17,31 @@ from rfa_dash.protocol import load_protocol
 from rfa_dash.ui.store import _EXPORTS
 
 SOURCES = ("Bundled sample (synthetic)", "Folder on this server", "Upload files")
-
 MAX_UPLOAD_TOTAL_MB = 200
-
 UPLOAD_ROOT = Path(tempfile.gettempdir()) / "rfa_dash_uploads"
-
 ALLOWED_UPLOADS = {t + s for t in TABLES for s in FILE_SUFFIXES} | {"manifest.json"}
-
 # a REDCap project export: records CSV, data dictionary CSV, optional mapping TOML
 REDCAP_SUFFIXES = (".csv", ".toml")
 
-def signature(folder: Path) -> tuple:
+
+def signature(folder: Path) -> tuple[tuple[str, int, int], ...]:
     """Cheap change detector for the cache key: names, sizes and modification times."""
     with os.scandir(folder) as entries:
         files = [(e.name, e.stat()) for e in entries if e.is_file()]
     return tuple(sorted((name, s.st_size, s.st_mtime_ns) for name, s in files))
 
-def load_export(folder: str, signature: tuple, protocol_path: str) -> Export:
+
+def load_export(folder: str, signature: tuple[object, ...], protocol_path: str) -> Export:
     """The export of ``folder`` loaded once per content signature (shared by sessions)."""
     def make() -> Export:
         with st.spinner("Loading and validating the export…"):
             return open_export(Path(folder), load_protocol(protocol_path))
 
-    return _EXPORTS.get((folder, signature, protocol_path), make)
+    exp: Export = _EXPORTS.get((folder, signature, protocol_path), make)
+    return exp
 
-def _save_uploads(files, user: str, role: str) -> Path:
+
+def _save_uploads(files: list[UploadedFile], user: str, role: str) -> Path:
     """Write uploaded files to a private temporary folder named by their content hash."""
     h = hashlib.sha256()
     for f in sorted(files, key=lambda f: f.name):
@@ -58,6 +59,7 @@ def _save_uploads(files, user: str, role: str) -> Path:
         except OSError:  # another session saved the same files first
             pass
     return folder
+
 
 def choose_folder(demo: bool, user: str, role: str) -> tuple[Path | None, str]:
     if demo:

@@ -13,9 +13,10 @@ import json
 import os
 import pickle
 import weakref
+from collections.abc import Callable, Hashable
 from dataclasses import is_dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -24,31 +25,34 @@ import plotly.io as pio
 from rfa_dash.memo import Memo
 
 if TYPE_CHECKING:
+    from rfa_dash.protocol import Protocol
     from rfa_dash.ui.context import Context
 
 # Loaded exports, the results of a data cut, the figures drawn from them and
 # the Arrow tables sent for them: looked up by cheap keys and handed out as
 # stored (read-only), see rfa_dash.memo. Bounded in entries and time.
 _EXPORTS = Memo(max_entries=8, ttl=3600)
-
 _RESULTS = Memo(max_entries=512, ttl=900)
-
 _FIGURES = Memo(max_entries=256, ttl=900)
-
 _TABLES = Memo(max_entries=512, ttl=900)
+
 
 def clear_caches() -> None:
     """Forget every cached result, figure and table (the loaded exports stay)."""
     for memo in (_RESULTS, _FIGURES, _TABLES):
         memo.clear()
 
-def _qualname(fn) -> str:
+
+def _qualname(fn: Callable[..., Any]) -> str:
     return f"{fn.__module__}.{fn.__qualname__}"
 
-def _name(fn, args: tuple) -> str:
+
+def _name(fn: Callable[..., Any], args: tuple[Any, ...]) -> str:
     return f"{_qualname(fn)}:{args!r}"
 
-def cached(fn, ctx: Context, *args, view=None):
+
+def cached(fn: Callable[..., Any], ctx: Context, *args: Any,
+           view: Callable[[Any, Protocol], Any] | None = None) -> Any:
     """Call ``fn(ctx.export, ctx.as_of, *args)`` through a bounded cache.
 
     The key holds the export fingerprint, the protocol file, the function, the
@@ -65,12 +69,15 @@ def cached(fn, ctx: Context, *args, view=None):
     return _RESULTS.get(key + (_qualname(view),),
                         lambda: view(cached(fn, ctx, *args), ctx.protocol))
 
-def cached_export(fn, ctx: Context, *args):
+
+def cached_export(fn: Callable[..., Any], ctx: Context, *args: Any) -> Any:
     """Call ``fn(ctx.export, *args)`` (a result that does not depend on the data cut)."""
     return _RESULTS.get((ctx.export.fingerprint, ctx.protocol.source, _name(fn, args), None,
                          ctx.role.name), lambda: fn(ctx.export, *args))
 
-def cached_folder(fn, folder: Path, view=None):
+
+def cached_folder(fn: Callable[[Path], Any], folder: Path,
+                  view: Callable[[Any], Any] | None = None) -> Any:
     """``fn(folder)``, read again only when an entry of ``folder`` is added, removed or renamed.
 
     With ``view``, ``view(<that result>)``, cached with it. For listings such
@@ -84,6 +91,7 @@ def cached_folder(fn, folder: Path, view=None):
     if view is None:
         return _RESULTS.get(key, lambda: fn(folder))
     return _RESULTS.get(key + (_qualname(view),), lambda: view(cached_folder(fn, folder)))
+
 
 class _BuiltFigure(go.Figure):
     """A cached figure whose dict is made once.
@@ -100,13 +108,15 @@ class _BuiltFigure(go.Figure):
         self._frozen_dict = json.loads(pio.to_json(super().to_dict(), validate=False))
         return self
 
-    def to_dict(self) -> dict:
-        frozen = getattr(self, "_frozen_dict", None)
-        return frozen if frozen is not None else super().to_dict()
+    def to_dict(self) -> dict[str, Any]:
+        frozen: dict[str, Any] | None = getattr(self, "_frozen_dict", None)
+        return frozen if frozen is not None else dict(super().to_dict())
+
 
 _BY_VALUE = (str, int, float, bool, type(None), dt.date, bytes)
 
-def _arg_key(value, refs: list):
+
+def _arg_key(value: object, refs: list[weakref.ref[Any]]) -> Hashable:
     """A cheap key for one argument of a chart builder.
 
     Plain values stand for themselves. Frames, and result objects holding
@@ -129,17 +139,23 @@ def _arg_key(value, refs: list):
         return tuple((k, _arg_key(v, refs)) for k, v in value.items())
     return ("pickle", hashlib.sha256(pickle.dumps(value, protocol=5)).digest())
 
-def _alive(entry) -> bool:
+
+def _alive(entry: tuple[Any, list[weakref.ref[Any]]]) -> bool:
     return all(ref() is not None for ref in entry[1])
 
-def _build_figure(builder, args: tuple, kwargs: dict, refs: list):
+
+def _build_figure(builder: Callable[..., go.Figure], args: tuple[Any, ...],
+                  kwargs: dict[str, Any], refs: list[weakref.ref[Any]]
+                  ) -> tuple[_BuiltFigure, list[weakref.ref[Any]]]:
     fig = _BuiltFigure(builder(*args, **kwargs))
     # In the app the Streamlit theme styles every chart; Plotly's default
     # template (about 7 KB per chart) would only be copied and sent each rerun.
     fig.layout.template = None
     return fig.freeze(), refs
 
-def chart(container, builder, *args, **kwargs) -> None:
+
+def chart(container: Any, builder: Callable[..., go.Figure], *args: Any, **kwargs: Any
+          ) -> None:
     """Draw ``builder(*args, **kwargs)`` (a ``fig_<thing>``) in ``container``.
 
     Building a Plotly figure (validating every property) costs far more than
@@ -149,7 +165,7 @@ def chart(container, builder, *args, **kwargs) -> None:
     its inputs are the same. ``st.plotly_chart`` only reads the figure's dict
     (made once, see :class:`_BuiltFigure`); nothing modifies a cached figure.
     """
-    refs: list = []
+    refs: list[weakref.ref[Any]] = []
     key = (_qualname(builder), _arg_key(args, refs),
            _arg_key(tuple(sorted(kwargs.items())), refs))
     fig, _ = _FIGURES.get(key, lambda: _build_figure(builder, args, kwargs, refs),

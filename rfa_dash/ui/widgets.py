@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import weakref
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+import pyarrow as pa
 import streamlit as st
 from streamlit import dataframe_util
 
@@ -12,9 +15,12 @@ from rfa_dash.frames import n_pages
 
 if TYPE_CHECKING:
     from rfa_dash.ui.context import Context
+
+
 from rfa_dash.ui.store import _TABLES, _alive
 
 TABLE_PAGE_ROWS = 500
+
 
 def header(title: str, ctx: Context) -> None:
     """Page title, the synthetic-data banner and the data cut."""
@@ -24,7 +30,8 @@ def header(title: str, ctx: Context) -> None:
                    "no real patient is shown.", icon=":material/science:")
     st.caption(ctx.cut)
 
-def tabs(labels: list[str], key: str) -> list:
+
+def tabs(labels: list[str], key: str) -> Sequence[Any]:
     """Tabs of which only the open one is drawn.
 
     Switching tabs reruns the page, and a tab's content is computed and sent
@@ -33,13 +40,16 @@ def tabs(labels: list[str], key: str) -> list:
     """
     return st.tabs(labels, key=key, on_change="rerun")
 
-def csv_download(df, label: str, file_name: str, key: str) -> None:
+
+def csv_download(df: pd.DataFrame, label: str, file_name: str, key: str) -> None:
     """A download button for a table people act on (the CSV is made only when clicked)."""
     st.download_button(label, lambda: df.to_csv(index=False).encode("utf-8"),
                        file_name=file_name, mime="text/csv", key=key, on_click="ignore",
                        icon=":material/download:")
 
-def page_number(n_items: int, page_size: int, key: str, label: str, container=st) -> int:
+
+def page_number(n_items: int, page_size: int, key: str, label: str, container: Any = st
+                ) -> int:
     """The page chosen for ``n_items`` shown ``page_size`` at a time (1 when one page does)."""
     pages = n_pages(n_items, page_size)
     if pages == 1:
@@ -47,15 +57,18 @@ def page_number(n_items: int, page_size: int, key: str, label: str, container=st
     return int(container.number_input(f"{label} (1-{pages})", min_value=1, max_value=pages,
                                       value=1, step=1, key=key))
 
-def _arrow(df, start: int, stop: int):
+
+def _arrow(df: pd.DataFrame, start: int, stop: int
+           ) -> tuple[pa.Table, list[weakref.ref[Any]]]:
     # Streamlit's own conversion (same bytes as st.dataframe makes of a frame),
     # done once per table page instead of on every rerun; keyed by the frame's
     # identity like a chart's frames (see _arg_key).
     return (dataframe_util.convert_pandas_df_to_arrow_table(df.iloc[start:stop]),
             [weakref.ref(df)])
 
-def table(df, key: str, page_size: int = TABLE_PAGE_ROWS, height: int | None = None,
-          container=st) -> None:
+
+def table(df: pd.DataFrame, key: str, page_size: int = TABLE_PAGE_ROWS,
+          height: int | None = None, container: Any = st) -> None:
     """A table that pages when long: the browser never receives more than a page of rows.
 
     ``df`` is a cached result (see :func:`cached`); the Arrow table sent for

@@ -11,6 +11,7 @@ import csv
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 from rfa_dash.contract import TABLES
 from rfa_dash.ingest.redcap.importer import DEFAULT_MAPPING, load_mapping
@@ -29,7 +30,7 @@ BOOL_TRUE = {"true", "yes", "y", "1"}
 BOOL_FALSE = {"false", "no", "n", "0"}
 
 
-def _dictionary(mapping: dict) -> tuple[list[list[str]], list[str]]:
+def _dictionary(mapping: dict[str, Any]) -> tuple[list[list[str]], list[str]]:
     rid = mapping["redcap"]["record_id"]
     rows = [[rid, "screening", "", "text", "Screening log number"] + [""] * 13]
     columns = [rid, "redcap_event_name", "redcap_repeat_instrument", "redcap_repeat_instance"]
@@ -71,12 +72,12 @@ def to_redcap(export: Path, out: Path, mapping_path: Path | None = None) -> None
             tables[t] = list(csv.DictReader(f))
     dict_rows, columns = _dictionary(mapping)
     record_of = {r["participant_id"]: r["screening_id"] for r in tables["randomization"]}
-    records: list[dict] = []
+    records: list[dict[str, str]] = []
 
-    def raw(tname, column, spec, value):
+    def raw(tname: str, column: str, spec: Any, value: str) -> str:
         kind = TABLES[tname].column(column).kind
         if isinstance(spec, dict) and "field" in spec:
-            inverse = {v: c for c, v in spec["values"].items()}
+            inverse = {str(v): str(c) for c, v in spec["values"].items()}
             return inverse.get(value, value)
         if kind == "bool" and value.lower() in BOOL_TRUE:
             return "1"

@@ -20,8 +20,10 @@ import hashlib
 import json
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -101,7 +103,7 @@ def read_dictionary(path: Path) -> dict[str, DictField]:
     header, rows = _read_csv(path)
     low = [h.lower() for h in header]
 
-    def col(*names):
+    def col(*names: str) -> int | None:
         for n in names:
             for i, h in enumerate(low):
                 if h.startswith(n):
@@ -111,7 +113,7 @@ def read_dictionary(path: Path) -> dict[str, DictField]:
     i_name, i_form, i_type = col("variable"), col("form name"), col("field type")
     i_choices = col("choices")
     i_valid = col("text validation type")
-    if None in (i_name, i_form, i_type):
+    if i_name is None or i_form is None or i_type is None:
         raise RedcapError(f"{path.name} is not a REDCap data dictionary")
     out = {}
     for r in rows:
@@ -124,7 +126,7 @@ def read_dictionary(path: Path) -> dict[str, DictField]:
     return out
 
 
-def load_mapping(path: Path | None) -> dict:
+def load_mapping(path: Path | None) -> dict[str, Any]:
     p = Path(path) if path else DEFAULT_MAPPING
     try:
         return tomllib.loads(p.read_text(encoding="utf-8"))
@@ -152,13 +154,15 @@ class _Ctx:
     fname: str
     problems: list[Problem]
     dictionary: dict[str, DictField]
-    warned: set = field(default_factory=set)
+    warned: set[tuple[str, str]] = field(default_factory=set)
 
-    def problem(self, table, line, fld, severity, msg, value=None):
+    def problem(self, table: str, line: int | None, fld: str, severity: str, msg: str,
+                value: str | None = None) -> None:
         self.problems.append(Problem(table, line, fld, severity, msg, value))
 
 
-def _code(ctx: _Ctx, table, line, rec, event, fname, raw, values: dict | None):
+def _code(ctx: _Ctx, table: str, line: int, rec: str, event: str, fname: str, raw: str,
+          values: dict[str, object] | None) -> str:
     """A raw REDCap value through the dictionary's choices and the mapping's values."""
     if raw == "":
         return ""
@@ -200,10 +204,10 @@ def _code(ctx: _Ctx, table, line, rec, event, fname, raw, values: dict | None):
     return code
 
 
-class Rows(list):
+class Rows(list[dict[str, str]]):
     """Converted rows of one contract table; ``lines[i]`` is row i's line in the records file."""
 
-    def __init__(self, *args):
+    def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.lines: list[int] = []
 
@@ -217,7 +221,7 @@ def remap_lines(problems: pd.DataFrame, lines: dict[str, list[int]]) -> pd.DataF
     """
     out = problems.copy()
     for table, src in lines.items():
-        def to_src(n, src=src):
+        def to_src(n: int, src: list[int] = src) -> int:
             return src[n - 2] if 2 <= n < len(src) + 2 else n
 
         rows = (out["table"] == table) & out["line"].notna() & (out["line"] >= 2)
@@ -225,7 +229,7 @@ def remap_lines(problems: pd.DataFrame, lines: dict[str, list[int]]) -> pd.DataF
             continue
         out.loc[rows, "line"] = [to_src(int(n)) for n in out.loc[rows, "line"]]
 
-        def first_at(m, to_src=to_src):
+        def first_at(m: re.Match[str], to_src: Callable[[int], int] = to_src) -> str:
             return m.group(1) + str(to_src(int(m.group(2))))
 
         out.loc[rows, "message"] = [re.sub(r"(first at line )(\d+)", first_at, msg)
@@ -234,7 +238,7 @@ def remap_lines(problems: pd.DataFrame, lines: dict[str, list[int]]) -> pd.DataF
 
 
 def import_folder(folder: Path, mapping_path: Path | None = None
-                  ) -> tuple[dict[str, list[dict]], list[Problem], dict]:
+                  ) -> tuple[dict[str, list[dict[str, str]]], list[Problem], dict[str, Any]]:
     """Convert a REDCap folder into contract tables.
 
     Returns
@@ -264,15 +268,15 @@ def import_folder(folder: Path, mapping_path: Path | None = None
         if req not in col:
             raise RedcapError(f"{rec_path.name} has no {req} column")
 
-    def cell(r, i):
+    def cell(r: list[str], i: int | None) -> str:
         """Row ``r``'s value at column position ``i`` (None: no such column), trimmed."""
         return r[i].strip() if i is not None and i < len(r) else ""
 
-    def get(r, name):
+    def get(r: list[str], name: str) -> str:
         return cell(r, col.get(name))
 
     tables_cfg = mapping.get("tables", {})
-    known_events = set()
+    known_events: set[str] = set()
     for cfg in tables_cfg.values():
         if "event" in cfg:
             known_events.add(cfg["event"])
@@ -301,8 +305,8 @@ def import_folder(folder: Path, mapping_path: Path | None = None
         ctx.problem("redcap", None, "redcap_event_name", "error",
                     f"event {quote(ev)} is not in the mapping; its {n} row(s) were left out", ev)
 
-    out: dict[str, list[dict]] = {}
-    by_record: dict[str, dict[str, dict]] = {}
+    out: dict[str, list[dict[str, str]]] = {}
+    by_record: dict[str, dict[str, dict[str, str]]] = {}
     order = ["screening", "randomization", "visits", "sre_events", "offstudy", "adverse_events"]
     for tname in order:
         cfg = tables_cfg.get(tname)
@@ -313,7 +317,7 @@ def import_folder(folder: Path, mapping_path: Path | None = None
         result = Rows()
         # each field's column position, found once per table rather than per row:
         # (column, kind, position or boxes or source table, field or source column, values)
-        plan = []
+        plan: list[tuple[Any, ...]] = []
         for column, spec in cfg.get("fields", {}).items():
             if isinstance(spec, str):
                 plan.append((column, "code", col.get(spec), spec, None))
@@ -337,7 +341,8 @@ def import_folder(folder: Path, mapping_path: Path | None = None
             if cfg.get("required_field") and cell(r, i_required) == "":
                 continue
             rec = cell(r, i_rid)
-            row = {}
+            row: dict[str, str] = {}
+            complete = True
             if events[ev] is not None:
                 row["visit_month"] = str(events[ev])
             for column, kind, a, b, c in plan:
@@ -352,15 +357,15 @@ def import_folder(folder: Path, mapping_path: Path | None = None
                         ctx.problem(tname, line, rid, "error",
                                     f"record {rec}, event {ev}: no {a} row gives its "
                                     f"{b}; row left out", rec)
-                        row = None
+                        complete = False
                         break
                     row[column] = src[b]
-            if row is not None:
+            if complete:
                 result.append(row)
                 result.lines.append(line)
                 by_record.setdefault(tname, {}).setdefault(rec, row)
         out[tname] = result
-    manifest = {}
+    manifest: dict[str, Any] = {}
     mf = folder / "manifest.json"
     if mf.is_file():
         try:
@@ -370,7 +375,8 @@ def import_folder(folder: Path, mapping_path: Path | None = None
     return out, ctx.problems, manifest
 
 
-def write_contract(tables: dict[str, list[dict]], manifest: dict, out: Path) -> None:
+def write_contract(tables: dict[str, list[dict[str, str]]], manifest: dict[str, Any],
+                   out: Path) -> None:
     """Write converted tables as a contract export folder."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,7 @@ from rfa_dash import charts, ui
 from rfa_dash.analysis.eligibility import (
     PAGE_ROWS,
     consort,
-    criteria_table,
+    criteria_csv,
     criteria_view,
     criterion_counts,
     detail,
@@ -66,7 +66,6 @@ if every.open:
         ui.table(ui.cached(detail, ctx, page, PAGE_ROWS, view=criteria_view), "elig_detail",
                  page_size=PAGE_ROWS)
         st.download_button("Download the criteria table, every patient (CSV)",
-                           lambda: criteria_table(detail(ctx.export, ctx.as_of)).to_csv(
-                               index=False),
+                           lambda: criteria_csv(ctx.export, ctx.as_of),
                            file_name="eligibility.csv", mime="text/csv", on_click="ignore",
                            icon=":material/download:", key="elig_csv")

@@ -136,6 +136,11 @@ def criteria_table(det: pd.DataFrame) -> pd.DataFrame:
             "creatinine_clearance", "lab_age_days"]
     return det[cols]
 
+def criteria_csv(exp: Export, as_of: dt.date) -> bytes:
+    """:func:`criteria_table` of every screened patient, as CSV (for the download)."""
+    return criteria_table(detail(exp, as_of)).to_csv(index=False).encode("utf-8")
+
+
 def criteria_view(det: pd.DataFrame, protocol=None) -> pd.DataFrame:
     """:func:`criteria_table` as a view for ``ui.cached``."""
     return criteria_table(det)

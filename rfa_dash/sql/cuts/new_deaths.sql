@@ -1,4 +1,4 @@
--- cut_new_deaths: one row per participant who died in cur_offstudy and not in
+-- new_deaths: one row per participant who died in cur_offstudy and not in
 -- prev_offstudy; arm from cur_randomization.
 SELECT c.participant_id, c.off_study_date, r.arm
 FROM cur_offstudy c

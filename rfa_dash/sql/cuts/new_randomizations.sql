@@ -1,4 +1,4 @@
--- cut_new_randomizations: one row per participant randomized in cur_randomization
+-- new_randomizations: one row per participant randomized in cur_randomization
 -- and absent from prev_randomization (the current data against a saved cut).
 SELECT c.participant_id, c.randomization_date, c.arm
 FROM cur_randomization c

@@ -1,4 +1,4 @@
--- cut_new_sres: one row per SRE record in cur_sre_events with no identical
+-- new_sres: one row per SRE record in cur_sre_events with no identical
 -- (participant, date, type) record in prev_sre_events; arm from cur_randomization.
 SELECT c.participant_id, c.event_date, c.sre_type, r.arm
 FROM cur_sre_events c

@@ -1,4 +1,4 @@
--- cut_offstudy: one row per offstudy record dated on or before $as_of, of a participant
+-- offstudy: one row per offstudy record dated on or before $as_of, of a participant
 -- randomized on or before $as_of (the frozen cut).
 SELECT t.* EXCLUDE (_line) FROM stg_offstudy t JOIN stg_randomization r USING (participant_id)
 WHERE t.off_study_date <= $as_of AND r.randomization_date <= $as_of ORDER BY t._line

@@ -11,6 +11,8 @@ st.set_page_config(page_title="rfa_dash · NCT07090122", page_icon=":material/mo
 PAGES = {
     "overview": dict(page="pages/overview.py", title="Overview", icon=":material/dashboard:",
                      default=True),
+    "progression": dict(page="pages/progression.py", title="Progression",
+                        icon=":material/flag:"),
     "eligibility": dict(page="pages/eligibility.py", title="Eligibility",
                         icon=":material/filter_alt:"),
     "accrual": dict(page="pages/accrual.py", title="Accrual", icon=":material/trending_up:"),

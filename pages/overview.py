@@ -4,6 +4,8 @@ import streamlit as st
 
 from rfa_dash import charts, ui
 from rfa_dash.analysis.overview import overview
+from rfa_dash.analysis.progression import progression
+from rfa_dash.present.progression import strip_view
 
 ctx = ui.context()
 ui.header("Overview", ctx)
@@ -30,6 +32,15 @@ next(c).metric("Off study", d.off_study, help="Any reason, pooled over arms")
 if "worklist" in ctx.role.pages:
     st.page_link("pages/worklist.py", label="Open the worklist of due and overdue visits",
                  icon=":material/checklist:")
+
+if "progression" in ctx.role.pages:
+    with st.container(border=True):
+        cards, verdict = ui.cached(progression, ctx, ctx.role, view=strip_view)
+        st.markdown(f"**Pilot progression criteria.** {verdict}")
+        for col, card in zip(st.columns(len(cards)) if cards else [], cards, strict=True):
+            col.markdown(card)
+        st.page_link("pages/progression.py", label="Open Progression criteria",
+                     icon=":material/flag:")
 
 left, right = st.columns(2)
 ui.chart(left, charts.fig_funnel, d.funnel, cut=ctx.chart_cut)

@@ -193,6 +193,29 @@ CRITERIA: tuple[Criterion, ...] = (
 )
 CRITERION_IDS = tuple(c.id for c in CRITERIA)
 
+
+
+@dataclass(frozen=True)
+class ProgressionCriterion:
+    """A pilot progression criterion of the spec: its id, what it is called by default, and
+    the spec's default green and amber thresholds (a protocol file sets its own)."""
+
+    id: str
+    label: str
+    green: str
+    amber: str
+
+
+# The spec's progression criteria (CONSORT pilot extension, item 6c), in its order.
+PROGRESSION: tuple[ProgressionCriterion, ...] = (
+    ProgressionCriterion("recruitment", "Recruitment against the expected pace", "0.80", "0.50"),
+    ProgressionCriterion("consent", "Consent of eligible patients", "0.70", "0.50"),
+    ProgressionCriterion("retention", "Retention (not withdrawn or lost)", "0.80", "0.65"),
+    ProgressionCriterion("adherence", "Visit adherence", "0.80", "0.60"),
+    ProgressionCriterion("fidelity", "Treatment received as allocated", "0.90", "0.75"),
+)
+PROGRESSION_IDS = tuple(c.id for c in PROGRESSION)
+
 # Spec, SRE time-to-event: months = days / 30.4375 (the mean Gregorian month).
 MONTH_DAYS = 30.4375
 

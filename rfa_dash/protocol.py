@@ -14,7 +14,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from rfa_dash.contract import CRITERION_IDS
+from rfa_dash.contract import CRITERION_IDS, PROGRESSION, PROGRESSION_IDS
 
 DEFAULT_PROTOCOL = Path(__file__).parent / "protocols" / "nct07090122.toml"
 
@@ -29,6 +29,17 @@ class Arm:
     label: str
     ratio: int
     color: str
+
+
+@dataclass(frozen=True)
+class ProgressionRule:
+    """A progression criterion as this protocol sets it: its label and its thresholds
+    (exact decimals: ``value >= green`` is green, ``>= amber`` amber, else red)."""
+
+    id: str
+    label: str
+    green: Decimal
+    amber: Decimal
 
 
 class BlindingError(PermissionError):
@@ -114,6 +125,11 @@ class Protocol:
     criterion_labels : dict
         ``{criterion id: label}`` for every criterion of the contract, in the
         contract's (the spec's) order: how a failed criterion is named.
+    progression : tuple of ProgressionRule
+        The pilot progression criteria this protocol uses, in the spec's order
+        (a criterion switched off with ``enabled = false`` is left out).
+    recent_rate_months : int
+        Months of randomizations the "if the current rate holds" outlook uses.
     """
 
     registry_id: str
@@ -132,6 +148,8 @@ class Protocol:
     eligibility: dict
     criterion_labels: dict[str, str]
     roles: dict[str, Role]
+    progression: tuple[ProgressionRule, ...]
+    recent_rate_months: int
     source: str
     comparison_note: str = ""
 
@@ -166,6 +184,42 @@ def _need(d: dict, key: str, where: str):
     if key not in d:
         raise ProtocolError(f"protocol file: [{where}] has no '{key}'")
     return d[key]
+
+
+def _threshold(value: object, where: str) -> Decimal:
+    try:
+        d = Decimal(str(value))
+    except ArithmeticError as exc:
+        raise ProtocolError(f"protocol file: {where} is not a number: {value!r}") from exc
+    if not d.is_finite() or d < 0:
+        raise ProtocolError(f"protocol file: {where} must be a number >= 0, not {value!r}")
+    return d
+
+
+def _progression(raw: dict) -> tuple[tuple[ProgressionRule, ...], int]:
+    """``[progression]``: per criterion ``green``, ``amber``, ``label``, ``enabled``; the spec's
+    defaults where a criterion or a key is left out."""
+    unknown = sorted(k for k, v in raw.items() if isinstance(v, dict)
+                     and k not in PROGRESSION_IDS)
+    if unknown:
+        raise ProtocolError(f"protocol file: [progression.{unknown[0]}] is not a progression "
+                            f"criterion; the criteria are {', '.join(PROGRESSION_IDS)}")
+    rules = []
+    for c in PROGRESSION:
+        r = raw.get(c.id, {})
+        if not r.get("enabled", True):
+            continue
+        green = _threshold(r.get("green", c.green), f"progression.{c.id}.green")
+        amber = _threshold(r.get("amber", c.amber), f"progression.{c.id}.amber")
+        if amber > green:
+            raise ProtocolError(f"protocol file: progression.{c.id}: amber ({amber}) is above "
+                                f"green ({green})")
+        rules.append(ProgressionRule(c.id, str(r.get("label", c.label)), green, amber))
+    recent = raw.get("recent_rate_months", 3)
+    if not isinstance(recent, int) or isinstance(recent, bool) or recent < 1:
+        raise ProtocolError("protocol file: progression.recent_rate_months must be a whole "
+                            "number of months >= 1")
+    return tuple(rules), recent
 
 
 def parse_protocol(data: dict, source: str = "<memory>") -> Protocol:
@@ -211,6 +265,7 @@ def parse_protocol(data: dict, source: str = "<memory>") -> Protocol:
         raise ProtocolError(f"protocol file: [eligibility.labels] names no criterion of the "
                             f"contract: {', '.join(unknown)}")
     criterion_labels = {c: str(_need(labels_raw, c, "eligibility.labels")) for c in CRITERION_IDS}
+    progression, recent = _progression(data.get("progression", {}))
     sre = data.get("sre", {})
     accrual = data.get("accrual", {})
     certainty = float(accrual.get("prior_certainty", 0.5))
@@ -244,6 +299,8 @@ def parse_protocol(data: dict, source: str = "<memory>") -> Protocol:
         eligibility=elig,
         criterion_labels=criterion_labels,
         roles=roles,
+        progression=progression,
+        recent_rate_months=recent,
         source=source,
         comparison_note=str(trial.get("comparison_note", "")),
     )

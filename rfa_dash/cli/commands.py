@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 
 from rfa_dash.ingest.export import Export
+from rfa_dash.protocol import FULL_ACCESS
 
 
 def eligibility(exp: Export, as_of: dt.date) -> pd.DataFrame:
@@ -31,4 +32,14 @@ def sre(exp: Export, as_of: dt.date) -> pd.DataFrame:
     return sre_table(exp, as_of)
 
 
-COMMANDS = {"eligibility": eligibility, "visits": visits, "overdue": overdue, "sre": sre}
+def progression(exp: Export, as_of: dt.date) -> pd.DataFrame:
+    """One row per progression criterion of the protocol, in the spec's order: criterion,
+    numerator, denominator, value, lower, upper, green, amber, status."""
+    from rfa_dash.analysis.progression import COLUMNS
+    from rfa_dash.analysis.progression import progression as criteria
+
+    return criteria(exp, as_of, FULL_ACCESS)[COLUMNS]
+
+
+COMMANDS = {"eligibility": eligibility, "visits": visits, "overdue": overdue, "sre": sre,
+            "progression": progression}

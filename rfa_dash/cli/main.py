@@ -42,7 +42,8 @@ def _parser() -> argparse.ArgumentParser:
                         ("eligibility", "eligibility status of each screened patient"),
                         ("visits", "visit schedule and status per participant and month"),
                         ("overdue", "overdue visits, most overdue first"),
-                        ("sre", "cumulative incidence of SRE by arm at the report months")):
+                        ("sre", "cumulative incidence of SRE by arm at the report months"),
+                        ("progression", "pilot progression criteria with their traffic lights")):
         s = sub.add_parser(name, help=help_)
         s.add_argument("export", nargs="?", type=Path, default=SAMPLE_DIR,
                        help="export folder (default: the bundled sample)")

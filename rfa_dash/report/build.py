@@ -17,11 +17,12 @@ from plotly.offline import get_plotlyjs
 
 from rfa_dash import charts
 from rfa_dash.analysis import accrual as accrual_mod
-from rfa_dash.analysis import balance, eligibility, safety, sre, visits
+from rfa_dash.analysis import balance, eligibility, progression, safety, sre, visits
 from rfa_dash.analysis.quality import table_summary
 from rfa_dash.frames import with_dates
 from rfa_dash.ingest.export import Export
 from rfa_dash.present.labels import group_colors, group_labels
+from rfa_dash.present.progression import course_table, progression_table, sentence
 from rfa_dash.protocol import BlindingError, Role, sees
 
 CSS = """
@@ -66,6 +67,29 @@ def _fig(fig: go.Figure) -> str:
 
 def _p(text: str) -> str:
     return f"<p>{html.escape(text)}</p>"
+
+
+def _progression_section(exp: Export, as_of: dt.date, role: Role, cut: str) -> str:
+    """The progression criteria: table, one sentence each, and their course over time."""
+    t = progression.progression(exp, as_of, role)
+    out = ["<section id='progression'><h2>Pilot progression criteria</h2>",
+           _p("Green: proceed; amber: proceed with changes; red: stop or rethink, against the "
+              "thresholds pre-specified in the protocol file. The status follows the point "
+              "estimate; 95% intervals beside it. Pooled over arms.")]
+    if t.empty:
+        return "".join(out) + _p("The protocol file uses no progression criterion.") \
+            + "</section>"
+    out.append(_table(progression_table(t)))
+    out.append("<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in
+                                 (sentence(r) for _, r in t.iterrows())) + "</ul>")
+    out.append(_fig(charts.fig_progression(t, cut=cut)))
+    c = progression.course(exp, as_of, role)
+    if not c.empty:
+        out.append("<h3>Course over time (status at each month end)</h3>")
+        out.append(_fig(charts.fig_progression_course(c, cut=cut)))
+        out.append(_table(course_table(c)))
+    out.append("</section>")
+    return "".join(out)
 
 
 def build_report(exp: Export, as_of: dt.date, role: Role,
@@ -141,6 +165,8 @@ def build_report(exp: Export, as_of: dt.date, role: Role,
     parts.append(_table(visits.adherence_table(adh)))
     parts.append(_fig(charts.fig_adherence(adh, cut=cut)))
     parts.append("</section>")
+    # pilot progression criteria (pooled: nothing here is by arm)
+    parts.append(_progression_section(exp, as_of, role, cut))
     # SRE
     res = sre.sre_analysis(exp, as_of, role)
     parts.append("<section id='sre'><h2>Skeletal-related events"

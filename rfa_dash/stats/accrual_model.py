@@ -82,3 +82,17 @@ def predictive_fan(p: Projection, as_of: dt.date, horizon_days: int,
         q = [p.randomized + (stats.nbinom.ppf(x, p.shape, prob) if s else 0) for x in quantiles]
         rows.append([as_of + dt.timedelta(days=int(s)), *np.minimum(q, p.target)])
     return pd.DataFrame(rows, columns=["date", *[f"q{x:g}" for x in quantiles]])
+
+
+def prob_at_least(shape: float, rate: float, days: float, k: int) -> float:
+    """Posterior predictive probability of at least ``k`` more randomizations in ``days``.
+
+    Under the model the count in the next ``days`` is negative binomial with
+    size ``shape`` (n P + m) and probability ``rate / (rate + days)`` (rate:
+    T P + t, per day), as in :func:`predictive_fan`.
+    """
+    if k <= 0:
+        return 1.0
+    if days <= 0:
+        return 0.0
+    return float(stats.nbinom.sf(k - 1, shape, rate / (rate + days)))

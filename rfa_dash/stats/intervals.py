@@ -11,3 +11,17 @@ def exact_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
         return float("nan"), float("nan")
     ci = stats.binomtest(k, n).proportion_ci(confidence_level=level, method="exact")
     return float(ci.low), float(ci.high)
+
+
+def poisson_exact_ci(k: int, level: float = 0.95) -> tuple[float, float]:
+    """Exact (Garwood) interval for the mean of a Poisson count ``k``.
+
+    ``chi2(a/2; 2k) / 2`` to ``chi2(1 - a/2; 2k + 2) / 2``, the lower limit 0
+    for ``k = 0``: the interval R's ``poisson.test`` reports.
+    """
+    if k < 0:
+        raise ValueError(f"a count is >= 0, not {k}")
+    alpha = 1 - level
+    lower = float(stats.chi2.ppf(alpha / 2, 2 * k) / 2) if k > 0 else 0.0
+    upper = float(stats.chi2.ppf(1 - alpha / 2, 2 * k + 2) / 2)
+    return lower, upper

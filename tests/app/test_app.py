@@ -20,13 +20,15 @@ from tests.helpers import make_export, rand, screen
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PROTOCOL = load_protocol()
-PAGE_FILES = {"overview": "pages/overview.py", "eligibility": "pages/eligibility.py",
+PAGE_FILES = {"overview": "pages/overview.py", "progression": "pages/progression.py",
+              "eligibility": "pages/eligibility.py",
               "accrual": "pages/accrual.py", "balance": "pages/balance.py",
               "visits": "pages/visits.py",
               "worklist": "pages/worklist.py", "sre": "pages/sre.py",
               "safety": "pages/safety.py", "report": "pages/report.py",
               "data_quality": "pages/data_quality.py"}
-TITLES = {"overview": "Overview", "eligibility": "Eligibility and screening",
+TITLES = {"overview": "Overview", "progression": "Pilot progression criteria",
+          "eligibility": "Eligibility and screening",
           "accrual": "Accrual", "balance": "Arm balance",
           "visits": "Visit adherence", "worklist": "Worklist",
           "sre": "Skeletal-related events", "safety": "Safety", "report": "DSMB report",
@@ -70,7 +72,8 @@ def app(role: str, page: str | None = None, user=None, **state) -> AppTest:
 
 # pages whose detail is in tabs drawn only while open (ui.tabs): the tabs' key
 TAB_KEYS = {"eligibility": "elig_tab", "sre": "sre_tab", "visits": "visits_tab",
-            "safety": "safety_tab", "balance": "balance_tab", "report": "cut_tab"}
+            "safety": "safety_tab", "balance": "balance_tab", "report": "cut_tab",
+            "progression": "progression_tab"}
 
 
 def every_tab(role: str, page: str | None = None, **kwargs):
@@ -448,3 +451,21 @@ def test_built_figure_dict_is_made_once_and_survives_serialization():
     assert d is fig.to_dict()
     pio.to_json(d, validate=False)
     assert json.dumps(fig.to_dict(), sort_keys=True) == before
+
+
+def test_progression_page_and_overview_strip():
+    # the investigator sees all five, the coordinator four: retention would give away deaths
+    inv = all_texts("investigator", "progression")
+    for label in ("Recruitment against the expected pace", "Consent of eligible patients",
+                  "Retention (not withdrawn or lost)", "Visit adherence",
+                  "Treatment received as allocated"):
+        assert label in inv
+    assert "31 consented of 37 eligible (84%, 95% CI 68%-94%): green, threshold 70%" in inv
+    coord = all_texts("coordinator", "progression")
+    assert "Retention (not withdrawn or lost)" not in coord
+    assert "Retention is not shown to this role" in coord
+    strip = texts(app("investigator"))
+    assert "Pilot progression criteria." in strip and "Every criterion is green." in strip
+    # an earlier cut with criteria below green says which, in words, on the Overview
+    early = texts(app("dsmb", **{f"as_of_{fingerprint(SAMPLE_DIR)[:16]}": dt.date(2025, 8, 31)}))
+    assert "Not green:" in early and "(amber)" in early

@@ -22,14 +22,16 @@ SHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 # page name -> URL path (the overview is the default page, at /)
 PAGES = {name: "" if name == "overview" else name for name in (
-    "overview", "eligibility", "accrual", "balance", "visits", "worklist", "sre", "safety",
-    "report", "data_quality")}
-TITLES = {"overview": "Overview", "eligibility": "Eligibility and screening",
+    "overview", "progression", "eligibility", "accrual", "balance", "visits", "worklist", "sre",
+    "safety", "report", "data_quality")}
+TITLES = {"overview": "Overview", "progression": "Pilot progression criteria",
+          "eligibility": "Eligibility and screening",
           "accrual": "Accrual", "balance": "Arm balance",
           "visits": "Visit adherence", "worklist": "Worklist",
           "sre": "Skeletal-related events", "safety": "Safety", "report": "DSMB report",
           "data_quality": "Data quality"}
-NAV = {"overview": "Overview", "eligibility": "Eligibility", "accrual": "Accrual",
+NAV = {"overview": "Overview", "progression": "Progression", "eligibility": "Eligibility",
+       "accrual": "Accrual",
        "balance": "Arm balance", "visits": "Visit adherence", "worklist": "Worklist",
        "sre": "SRE incidence", "safety": "Safety", "report": "DSMB report",
        "data_quality": "Data quality"}

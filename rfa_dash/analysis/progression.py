@@ -1,0 +1,204 @@
+"""Pilot progression criteria: is this pilot on track to justify the main trial?
+
+Each criterion (spec: progression criteria; CONSORT pilot extension, item 6c)
+is a ratio with the protocol's green and amber thresholds: ``green`` when the
+value is at or above the green threshold, ``amber`` at or above the amber one,
+``red`` otherwise, ``not_yet`` while its denominator is 0. The status follows
+the point estimate; the 95% interval is shown beside it. Thresholds are
+compared exactly (as fractions), so a value exactly at a threshold meets it.
+
+Nothing here is by arm. Retention is left out for a role that must not see
+outcomes: with the off-study counts every role sees, the number retained would
+give away the number of deaths.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+
+from rfa_dash.analysis.accrual import accrual_start
+from rfa_dash.contract import MONTH_DAYS
+from rfa_dash.ingest.export import Export
+from rfa_dash.protocol import ProgressionRule, Protocol, Role, sees
+from rfa_dash.stats.accrual_model import prob_at_least
+from rfa_dash.stats.intervals import exact_ci, poisson_exact_ci
+
+COLUMNS = ["criterion", "numerator", "denominator", "value", "lower", "upper", "green", "amber",
+           "status"]
+STATUSES = ("green", "amber", "red", "not_yet")
+# retention counts withdrawals and losses: beside the off-study total it reveals deaths
+NEEDS_OUTCOMES = ("retention",)
+
+
+def classify(numerator: Fraction, denominator: Fraction, rule: ProgressionRule) -> str:
+    """The spec's traffic light of ``numerator / denominator`` under ``rule``, compared exactly."""
+    if denominator == 0:
+        return "not_yet"
+    if numerator >= Fraction(rule.green) * denominator:
+        return "green"
+    if numerator >= Fraction(rule.amber) * denominator:
+        return "amber"
+    return "red"
+
+
+def expected_by(protocol: Protocol, start: dt.date | None, as_of: dt.date) -> Fraction:
+    """Randomizations expected by ``as_of``: target x min(1, elapsed / planned accrual months),
+    elapsed = (as_of - accrual start) in days / 30.4375; 0 before the start or without one."""
+    if start is None or as_of <= start:
+        return Fraction(0)
+    elapsed = Fraction((as_of - start).days) / Fraction(MONTH_DAYS)
+    return Fraction(protocol.target) * min(Fraction(1),
+                                           elapsed / protocol.planned_accrual_months)
+
+
+def visible_rules(protocol: Protocol, role: Role) -> tuple[ProgressionRule, ...]:
+    """The protocol's criteria that ``role`` may see, in the spec's order."""
+    return tuple(r for r in protocol.progression
+                 if r.id not in NEEDS_OUTCOMES or sees(role, "outcomes"))
+
+
+def _ratios(counts: pd.Series, expected: Fraction) -> dict[str, tuple[Fraction, Fraction]]:
+    """Numerator and denominator of each criterion from one row of ``progression_counts``."""
+    randomized = int(counts["randomized"])
+    return {
+        "recruitment": (Fraction(randomized), expected),
+        "consent": (Fraction(int(counts["consented"])), Fraction(int(counts["eligible"]))),
+        "retention": (Fraction(randomized - int(counts["withdrawn_or_lost"])),
+                      Fraction(randomized)),
+        "adherence": (Fraction(int(counts["visits_done"])),
+                      Fraction(int(counts["visits_expected"]))),
+        "fidelity": (Fraction(int(counts["received"])), Fraction(int(counts["received_known"]))),
+    }
+
+
+def _row(rule: ProgressionRule, num: Fraction, den: Fraction) -> dict[str, object]:
+    status = classify(num, den, rule)
+    if den == 0:
+        value = lower = upper = math.nan
+    elif rule.id == "recruitment":  # exact Poisson on the count, over the expected number
+        value = float(num / den)
+        lo, hi = poisson_exact_ci(int(num))
+        lower, upper = lo / float(den), hi / float(den)
+    else:  # Clopper-Pearson
+        value = float(num / den)
+        lower, upper = exact_ci(int(num), int(den))
+    return {"criterion": rule.id, "numerator": _number(num), "denominator": _number(den),
+            "value": value, "lower": lower, "upper": upper, "green": float(rule.green),
+            "amber": float(rule.amber), "status": status}
+
+
+def _number(x: Fraction) -> int | float:
+    return int(x) if x.denominator == 1 else float(x)
+
+
+def _table(exp: Export, dates: list[dt.date], role: Role) -> pd.DataFrame:
+    """One row per date and visible criterion (the spec's columns, with ``as_of``)."""
+    p = exp.protocol
+    rules = visible_rules(p, role)
+    counts = exp.query("progression_counts", dates=dates)
+    rows = []
+    for c in counts.itertuples(index=False):
+        as_of = pd.Timestamp(c.as_of).date()
+        ratios = _ratios(pd.Series(c._asdict()), expected_by(p, accrual_start(exp, as_of), as_of))
+        for rule in rules:
+            rows.append({"as_of": as_of, **_row(rule, *ratios[rule.id])})
+    return pd.DataFrame(rows, columns=["as_of", *COLUMNS])
+
+
+def progression(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
+    """The progression criteria at the data cut: one row per criterion ``role`` may see, in
+    the spec's order, with the spec's columns (``progression`` command) and its ``label``."""
+    t = _table(exp, [as_of], role).drop(columns="as_of")
+    labels = {r.id: r.label for r in exp.protocol.progression}
+    t.insert(1, "label", t["criterion"].map(labels))
+    return t
+
+
+def month_ends(start: dt.date, as_of: dt.date) -> list[dt.date]:
+    """Every month end from the accrual start's month to before ``as_of``, then ``as_of``."""
+    ends = pd.date_range(pd.Timestamp(start), pd.Timestamp(as_of), freq="ME").date.tolist()
+    return [d for d in ends if d < as_of] + [as_of]
+
+
+def course(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
+    """Each visible criterion's value and status at every month end since the accrual start
+    (and at the data cut), as the dashboard would have shown them then."""
+    start = accrual_start(exp, as_of)
+    if start is None or start > as_of:
+        return pd.DataFrame(columns=["as_of", "label", *COLUMNS])
+    t = _table(exp, month_ends(start, as_of), role)
+    labels = {r.id: r.label for r in exp.protocol.progression}
+    t.insert(1, "label", t["criterion"].map(labels))
+    return t
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """Recruitment looking ahead (pooled), with the assumptions it rests on.
+
+    ``p_green_at_end`` is the posterior predictive probability, under the
+    Poisson-gamma accrual model, that recruitment is green at the end of the
+    planned accrual period (None once it has ended, or with nobody to
+    project from). ``changes`` lists the dates on which recruitment's status
+    would change before that end if the recent rate holds.
+    """
+
+    status: str
+    end: dt.date | None
+    needed_at_end: int | None
+    p_green_at_end: float | None
+    recent_rate_per_month: float | None
+    recent_months: int
+    changes: list[tuple[dt.date, str]]
+    prior_certainty: float
+
+
+def recruitment_outlook(exp: Export, as_of: dt.date) -> Outlook:
+    """Where recruitment is heading: the model's probability of green at the end of planned
+    accrual, and when its status changes if the randomization rate of the last
+    ``recent_rate_months`` holds."""
+    p = exp.protocol
+    rule = next((r for r in p.progression if r.id == "recruitment"), None)
+    start = accrual_start(exp, as_of)
+    counts = exp.query("progression_counts", dates=[as_of]).iloc[0]
+    m = int(counts["randomized"])
+    expected = expected_by(p, start, as_of)
+    status = classify(Fraction(m), expected, rule) if rule else "not_yet"
+    if rule is None or start is None or as_of <= start:
+        return Outlook(status, None, None, None, None, p.recent_rate_months, [],
+                       p.accrual_prior_certainty)
+    planned_days = p.planned_accrual_months * MONTH_DAYS
+    end = start + dt.timedelta(days=math.ceil(planned_days))
+    needed = math.ceil(Fraction(rule.green) * p.target)  # value >= green at the end
+    elapsed = (as_of - start).days
+    p_green = None
+    remaining = (end - as_of).days
+    if remaining > 0:
+        shape = p.target * p.accrual_prior_certainty + m
+        rate = planned_days * p.accrual_prior_certainty + elapsed
+        p_green = prob_at_least(shape, rate, remaining, needed - m)
+    window = dt.timedelta(days=round(p.recent_rate_months * MONTH_DAYS))
+    recent = exp.query("progression_counts", dates=[max(start, as_of - window)]).iloc[0]
+    window_days = (as_of - max(start, as_of - window)).days
+    rate_per_day = (m - int(recent["randomized"])) / window_days if window_days else 0.0
+    changes: list[tuple[dt.date, str]] = []
+    if remaining > 0:
+        days = np.arange(1, remaining + 1)
+        projected = m + rate_per_day * days
+        exp_days = p.target * np.minimum(1.0, (elapsed + days) / planned_days)
+        value = projected / exp_days
+        green, amber = float(rule.green), float(rule.amber)
+        future = np.where(value >= green, "green", np.where(value >= amber, "amber", "red"))
+        last = status
+        for d, s in zip(days, future, strict=True):
+            if s != last:
+                changes.append((as_of + dt.timedelta(days=int(d)), str(s)))
+                last = str(s)
+    return Outlook(status, end, needed, p_green, rate_per_day * MONTH_DAYS, p.recent_rate_months,
+                   changes, p.accrual_prior_certainty)

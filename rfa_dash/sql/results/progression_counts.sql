@@ -1,0 +1,41 @@
+-- progression_counts: one row per data cut in $dates: the counts behind the
+-- pilot progression criteria as of that cut (each through the same *_at
+-- macros as every other figure): randomized; eligible and consented (funnel
+-- stages); off study for withdrawal or loss to follow-up; visits completed (any
+-- timing) and expected (completed + missed + overdue, every visit month);
+-- participants with received_allocated true and with it recorded.
+WITH d AS (SELECT DISTINCT unnest($dates) AS as_of),
+r AS (
+  SELECT d.as_of, count(r.participant_id) AS randomized,
+         count(r.participant_id) FILTER (WHERE r.received_allocated) AS received,
+         count(r.received_allocated) AS received_known,
+         count(o.participant_id) FILTER (WHERE o.reason IN ('withdrawal', 'lost_to_follow_up'))
+           AS withdrawn_or_lost
+  FROM d
+  LEFT JOIN stg_randomization r ON r.randomization_date <= d.as_of
+  LEFT JOIN stg_offstudy o ON o.participant_id = r.participant_id AND o.off_study_date <= d.as_of
+  GROUP BY d.as_of
+),
+e AS (
+  SELECT d.as_of, count(*) FILTER (WHERE q.status = 'eligible') AS eligible,
+         count(*) FILTER (WHERE q.status = 'eligible' AND q.consented) AS consented
+  FROM d, LATERAL (SELECT s.status, x.consented
+                   FROM eligibility_status_at(d.as_of) s
+                   JOIN eligibility_at(d.as_of) x USING (screening_id)) q(status, consented)
+  GROUP BY d.as_of
+),
+v AS (
+  SELECT d.as_of,
+         count(*) FILTER (WHERE v.status IN ('completed', 'completed_early', 'completed_late'))
+           AS visits_done,
+         count(*) FILTER (WHERE v.status IN ('completed', 'completed_early', 'completed_late',
+                                            'missed', 'overdue')) AS visits_expected
+  FROM d, LATERAL visit_status_at(d.as_of) v
+  GROUP BY d.as_of
+)
+SELECT d.as_of, r.randomized, coalesce(e.eligible, 0) AS eligible,
+       coalesce(e.consented, 0) AS consented, r.withdrawn_or_lost,
+       coalesce(v.visits_done, 0) AS visits_done, coalesce(v.visits_expected, 0) AS visits_expected,
+       r.received, r.received_known
+FROM d JOIN r USING (as_of) LEFT JOIN e USING (as_of) LEFT JOIN v USING (as_of)
+ORDER BY d.as_of

@@ -101,11 +101,14 @@ def _table(exp: Export, dates: list[dt.date], role: Role) -> pd.DataFrame:
     """One row per date and visible criterion (the spec's columns, with ``as_of``)."""
     p = exp.protocol
     rules = visible_rules(p, role)
-    counts = exp.query("progression_counts", dates=dates)
+    counts = exp.query("progression_counts", dates=dates, last=max(dates))
+    # the accrual start at the last cut serves every earlier one: before it nothing is
+    # expected (expected_by), and a first screening on or before a cut is the same one
+    start = accrual_start(exp, max(dates))
     rows = []
     for c in counts.itertuples(index=False):
         as_of = pd.Timestamp(c.as_of).date()
-        ratios = _ratios(pd.Series(c._asdict()), expected_by(p, accrual_start(exp, as_of), as_of))
+        ratios = _ratios(pd.Series(c._asdict()), expected_by(p, start, as_of))
         for rule in rules:
             rows.append({"as_of": as_of, **_row(rule, *ratios[rule.id])})
     return pd.DataFrame(rows, columns=["as_of", *COLUMNS])
@@ -166,7 +169,7 @@ def recruitment_outlook(exp: Export, as_of: dt.date) -> Outlook:
     p = exp.protocol
     rule = next((r for r in p.progression if r.id == "recruitment"), None)
     start = accrual_start(exp, as_of)
-    counts = exp.query("progression_counts", dates=[as_of]).iloc[0]
+    counts = exp.query("progression_counts", dates=[as_of], last=as_of).iloc[0]
     m = int(counts["randomized"])
     expected = expected_by(p, start, as_of)
     status = classify(Fraction(m), expected, rule) if rule else "not_yet"
@@ -184,7 +187,8 @@ def recruitment_outlook(exp: Export, as_of: dt.date) -> Outlook:
         rate = planned_days * p.accrual_prior_certainty + elapsed
         p_green = prob_at_least(shape, rate, remaining, needed - m)
     window = dt.timedelta(days=round(p.recent_rate_months * MONTH_DAYS))
-    recent = exp.query("progression_counts", dates=[max(start, as_of - window)]).iloc[0]
+    since = max(start, as_of - window)
+    recent = exp.query("progression_counts", dates=[since], last=since).iloc[0]
     window_days = (as_of - max(start, as_of - window)).days
     rate_per_day = (m - int(recent["randomized"])) / window_days if window_days else 0.0
     changes: list[tuple[dt.date, str]] = []

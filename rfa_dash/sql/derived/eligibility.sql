@@ -3,6 +3,11 @@
 -- (while the other tables are still being checked). Each takes the as-of
 -- date, so records dated after it are treated as not yet existing (spec: data cut).
 
+-- consented_by: whether a patient counts as consented at the cut as_of: consent
+-- given, and dated on or before the cut (or not dated; data-rules: data cut).
+CREATE OR REPLACE MACRO consented_by(consented, consent_date, as_of) AS
+  consented AND coalesce(consent_date <= as_of, true);
+
 -- eligibility_at: one row per patient screened on or before as_of, each
 -- criterion as a three-valued boolean (true pass, false fail, NULL unknown).
 -- SQL's three-valued AND/OR gives the spec's rule for free: a criterion fails
@@ -19,7 +24,7 @@ WITH s AS (
   WHERE s.screen_date <= as_of
 ), c AS (
   SELECT screening_id, screen_date, spine_levels, levels,
-         consented AND coalesce(consent_date <= as_of, true) AS consented,
+         consented_by(consented, consent_date, as_of) AS consented,
          consent_date,
          age >= min_age AS c_age,
          histology_confirmed AS c_histology,

@@ -1,11 +1,12 @@
--- progression_counts: one row per data cut in $dates: the counts behind the
--- pilot progression criteria as of that cut (each through the same *_at
--- macros as every other figure): randomized; eligible and consented (funnel
--- stages); off study for withdrawal or loss to follow-up; visits completed (any
--- timing) and expected (completed + missed + overdue, every visit month);
--- participants with received_allocated true and with it recorded.
-WITH d AS (SELECT DISTINCT unnest($dates) AS as_of),
-r AS (
+-- progression_counts: one row per data cut in $dates (none after $last, the
+-- latest): the counts behind the pilot progression criteria as of that cut,
+-- through the same *_at macros as every other figure: randomized; eligible and
+-- consented (funnel stages); off study for withdrawal or loss to follow-up;
+-- visits completed (any timing) and expected (completed + missed + overdue,
+-- every visit month); participants with received_allocated true and with it
+-- recorded.
+WITH d AS MATERIALIZED (SELECT DISTINCT unnest($dates) AS as_of),
+r AS MATERIALIZED (
   SELECT d.as_of, count(r.participant_id) AS randomized,
          count(r.participant_id) FILTER (WHERE r.received_allocated) AS received,
          count(r.received_allocated) AS received_known,
@@ -16,15 +17,20 @@ r AS (
   LEFT JOIN stg_offstudy o ON o.participant_id = r.participant_id AND o.off_study_date <= d.as_of
   GROUP BY d.as_of
 ),
-e AS (
-  SELECT d.as_of, count(*) FILTER (WHERE q.status = 'eligible') AS eligible,
-         count(*) FILTER (WHERE q.status = 'eligible' AND q.consented) AS consented
-  FROM d, LATERAL (SELECT s.status, x.consented
-                   FROM eligibility_status_at(d.as_of) s
-                   JOIN eligibility_at(d.as_of) x USING (screening_id)) q(status, consented)
+e AS MATERIALIZED (
+  -- no eligibility rule reads the cut, so each patient's status at the last cut
+  -- ($last) holds at every earlier one: a cut only decides who is screened and
+  -- who has consented by then
+  SELECT d.as_of,
+         count(*) FILTER (WHERE q.status = 'eligible' AND q.screen_date <= d.as_of) AS eligible,
+         count(*) FILTER (WHERE q.status = 'eligible' AND q.screen_date <= d.as_of
+                          AND consented_by(q.consented, q.consent_date, d.as_of)) AS consented
+  FROM d CROSS JOIN (SELECT s.status, x.screen_date, x.consented, x.consent_date
+                     FROM eligibility_status_at($last) s
+                     JOIN eligibility_at($last) x USING (screening_id)) q
   GROUP BY d.as_of
 ),
-v AS (
+v AS MATERIALIZED (
   SELECT d.as_of,
          count(*) FILTER (WHERE v.status IN ('completed', 'completed_early', 'completed_late'))
            AS visits_done,

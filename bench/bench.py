@@ -28,10 +28,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-PAGES = ["overview", "eligibility", "accrual", "balance", "visits", "worklist", "sre", "safety",
-         "report", "data_quality"]
-COMMANDS = ["check", "eligibility", "visits", "overdue", "sre", "report", "to-redcap",
-            "import-redcap", "add-user"]
+PAGES = ["overview", "progression", "eligibility", "accrual", "balance", "visits", "worklist",
+         "sre", "safety", "report", "data_quality"]
+COMMANDS = ["check", "eligibility", "visits", "overdue", "sre", "progression", "report",
+            "to-redcap", "import-redcap", "add-user"]
 
 
 def _argv(cmd: str, folder: Path, work: Path, n: int) -> list[str]:

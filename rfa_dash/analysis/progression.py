@@ -108,7 +108,14 @@ def _table(exp: Export, dates: list[dt.date], role: Role) -> pd.DataFrame:
     rows = []
     for c in counts.itertuples(index=False):
         as_of = pd.Timestamp(c.as_of).date()
-        ratios = _ratios(pd.Series(c._asdict()), expected_by(p, start, as_of))
+        row = pd.Series(c._asdict())
+        if any(r.id == "adherence" for r in rules):
+            # visit adherence of every visit month (as on the Visit adherence page)
+            adh = exp.query("visit_adherence", as_of=as_of)
+            row["visits_done"], row["visits_expected"] = adh["done"].sum(), adh["expected"].sum()
+        else:
+            row["visits_done"] = row["visits_expected"] = 0
+        ratios = _ratios(row, expected_by(p, start, as_of))
         for rule in rules:
             rows.append({"as_of": as_of, **_row(rule, *ratios[rule.id])})
     return pd.DataFrame(rows, columns=["as_of", *COLUMNS])

@@ -2,9 +2,9 @@
 -- latest): the counts behind the pilot progression criteria as of that cut,
 -- through the same *_at macros as every other figure: randomized; eligible and
 -- consented (funnel stages); off study for withdrawal or loss to follow-up;
--- visits completed (any timing) and expected (completed + missed + overdue,
--- every visit month); participants with received_allocated true and with it
--- recorded.
+-- participants with received_allocated true and with it recorded. (Visits come
+-- from visit_adherence.sql, one cut at a time: the visit schedule of many cuts
+-- at once would hold every cut's schedule in memory.)
 WITH d AS MATERIALIZED (SELECT DISTINCT unnest($dates) AS as_of),
 r AS MATERIALIZED (
   SELECT d.as_of, count(r.participant_id) AS randomized,
@@ -29,19 +29,8 @@ e AS MATERIALIZED (
                      FROM eligibility_status_at($last) s
                      JOIN eligibility_at($last) x USING (screening_id)) q
   GROUP BY d.as_of
-),
-v AS MATERIALIZED (
-  SELECT d.as_of,
-         count(*) FILTER (WHERE v.status IN ('completed', 'completed_early', 'completed_late'))
-           AS visits_done,
-         count(*) FILTER (WHERE v.status IN ('completed', 'completed_early', 'completed_late',
-                                            'missed', 'overdue')) AS visits_expected
-  FROM d, LATERAL visit_status_at(d.as_of) v
-  GROUP BY d.as_of
 )
 SELECT d.as_of, r.randomized, coalesce(e.eligible, 0) AS eligible,
-       coalesce(e.consented, 0) AS consented, r.withdrawn_or_lost,
-       coalesce(v.visits_done, 0) AS visits_done, coalesce(v.visits_expected, 0) AS visits_expected,
-       r.received, r.received_known
-FROM d JOIN r USING (as_of) LEFT JOIN e USING (as_of) LEFT JOIN v USING (as_of)
+       coalesce(e.consented, 0) AS consented, r.withdrawn_or_lost, r.received, r.received_known
+FROM d JOIN r USING (as_of) LEFT JOIN e USING (as_of)
 ORDER BY d.as_of

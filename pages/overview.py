@@ -35,10 +35,7 @@ if "worklist" in ctx.role.pages:
 
 if "progression" in ctx.role.pages:
     with st.container(border=True):
-        cards, verdict = ui.cached(progression, ctx, ctx.role, view=strip_view)
-        st.markdown(f"**Pilot progression criteria.** {verdict}")
-        for col, card in zip(st.columns(len(cards)) if cards else [], cards, strict=True):
-            col.markdown(card)
+        st.markdown(ui.cached(progression, ctx, ctx.role, view=strip_view))
         st.page_link("pages/progression.py", label="Open Progression criteria",
                      icon=":material/flag:")
 

@@ -108,3 +108,13 @@ def safety_tables(s: Safety, protocol) -> dict[str, pd.DataFrame]:
     labels = group_labels(protocol)
     return {"grades": grade_table(s, labels), "serious": flags_display(s.seriousness, labels),
             "related": flags_display(s.relatedness, labels)}
+
+
+def serious_events(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
+    """Serious adverse events with onset on or before ``as_of``: participant, onset, term,
+    grade, related, days from randomization; the arm only for a role that sees outcomes by
+    arm."""
+    require(role, "outcomes")
+    ae = with_dates(exp.query("adverse_event_listing", as_of=as_of))
+    sae = ae[ae["serious"].eq(True)].reset_index(drop=True)
+    return sae if sees(role, "outcomes_by_arm") else sae.drop(columns="arm")

@@ -55,6 +55,15 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--role", required=True, help="investigator (open report) or dsmb (closed)")
     s.add_argument("--out", type=Path, required=True, help="HTML file to write")
     s.add_argument("--as-of", type=_date, default=None, help="data cut YYYY-MM-DD")
+    s = sub.add_parser("notify", help="send the coordinators' digest and the alerts on new "
+                                      "events by e-mail (for cron or a systemd timer)")
+    s.add_argument("export", nargs="?", type=Path, default=SAMPLE_DIR,
+                   help="export folder (default: the bundled sample)")
+    s.add_argument("--config", type=Path, required=True,
+                   help="notify configuration TOML (outside the export)")
+    s.add_argument("--as-of", type=_date, default=None, help="data cut YYYY-MM-DD")
+    s.add_argument("--dry-run", action="store_true",
+                   help="print the messages instead of sending them (nothing is recorded)")
     s = sub.add_parser("add-user", help="create or replace a local account in the users file")
     s.add_argument("username")
     s.add_argument("--role", required=True)
@@ -107,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
         as_of = args.as_of or exp.default_as_of
         if args.command == "report":
             return _report(exp, as_of, args)
+        if args.command == "notify":
+            return _notify(exp, as_of, args)
         if args.command == "check":
             df = exp.problems[["table", "line", "column", "severity", "message"]]
             write_rows(df, args.format, sys.stdout)
@@ -205,3 +216,26 @@ def _synth(args) -> int:
     synth(args.out, args.patients, args.seed,
           exported_at=args.exported_at or DEFAULT_EXPORTED_AT)
     return 0
+
+
+def _notify(exp, as_of: dt.date, args) -> int:
+    """Exit 0 when every message went (or none was due), 3 when any could not be sent."""
+    from rfa_dash.notify.config import ConfigError, load_config
+    from rfa_dash.notify.run import notify
+    from rfa_dash.notify.state import StateError
+
+    try:
+        cfg = load_config(args.config, exp.protocol, exp.folder)
+        report = notify(exp, as_of, cfg, dry_run=args.dry_run)
+    except (ConfigError, StateError) as exc:
+        print(f"rfa_dash: {exc}", file=sys.stderr)
+        return 2
+    verb = "would send" if args.dry_run else "sent"
+    for o in report.sent:
+        print(f"{verb}: {o.kind} ({o.count}) to {o.recipient.email} ({o.recipient.role})",
+              file=sys.stderr if args.dry_run else sys.stdout)
+    if not report.sent and not report.failures:
+        print("nothing to send", file=sys.stderr if args.dry_run else sys.stdout)
+    for line in report.failures:
+        print(f"rfa_dash: not sent: {line}", file=sys.stderr)
+    return 3 if report.failures else 0

@@ -146,11 +146,13 @@ def verdict(t: pd.DataFrame) -> str:
             else "**Not green:** " + ", ".join(off) + ".")
 
 
-def lights(t: pd.DataFrame) -> list[str]:
-    """One short card per criterion: its badge over its label."""
-    return [f"{badge(r.status)}  \n{r.label}" for r in t.itertuples()]
+def strip(t: pd.DataFrame) -> str:
+    """The Overview's strip as one markdown text: what is not green, then every criterion's
+    badge and label (one element, so the Overview stays quick to redraw)."""
+    lights = " &nbsp; ".join(f"{badge(r.status)} {r.label}" for r in t.itertuples())
+    return f"**Pilot progression criteria.** {verdict(t)}  \n{lights}"
 
 
-def strip_view(t: pd.DataFrame, protocol: object = None) -> tuple[list[str], str]:
-    """The Overview's strip, (:func:`lights`, :func:`verdict`), as a view for ``ui.cached``."""
-    return lights(t), verdict(t)
+def strip_view(t: pd.DataFrame, protocol: object = None) -> str:
+    """:func:`strip` as a view for ``ui.cached``."""
+    return strip(t)

@@ -1,0 +1,304 @@
+"""notify against a real SMTP server (aiosmtpd) on the loopback interface; what it receives
+is read back with the standard library's e-mail parser."""
+
+import datetime as dt
+import email
+import email.policy
+import json
+import socket
+import ssl
+from pathlib import Path
+
+import pytest
+import trustme
+from aiosmtpd.controller import Controller
+
+from rfa_dash.cli import main
+from rfa_dash.ingest.export import SAMPLE_DIR, open_export
+from rfa_dash.notify.config import ConfigError, load_config
+from rfa_dash.notify.run import notify
+from rfa_dash.protocol import load_protocol
+from tests.helpers import make_export, rand, screen
+
+PROTOCOL = load_protocol()
+ARM_WORDS = ["rfa_rt", "rt_alone", "RFA/BA + RT", "RT alone", "arm"]
+OUTCOME_WORDS = ["death", "SRE", "skeletal", "adverse", "serious", "fracture"]
+
+
+class Sink:
+    """An aiosmtpd handler that keeps what it accepts and refuses some recipients."""
+
+    def __init__(self, refuse=()):
+        self.received: list[email.message.EmailMessage] = []
+        self.refuse = set(refuse)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.received.append(email.message_from_bytes(envelope.content,
+                                                      policy=email.policy.default))
+        return "250 Message accepted for delivery"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture()
+def smtp():
+    """Start a server; yields a function (refuse=..., tls_context=...) -> (sink, port)."""
+    started = []
+
+    def start(refuse=(), **kwargs):
+        sink, port = Sink(refuse), _free_port()
+        ctrl = Controller(sink, hostname="127.0.0.1", port=port, **kwargs)
+        ctrl.start()
+        started.append(ctrl)
+        return sink, port
+
+    yield start
+    for ctrl in started:
+        ctrl.stop()
+
+
+def _config(folder: Path, port: int, recipients: list[dict], **smtp) -> Path:
+    lines = ['sender = "rfa_dash <rfa-dash@example.org>"', 'base_url = "https://dash.example.org"',
+             "[smtp]", 'host = "127.0.0.1"', f"port = {port}",
+             f'security = "{smtp.pop("security", "none")}"', "timeout_seconds = 5"]
+    lines += [f"{k} = {json.dumps(v)}" for k, v in smtp.items()]
+    for r in recipients:
+        lines.append("[[recipients]]")
+        lines += [f"{k} = {json.dumps(v)}" for k, v in r.items()]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "notify.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+COORD = {"email": "coord@example.org", "role": "coordinator", "messages": ["digest", "alerts"]}
+PI = {"email": "pi@example.org", "role": "investigator", "messages": ["alerts"]}
+DSMB = {"email": "dsmb@example.org", "role": "dsmb", "messages": ["alerts"], "by_arm": True}
+
+
+def _plain(m) -> str:
+    """The plain-text part, with the wire's CRLF line ends as newlines."""
+    return m.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
+
+
+def _text(m) -> str:
+    """Every part of a message, decoded, with its headers."""
+    parts = [str(m["Subject"])]
+    for part in m.walk():
+        if part.get_content_maintype() != "multipart":
+            parts.append(part.get_content() if part.get_content_maintype() == "text"
+                         else repr(part.get_content()))
+    return "\n".join(str(p) for p in parts)
+
+
+def test_coordinator_digest_holds_the_worklist_and_never_an_arm_or_outcome(tmp_path, smtp):
+    sink, port = smtp()
+    cfg = load_config(_config(tmp_path / "cfg", port, [COORD]), PROTOCOL)
+    exp = open_export(SAMPLE_DIR)
+    report = notify(exp, exp.default_as_of, cfg)
+    assert not report.failures
+    assert [o.kind for o in report.sent] == ["digest"]  # the sample has no data error
+    (m,) = sink.received
+    assert m["To"] == "coord@example.org"
+    # hand-checked with `visits`: 4 overdue, 6 due, one window (025, month 6) opens 11-22
+    assert str(m["Subject"]) == "[NCT07090122] Visits: 4 overdue, 6 due, 1 opening (2026-11-16)"
+    body = _plain(m)
+    assert "Overdue visits, most overdue first (4):" in body
+    assert "Incomplete screenings: values their criteria still need (5):" in body
+    assert "https://dash.example.org/worklist" in body
+    assert m.get_body(preferencelist=("html",)) is not None
+    files = {p.get_filename(): p for p in m.iter_attachments()}
+    assert set(files) == {"worklist_2026-11-16.csv", "visit_windows_2026-11-16.ics"}
+    csv_text = files["worklist_2026-11-16.csv"].get_content()
+    assert csv_text.splitlines()[0].startswith("priority,action,participant_id")
+    assert "BEGIN:VCALENDAR" in files["visit_windows_2026-11-16.ics"].get_content()
+    everything = _text(m)
+    for word in ARM_WORDS + OUTCOME_WORDS:
+        assert word.lower() not in everything.lower(), word
+    # the digest goes once per data cut
+    assert notify(exp, exp.default_as_of, cfg).sent == []
+    assert len(sink.received) == 1
+
+
+@pytest.fixture()
+def events(tmp_path):
+    """Three randomized; P1 died, P2 has a serious AE and an SRE; P3 only a mild AE."""
+    screening = [screen(screening_id=f"S{i}") for i in range(1, 4)]
+    randomization = [rand(participant_id=f"P{i}", screening_id=f"S{i}",
+                          arm="rfa_rt" if i < 3 else "rt_alone") for i in range(1, 4)]
+    sre = [{"participant_id": "P2", "event_date": "2025-05-01",
+            "sre_type": "pathologic_fracture", "spine_level": "T8"}]
+    ae = [{"participant_id": "P2", "onset_date": "2025-04-01", "term": "Back pain", "grade": "3",
+           "serious": "yes", "related": "no"},
+          {"participant_id": "P3", "onset_date": "2025-04-02", "term": "Fatigue", "grade": "1",
+           "serious": "no", "related": "no"}]
+    off = [{"participant_id": "P1", "off_study_date": "2025-06-01", "reason": "death"}]
+    folder = make_export(tmp_path / "export", screening=screening, randomization=randomization,
+                         sre_events=sre, adverse_events=ae, offstudy=off)
+    return folder
+
+
+def test_alerts_go_once_and_again_for_new_events(tmp_path, smtp, events):
+    sink, port = smtp()
+    cfg = load_config(_config(tmp_path / "cfg", port, [PI, DSMB]), PROTOCOL)
+    as_of = dt.date(2025, 12, 1)
+    exp = open_export(events)
+    first = notify(exp, as_of, cfg)
+    assert not first.failures
+    got = {(m["To"], str(m["Subject"]).strip()) for m in sink.received}
+    assert got == {("pi@example.org", "[NCT07090122] 1 new death"),
+                   ("pi@example.org", "[NCT07090122] 1 new serious adverse event"),
+                   ("pi@example.org", "[NCT07090122] 1 new skeletal-related event"),
+                   ("dsmb@example.org", "[NCT07090122] 1 new death"),
+                   ("dsmb@example.org", "[NCT07090122] 1 new serious adverse event"),
+                   ("dsmb@example.org", "[NCT07090122] 1 new skeletal-related event")}
+    for m in sink.received:
+        body = _plain(m)
+        columns = body.split("\n\n")[1].splitlines()[0].split()  # the table's header
+        if m["To"] == "pi@example.org":  # pooled: no arm
+            assert "rfa_rt" not in body and "Arm" not in columns and "by arm" not in body
+        else:
+            assert "by arm" in body and "Arm" in columns and "rfa_rt" in body
+    assert "P2" in _text(next(m for m in sink.received if "serious" in str(m["Subject"])))
+    # a second run has nothing new
+    n = len(sink.received)
+    assert notify(open_export(events), as_of, cfg).sent == [] and len(sink.received) == n
+    # a new death and a new SAE in a new export: only those go
+    (events / "offstudy.csv").write_text(
+        "participant_id,off_study_date,reason\nP1,2025-06-01,death\nP3,2025-10-01,death\n",
+        encoding="utf-8")
+    with (events / "adverse_events.csv").open("a", encoding="utf-8") as f:
+        f.write("P3,2025-09-01,Pneumonia,4,yes,no\n")
+    again = notify(open_export(events), as_of, cfg)
+    assert sorted((o.recipient.email, o.kind, o.count) for o in again.sent) == [
+        ("dsmb@example.org", "death", 1), ("dsmb@example.org", "serious_ae", 1),
+        ("pi@example.org", "death", 1), ("pi@example.org", "serious_ae", 1)]
+    newest = [m for m in sink.received[n:] if "death" in str(m["Subject"])]
+    assert all("P3" in _text(m) and "P1" not in _plain(m)
+               for m in newest)
+
+
+def test_coordinator_alerts_are_data_errors_only(tmp_path, smtp, events):
+    sink, port = smtp()
+    (events / "visits.csv").write_text(
+        "participant_id,visit_month,status,visit_date,pain_nrs\nP9,1,completed,2025-02-20,\n",
+        encoding="utf-8")  # an orphan visit: a data-quality error the coordinator may read
+    with (events / "randomization.csv").open("a", encoding="utf-8") as f:
+        # a misspelled arm: its error would tell the coordinator which arm P4 is in
+        f.write("P4,S3,2025-01-15,rfa-rt,2025-01-20,true,breast,1,lytic,7,6\n")
+    cfg = load_config(_config(tmp_path / "cfg", port, [COORD]), PROTOCOL)
+    report = notify(open_export(events), dt.date(2025, 12, 1), cfg)
+    kinds = [o.kind for o in report.sent]
+    assert "data_error" in kinds and not {"death", "serious_ae", "sre"} & set(kinds)
+    for m in sink.received:
+        for word in ARM_WORDS + ["death", "skeletal", "serious adverse"]:
+            assert word.lower() not in _text(m).lower(), (word, m["Subject"])
+        assert "rfa-rt" not in _text(m)
+
+
+def test_refused_recipient_fails_alone_and_is_not_recorded(tmp_path, smtp, events, capsys):
+    sink, port = smtp(refuse={"pi@example.org"})
+    path = _config(tmp_path / "cfg", port, [PI, DSMB])
+    code = main(["notify", str(events), "--config", str(path), "--as-of", "2025-12-01"])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert err.count("not sent: pi@example.org refused by the server: 550") == 3
+    assert {m["To"] for m in sink.received} == {"dsmb@example.org"}
+    state = json.loads((tmp_path / "cfg" / "notify.state.json").read_text())
+    assert set(state["sent"]) == {"dsmb@example.org"}
+    # once the server takes it, the PI's alerts go (and the DSMB's are not repeated)
+    sink.refuse.clear()
+    assert main(["notify", str(events), "--config", str(path), "--as-of", "2025-12-01"]) == 0
+    assert sorted(m["To"] for m in sink.received).count("pi@example.org") == 3
+    assert sorted(m["To"] for m in sink.received).count("dsmb@example.org") == 3
+
+
+def test_dead_server_is_one_line_and_nothing_recorded(tmp_path, events, capsys):
+    path = _config(tmp_path / "cfg", _free_port(), [PI])
+    assert main(["notify", str(events), "--config", str(path), "--as-of", "2025-12-01"]) == 3
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("rfa_dash: not sent: cannot reach 127.0.0.1:")
+    assert "Traceback" not in err[0]
+    assert not (tmp_path / "cfg" / "notify.state.json").exists()
+
+
+def test_dry_run_prints_and_sends_nothing(tmp_path, smtp, events, capsys):
+    sink, port = smtp()
+    path = _config(tmp_path / "cfg", port, [PI])
+    assert main(["notify", str(events), "--config", str(path), "--as-of", "2025-12-01",
+                 "--dry-run"]) == 0
+    out = capsys.readouterr()
+    assert "Subject: [NCT07090122] 1 new death" in out.out
+    assert "would send: death (1) to pi@example.org" in out.err
+    assert sink.received == [] and not (tmp_path / "cfg" / "notify.state.json").exists()
+
+
+def _tls_server(smtp, tmp_path):
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(server_ctx)
+    ca_file = tmp_path / "test-ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    sink, port = smtp(tls_context=server_ctx, require_starttls=True)
+    return sink, port, ca_file
+
+
+def test_starttls_with_the_test_ca(tmp_path, smtp, events):
+    sink, port, ca_file = _tls_server(smtp, tmp_path)
+    cfg = load_config(_config(tmp_path / "cfg", port, [PI], security="starttls",
+                              ca_file=str(ca_file)), PROTOCOL)
+    report = notify(open_export(events), dt.date(2025, 12, 1), cfg)
+    assert not report.failures and len(sink.received) == 3
+
+
+def test_starttls_refuses_an_unknown_certificate(tmp_path, smtp, events):
+    sink, port, _ = _tls_server(smtp, tmp_path)
+    cfg = load_config(_config(tmp_path / "cfg", port, [PI], security="starttls"), PROTOCOL)
+    report = notify(open_export(events), dt.date(2025, 12, 1), cfg)
+    assert len(report.failures) == 1 and "is not trusted" in report.failures[0]
+    assert sink.received == []
+
+
+def test_password_comes_from_a_file_or_the_environment(tmp_path, monkeypatch):
+    path = _config(tmp_path / "cfg", 25, [PI], security="none", user="svc",
+                   password_file="pw.txt")
+    (tmp_path / "cfg" / "pw.txt").write_text("s3cret\n", encoding="utf-8")
+    assert load_config(path, PROTOCOL).smtp.password() == "s3cret"
+    path = _config(tmp_path / "cfg2", 25, [PI], security="none", user="svc",
+                   password_env="RFA_TEST_SMTP_PW")
+    monkeypatch.setenv("RFA_TEST_SMTP_PW", "from-env")
+    assert load_config(path, PROTOCOL).smtp.password() == "from-env"
+
+
+@pytest.mark.parametrize("change,message", [
+    (lambda t: t.replace('[smtp]', '[smtp]\npassword = "x"'), "must not hold the password"),
+    (lambda t: t.replace('role = "investigator"', 'role = "nurse"'), "role 'nurse'"),
+    (lambda t: t.replace('role = "investigator"', 'role = "investigator"\nby_arm = true'),
+     "does not see outcomes by arm"),
+    (lambda t: t.replace('host = "127.0.0.1"', 'host = "smtp.example.org"'), "clear text"),
+    (lambda t: t.replace('email = "pi@example.org"', 'email = "pi@example.org\\nBcc: x@y"'),
+     "not one e-mail address"),
+    (lambda t: t.replace('messages = ["alerts"]', 'messages = ["weekly"]'), "weekly"),
+])
+def test_bad_configurations_are_refused_with_a_message(tmp_path, change, message):
+    path = _config(tmp_path / "cfg", 25, [PI])
+    path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_config(path, PROTOCOL)
+
+
+def test_config_inside_the_export_is_refused(tmp_path, events, capsys):
+    path = _config(events, 25, [PI])
+    assert main(["notify", str(events), "--config", str(path)]) == 2
+    assert "outside the export folder" in capsys.readouterr().err

@@ -51,6 +51,11 @@ def connect(s: Smtp) -> smtplib.SMTP:
         raise DeliveryError(f"{s.host}:{s.port} does not offer STARTTLS") from exc
     except TimeoutError as exc:
         raise DeliveryError(f"{s.host}:{s.port} did not answer within {s.timeout:g} s") from exc
+    except smtplib.SMTPServerDisconnected as exc:
+        if "timed out" in str(exc):  # smtplib's word for a reply that never came
+            raise DeliveryError(f"{s.host}:{s.port} did not answer within {s.timeout:g} s"
+                                ) from exc
+        raise DeliveryError(f"{s.host}:{s.port} closed the connection: {exc}") from exc
     except (OSError, smtplib.SMTPException) as exc:
         raise DeliveryError(f"cannot reach {s.host}:{s.port}: {exc}") from exc
 

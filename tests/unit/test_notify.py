@@ -302,3 +302,27 @@ def test_config_inside_the_export_is_refused(tmp_path, events, capsys):
     path = _config(events, 25, [PI])
     assert main(["notify", str(events), "--config", str(path)]) == 2
     assert "outside the export folder" in capsys.readouterr().err
+
+
+def test_a_server_that_never_answers_times_out(tmp_path, events, capsys):
+    with socket.socket() as listener:  # accepts the connection, never says hello
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        path = _config(tmp_path / "cfg", listener.getsockname()[1], [PI])
+        path.write_text(path.read_text().replace("timeout_seconds = 5", "timeout_seconds = 1"))
+        assert main(["notify", str(events), "--config", str(path),
+                     "--as-of", "2025-12-01"]) == 3
+    err = capsys.readouterr().err.strip()
+    assert err.endswith("did not answer within 1 s") and len(err.splitlines()) == 1
+
+
+def test_every_sent_message_is_audited(tmp_path, smtp, events, _private_state):
+    sink, port = smtp()
+    cfg = load_config(_config(tmp_path / "cfg", port, [PI]), PROTOCOL)
+    exp = open_export(events)
+    notify(exp, dt.date(2025, 12, 1), cfg)
+    lines = [json.loads(x) for x in (_private_state / "audit.log").read_text().splitlines()]
+    sent = [x for x in lines if x["action"] == "notify_sent"]
+    assert sorted(x["detail"] for x in sent) == ["death: 1", "serious_ae: 1", "sre: 1"]
+    assert {(x["user"], x["role"], x["export"]) for x in sent} == {
+        ("pi@example.org", "investigator", exp.fingerprint)}

@@ -3,8 +3,9 @@
 import streamlit as st
 
 from rfa_dash import charts, ui
-from rfa_dash.analysis.accrual import accrual, rates_view
+from rfa_dash.analysis.accrual import accrual
 from rfa_dash.contract import MONTH_DAYS
+from rfa_dash.present.enrollment import rates_view
 
 ctx = ui.context()
 ui.header("Accrual", ctx)

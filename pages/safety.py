@@ -3,8 +3,9 @@
 import streamlit as st
 
 from rfa_dash import charts, ui
-from rfa_dash.analysis.safety import safety, safety_tables
+from rfa_dash.analysis.safety import safety
 from rfa_dash.present.labels import group_colors, group_labels
+from rfa_dash.present.outcomes import safety_tables
 from rfa_dash.protocol import sees
 
 ctx = ui.context()

@@ -6,14 +6,13 @@ from rfa_dash import charts, ui
 from rfa_dash.analysis.sre import (
     SWIMMER_PAGE,
     components,
-    components_view,
-    estimates_view,
     event_listing,
     events_by_type,
     sre_analysis,
     swimmer,
 )
 from rfa_dash.present.labels import group_colors, group_labels
+from rfa_dash.present.outcomes import components_view, estimates_view
 from rfa_dash.protocol import sees
 
 ctx = ui.context()

@@ -8,10 +8,10 @@ from rfa_dash.analysis.visits import (
     STATUS_LABELS,
     adherence,
     adherence_by_quarter,
-    adherence_view,
     retention,
     visit_grid,
 )
+from rfa_dash.present.visits import adherence_view
 
 ctx = ui.context()
 ui.header("Visit adherence", ctx)

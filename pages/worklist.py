@@ -3,13 +3,8 @@
 import streamlit as st
 
 from rfa_dash import ui
-from rfa_dash.analysis.visits import (
-    WORKLIST_HORIZON_DAYS,
-    worklist,
-    worklist_csv,
-    worklist_ics,
-    worklist_view,
-)
+from rfa_dash.analysis.visits import WORKLIST_HORIZON_DAYS, worklist
+from rfa_dash.present.visits import worklist_csv, worklist_ics, worklist_view
 
 ctx = ui.context()
 ui.header("Worklist", ctx)

@@ -81,35 +81,6 @@ def safety(exp: Export, as_of: dt.date, role: Role) -> Safety:
                   exp.files.get("adverse_events") is not None)
 
 
-def grade_table(s: Safety, labels: dict[str, str]) -> pd.DataFrame:
-    """Grades as rows, groups as columns: 'participants (%) / events'."""
-    out = {"Worst CTCAE grade": [f"Grade {g}" for g in GRADES]}
-    for g, n in s.groups.items():
-        part = s.by_grade[s.by_grade["group"] == g].set_index("grade")
-        col = f"{labels.get(g, g)} (n={n})"
-        out[col] = [f"{part.at[gr, 'participants']} ({part.at[gr, 'participants'] / n:.0%})"
-                    f" / {part.at[gr, 'events']} events" if n else "-" for gr in GRADES]
-    return pd.DataFrame(out)
-
-
-def flags_display(table: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
-    """A seriousness or relatedness table with group labels instead of codes."""
-    return table.assign(group=table["group"].map(lambda g: labels.get(g, g)))
-
-
-def safety_tables(s: Safety, protocol) -> dict[str, pd.DataFrame]:
-    """The safety page's summary tables, labelled by the protocol (a view for ``ui.cached``).
-
-    Keys: ``grades`` (:func:`grade_table`), ``serious`` and ``related``
-    (:func:`flags_display`).
-    """
-    from rfa_dash.present.labels import group_labels
-
-    labels = group_labels(protocol)
-    return {"grades": grade_table(s, labels), "serious": flags_display(s.seriousness, labels),
-            "related": flags_display(s.relatedness, labels)}
-
-
 def serious_events(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
     """Serious adverse events with onset on or before ``as_of``: participant, onset, term,
     grade, related, days from randomization; the arm only for a role that sees outcomes by

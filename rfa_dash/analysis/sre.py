@@ -15,8 +15,8 @@ import pandas as pd
 from rfa_dash.contract import SRE_TYPES
 from rfa_dash.frames import with_dates
 from rfa_dash.ingest.export import Export
-from rfa_dash.present.formats import fmt_ci, fmt_p
-from rfa_dash.present.labels import POOLED, group_labels
+from rfa_dash.present.formats import fmt_p
+from rfa_dash.present.labels import POOLED
 from rfa_dash.protocol import FULL_ACCESS, Role, require, sees
 from rfa_dash.stats.cif import cif_curve, estimates_at
 
@@ -159,39 +159,3 @@ def swimmer(exp: Export, as_of: dt.date, role: Role, page: int = 1,
     require(role, "outcomes")
     sw = exp.query("swimmer", as_of=as_of, offset=(page - 1) * page_size, limit=page_size)
     return sw if sees(role, "outcomes_by_arm") else sw.assign(arm=POOLED)
-
-
-def estimates_display(table: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
-    """Report-month estimates as people read them: one row per group and month."""
-    return pd.DataFrame({
-        "Group": [labels.get(a, a) for a in table["arm"]],
-        "Month": table["month"],
-        "At risk": table["at_risk"],
-        "Cumulative incidence (95% CI)": [fmt_ci(c, lo, hi) for c, lo, hi in
-                                          zip(table["cif"], table["lower"], table["upper"],
-                                              strict=True)],
-    })
-
-
-def components_display(comp: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
-    """Component estimates as a grid: one row per component and group, one column per month."""
-    if comp.empty:
-        return comp
-    df = comp.assign(text=[fmt_ci(c, lo, hi) for c, lo, hi in
-                           zip(comp["cif"], comp["lower"], comp["upper"], strict=True)],
-                     group=[labels.get(a, a) for a in comp["arm"]])
-    wide = df.pivot_table(index=["component", "group"], columns="month", values="text",
-                          aggfunc="first", sort=False)
-    wide.columns = [f"Month {m}" for m in wide.columns]
-    return wide.reset_index().rename(columns={"component": "Component", "group": "Group"})
-
-
-def estimates_view(res: SreResult, protocol) -> pd.DataFrame:
-    """:func:`estimates_display` of an SRE analysis, labelled by the protocol (a view for
-    ``ui.cached``)."""
-    return estimates_display(res.table, group_labels(protocol))
-
-
-def components_view(comp: pd.DataFrame, protocol) -> pd.DataFrame:
-    """:func:`components_display` labelled by the protocol (a view for ``ui.cached``)."""
-    return components_display(comp, group_labels(protocol))

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-NEUTRAL = "#555555"
+from rfa_dash.present.labels import NEUTRAL
+
+__all__ = ["NEUTRAL", "FONT", "layout", "rgba", "short_count"]
+
 FONT = dict(family="Source Sans Pro, Arial, sans-serif", size=13)
 
 

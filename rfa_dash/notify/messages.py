@@ -23,6 +23,7 @@ from rfa_dash.analysis import eligibility, quality, safety, sre, visits
 from rfa_dash.frames import with_dates
 from rfa_dash.ingest.export import Export
 from rfa_dash.notify.config import NotifyConfig, Recipient
+from rfa_dash.present import visits as present_visits
 from rfa_dash.protocol import Role, sees
 
 DIGEST_HORIZON_DAYS = 7
@@ -93,7 +94,7 @@ def digest(exp: Export, as_of: dt.date, r: Recipient, cfg: NotifyConfig
     """
     trial = exp.protocol.registry_id
     work = visits.worklist(exp, as_of, DIGEST_HORIZON_DAYS)
-    sections = visits.worklist_sections(work)
+    sections = present_visits.worklist_sections(work)
     inc = eligibility.incomplete(exp, as_of)[["screening_id", "screen_date", "unknown",
                                               "missing"]]
     inc = inc.rename(columns={"screening_id": "Screening", "screen_date": "Screened",
@@ -117,9 +118,9 @@ def digest(exp: Export, as_of: dt.date, r: Recipient, cfg: NotifyConfig
               f"{markup}<p>Attached: the worklist (CSV) and its visit windows (.ics).</p>"
               f"{foot_html}</body></html>")
     m = _message(cfg, r, subject, text, markup, f"digest:{r.email}:{as_of}:{exp.fingerprint}")
-    m.add_attachment(visits.worklist_csv(work), maintype="text", subtype="csv",
+    m.add_attachment(present_visits.worklist_csv(work), maintype="text", subtype="csv",
                      filename=f"worklist_{as_of.isoformat()}.csv")
-    m.add_attachment(visits.worklist_ics(work, as_of, trial), maintype="text",
+    m.add_attachment(present_visits.worklist_ics(work, as_of, trial), maintype="text",
                      subtype="calendar", filename=f"visit_windows_{as_of.isoformat()}.ics")
     return Outgoing(r, "digest", sum(n.values()) + len(inc),
                     [f"digest:{as_of.isoformat()}"], m)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from rfa_dash.charts.style import NEUTRAL
-
 # the one group of a pooled (open) view
 POOLED = "all"
+# the colour of anything that is no arm (pooled groups, counts)
+NEUTRAL = "#555555"
 
 
 def group_labels(protocol) -> dict[str, str]:

@@ -21,6 +21,9 @@ from rfa_dash.analysis import balance, eligibility, progression, safety, sre, vi
 from rfa_dash.analysis.quality import table_summary
 from rfa_dash.frames import with_dates
 from rfa_dash.ingest.export import Export
+from rfa_dash.present import enrollment as present_enrollment
+from rfa_dash.present import outcomes
+from rfa_dash.present import visits as present_visits
 from rfa_dash.present.labels import group_colors, group_labels
 from rfa_dash.present.progression import course_table, progression_table, sentence
 from rfa_dash.protocol import BlindingError, Role, sees
@@ -145,7 +148,7 @@ def build_report(exp: Export, as_of: dt.date, role: Role,
                         f"{pr.band80[0]} to {pr.band80[1]}, 95% band {pr.band95[0]} to "
                         f"{pr.band95[1]} (Poisson-gamma model, prior certainty "
                         f"{pr.prior_certainty:g})."))
-    parts.append(_table(accrual_mod.rates_display(acc.rates)))
+    parts.append(_table(present_enrollment.rates_display(acc.rates)))
     parts.append(_table(eligibility.criterion_counts(exp, as_of)))
     parts.append("</section>")
     # balance
@@ -162,7 +165,7 @@ def build_report(exp: Export, as_of: dt.date, role: Role,
     # adherence
     adh = visits.adherence(exp, as_of)
     parts.append("<section id='adherence'><h2>Visit adherence</h2>")
-    parts.append(_table(visits.adherence_table(adh)))
+    parts.append(_table(present_visits.adherence_table(adh)))
     parts.append(_fig(charts.fig_adherence(adh, cut=cut)))
     parts.append("</section>")
     # pilot progression criteria (pooled: nothing here is by arm)
@@ -176,18 +179,18 @@ def build_report(exp: Export, as_of: dt.date, role: Role,
     parts.append(_fig(charts.fig_cif(res.curves, colors=colors, labels=labels,
                                      at_risk=res.table, report_months=p.report_months,
                                      cut=cut)))
-    parts.append(_table(sre.estimates_display(res.table, labels)))
+    parts.append(_table(outcomes.estimates_display(res.table, labels)))
     if closed:
         parts.append(_p(res.gray_note))
-    parts.append(_table(sre.components_display(sre.components(exp, as_of, role), labels)))
+    parts.append(_table(outcomes.components_display(sre.components(exp, as_of, role), labels)))
     parts.append(_table(sre.event_listing(exp, as_of, role)))
     parts.append("</section>")
     # safety
     s = safety.safety(exp, as_of, role)
     parts.append("<section id='safety'><h2>Safety</h2>")
-    parts.append(_table(safety.grade_table(s, labels)))
-    parts.append(_table(safety.flags_display(s.seriousness, labels)))
-    parts.append(_table(safety.flags_display(s.relatedness, labels)))
+    parts.append(_table(outcomes.grade_table(s, labels)))
+    parts.append(_table(outcomes.flags_display(s.seriousness, labels)))
+    parts.append(_table(outcomes.flags_display(s.relatedness, labels)))
     parts.append(f"<h3>Deaths ({len(s.deaths)})</h3>" + _table(s.deaths))
     parts.append("<h3>Grade 3 or higher events</h3>" + _table(s.grade3))
     parts.append("</section>")

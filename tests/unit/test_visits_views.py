@@ -12,16 +12,13 @@ import pytest
 from rfa_dash.analysis.visits import (
     adherence,
     adherence_by_quarter,
-    adherence_table,
     retention,
     visit_grid,
     worklist,
-    worklist_csv,
-    worklist_ics,
-    worklist_sections,
 )
 from rfa_dash.frames import n_pages
 from rfa_dash.ingest.export import open_export
+from rfa_dash.present.visits import adherence_table, worklist_csv, worklist_ics, worklist_sections
 from rfa_dash.protocol import load_protocol
 from tests.helpers import make_export, rand, screen
 

@@ -1,0 +1,73 @@
+"""SRE and safety results as people read them: labelled groups, estimates with intervals."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from rfa_dash.analysis.safety import GRADES, Safety
+from rfa_dash.analysis.sre import SreResult
+from rfa_dash.present.formats import fmt_ci
+from rfa_dash.present.labels import group_labels
+
+
+def estimates_display(table: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    """Report-month estimates as people read them: one row per group and month."""
+    return pd.DataFrame({
+        "Group": [labels.get(a, a) for a in table["arm"]],
+        "Month": table["month"],
+        "At risk": table["at_risk"],
+        "Cumulative incidence (95% CI)": [fmt_ci(c, lo, hi) for c, lo, hi in
+                                          zip(table["cif"], table["lower"], table["upper"],
+                                              strict=True)],
+    })
+
+
+def components_display(comp: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    """Component estimates as a grid: one row per component and group, one column per month."""
+    if comp.empty:
+        return comp
+    df = comp.assign(text=[fmt_ci(c, lo, hi) for c, lo, hi in
+                           zip(comp["cif"], comp["lower"], comp["upper"], strict=True)],
+                     group=[labels.get(a, a) for a in comp["arm"]])
+    wide = df.pivot_table(index=["component", "group"], columns="month", values="text",
+                          aggfunc="first", sort=False)
+    wide.columns = [f"Month {m}" for m in wide.columns]
+    return wide.reset_index().rename(columns={"component": "Component", "group": "Group"})
+
+
+def estimates_view(res: SreResult, protocol) -> pd.DataFrame:
+    """:func:`estimates_display` of an SRE analysis, labelled by the protocol (a view for
+    ``ui.cached``)."""
+    return estimates_display(res.table, group_labels(protocol))
+
+
+def components_view(comp: pd.DataFrame, protocol) -> pd.DataFrame:
+    """:func:`components_display` labelled by the protocol (a view for ``ui.cached``)."""
+    return components_display(comp, group_labels(protocol))
+
+
+def grade_table(s: Safety, labels: dict[str, str]) -> pd.DataFrame:
+    """Grades as rows, groups as columns: 'participants (%) / events'."""
+    out = {"Worst CTCAE grade": [f"Grade {g}" for g in GRADES]}
+    for g, n in s.groups.items():
+        part = s.by_grade[s.by_grade["group"] == g].set_index("grade")
+        col = f"{labels.get(g, g)} (n={n})"
+        out[col] = [f"{part.at[gr, 'participants']} ({part.at[gr, 'participants'] / n:.0%})"
+                    f" / {part.at[gr, 'events']} events" if n else "-" for gr in GRADES]
+    return pd.DataFrame(out)
+
+
+def flags_display(table: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    """A seriousness or relatedness table with group labels instead of codes."""
+    return table.assign(group=table["group"].map(lambda g: labels.get(g, g)))
+
+
+def safety_tables(s: Safety, protocol) -> dict[str, pd.DataFrame]:
+    """The safety page's summary tables, labelled by the protocol (a view for ``ui.cached``).
+
+    Keys: ``grades`` (:func:`grade_table`), ``serious`` and ``related``
+    (:func:`flags_display`).
+    """
+    labels = group_labels(protocol)
+    return {"grades": grade_table(s, labels), "serious": flags_display(s.seriousness, labels),
+            "related": flags_display(s.relatedness, labels)}

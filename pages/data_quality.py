@@ -3,7 +3,13 @@
 import streamlit as st
 
 from rfa_dash import ui
-from rfa_dash.analysis.quality import problem_tables, role_problems, shown_problems, table_summary
+from rfa_dash.analysis.quality import (
+    hidden_arms,
+    problem_tables,
+    role_problems,
+    shown_problems,
+    table_summary,
+)
 
 ctx = ui.context()
 ui.header("Data quality", ctx)
@@ -28,6 +34,10 @@ shown = ui.cached_export(shown_problems, ctx, ctx.role, tuple(tables), tuple(sev
 if withheld:
     st.info(f"{withheld} problem(s) in outcome and safety records are not shown to this role; "
             "the data manager sees them.")
+hidden = ui.cached_export(hidden_arms, ctx, ctx.role)
+if hidden:
+    st.info(f"{hidden} problem(s) in the arm column are shown without their value: it would "
+            "tell this role a participant's arm.")
 if problems.empty:
     st.success("No problems found: every row passed the data contract.")
 else:

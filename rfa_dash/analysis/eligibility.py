@@ -10,6 +10,7 @@ import pandas as pd
 from rfa_dash.contract import CRITERION_IDS
 from rfa_dash.frames import with_dates
 from rfa_dash.ingest.export import Export
+from rfa_dash.present.spreadsheet import spreadsheet_csv
 from rfa_dash.protocol import Role, sees
 
 PAGE_ROWS = 500
@@ -137,8 +138,9 @@ def criteria_table(det: pd.DataFrame) -> pd.DataFrame:
     return det[cols]
 
 def criteria_csv(exp: Export, as_of: dt.date) -> bytes:
-    """:func:`criteria_table` of every screened patient, as CSV (for the download)."""
-    return criteria_table(detail(exp, as_of)).to_csv(index=False).encode("utf-8")
+    """:func:`criteria_table` of every screened patient, as CSV for a spreadsheet (the
+    download; formulas neutralized)."""
+    return spreadsheet_csv(criteria_table(detail(exp, as_of)))
 
 
 def criteria_view(det: pd.DataFrame, protocol=None) -> pd.DataFrame:

@@ -27,17 +27,48 @@ def table_summary(exp: Export, role: Role | None = None) -> pd.DataFrame:
     return df
 
 
+# What a problem in the arm column says to a role that must not see allocation: the value
+# (a misspelled or label-form arm, "rfa-rt", "RT alone") would tell the participant's arm.
+ARM_HIDDEN = ("arm: the value is not one of the protocol's arm codes{left}; the value is "
+              "hidden from this role (it would show the participant's arm)")
+
+
+def _hide_arm_values(problems: pd.DataFrame) -> pd.DataFrame:
+    arm = problems["column"].eq("arm")
+    if not arm.any():
+        return problems
+    out = problems.copy()
+    left = out.loc[arm, "message"].str.contains("row left out", na=False)
+    out.loc[arm, "message"] = [ARM_HIDDEN.format(left="; row left out" if x else "")
+                               for x in left]
+    out.loc[arm, "value"] = None
+    return out
+
+
+def hidden_arm_values(problems: pd.DataFrame, role: Role) -> int:
+    """How many problems :func:`visible_problems` shows ``role`` with their arm value hidden."""
+    return 0 if sees(role, "allocation") else int(problems["column"].eq("arm").sum())
+
+
 def visible_problems(problems: pd.DataFrame, role: Role) -> tuple[pd.DataFrame, int]:
     """The problems a role may read, and how many were withheld.
 
     A role blind to outcomes does not see problems in the outcome tables, nor
-    messages that reveal a death.
+    messages that reveal a death; a role blind to allocation reads problems in
+    the arm column without their value (:data:`ARM_HIDDEN`).
     """
+    if not sees(role, "allocation"):
+        problems = _hide_arm_values(problems)
     if sees(role, "outcomes"):
         return problems, 0
     hide = problems["table"].isin(OUTCOME_TABLES) | problems["message"].str.contains(
         "death", case=False, na=False)
     return problems[~hide].reset_index(drop=True), int(hide.sum())
+
+
+def hidden_arms(exp: Export, role: Role) -> int:
+    """:func:`hidden_arm_values` of an export (for ``ui.cached_export``)."""
+    return hidden_arm_values(exp.problems, role)
 
 
 def role_problems(exp: Export, role: Role) -> tuple[pd.DataFrame, int]:

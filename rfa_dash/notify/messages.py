@@ -165,10 +165,8 @@ def _records(exp: Export, as_of: dt.date, role: Role, kind: str) -> tuple[pd.Dat
         keys = [f"sre:{r.participant_id}:{r.event_date}:{r.sre_type}" for r in df.itertuples()]
     else:
         problems, _ = quality.visible_problems(exp.problems, role)
-        errors = problems["severity"] == "error"
-        if not sees(role, "allocation"):  # a bad arm value would show the arm it was meant to be
-            errors &= problems["column"] != "arm"
-        df = problems[errors][["table", "line", "column", "message"]]
+        # (for a role blind to allocation, problems in the arm column come without the value)
+        df = problems[problems["severity"] == "error"][["table", "line", "column", "message"]]
         keys = ["data_error:" + hashlib.sha256(
             f"{r.table}|{r.column}|{r.message}".encode()).hexdigest()[:24]
             for r in df.itertuples()]

@@ -9,6 +9,7 @@ import pandas as pd
 
 from rfa_dash.analysis.visits import STATUS_LABELS, STATUS_ORDER
 from rfa_dash.frames import with_dates
+from rfa_dash.present.spreadsheet import spreadsheet_csv
 
 
 def _ics_text(text: str) -> str:
@@ -112,8 +113,9 @@ def worklist_sections(work: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 
 def worklist_csv(work: pd.DataFrame) -> bytes:
-    """The whole worklist as CSV (dates YYYY-MM-DD, no arm)."""
-    return with_dates(work).to_csv(index=False).encode("utf-8")
+    """The whole worklist as CSV for a spreadsheet (dates YYYY-MM-DD, no arm, formulas
+    neutralized)."""
+    return spreadsheet_csv(with_dates(work))
 
 
 def adherence_view(adh: pd.DataFrame, protocol=None) -> pd.DataFrame:

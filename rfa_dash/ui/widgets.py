@@ -12,6 +12,7 @@ import streamlit as st
 from streamlit import dataframe_util
 
 from rfa_dash.frames import n_pages
+from rfa_dash.present.spreadsheet import spreadsheet_csv
 
 if TYPE_CHECKING:
     from rfa_dash.ui.context import Context
@@ -42,8 +43,9 @@ def tabs(labels: list[str], key: str) -> Sequence[Any]:
 
 
 def csv_download(df: pd.DataFrame, label: str, file_name: str, key: str) -> None:
-    """A download button for a table people act on (the CSV is made only when clicked)."""
-    st.download_button(label, lambda: df.to_csv(index=False).encode("utf-8"),
+    """A download button for a table people act on (the CSV is made only when clicked, with
+    spreadsheet formulas neutralized: :mod:`rfa_dash.present.spreadsheet`)."""
+    st.download_button(label, lambda: spreadsheet_csv(df),
                        file_name=file_name, mime="text/csv", key=key, on_click="ignore",
                        icon=":material/download:")
 

@@ -469,3 +469,17 @@ def test_progression_page_and_overview_strip():
     # an earlier cut with criteria below green says which, in words, on the Overview
     early = texts(app("dsmb", **{f"as_of_{fingerprint(SAMPLE_DIR)[:16]}": dt.date(2025, 8, 31)}))
     assert "Not green:" in early and "(amber)" in early
+
+
+def test_coordinator_data_quality_never_shows_a_bad_arm_value(tmp_path, accounts):
+    from tests.helpers import make_export, rand, screen
+
+    folder = make_export(tmp_path / "badarm", screening=[screen()],
+                         randomization=[rand(arm="RT alone")])
+    text = all_texts("coordinator", "data_quality", user=accounts["coordinator"], source=FOLDER,
+                     folder=str(folder))
+    assert "RT alone" not in text and "hidden from this role" in text
+    assert "shown without their value" in text
+    dsmb = all_texts("dsmb", "data_quality", user=accounts["dsmb"], source=FOLDER,
+                     folder=str(folder))
+    assert "RT alone" in dsmb

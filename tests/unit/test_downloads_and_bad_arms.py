@@ -1,0 +1,66 @@
+"""Downloads meant for spreadsheets neutralize formulas; a bad arm value never reaches a role
+blind to allocation."""
+
+import datetime as dt
+import io
+from contextlib import redirect_stdout
+
+import pandas as pd
+
+from rfa_dash.analysis import eligibility, quality, visits
+from rfa_dash.cli import main
+from rfa_dash.ingest.export import open_export
+from rfa_dash.present.spreadsheet import spreadsheet_csv
+from rfa_dash.present.visits import worklist_csv
+from rfa_dash.protocol import load_protocol
+from tests.helpers import make_export, rand, screen
+
+ROLES = load_protocol().roles
+EVIL = '=HYPERLINK("http://evil.example","x")'
+
+
+def test_formula_cells_get_a_quote_and_nothing_else_changes():
+    df = pd.DataFrame({"text": ["=1+1", "+1", "-x", "@SUM(A1)", "\tx", "\rx", "a=b", "", None],
+                       "n": [-3, 1, 2, 3, 4, 5, 6, 7, 8]})
+    lines = spreadsheet_csv(df).decode().splitlines()
+    assert lines[1:5] == ["'=1+1,-3", "'+1,1", "'-x,2", "'@SUM(A1),3"]
+    assert lines[5].startswith('"\'\tx"') or lines[5].startswith("'\tx")
+    assert "a=b,6" in lines and ",7" in lines and ",8" in lines  # plain text, empty, missing
+    assert df.at[0, "text"] == "=1+1"  # the frame itself is left alone
+
+
+def test_worklist_and_criteria_downloads_neutralize_planted_ids(tmp_path):
+    exp = open_export(make_export(tmp_path / "e", screening=[screen(screening_id="@S1")],
+                                  randomization=[rand(participant_id=EVIL, screening_id="@S1")]))
+    assert exp.n_errors == 0, exp.problems.to_string()
+    as_of = dt.date(2025, 12, 1)
+    work = visits.worklist(exp, as_of)
+    text = worklist_csv(work).decode()
+    assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text and ",=HYPERLINK" not in text
+    crit = eligibility.criteria_csv(exp, as_of).decode()
+    assert "\n'@S1," in crit
+    # the command line stays verbatim (the data contract)
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert main(["visits", str(exp.folder), "--as-of", "2025-12-01", "--format", "csv"]) == 0
+    assert '"=HYPERLINK(""http://evil.example"",""x"")"' in out.getvalue()
+
+
+def test_bad_arm_values_are_hidden_from_roles_blind_to_allocation(tmp_path):
+    exp = open_export(make_export(tmp_path / "e", screening=[screen(), screen(screening_id="S2")],
+                                  randomization=[rand(arm="rfa-rt"),
+                                                 rand(participant_id="002", screening_id="S2",
+                                                      arm="RT alone")]))
+    shown, _ = quality.visible_problems(exp.problems, ROLES["coordinator"])
+    arm = shown[shown["column"] == "arm"]
+    assert len(arm) == 2 and arm["value"].isna().all()
+    flat = shown.astype(str).to_string()
+    assert "rfa-rt" not in flat and "RT alone" not in flat
+    assert all("hidden from this role" in m and "row left out" in m for m in arm["message"])
+    assert quality.hidden_arm_values(exp.problems, ROLES["coordinator"]) == 2
+    # the text search of the Data quality page finds nothing by the hidden value
+    assert quality.shown_problems(exp, ROLES["coordinator"], text="rfa-rt").empty
+    # roles that see allocation read them as they are
+    inv, _ = quality.visible_problems(exp.problems, ROLES["investigator"])
+    assert set(inv.loc[inv["column"] == "arm", "value"]) == {"rfa-rt", "RT alone"}
+    assert quality.hidden_arm_values(exp.problems, ROLES["investigator"]) == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from rfa_dash.charts.style import NEUTRAL, layout, rgba, short_count
+from rfa_dash.charts.style import NEUTRAL, layout, plain, rgba, short_count
 
 
 def fig_cif(curves, *, colors: dict[str, str], labels: dict[str, str], at_risk,
@@ -86,6 +86,7 @@ SWIM_MARKERS = {"visit": ("circle-open", "#555555", "Completed visit"),
 def fig_swimmer(sw, *, colors: dict[str, str], labels: dict[str, str], cut: str) -> go.Figure:
     """One line per participant from randomization to last contact, events marked."""
     fig = go.Figure()
+    sw = sw.assign(participant_id=plain(sw["participant_id"]), detail=plain(sw["detail"]))
     order = list(dict.fromkeys(sw["participant_id"]))
     lines = sw.drop_duplicates("participant_id")
     for g, part in lines.groupby("arm", sort=False):

@@ -6,11 +6,14 @@ figure carries a title, axis units and the data cut (see :func:`layout`).
 
 from __future__ import annotations
 
+import html
+from collections.abc import Iterable
+
 import plotly.graph_objects as go
 
 from rfa_dash.present.labels import NEUTRAL
 
-__all__ = ["NEUTRAL", "FONT", "layout", "rgba", "short_count"]
+__all__ = ["NEUTRAL", "FONT", "layout", "plain", "rgba", "short_count"]
 
 FONT = dict(family="Source Sans Pro, Arial, sans-serif", size=13)
 
@@ -24,6 +27,13 @@ def layout(fig: go.Figure, title: str, cut: str, height: int = 360) -> go.Figure
     fig.update_xaxes(showgrid=True, gridcolor="#eeeeee", zeroline=False)
     fig.update_yaxes(showgrid=True, gridcolor="#eeeeee", zeroline=False)
     return fig
+
+
+def plain(values: Iterable[object]) -> list[str | None]:
+    """Data text (IDs, levels, terms) as Plotly shows it literally: its ``<`` and ``>``
+    escaped, so a planted ``<a href=...>`` in an ID is text, not a link or markup.
+    Missing values stay missing."""
+    return [None if v is None or v != v else html.escape(str(v), quote=False) for v in values]
 
 
 def short_count(n) -> str:

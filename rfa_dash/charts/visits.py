@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from rfa_dash.charts.style import NEUTRAL, layout
+from rfa_dash.charts.style import NEUTRAL, layout, plain
 
 STATUS_COLORS = {  # colour-blind-safe (Okabe-Ito and Tol), distinct from the arm colours
     "completed": "#009E73", "completed_early": "#56B4E9", "completed_late": "#CC79A7",
@@ -47,6 +47,7 @@ def fig_adherence_over_time(q, *, cut: str) -> go.Figure:
 
 def fig_visit_grid(grid, *, labels: dict[str, str], cut: str) -> go.Figure:
     """Participants (rows) x visit months (columns), each cell coloured by status."""
+    grid = grid.assign(participant_id=plain(grid["participant_id"]))
     months = sorted(grid["visit_month"].unique())
     pids = list(dict.fromkeys(grid["participant_id"]))
     codes = {s: i for i, s in enumerate(STATUS_COLORS)}

@@ -47,3 +47,21 @@ def test_comparison_note_comes_from_the_protocol():
     from rfa_dash.protocol import load_protocol
 
     assert "not powered" in load_protocol().comparison_note
+
+
+def test_data_text_reaches_plotly_as_text_not_markup():
+    import pandas as pd
+
+    from rfa_dash.charts import fig_swimmer, fig_visit_grid
+
+    evil = "<a href='http://evil.example'>P1</a>"
+    sw = pd.DataFrame({"participant_id": [evil, evil], "arm": ["all", "all"],
+                       "kind": ["visit", "sre"], "date": [None, None],
+                       "detail": ["month 1", "<b>T8</b>"], "n_participants": [1, 1],
+                       "months": [1.0, 2.0], "last_contact_months": [2.0, 2.0]})
+    grid = pd.DataFrame({"participant_id": [evil], "visit_month": [1], "status": ["completed"]})
+    for fig in (fig_swimmer(sw, colors={}, labels={}, cut="cut"),
+                fig_visit_grid(grid, labels={}, cut="cut")):
+        text = fig.to_json()
+        assert "<a href" not in text and "&lt;a href=" in text
+    assert "<b>T8" not in fig_swimmer(sw, colors={}, labels={}, cut="cut").to_json()

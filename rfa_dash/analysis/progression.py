@@ -176,8 +176,10 @@ def recruitment_outlook(exp: Export, as_of: dt.date) -> Outlook:
     p = exp.protocol
     rule = next((r for r in p.progression if r.id == "recruitment"), None)
     start = accrual_start(exp, as_of)
-    counts = exp.query("progression_counts", dates=[as_of], last=as_of).iloc[0]
-    m = int(counts["randomized"])
+    # only randomization counts are needed here: by day, not the criteria's full counts
+    daily = exp.query("randomizations_by_day", as_of=as_of)
+    days_randomized = pd.to_datetime(daily["date"]).dt.date
+    m = int(daily["n"].sum())
     expected = expected_by(p, start, as_of)
     status = classify(Fraction(m), expected, rule) if rule else "not_yet"
     if rule is None or start is None or as_of <= start:
@@ -195,9 +197,9 @@ def recruitment_outlook(exp: Export, as_of: dt.date) -> Outlook:
         p_green = prob_at_least(shape, rate, remaining, needed - m)
     window = dt.timedelta(days=round(p.recent_rate_months * MONTH_DAYS))
     since = max(start, as_of - window)
-    recent = exp.query("progression_counts", dates=[since], last=since).iloc[0]
-    window_days = (as_of - max(start, as_of - window)).days
-    rate_per_day = (m - int(recent["randomized"])) / window_days if window_days else 0.0
+    by_since = int(daily.loc[(days_randomized <= since).to_numpy(), "n"].sum())
+    window_days = (as_of - since).days
+    rate_per_day = (m - by_since) / window_days if window_days else 0.0
     changes: list[tuple[dt.date, str]] = []
     if remaining > 0:
         days = np.arange(1, remaining + 1)

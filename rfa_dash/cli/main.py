@@ -188,19 +188,18 @@ def _import_redcap(args) -> int:
     from rfa_dash.ingest.problems import to_frame
     from rfa_dash.ingest.redcap import importer
 
-    if not args.redcap.is_dir() or not importer.is_redcap_folder(args.redcap):
-        print(f"rfa_dash: {args.redcap} has no REDCap records export and data dictionary",
-              file=sys.stderr)
+    if not args.redcap.is_dir():
+        print(f"rfa_dash: not a folder: {args.redcap}", file=sys.stderr)
         return 2
     if args.out.resolve().is_relative_to(args.redcap.resolve()):
         raise UsageError("--out may not be inside the REDCap folder")
     try:
-        tables, problems, manifest = importer.import_folder(args.redcap, args.mapping)
+        imported = importer.import_folder(args.redcap, args.mapping)
     except importer.RedcapError as exc:
         print(f"rfa_dash: {exc}", file=sys.stderr)
         return 2
-    importer.write_contract(tables, manifest, args.out)
-    df = to_frame(problems)
+    importer.write_contract(imported, args.out)
+    df = to_frame(imported.problems)
     if len(df):
         write_rows(df[["table", "line", "column", "severity", "message"]], "table", sys.stderr)
     return 1 if (df["severity"] == "error").any() else 0

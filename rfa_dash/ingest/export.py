@@ -301,13 +301,13 @@ def _open_redcap(folder: Path, protocol: Protocol, use_cache: bool) -> Export:
     problems_file = conv / "redcap_problems.json"
     if not (problems_file.is_file() and (conv / "redcap_lines.json").is_file()) or not use_cache:
         try:
-            tables, rproblems, manifest = redcap.import_folder(folder)
+            imported = redcap.import_folder(folder)
         except redcap.RedcapError as exc:
             raise ExportError(str(exc)) from exc
-        redcap.write_contract(tables, manifest, conv)
-        (conv / "redcap_lines.json").write_text(json.dumps(
-            {t: getattr(rows, "lines", []) for t, rows in tables.items()}), encoding="utf-8")
-        problems_file.write_text(json.dumps([p.__dict__ for p in rproblems]), encoding="utf-8")
+        redcap.write_contract(imported, conv)
+        (conv / "redcap_lines.json").write_text(json.dumps(imported.lines), encoding="utf-8")
+        problems_file.write_text(json.dumps([p.__dict__ for p in imported.problems]),
+                                 encoding="utf-8")
     rproblems = [Problem(**p) for p in json.loads(problems_file.read_text(encoding="utf-8"))]
     exp = open_export(conv, protocol, use_cache)
     # contract problems name lines of the converted files: point them at the records file

@@ -1,8 +1,8 @@
 """REDCap import: round trip, the bundled REDCap sample, and every mapping problem class."""
 
 import csv
-import io
 
+import pandas as pd
 import pytest
 
 from rfa_dash.cli import main
@@ -14,8 +14,24 @@ from rfa_dash.ingest.redcap.importer import import_folder, is_redcap_folder, wri
 REDCAP_SAMPLE = SAMPLE_DIR / "redcap"
 
 
+def _frame(imported, table):
+    """A converted table as a DataFrame of text."""
+    cols = imported.tables[table]
+    return pd.DataFrame({c: v.to_pylist() for c, v in cols.items()})
+
+
+def _real(problems):
+    """Problems other than the summary (info) lines."""
+    return [p for p in problems if p.severity != "info"]
+
+
 def _staged(exp, table):
     return exp.con.execute(f"SELECT * EXCLUDE (_line) FROM stg_{table} ORDER BY ALL").df()
+
+
+def _records(folder):
+    with (folder / "redcap_records.csv").open(newline="") as f:
+        return list(csv.DictReader(f))
 
 
 def _edit(folder, fn):
@@ -32,9 +48,9 @@ def _edit(folder, fn):
 
 def test_round_trip_gives_identical_tables(tmp_path):
     to_redcap(SAMPLE_DIR, tmp_path / "rc")
-    tables, problems, manifest = import_folder(tmp_path / "rc")
-    assert problems == []
-    write_contract(tables, manifest, tmp_path / "back")
+    imported = import_folder(tmp_path / "rc")
+    assert imported.problems == []
+    write_contract(imported, tmp_path / "back")
     a, b = open_export(SAMPLE_DIR), open_export(tmp_path / "back")
     assert b.problems.empty
     for t in TABLE_ORDER:
@@ -71,22 +87,27 @@ def rc(tmp_path):
 
 def test_unmapped_field_is_a_warning(rc):
     _edit(rc, lambda h, rows: (h + ["nurse_initials"], [r + ["AB"] for r in rows]))
-    _, problems, _ = import_folder(rc)
-    [p] = problems
-    assert (p.severity, p.column) == ("warning", "nurse_initials")
-    assert "not mapped" in p.message
+    [p] = import_folder(rc).problems
+    assert p.severity == "info" and "1 REDCap field(s) not used" in p.message
+    assert "nurse_initials" in p.message
 
 
-def test_unknown_event_rows_are_left_out(rc):
+def test_unused_event_rows_are_summarized_in_one_line(rc):
     def add(h, rows):
         extra = list(rows[0])
         extra[h.index("redcap_event_name")] = "month_48_arm_1"
-        return h, rows + [extra]
+        return h, rows + [extra, list(extra)]
     _edit(rc, add)
-    tables, problems, _ = import_folder(rc)
-    [p] = problems
-    assert p.severity == "error" and '"month_48_arm_1"' in p.message and "1 row(s)" in p.message
-    assert len(tables["screening"]) == 80
+    imported = import_folder(rc)
+    [p] = imported.problems
+    assert p.severity == "info" and "month_48_arm_1 (2 rows)" in p.message
+    assert "ignore_events" in p.message
+    assert len(_frame(imported, "screening")) == 80
+    # named as ignored in the mapping, the event is no longer mentioned
+    m = rc / "redcap_mapping.toml"
+    m.write_text(m.read_text().replace('record_id = "record_id"',
+                                       'record_id = "record_id"\nignore_events = ["month_48"]'))
+    assert import_folder(rc).problems == []
 
 
 def test_bad_code_names_field_record_and_event(rc):
@@ -97,11 +118,12 @@ def test_bad_code_names_field_record_and_event(rc):
                 r[i] = "7"
                 return h, rows
     _edit(rc, bad)
-    _, problems, _ = import_folder(rc)
-    [p] = problems
+    [p] = import_folder(rc).problems
     assert p.column == "fu_status" and p.severity == "error"
     assert "event month_3_arm_1, field fu_status" in p.message and "record SCR-" in p.message
     assert '"7" is not one of its codes (1, 2)' in p.message
+    assert p.line == next(i for i, r in enumerate(_records(rc), 2)
+                          if r["fu_status"] == "7")
 
 
 def test_labels_instead_of_raw_codes(rc):
@@ -112,12 +134,13 @@ def test_labels_instead_of_raw_codes(rc):
             r[j] = {"1": "Completed", "2": "missed"}.get(r[j], r[j])
         return h, rows
     _edit(rc, labels)
-    tables, problems, _ = import_folder(rc)
-    assert {p.column for p in problems} == {"scr_sex", "fu_status"}
-    assert all(p.severity == "warning" and "labels" in p.message for p in problems)
-    original, _, _ = import_folder(SAMPLE_DIR / "redcap")
-    assert tables["screening"] == original["screening"]
-    assert tables["visits"] == original["visits"]
+    imported = import_folder(rc)
+    [p] = imported.problems
+    assert p.severity == "info" and "values of 2 field(s) are labels" in p.message
+    assert "scr_sex" in p.message and "fu_status" in p.message
+    original = import_folder(REDCAP_SAMPLE)
+    for t in ("screening", "visits"):
+        assert _frame(imported, t).equals(_frame(original, t)), t
 
 
 def test_checkbox_labels_checked_unchecked(rc):
@@ -128,20 +151,20 @@ def test_checkbox_labels_checked_unchecked(rc):
                 r[i] = {"1": "Checked", "0": "Unchecked"}.get(r[i], r[i])
         return h, rows
     _edit(rc, checked)
-    tables, problems, _ = import_folder(rc)
-    original, _, _ = import_folder(SAMPLE_DIR / "redcap")
-    assert [r["spine_levels"] for r in tables["screening"]] == \
-        [r["spine_levels"] for r in original["screening"]]
+    imported = import_folder(rc)
+    assert imported.problems == []
+    original = import_folder(REDCAP_SAMPLE)
+    assert _frame(imported, "screening")["spine_levels"].tolist() == \
+        _frame(original, "screening")["spine_levels"].tolist()
 
 
 def test_repeat_instances(rc):
-    tables, _, _ = import_folder(rc)
-    text = (rc / "redcap_records.csv").read_text()
-    rows = list(csv.DictReader(io.StringIO(text)))
+    imported = import_folder(rc)
+    rows = _records(rc)
     sre_rows = [r for r in rows if r["redcap_repeat_instrument"] == "sre"]
     assert any(r["redcap_repeat_instance"] == "2" for r in sre_rows)  # a second SRE
-    assert len(tables["sre_events"]) == len(sre_rows) == 6
-    assert len(tables["adverse_events"]) == 39
+    assert len(_frame(imported, "sre_events")) == len(sre_rows) == 6
+    assert len(_frame(imported, "adverse_events")) == 39
 
 
 def test_dates_in_redcap_formats(rc):
@@ -158,12 +181,12 @@ def test_dates_in_redcap_formats(rc):
         rows[0][i] = "13-45-2025"
         return h, rows
     _edit(rc, mdy)
-    tables, problems, _ = import_folder(rc)
-    original, _, _ = import_folder(SAMPLE_DIR / "redcap")
-    [p] = problems
+    imported = import_folder(rc)
+    original = import_folder(REDCAP_SAMPLE)
+    [p] = imported.problems
     assert p.column == "consent_date" and "not a date in the field's format (date_mdy)" in p.message
-    got = [r["consent_date"] for r in tables["screening"]][1:]
-    assert got == [r["consent_date"] for r in original["screening"]][1:]
+    got = _frame(imported, "screening")["consent_date"].tolist()[1:]
+    assert got == _frame(original, "screening")["consent_date"].tolist()[1:]
 
 
 def test_missing_randomization_for_follow_up_names_the_record(rc):
@@ -172,10 +195,10 @@ def test_missing_randomization_for_follow_up_names_the_record(rc):
         first = next(r for r in rows if r[e] == "randomization_arm_1")
         return h, [r for r in rows if r is not first]
     _edit(rc, drop)
-    tables, problems, _ = import_folder(rc)
-    assert problems and all("no randomization row gives its participant_id" in p.message
-                            for p in problems)
-    assert len(tables["randomization"]) == 30
+    imported = import_folder(rc)
+    assert imported.problems and all("no randomization row gives its participant_id" in p.message
+                                     for p in imported.problems)
+    assert len(_frame(imported, "randomization")) == 30
 
 
 def test_import_redcap_cli(rc, tmp_path, capsys):
@@ -183,7 +206,9 @@ def test_import_redcap_cli(rc, tmp_path, capsys):
     assert (tmp_path / "out" / "screening.csv").is_file()
     assert main(["check", str(tmp_path / "out")]) == 0
     assert main(["import-redcap", str(SAMPLE_DIR), "--out", str(tmp_path / "x")]) == 2
-    assert "no REDCap records export" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "is not a REDCap project export: looked for a records CSV" in err
+    assert "data dictionary CSV" in err
 
 
 def test_contract_problems_name_lines_of_the_records_file(rc):

@@ -11,10 +11,15 @@ import csv
 import json
 import shutil
 from pathlib import Path
-from typing import Any
 
 from rfa_dash.contract import TABLES
-from rfa_dash.ingest.redcap.importer import DEFAULT_MAPPING, load_mapping
+from rfa_dash.ingest.redcap.mapping import (
+    DEFAULT_MAPPING,
+    FieldSpec,
+    Mapping,
+    event_arm,
+    load_mapping,
+)
 
 VERTEBRAE = ([f"C{i}" for i in range(1, 8)] + [f"T{i}" for i in range(1, 13)]
              + [f"L{i}" for i in range(1, 6)] + [f"S{i}" for i in range(1, 6)])
@@ -30,29 +35,35 @@ BOOL_TRUE = {"true", "yes", "y", "1"}
 BOOL_FALSE = {"false", "no", "n", "0"}
 
 
-def _dictionary(mapping: dict[str, Any]) -> tuple[list[list[str]], list[str]]:
-    rid = mapping["redcap"]["record_id"]
+def _event(name: str) -> str:
+    """A mapping's event name as the unique event name of the (one-arm) sample project."""
+    return name if event_arm(name) else name + "_arm_1"
+
+
+def _dictionary(mapping: Mapping) -> tuple[list[list[str]], list[str]]:
+    rid = mapping.record_id or "record_id"
     rows = [[rid, "screening", "", "text", "Screening log number"] + [""] * 13]
     columns = [rid, "redcap_event_name", "redcap_repeat_instrument", "redcap_repeat_instance"]
-    for tname, cfg in mapping["tables"].items():
+    for tname, tm in mapping.tables.items():
         form = FORMS[tname]
-        for column, spec in cfg["fields"].items():
-            kind = TABLES[tname].column(column).kind if column in TABLES[tname].names else "text"
-            if isinstance(spec, str):
-                if spec == rid:
+        for spec in tm.fields:
+            column = spec.column
+            kind = TABLES[tname].column(column).kind
+            if spec.kind == "field" and spec.values is None:
+                if spec.source == rid:
                     continue
                 ftype, choices, valid = ("yesno", "", "") if kind == "bool" else (
                     "text", "", {"date": "date_ymd", "int": "integer", "num": "number"}
                     .get(kind, ""))
-                name = spec
-            elif "field" in spec:
-                name, ftype, valid = spec["field"], "radio", ""
-                choices = " | ".join(f"{c}, {v}" for c, v in spec["values"].items())
-            elif "checkbox" in spec:
-                name, ftype, valid = spec["checkbox"], "checkbox", ""
+            elif spec.kind == "field":
+                ftype, valid = "radio", ""
+                choices = " | ".join(f"{c}, {v}" for c, v in (spec.values or {}).items())
+            elif spec.kind == "checkbox":
+                ftype, valid = "checkbox", ""
                 choices = " | ".join(f"{i}, {v}" for i, v in enumerate(VERTEBRAE, 1))
             else:
                 continue
+            name = spec.source
             rows.append([name, form, "", ftype, column.replace("_", " ").capitalize(), choices,
                          "", valid] + [""] * 10)
             if ftype == "checkbox":
@@ -65,7 +76,7 @@ def _dictionary(mapping: dict[str, Any]) -> tuple[list[list[str]], list[str]]:
 def to_redcap(export: Path, out: Path, mapping_path: Path | None = None) -> None:
     """Write the contract export in ``export`` as a REDCap export folder ``out``."""
     mapping = load_mapping(mapping_path)
-    rid = mapping["redcap"]["record_id"]
+    rid = mapping.record_id or "record_id"
     tables = {}
     for t in FORMS:
         with (Path(export) / f"{t}.csv").open(newline="", encoding="utf-8") as f:
@@ -74,10 +85,10 @@ def to_redcap(export: Path, out: Path, mapping_path: Path | None = None) -> None
     record_of = {r["participant_id"]: r["screening_id"] for r in tables["randomization"]}
     records: list[dict[str, str]] = []
 
-    def raw(tname: str, column: str, spec: Any, value: str) -> str:
-        kind = TABLES[tname].column(column).kind
-        if isinstance(spec, dict) and "field" in spec:
-            inverse = {str(v): str(c) for c, v in spec["values"].items()}
+    def raw(tname: str, spec: FieldSpec, value: str) -> str:
+        kind = TABLES[tname].column(spec.column).kind
+        if spec.values is not None:
+            inverse = {v: c for c, v in spec.values.items()}
             return inverse.get(value, value)
         if kind == "bool" and value.lower() in BOOL_TRUE:
             return "1"
@@ -85,38 +96,38 @@ def to_redcap(export: Path, out: Path, mapping_path: Path | None = None) -> None
             return "0"
         return value
 
-    for tname, cfg in mapping["tables"].items():
-        events = cfg.get("events")
+    event_order: list[str] = []
+    for tname, tm in mapping.tables.items():
+        by_month = next(({v: _event(e) for e, v in (f.values or {}).items()}
+                         for f in tm.fields if f.kind == "from_event"), None)
+        for e in by_month.values() if by_month else [_event(e) for e in tm.events or ()]:
+            if e not in event_order:
+                event_order.append(e)
         instance: dict[str, int] = {}
         for row in tables[tname]:
             rec = row["screening_id"] if tname in ("screening", "randomization") \
                 else record_of[row["participant_id"]]
             out_row = {rid: rec}
-            if events:
-                out_row["redcap_event_name"] = next(e for e, m in events.items()
-                                                    if str(m) == row["visit_month"])
-            else:
-                out_row["redcap_event_name"] = cfg["event"]
-            rep = cfg.get("repeat_instrument")
+            out_row["redcap_event_name"] = (by_month[row["visit_month"]] if by_month
+                                            else _event((tm.events or ("",))[0]))
+            rep = tm.repeat_instrument
             if rep:
                 instance[rec] = instance.get(rec, 0) + 1
                 out_row["redcap_repeat_instrument"] = rep
                 out_row["redcap_repeat_instance"] = str(instance[rec])
-            for column, spec in cfg["fields"].items():
-                if isinstance(spec, dict) and "from_record" in spec:
+            for spec in tm.fields:
+                if spec.kind in ("from_record", "from_event", "from_arm"):
                     continue
-                if isinstance(spec, dict) and "checkbox" in spec:
-                    levels = [x.strip().upper() for x in row[column].split(";") if x.strip()]
+                if spec.kind == "checkbox":
+                    levels = [x.strip().upper() for x in row[spec.column].split(";")
+                              if x.strip()]
                     for i, v in enumerate(VERTEBRAE, 1):
-                        out_row[f"{spec['checkbox']}___{i}"] = "1" if v in levels else "0"
+                        out_row[f"{spec.source}___{i}"] = "1" if v in levels else "0"
                     continue
-                name = spec if isinstance(spec, str) else spec["field"]
-                if name == rid:
+                if spec.source == rid:
                     continue
-                out_row[name] = raw(tname, column, spec, row[column])
+                out_row[spec.source] = raw(tname, spec, row[spec.column])
             records.append(out_row)
-    event_order = ["screening_arm_1", "randomization_arm_1"] + list(
-        mapping["tables"]["visits"]["events"]) + ["events_arm_1"]
     records.sort(key=lambda r: (r[rid], event_order.index(r["redcap_event_name"]),
                                 r.get("redcap_repeat_instrument", ""),
                                 int(r.get("redcap_repeat_instance") or 0)))

@@ -1,215 +1,454 @@
-"""Import a REDCap records export (flat CSV, raw codes) plus its data dictionary.
+"""Import a REDCap project export (records CSV, data dictionary, optional events) into
+contract tables.
 
-A REDCap folder holds the records CSV (its header has the record-ID field and
-``redcap_event_name``), the data dictionary CSV (REDCap's own export, first
-column "Variable / Field Name") and optionally a mapping TOML; without one the
-reference trial's mapping (``nct07090122.toml`` beside this module) is used.
-The mapping says which event or repeating instrument feeds each contract
-table and which REDCap field feeds each contract column.
-
-Every problem names the REDCap field, record and event. Rows that cannot be
-mapped are left out of the converted table and reported; the REDCap files are
-never modified.
+The records file is read once as text columns (:mod:`.records`); each contract
+table takes the rows its mapping names (events, repeating instrument, a
+required field) and converts each column once per distinct value
+(:mod:`.values`), so the cost follows the number of distinct codes and dates
+rather than the number of cells. Every problem names the physical line of the
+records file where that record's row starts, the record, the event and the
+field. Rows that cannot be mapped are left out and reported; what the mapping
+does not use (fields, instruments, events) is summarized in one line per
+kind. The REDCap files are never modified.
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import hashlib
 import json
 import re
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from rfa_dash.contract import TABLE_ORDER, TABLES
 from rfa_dash.ingest.problems import Problem, quote
+from rfa_dash.ingest.redcap.mapping import (
+    DEFAULT_MAPPING,
+    FieldSpec,
+    RedcapError,
+    TableMap,
+    event_arm,
+    event_matches,
+)
+from rfa_dash.ingest.redcap.project import (
+    LOOKED_FOR,
+    Project,
+    fingerprint,
+    is_redcap_folder,
+    open_project,
+)
+from rfa_dash.ingest.redcap.records import SYSTEM, choice_columns, read_records
+from rfa_dash.ingest.redcap.values import Decoder, Result, to_date, to_number
 
-DEFAULT_MAPPING = Path(__file__).parent / "nct07090122.toml"
-DICT_FIRST = "variable / field name"
-DATE_TYPES = {"date_ymd": "ymd", "date_mdy": "mdy", "date_dmy": "dmy",
-              "datetime_ymd": "ymd", "datetime_mdy": "mdy", "datetime_dmy": "dmy",
-              "datetime_seconds_ymd": "ymd", "datetime_seconds_mdy": "mdy",
-              "datetime_seconds_dmy": "dmy"}
+__all__ = ["DEFAULT_MAPPING", "Imported", "RedcapError", "fingerprint", "import_folder",
+           "is_redcap_folder", "remap_lines", "write_contract"]
 
-
-class RedcapError(Exception):
-    """The folder is not a usable REDCap export (no records or dictionary, bad mapping)."""
-
-
-@dataclass
-class DictField:
-    name: str
-    form: str
-    ftype: str
-    choices: dict[str, str] = field(default_factory=dict)  # raw code -> label
-    validation: str = ""
-
-
-def _read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
-    with path.open(newline="", encoding="utf-8-sig") as f:
-        rows = list(csv.reader(f))
-    if not rows:
-        raise RedcapError(f"{path.name} is empty")
-    return [h.strip() for h in rows[0]], rows[1:]
-
-
-def find_files(folder: Path, record_field: str = "record_id") -> tuple[Path, Path] | None:
-    """(records, dictionary) CSV files of a REDCap folder, or None when it is not one."""
-    records = dictionary = None
-    for p in sorted(folder.glob("*.csv")):
-        try:
-            with p.open(newline="", encoding="utf-8-sig") as f:
-                header = [h.strip().lower() for h in next(csv.reader(f), [])]
-        except (OSError, UnicodeDecodeError):
-            continue
-        if header and header[0] == DICT_FIRST:
-            dictionary = p
-        elif record_field in header and "redcap_event_name" in header:
-            records = p
-    return (records, dictionary) if records and dictionary else None
-
-
-def is_redcap_folder(folder: Path) -> bool:
-    """True when ``folder`` holds a REDCap records export and data dictionary."""
-    return Path(folder).is_dir() and find_files(Path(folder)) is not None
-
-
-def fingerprint(folder: Path) -> str:
-    """SHA-256 over the names and bytes of the folder's CSV, TOML and JSON files."""
-    h = hashlib.sha256()
-    for p in sorted(Path(folder).iterdir()):
-        if p.is_file() and p.suffix.lower() in (".csv", ".toml", ".json"):
-            h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
-    return h.hexdigest()
-
-
-def parse_choices(text: str) -> dict[str, str]:
-    """REDCap's "1, Female | 2, Male" as {"1": "Female", "2": "Male"}."""
-    out = {}
-    for part in (text or "").split("|"):
-        if "," in part:
-            code, label = part.split(",", 1)
-            out[code.strip()] = label.strip()
-    return out
-
-
-def read_dictionary(path: Path) -> dict[str, DictField]:
-    header, rows = _read_csv(path)
-    low = [h.lower() for h in header]
-
-    def col(*names: str) -> int | None:
-        for n in names:
-            for i, h in enumerate(low):
-                if h.startswith(n):
-                    return i
-        return None
-
-    i_name, i_form, i_type = col("variable"), col("form name"), col("field type")
-    i_choices = col("choices")
-    i_valid = col("text validation type")
-    if i_name is None or i_form is None or i_type is None:
-        raise RedcapError(f"{path.name} is not a REDCap data dictionary")
-    out = {}
-    for r in rows:
-        if len(r) <= i_type or not r[i_name].strip():
-            continue
-        out[r[i_name].strip()] = DictField(
-            r[i_name].strip(), r[i_form].strip(), r[i_type].strip().lower(),
-            parse_choices(r[i_choices]) if i_choices is not None and i_choices < len(r) else {},
-            r[i_valid].strip().lower() if i_valid is not None and i_valid < len(r) else "")
-    return out
-
-
-def load_mapping(path: Path | None) -> dict[str, Any]:
-    p = Path(path) if path else DEFAULT_MAPPING
-    try:
-        return tomllib.loads(p.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise RedcapError(f"mapping {p.name}: {exc}") from exc
-
-
-def _date(value: str, validation: str) -> str | None:
-    v = value.strip().split(" ")[0].split("T")[0]
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
-        return v
-    m = re.fullmatch(r"(\d{1,2})[-/](\d{1,2})[-/](\d{4})", v)
-    if m and DATE_TYPES.get(validation) in ("mdy", "dmy"):
-        a, b, y = (int(x) for x in m.groups())
-        month, day = (a, b) if DATE_TYPES[validation] == "mdy" else (b, a)
-        try:
-            return dt.date(y, month, day).isoformat()
-        except ValueError:
-            return None
-    return None
+TICKED = {"1", "checked"}
+UNTICKED = {"0", "unchecked", ""}
+FEW = 5   # names shown in a summary line
+Done = tuple[np.ndarray, dict[str, pa.Array]]   # a converted table: source rows, columns
 
 
 @dataclass
-class _Ctx:
-    fname: str
+class Imported:
+    """Contract tables converted from a REDCap folder.
+
+    ``tables[t]`` holds the table's columns as Arrow text arrays; ``lines[t][i]`` is the
+    records-file line where row i came from.
+    """
+
+    tables: dict[str, dict[str, pa.Array]]
+    lines: dict[str, list[int]]
     problems: list[Problem]
-    dictionary: dict[str, DictField]
-    warned: set[tuple[str, str]] = field(default_factory=set)
+    manifest: dict[str, Any]
+    project: Project | None = field(default=None, repr=False)
 
-    def problem(self, table: str, line: int | None, fld: str, severity: str, msg: str,
+
+def _few(names: list[str]) -> str:
+    shown = ", ".join(names[:FEW])
+    return shown + (f" and {len(names) - FEW} more" if len(names) > FEW else "")
+
+
+def _spread(values: pa.Array, fn: Callable[[str], Result]) -> tuple[pa.Array, dict[int, str]]:
+    """``fn`` applied once per distinct value; (converted values, row -> problem)."""
+    if len(values) == 0:
+        return pa.array([], type=pa.string()), {}
+    enc = values.dictionary_encode()
+    out, bad = [], {}
+    for k, u in enumerate(enc.dictionary.to_pylist()):
+        text, problem = fn(u) if u != "" else ("", None)
+        out.append(text)
+        if problem:
+            bad[k] = problem
+    converted = pa.array(out, type=pa.string()).take(enc.indices)
+    rows: dict[int, str] = {}
+    if bad:
+        codes = enc.indices.to_numpy(zero_copy_only=False)
+        for k, problem in bad.items():
+            for i in np.nonzero(codes == k)[0]:
+                rows[int(i)] = problem
+    return converted, rows
+
+
+class _Import:
+    """One import: the project, its records and the problems found so far."""
+
+    def __init__(self, project: Project):
+        self.p = project
+        self.problems: list[Problem] = []
+        self.rec = read_records(project, self.problems)
+        names = set(self.rec.names)
+        if project.record_id not in names:
+            raise RedcapError(f"{self.rec.path.name} has no {project.record_id} column "
+                              "(the record ID field)")
+        self.ids = self._text(project.record_id)
+        self.events: np.ndarray | None = None
+        self.repeat = np.full(len(self.rec), "", dtype=object)
+        self.instance: np.ndarray | None = None
+        self.events = self._events() if "redcap_event_name" in names else None
+        if "redcap_repeat_instrument" in names:
+            self.repeat = self._instruments()
+        self.instance = (self._text("redcap_repeat_instance")
+                         if "redcap_repeat_instance" in names else None)
+        self.labelled: list[str] = []   # fields whose values were labels, not codes
+
+    def _arrow(self, name: str, idx: np.ndarray | None = None) -> pa.Array:
+        """A column (at rows ``idx``) as one trimmed Arrow string array."""
+        col = self.rec.table.column(name)
+        if idx is not None:
+            col = col.take(pa.array(idx, type=pa.int64()))
+        return pc.utf8_trim_whitespace(col.combine_chunks())
+
+    def _text(self, name: str) -> np.ndarray:
+        return np.asarray(self._arrow(name).to_numpy(zero_copy_only=False), dtype=object)
+
+    # -- events and repeating instruments, decoded from labels when a labels export
+    def _events(self) -> np.ndarray:
+        raw = self._arrow("redcap_event_name")
+        known = {e.unique for e in self.p.events}
+        by_label: dict[str, str] = {}
+        for e in self.p.events:
+            by_label[f"{e.label} (Arm {e.arm}: {e.arm_name})".lower()] = e.unique
+        for lab in {e.label for e in self.p.events}:
+            same = [e for e in self.p.events if e.label == lab]
+            if len(same) == 1:
+                by_label.setdefault(lab.lower(), same[0].unique)
+
+        def decode(v: str) -> Result:
+            if v in known or (not known and re.fullmatch(r"[a-z0-9_]+", v)):
+                return v, None
+            if v.lower() in by_label:
+                return by_label[v.lower()], None
+            if not self.p.events:
+                raise RedcapError(
+                    f"{self.rec.path.name}: redcap_event_name holds event labels "
+                    f"({quote(v)}), not unique event names; put the project's events CSV (and "
+                    "arms CSV) in the folder (Project Setup, Define My Events, Download; or "
+                    "fetch-redcap), or export again with raw values")
+            return v, f"event {quote(v)} is not an event of the events CSV"
+
+        conv, bad = _spread(raw, decode)
+        out: np.ndarray = np.asarray(conv.to_numpy(zero_copy_only=False), dtype=object)
+        for i, msg in bad.items():
+            self.problem("redcap", i, "redcap_event_name", "error", msg + "; row left out",
+                         raw[i].as_py())
+            out[i] = ""
+        return out
+
+    def _instruments(self) -> np.ndarray:
+        raw = self._arrow("redcap_repeat_instrument")
+        forms = {f.form for f in self.p.dictionary.values()}
+
+        def decode(v: str) -> Result:
+            if v in forms:
+                return v, None
+            slug = re.sub(r"[^a-z0-9]+", "_", v.lower()).strip("_")
+            return (slug, None) if slug in forms else (v, None)
+
+        return np.asarray(_spread(raw, decode)[0].to_numpy(zero_copy_only=False), dtype=object)
+
+    # -- problems
+    def where(self, i: int) -> str:
+        parts = [f"record {self.ids[i]}"]
+        if self.events is not None:
+            parts.append(f"event {self.events[i]}")
+        if self.repeat[i]:
+            inst = self.instance[i] if self.instance is not None else ""
+            parts.append(f"{self.repeat[i]} #{inst}" if inst else str(self.repeat[i]))
+        return ", ".join(parts)
+
+    def problem(self, table: str, i: int | None, column: str, severity: str, message: str,
                 value: str | None = None) -> None:
-        self.problems.append(Problem(table, line, fld, severity, msg, value))
+        line = int(self.rec.lines[i]) if i is not None else None
+        prefix = f"{self.where(i)}, field {column}: " if i is not None and column else (
+            f"{self.where(i)}: " if i is not None else "")
+        self.problems.append(Problem(table, line, column, severity, prefix + message, value))
 
+    def info(self, message: str, column: str = "") -> None:
+        self.problems.append(Problem("redcap", 1, column, "info", message))
 
-def _code(ctx: _Ctx, table: str, line: int, rec: str, event: str, fname: str, raw: str,
-          values: dict[str, object] | None) -> str:
-    """A raw REDCap value through the dictionary's choices and the mapping's values."""
-    if raw == "":
-        return ""
-    d = ctx.dictionary.get(fname)
-    code = raw
-    if d and d.choices and raw not in d.choices:
-        by_label = {lab.lower(): c for c, lab in d.choices.items()}
-        if raw.strip().lower() in by_label:
-            code = by_label[raw.strip().lower()]
-            if (fname, "label") not in ctx.warned:
-                ctx.warned.add((fname, "label"))
-                ctx.problem(table, line, fname, "warning",
-                            f"field {fname} holds labels ({quote(raw)}) instead of raw codes; "
-                            "read through the data dictionary")
+    # -- rows of a table
+    def select(self, tm: TableMap) -> np.ndarray:
+        n = len(self.rec)
+        keep = np.ones(n, dtype=bool)
+        if tm.events is not None:
+            if self.events is None:
+                raise RedcapError(f"mapping {self.p.mapping.name}: [tables.{tm.name}] names "
+                                  "events, but the records file has no redcap_event_name "
+                                  "column (a classic project: leave event out)")
+            uniq = pd.unique(self.events)
+            hit = [u for u in uniq if any(event_matches(e, u) for e in tm.events)]
+            keep &= np.isin(self.events, hit)
+        if tm.repeat_instrument is not None:
+            keep &= self.repeat == tm.repeat_instrument
+        if tm.required_field:
+            if tm.required_field not in self.rec.names:
+                raise RedcapError(f"mapping {self.p.mapping.name}: required_field "
+                                  f"{tm.required_field} of [tables.{tm.name}] is not a column "
+                                  f"of {self.rec.path.name}")
+            keep &= self._text(tm.required_field) != ""
+        return np.nonzero(keep)[0]
+
+    # -- one column of a table
+    def convert(self, tm: TableMap, spec: FieldSpec, idx: np.ndarray, done: dict[str, Done]
+                ) -> tuple[pa.Array, np.ndarray | None]:
+        """(values for rows ``idx``, rows to drop or None)."""
+        t = tm.name
+        if spec.kind == "from_record":
+            return self._from_record(tm, spec, idx, done)
+        if spec.kind in ("from_event", "from_arm"):
+            return self._from_event(tm, spec, idx), None
+        if spec.kind == "checkbox":
+            return self._checkbox(tm, spec, idx), None
+        if spec.source not in self.rec.names:
+            self.problems.append(Problem(t, None, spec.source, "error",
+                                         f"field {spec.source} (for {t}.{spec.column}) is not a "
+                                         f"column of {self.rec.path.name}; left empty"))
+            return pa.array([""] * len(idx), type=pa.string()), None
+        f = self.p.field_of(spec.source)
+        if f is None and spec.source not in SYSTEM and spec.source != self.p.record_id:
+            self.problems.append(Problem(t, None, spec.source, "warning",
+                                         f"field {spec.source} is not in the data dictionary; "
+                                         "read as text"))
+        kind = TABLES[t].column(spec.column).kind
+        fn: Callable[[str], Result]
+        if spec.values is None and kind == "date":
+            validation = f.validation if f is not None else ""
+
+            def fn(v: str) -> Result:
+                return to_date(v, validation)
+        elif spec.values is None and kind in ("int", "num") and not (f and f.choices):
+            def fn(v: str) -> Result:
+                return to_number(v, f)
         else:
-            ctx.problem(table, line, fname, "error",
-                        f"record {rec}, event {event}, field {fname}: {quote(raw)} is not one "
-                        f"of its codes ({', '.join(d.choices)}); treated as missing", raw)
-            return ""
-    if values is not None:
-        if code not in values:
-            ctx.problem(table, line, fname, "error",
-                        f"record {rec}, event {event}, field {fname}: code {quote(code)} has no "
-                        "contract value in the mapping; treated as missing", raw)
-            return ""
-        return str(values[code])
-    if d and d.ftype in ("yesno", "truefalse") and code.lower() in ("yes", "true"):
-        return "1"
-    if d and d.ftype in ("yesno", "truefalse") and code.lower() in ("no", "false"):
-        return "0"
-    if d and (d.validation in DATE_TYPES):
-        iso = _date(code, d.validation)
-        if iso is None:
-            ctx.problem(table, line, fname, "error",
-                        f"record {rec}, event {event}, field {fname}: {quote(raw)} is not a date "
-                        f"in the field's format ({d.validation}); treated as missing", raw)
-            return ""
-        return iso
-    return code
+            fn = Decoder(f, spec.values)
+        raw = self._arrow(spec.source, idx)
+        out, bad = _spread(raw, fn)
+        for j, msg in bad.items():
+            self.problem(t, int(idx[j]), spec.source, "error", msg + "; treated as missing",
+                         raw[j].as_py())
+        if isinstance(fn, Decoder) and fn.from_label and spec.source not in self.labelled:
+            self.labelled.append(spec.source)
+        return out, None
+
+    def _from_record(self, tm: TableMap, spec: FieldSpec, idx: np.ndarray,
+                     done: dict[str, Done]) -> tuple[pa.Array, np.ndarray]:
+        src_t, src_c = spec.source.split(".")
+        if src_t not in done or src_c not in done[src_t][1]:
+            raise RedcapError(f"mapping {self.p.mapping.name}: [tables.{tm.name}] column "
+                              f"{spec.column} takes {spec.source}, which the mapping does not "
+                              "give")
+        rows, frame = done[src_t]
+        first = pd.Series(frame[src_c].to_numpy(zero_copy_only=False),
+                          index=self.ids[rows])
+        first = first[~first.index.duplicated()]        # each record's first row
+        first = first[first != ""]
+        pos = first.index.get_indexer(self.ids[idx])
+        missing = pos < 0
+        values = np.where(missing, "", first.to_numpy(dtype=object)[np.maximum(pos, 0)]) \
+            if len(first) else np.full(len(idx), "", dtype=object)
+        for j in np.nonzero(missing)[0]:
+            self.problem(tm.name, int(idx[j]), "", "error",
+                         f"no {src_t} row gives its {src_c}; row left out", str(self.ids[idx[j]]))
+        return pa.array(values, type=pa.string()), missing
+
+    def _from_event(self, tm: TableMap, spec: FieldSpec, idx: np.ndarray) -> pa.Array:
+        if self.events is None:
+            raise RedcapError(f"mapping {self.p.mapping.name}: [tables.{tm.name}] column "
+                              f"{spec.column} takes the {spec.kind[5:]}, but the project is "
+                              "classic (no events)")
+        table = spec.values or {}
+
+        def by_event(ev: str) -> Result:
+            if spec.kind == "from_arm":
+                arm = event_arm(ev)
+                if arm is not None and arm in table:
+                    return table[arm], None
+                return "", f"arm {arm} of event {ev} has no value in the mapping"
+            for name, value in table.items():
+                if event_matches(name, ev):
+                    return value, None
+            return "", f"event {ev} has no {spec.column} in the mapping"
+
+        out, bad = _spread(pa.array(self.events[idx], type=pa.string()), by_event)
+        for j, msg in bad.items():
+            self.problem(tm.name, int(idx[j]), "redcap_event_name", "error",
+                         msg + "; treated as missing")
+        return out
+
+    def _checkbox(self, tm: TableMap, spec: FieldSpec, idx: np.ndarray) -> pa.Array:
+        f = self.p.dictionary.get(spec.source)
+        if f is None or f.ftype != "checkbox":
+            raise RedcapError(f"mapping {self.p.mapping.name}: [tables.{tm.name}] column "
+                              f"{spec.column}: {spec.source} is not a checkbox field of the "
+                              "data dictionary")
+        boxes = choice_columns(self.rec, f)
+        if not boxes:
+            self.problems.append(Problem(tm.name, None, spec.source, "error",
+                                         f"no {spec.source}___code column in "
+                                         f"{self.rec.path.name}; left empty"))
+            return pa.array([""] * len(idx), type=pa.string())
+        ticks = np.zeros((len(idx), len(boxes)), dtype=bool)
+        for k, (col, lab) in enumerate(boxes):
+            low = pc.utf8_lower(self._arrow(col, idx))
+            ticks[:, k] = pc.is_in(low, value_set=pa.array([*TICKED, lab.lower()])) \
+                .to_numpy(zero_copy_only=False)
+            odd = ~ticks[:, k] & ~pc.is_in(low, value_set=pa.array(sorted(UNTICKED))) \
+                .to_numpy(zero_copy_only=False)
+            for j in np.nonzero(odd)[0]:
+                value = low[j].as_py()
+                self.problem(tm.name, int(idx[j]), col, "error",
+                             f"{quote(value)} is neither 1/0 nor Checked/Unchecked; treated as "
+                             "unticked", value)
+        # one string per distinct combination of ticks
+        combos, inverse = np.unique(np.packbits(ticks, axis=1), axis=0, return_inverse=True)
+        labels = [lab for _, lab in boxes]
+        texts = [";".join(lab for lab, on in zip(labels, np.unpackbits(c)[:len(labels)],
+                                                     strict=True) if on)
+                 for c in combos]
+        return pa.array(texts, type=pa.string()).take(pa.array(inverse.ravel()))
+
+    # -- a whole table
+    def table(self, tm: TableMap, done: dict[str, Done]) -> Done:
+        idx = self.select(tm)
+        cols: dict[str, pa.Array] = {}
+        drop = np.zeros(len(idx), dtype=bool)
+        for spec in tm.fields:
+            values, missing = self.convert(tm, spec, idx, done)
+            cols[spec.column] = values
+            if missing is not None:
+                drop |= missing
+        if drop.any():
+            keep = pa.array(~drop)
+            cols = {c: v.filter(keep) for c, v in cols.items()}
+        return idx[~drop], cols
+
+    # -- what the mapping leaves unused
+    def summarize(self, used_rows: np.ndarray) -> None:
+        m = self.p.mapping
+        used = m.fields_used()
+        system = set(SYSTEM) | {self.p.record_id}
+        unused: list[str] = []
+        for name in self.rec.names:
+            base = name.split("___")[0]
+            f = self.p.field_of(name)
+            if name in system or base in used or (f is not None and f.ftype in (
+                    "complete", "timestamp", "descriptive")) or name.endswith("_complete") \
+                    or name.endswith("_timestamp") and f is not None:
+                continue
+            if base not in unused:
+                unused.append(base)
+        if unused:
+            self.info(f"{len(unused)} REDCap field(s) not used by the mapping, ignored: "
+                      f"{_few(unused)}")
+        used_forms = {self.p.dictionary[n].form for n in used if n in self.p.dictionary}
+        forms: list[str] = []
+        for f in self.p.dictionary.values():
+            if f.form not in used_forms and f.form not in forms:
+                forms.append(f.form)
+        if forms:
+            self.info(f"{len(forms)} instrument(s) not used by the mapping, ignored: "
+                      f"{_few(forms)}")
+        if self.events is not None:
+            rest = np.ones(len(self.rec), dtype=bool)
+            rest[used_rows] = False
+            named = [e for t in m.tables.values() for e in (t.events or ())]
+            ignored = list(m.ignore_events)
+            left = pd.Series(self.events[rest]).value_counts(sort=False)
+            unused_ev = [f"{ev} ({n} rows)" for ev, n in left.items()
+                         if ev and not any(event_matches(e, ev) for e in named + ignored)]
+            if unused_ev:
+                self.info(f"{len(unused_ev)} event(s) not used by the mapping, their rows "
+                          f"ignored: {_few(unused_ev)} (list them in [redcap].ignore_events)",
+                          "redcap_event_name")
+            if self.p.events:
+                known = [e.unique for e in self.p.events]
+                for t in m.tables.values():
+                    for e in t.events or ():
+                        if not any(event_matches(e, k) for k in known):
+                            self.problems.append(Problem(
+                                "redcap", None, "redcap_event_name", "warning",
+                                f"event {e} of [tables.{t.name}] is not an event of the "
+                                "project's events CSV"))
+        if self.labelled:
+            self.info(f"values of {len(self.labelled)} field(s) are labels rather than raw "
+                      f"codes (a labels export), read through the data dictionary: "
+                      f"{_few(self.labelled)}")
 
 
-class Rows(list[dict[str, str]]):
-    """Converted rows of one contract table; ``lines[i]`` is row i's line in the records file."""
+def _manifest(folder: Path, problems: list[Problem]) -> dict[str, Any]:
+    mf = folder / "manifest.json"
+    if not mf.is_file():
+        return {}
+    try:
+        value = json.loads(mf.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        value = None
+    if not isinstance(value, dict):
+        problems.append(Problem("manifest", None, "", "warning",
+                                "manifest.json is not a JSON object; ignored"))
+        return {}
+    return value
 
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
-        self.lines: list[int] = []
+
+def import_folder(folder: Path, mapping_path: Path | None = None) -> Imported:
+    """Convert a REDCap folder into contract tables.
+
+    Parameters
+    ----------
+    folder : Path
+        The records CSV, the data dictionary, optionally the events and arms
+        CSVs, a mapping TOML and ``manifest.json``.
+    mapping_path : Path, optional
+        The mapping; default the folder's TOML file, else the reference trial's.
+
+    Raises
+    ------
+    RedcapError
+        The folder is not a REDCap folder, or its mapping or header cannot be used.
+    """
+    folder = Path(folder)
+    project = open_project(folder, mapping_path)
+    if project is None:
+        raise RedcapError(f"{folder} is not a REDCap project export: looked for "
+                          + " and ".join(LOOKED_FOR))
+    run = _Import(project)
+    done: dict[str, Done] = {}
+    for name, tm in project.mapping.tables.items():
+        done[name] = run.table(tm, done)
+    used = np.concatenate([rows for rows, _ in done.values()]) if done else np.array([], int)
+    run.summarize(used)
+    manifest = _manifest(folder, run.problems)
+    lines = {t: run.rec.lines[rows].tolist() for t, (rows, _) in done.items()}
+    return Imported({t: frame for t, (_, frame) in done.items()}, lines, run.problems,
+                    manifest, project)
 
 
 def remap_lines(problems: pd.DataFrame, lines: dict[str, list[int]]) -> pd.DataFrame:
@@ -237,156 +476,18 @@ def remap_lines(problems: pd.DataFrame, lines: dict[str, list[int]]) -> pd.DataF
     return out
 
 
-def import_folder(folder: Path, mapping_path: Path | None = None
-                  ) -> tuple[dict[str, list[dict[str, str]]], list[Problem], dict[str, Any]]:
-    """Convert a REDCap folder into contract tables.
-
-    Returns
-    -------
-    tables : dict
-        Contract table name to a list of row dicts (values as text).
-    problems : list of Problem
-        Mapping problems, each naming the REDCap field, record and event.
-    manifest : dict
-        The folder's manifest.json, if any.
-    """
-    folder = Path(folder)
-    if mapping_path is None:
-        tomls = sorted(folder.glob("*.toml"))
-        mapping_path = tomls[0] if tomls else None
-    mapping = load_mapping(mapping_path)
-    rid = mapping.get("redcap", {}).get("record_id", "record_id")
-    files = find_files(folder, rid)
-    if files is None:
-        raise RedcapError(f"{folder} has no REDCap records export and data dictionary")
-    rec_path, dict_path = files
-    dictionary = read_dictionary(dict_path)
-    header, rows = _read_csv(rec_path)
-    ctx = _Ctx(rec_path.name, [], dictionary)
-    col = {h: i for i, h in enumerate(header)}
-    for req in ("redcap_event_name",):
-        if req not in col:
-            raise RedcapError(f"{rec_path.name} has no {req} column")
-
-    def cell(r: list[str], i: int | None) -> str:
-        """Row ``r``'s value at column position ``i`` (None: no such column), trimmed."""
-        return r[i].strip() if i is not None and i < len(r) else ""
-
-    def get(r: list[str], name: str) -> str:
-        return cell(r, col.get(name))
-
-    tables_cfg = mapping.get("tables", {})
-    known_events: set[str] = set()
-    for cfg in tables_cfg.values():
-        if "event" in cfg:
-            known_events.add(cfg["event"])
-        known_events.update(cfg.get("events", {}))
-    mapped = {rid, "redcap_event_name", "redcap_repeat_instrument", "redcap_repeat_instance"}
-    for cfg in tables_cfg.values():
-        for spec in cfg.get("fields", {}).values():
-            if isinstance(spec, str):
-                mapped.add(spec)
-            elif "field" in spec:
-                mapped.add(spec["field"])
-            elif "checkbox" in spec:
-                mapped.update(h for h in header if h.startswith(spec["checkbox"] + "___"))
-        if "required_field" in cfg:
-            mapped.add(cfg["required_field"])
-    for h in header:
-        if h not in mapped:
-            ctx.problem("redcap", 1, h, "warning",
-                        f"REDCap field {h} is not mapped to the contract; ignored")
-    # rows of each event (in file order), so each table reads only its own rows
-    by_event: dict[str, list[int]] = {}
-    for i, r in enumerate(rows):
-        by_event.setdefault(get(r, "redcap_event_name"), []).append(i)
-    unknown_events = {ev: len(ix) for ev, ix in by_event.items() if ev not in known_events}
-    for ev, n in unknown_events.items():
-        ctx.problem("redcap", None, "redcap_event_name", "error",
-                    f"event {quote(ev)} is not in the mapping; its {n} row(s) were left out", ev)
-
-    out: dict[str, list[dict[str, str]]] = {}
-    by_record: dict[str, dict[str, dict[str, str]]] = {}
-    order = ["screening", "randomization", "visits", "sre_events", "offstudy", "adverse_events"]
-    for tname in order:
-        cfg = tables_cfg.get(tname)
-        if cfg is None:
-            continue
-        events = cfg.get("events") or {cfg.get("event"): None}
-        repeat = cfg.get("repeat_instrument")
-        result = Rows()
-        # each field's column position, found once per table rather than per row:
-        # (column, kind, position or boxes or source table, field or source column, values)
-        plan: list[tuple[Any, ...]] = []
-        for column, spec in cfg.get("fields", {}).items():
-            if isinstance(spec, str):
-                plan.append((column, "code", col.get(spec), spec, None))
-            elif "field" in spec:
-                plan.append((column, "code", col.get(spec["field"]), spec["field"],
-                             spec.get("values")))
-            elif "checkbox" in spec:
-                choices = dictionary.get(spec["checkbox"], DictField("", "", "")).choices
-                boxes = [(lab, col.get(f"{spec['checkbox']}___{code.lower()}"))
-                         for code, lab in choices.items()]
-                plan.append((column, "checkbox", boxes, None, None))
-            elif "from_record" in spec:
-                plan.append((column, "from", *spec["from_record"].split("."), None))
-        i_repeat, i_rid = col.get("redcap_repeat_instrument"), col.get(rid)
-        i_required = col.get(cfg["required_field"]) if cfg.get("required_field") else None
-        for i, ev in sorted((k, e) for e in events for k in by_event.get(e, ())):
-            r = rows[i]
-            line = i + 2
-            if repeat is not None and cell(r, i_repeat) != repeat:
-                continue
-            if cfg.get("required_field") and cell(r, i_required) == "":
-                continue
-            rec = cell(r, i_rid)
-            row: dict[str, str] = {}
-            complete = True
-            if events[ev] is not None:
-                row["visit_month"] = str(events[ev])
-            for column, kind, a, b, c in plan:
-                if kind == "code":
-                    row[column] = _code(ctx, tname, line, rec, ev, b, cell(r, a), c)
-                elif kind == "checkbox":
-                    row[column] = ";".join(lab for lab, k in a
-                                           if cell(r, k).lower() in ("1", "checked"))
-                else:
-                    src = by_record.get(a, {}).get(rec)
-                    if src is None or not src.get(b):
-                        ctx.problem(tname, line, rid, "error",
-                                    f"record {rec}, event {ev}: no {a} row gives its "
-                                    f"{b}; row left out", rec)
-                        complete = False
-                        break
-                    row[column] = src[b]
-            if complete:
-                result.append(row)
-                result.lines.append(line)
-                by_record.setdefault(tname, {}).setdefault(rec, row)
-        out[tname] = result
-    manifest: dict[str, Any] = {}
-    mf = folder / "manifest.json"
-    if mf.is_file():
-        try:
-            manifest = json.loads(mf.read_text(encoding="utf-8"))
-        except ValueError:
-            ctx.problem("manifest", None, "", "warning", "manifest.json is not valid JSON; ignored")
-    return out, ctx.problems, manifest
-
-
-def write_contract(tables: dict[str, list[dict[str, str]]], manifest: dict[str, Any],
-                   out: Path) -> None:
-    """Write converted tables as a contract export folder."""
+def write_contract(imported: Imported, out: Path) -> None:
+    """Write converted tables as a contract export folder (CSV, UTF-8)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     for name in TABLE_ORDER:
-        if name not in tables:
+        if name not in imported.tables:
             continue
-        cols = TABLES[name].names
-        with (out / f"{name}.csv").open("w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f, lineterminator="\n")
-            w.writerow(cols)
-            for row in tables[name]:
-                w.writerow([row.get(c, "") for c in cols])
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        frame = imported.tables[name]
+        n = len(imported.lines[name])
+        arrays = [frame[c] if c in frame else pa.array([""] * n, type=pa.string())
+                  for c in TABLES[name].names]
+        pacsv.write_csv(pa.table(arrays, names=TABLES[name].names), out / f"{name}.csv",
+                        write_options=pacsv.WriteOptions(quoting_style="needed"))
+    (out / "manifest.json").write_text(json.dumps(imported.manifest, indent=2) + "\n",
+                                       encoding="utf-8")

@@ -284,6 +284,10 @@ def _load_and_validate(folder: Path, protocol: Protocol, pool: Executor,
     return infos, checked
 
 
+# bumped whenever the converted form changes, so a cache of an older form is not read
+REDCAP_CACHE_VERSION = "v2"
+
+
 def _open_redcap(folder: Path, protocol: Protocol, use_cache: bool) -> Export:
     """Convert a REDCap folder (once per fingerprint) and open the converted export.
 
@@ -297,14 +301,14 @@ def _open_redcap(folder: Path, protocol: Protocol, use_cache: bool) -> Export:
     root = cache.cache_root().resolve()
     if root.is_relative_to(folder):
         raise ExportError("the cache folder may not sit inside the REDCap folder")
-    conv = root / "redcap" / fp[:40]
+    conv = root / "redcap" / f"{REDCAP_CACHE_VERSION}-{fp[:40]}"
     problems_file = conv / "redcap_problems.json"
     if not (problems_file.is_file() and (conv / "redcap_lines.json").is_file()) or not use_cache:
         try:
             imported = redcap.import_folder(folder)
         except redcap.RedcapError as exc:
             raise ExportError(str(exc)) from exc
-        redcap.write_contract(imported, conv)
+        redcap.write_contract(imported, conv, parquet=True)
         (conv / "redcap_lines.json").write_text(json.dumps(imported.lines), encoding="utf-8")
         problems_file.write_text(json.dumps([p.__dict__ for p in imported.problems]),
                                  encoding="utf-8")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +39,7 @@ class Records:
     table: pa.Table
     lines: np.ndarray
     labels_header: bool
+    header: list[str]        # every column of the file, the unread ones too
 
     @property
     def names(self) -> list[str]:
@@ -107,8 +109,39 @@ def _header_record(path: Path) -> tuple[list[str], int]:
                           "export it from REDCap again or save it as UTF-8") from exc
 
 
-def read_records(project: Project, problems: list[Problem]) -> Records:
-    """The records file of ``project`` as text columns (bad rows reported and skipped)."""
+def _read(path: Path, names: list[str], skip: int, columns: list[str] | None,
+          newlines: bool, bad: list[tuple[int | None, str]]) -> pa.Table:
+    def invalid(row: pacsv.InvalidRow) -> str:
+        bad.append((row.number, f"{row.actual_columns} values where the header has "
+                                f"{row.expected_columns} columns"))
+        return "skip"
+
+    try:
+        return pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=skip,
+                                           block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(newlines_in_values=newlines,
+                                             invalid_row_handler=invalid),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, strings_can_be_null=False,
+                quoted_strings_can_be_null=False, include_columns=columns))
+    except (pa.ArrowInvalid, OSError) as exc:
+        text = str(exc).splitlines()[0]
+        if "UTF8" in text or "utf8" in text.lower():
+            text = "it is not UTF-8 text; export it from REDCap again or save it as UTF-8"
+        raise RedcapError(f"{path.name}: {text}") from exc
+
+
+def read_records(project: Project, problems: list[Problem],
+                 wanted: Callable[[str], bool] | None = None) -> Records:
+    """The records file of ``project`` as text columns (bad rows reported and skipped).
+
+    Only the columns ``wanted`` accepts are kept (all by default). The file is
+    first parsed as if no value held a line break, the fast way; a row that
+    then comes out the wrong width means one does, and the file is parsed again
+    the slow way, which also counts each row's lines.
+    """
     path = project.records
     header, header_lines = _header_record(path)
     labels = header[0] != project.record_id
@@ -116,49 +149,31 @@ def read_records(project: Project, problems: list[Problem]) -> Records:
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise RedcapError(f"{path.name}: column {dupes[0]} appears more than once in the header")
+    keep = [n for n in names if wanted is None or wanted(n)]
     bad: list[tuple[int | None, str]] = []
-
-    def invalid(row: pacsv.InvalidRow) -> str:
-        bad.append((row.number, f"{row.actual_columns} values where the header has "
-                                f"{row.expected_columns} columns"))
-        return "skip"
-
-    try:
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=header_lines,
-                                           block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=invalid),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names}, strings_can_be_null=False,
-                quoted_strings_can_be_null=False))
-    except (pa.ArrowInvalid, OSError) as exc:
-        text = str(exc).splitlines()[0]
-        if "UTF8" in text or "utf8" in text.lower():
-            text = "it is not UTF-8 text; export it from REDCap again or save it as UTF-8"
-        raise RedcapError(f"{path.name}: {text}") from exc
-    for line, msg in bad:
-        problems.append(Problem("redcap", line, "", "error",
-                                f"{path.name}: {msg}; row left out"))
-    return Records(path, table, _line_starts(path, table, header_lines, bool(bad)), labels)
-
-
-def _line_starts(path: Path, table: pa.Table, header_lines: int, skipped: bool) -> np.ndarray:
-    """The physical line (header's first = 1) where each row of ``table`` starts."""
-    n = table.num_rows
+    table = _read(path, names, header_lines, keep, False, bad)
     newlines = 0
     with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 24), b""):
             newlines += block.count(b"\n")
-    if not skipped and newlines - header_lines + 1 in (n, n + 1):
-        return np.arange(n, dtype=np.int64) + header_lines + 1   # no line break inside a value
-    per_row = np.zeros(n, dtype=np.int64)
-    for col in table.columns:
-        counts = pc.count_substring(col, "\n")
-        if pc.max(counts).as_py():
-            per_row += counts.to_numpy(zero_copy_only=False)
-    # rows skipped as malformed leave the count an estimate after them (they are reported)
-    return header_lines + 1 + np.concatenate(([0], np.cumsum(per_row + 1)[:-1]))
+    n = table.num_rows
+    if not bad and newlines - header_lines + 1 in (n, n + 1):
+        lines = np.arange(n, dtype=np.int64) + header_lines + 1   # no line break in a value
+    else:
+        bad.clear()
+        full = _read(path, names, header_lines, None, True, bad)
+        per_row = np.zeros(full.num_rows, dtype=np.int64)
+        for col in full.columns:
+            counts = pc.count_substring(col, "\n")
+            if pc.max(counts).as_py():
+                per_row += counts.to_numpy(zero_copy_only=False)
+        # after a row skipped as malformed the count is an estimate (the row is reported)
+        lines = header_lines + 1 + np.concatenate(([0], np.cumsum(per_row + 1)[:-1]))
+        table = full.select(keep)
+    for line, msg in bad:
+        problems.append(Problem("redcap", line, "", "error",
+                                f"{path.name}: {msg}; row left out"))
+    return Records(path, table, lines.astype(np.int64), labels, names)
 
 
 def choice_columns(records: Records, f: DictField) -> list[tuple[str, str]]:

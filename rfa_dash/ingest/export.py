@@ -218,6 +218,13 @@ def open_export(folder: Path | str, protocol: Protocol | None = None,
 
     if redcap.is_redcap_folder(folder):
         return _open_redcap(folder, protocol, use_cache)
+    if not any(find_files(folder).values()):
+        from rfa_dash.ingest.redcap.project import describe
+
+        raise ExportError(
+            f"{folder} is neither an export (no file named after a contract table: "
+            f"{', '.join(TABLE_ORDER)}, as .csv, .parquet or .xlsx) nor a REDCap project export "
+            f"({describe(folder)})")
     # Two workers: the analysis database is set up while the export is hashed
     # and its files are read (by pyarrow: no database ever touches a file).
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="rfa_load") as pool:

@@ -390,7 +390,7 @@ class _Import:
         if unused:
             self.info(f"{len(unused)} REDCap field(s) not used by the mapping, ignored: "
                       f"{_few(unused)}")
-        used_forms = {self.p.dictionary[n].form for n in used if n in self.p.dictionary}
+        used_forms = {f.form for f in map(self.p.field_of, used) if f is not None}
         forms: list[str] = []
         for f in self.p.dictionary.values():
             if f.form not in used_forms and f.form not in forms:
@@ -465,6 +465,14 @@ def import_folder(folder: Path, mapping_path: Path | None = None) -> Imported:
     done: dict[str, Done] = {}
     for name, tm in project.mapping.tables.items():
         done[name] = run.table(tm, done)
+    for name in TABLE_ORDER:
+        if name not in done and TABLES[name].required:
+            # written empty, so that the one message is the mapping's, not a missing file's
+            run.problems.append(Problem(name, None, "", "error",
+                                        f"the mapping {project.mapping.name} gives no {name} "
+                                        f"table, which the contract requires: add "
+                                        f"[tables.{name}]"))
+            done[name] = (np.array([], dtype=np.int64), {})
     used = np.concatenate([rows for rows, _ in done.values()]) if done else np.array([], int)
     run.summarize(used)
     manifest = _manifest(folder, run.problems)

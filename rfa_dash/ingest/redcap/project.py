@@ -219,6 +219,21 @@ def open_project(folder: Path, mapping_path: Path | None = None) -> Project | No
     return Project(folder, records, kinds["dictionary"][0], dictionary, rid, mapping, events)
 
 
+def describe(folder: Path) -> str:
+    """Why ``folder`` is not a REDCap project export, in words for a one-line message."""
+    kinds = classify(folder)
+    if not kinds["dictionary"]:
+        return "no data dictionary CSV (first column \"Variable / Field Name\" or field_name)"
+    try:
+        dictionary = read_dictionary(kinds["dictionary"][0])
+        mapping = load_mapping(_mapping_file(folder))
+    except RedcapError as exc:
+        return str(exc)
+    rid = mapping.record_id or next(iter(dictionary))
+    return (f"a data dictionary ({kinds['dictionary'][0].name}) but no records CSV whose first "
+            f"column is the record ID field {rid}")
+
+
 def is_redcap_folder(folder: Path) -> bool:
     """True when ``folder`` holds a REDCap records export and its data dictionary."""
     folder = Path(folder)

@@ -69,6 +69,11 @@ class Project:
         d = self.dictionary.get(column)
         if d is not None:
             return d
+        base, sep, code = column.partition("___")
+        box = self.dictionary.get(base) if sep else None
+        if box is not None and box.ftype == "checkbox":
+            return DictField(column, box.form, "checkbox_choice", box.label,
+                             {"1": "Checked", "0": "Unchecked"})
         for suffix, ftype in (("_complete", "complete"), ("_timestamp", "timestamp")):
             if column.endswith(suffix):
                 form = column[: -len(suffix)]

@@ -77,6 +77,12 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--out", type=Path, required=True, help="folder for the contract export")
     s.add_argument("--mapping", type=Path, default=None,
                    help="mapping TOML (default: the folder's, else the reference trial's)")
+    s = sub.add_parser("fetch-redcap", help="export a REDCap project through its API into a folder")
+    s.add_argument("--url", required=True, help="the API URL, https://<server>/api/")
+    s.add_argument("--token-file", type=Path, required=True,
+                   help="file holding the project's API token (never pass the token itself)")
+    s.add_argument("--out", type=Path, required=True,
+                   help="folder to write (records, dictionary, events, arms, manifest)")
     s = sub.add_parser("to-redcap", help="write a contract export as a REDCap project export")
     s.add_argument("export", type=Path)
     s.add_argument("--out", type=Path, required=True)
@@ -100,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
             return _add_user(args)
         if args.command == "import-redcap":
             return _import_redcap(args)
+        if args.command == "fetch-redcap":
+            return _fetch_redcap(args)
         if args.command == "to-redcap":
             from rfa_dash.ingest.redcap.generate import to_redcap
 
@@ -181,6 +189,27 @@ def _add_user(args) -> int:
     except (ValueError, auth.AuthError) as exc:
         raise UsageError(str(exc)) from exc
     print(f"rfa_dash: {args.username} ({args.role}) saved in {path}", file=sys.stderr)
+    return 0
+
+
+def _fetch_redcap(args) -> int:
+    from rfa_dash.ingest.redcap import api
+
+    try:
+        if args.out.exists() and not args.out.is_dir():
+            raise api.FetchError(f"--out is not a folder: {args.out}")
+        token = api.read_token(args.token_file)
+        got = api.fetch(args.url, token, args.out)
+    except api.FetchError as exc:
+        print(f"rfa_dash: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"rfa_dash: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    kind = "longitudinal" if got.longitudinal else "classic"
+    print(f"rfa_dash: fetched {got.title or 'the project'} ({kind}, {got.records_bytes:,} bytes "
+          f"of records) into {got.folder}; put its mapping TOML there and run: check "
+          f"{got.folder}", file=sys.stderr)
     return 0
 
 

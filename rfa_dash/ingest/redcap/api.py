@@ -1,0 +1,163 @@
+"""Fetch a REDCap project through REDCap's API into a folder every command reads.
+
+REDCap's API is one URL (``https://<server>/api/``) that takes form-encoded
+POSTs: the project's token, ``content`` (what to export) and ``format``.
+This module exports, as CSV:
+
+- ``content=metadata``: the data dictionary (the API's form, ``field_name``...);
+- ``content=event``, ``arm``, ``formEventMapping`` for a longitudinal project;
+- ``content=record`` with ``type=flat``, ``rawOrLabel=raw``,
+  ``rawOrLabelHeaders=raw``: the records, one row per record and event and
+  repeat instance, raw codes;
+
+and asks ``content=project`` (JSON) first, for the project's title and
+whether it is longitudinal. Errors come back as REDCap writes them
+(``{"error": "..."}`` with ``returnFormat=json``) and are turned into one line.
+The token is read from a file and never printed or logged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import json
+import os
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+FILES = {"metadata": "redcap_data_dictionary.csv", "event": "redcap_events.csv",
+         "arm": "redcap_arms.csv", "formEventMapping": "redcap_form_events.csv",
+         "record": "redcap_records.csv"}
+TIMEOUT = 300   # seconds per request: a large project's records take a while
+
+
+class FetchError(Exception):
+    """The project could not be fetched; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class Fetched:
+    folder: Path
+    title: str
+    longitudinal: bool
+    records_bytes: int
+
+
+def read_token(path: Path) -> str:
+    """The API token in ``path``: one line of letters and digits (REDCap's are hex)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FetchError(f"cannot read the token file {path}: "
+                         f"{getattr(exc, 'strerror', None) or exc}") from None
+    if not text or not text.isalnum():
+        raise FetchError(f"the token file {path} must hold the API token alone, on one line")
+    return text
+
+
+def check_url(url: str) -> str:
+    """The API URL, if it is HTTPS, or HTTP to this machine (loopback) only."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    if parts.scheme == "https" and host:
+        return url
+    if parts.scheme == "http" and host:
+        try:
+            loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = False
+        if loopback:
+            return url
+        raise FetchError(f"the API URL must use https (http is allowed only to this machine, "
+                         f"not to {host}): the token would travel in clear text")
+    raise FetchError(f"not an API URL: {url!r} (expected https://<server>/api/)")
+
+
+def _post(url: str, fields: dict[str, str], timeout: float) -> bytes:
+    body = urllib.parse.urlencode(fields).encode("ascii")
+    req = urllib.request.Request(url, data=body, method="POST", headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Accept": "text/csv, application/json",
+        "User-Agent": "rfa_dash"})
+    what = fields["content"]
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            data: bytes = resp.read()
+            return data
+    except urllib.error.HTTPError as exc:
+        raise FetchError(f"REDCap refused the {what} export (HTTP {exc.code}): "
+                         f"{_error_text(exc.read())}") from None
+    except urllib.error.URLError as exc:
+        raise FetchError(f"cannot reach {urllib.parse.urlsplit(url).netloc}: "
+                         f"{exc.reason}") from None
+    except (TimeoutError, OSError) as exc:
+        raise FetchError(f"the {what} export from {urllib.parse.urlsplit(url).netloc} "
+                         f"failed: {exc}") from None
+
+
+def _error_text(body: bytes) -> str:
+    text = body.decode("utf-8", "replace").strip()
+    try:
+        doc = json.loads(text)
+        if isinstance(doc, dict) and "error" in doc:
+            text = str(doc["error"])
+    except ValueError:
+        pass
+    text = " ".join(text.split())
+    return (text[:200] + "...") if len(text) > 200 else (text or "no message")
+
+
+def fetch(url: str, token: str, out: Path, timeout: float = TIMEOUT) -> Fetched:
+    """Export the project behind ``token`` into the folder ``out``.
+
+    The files are written under temporary names and renamed once every export
+    has arrived, so a failed fetch leaves an earlier fetch's folder as it was.
+    ``manifest.json`` records when the records were exported (``exported_at``,
+    the date of the export; ``exported_at_time``, the moment in UTC).
+
+    Raises
+    ------
+    FetchError
+        The URL is not HTTPS (or loopback HTTP), REDCap answered with an error,
+        or the server cannot be reached.
+    """
+    url = check_url(url)
+    base = {"token": token, "returnFormat": "json"}
+    info_raw = _post(url, {**base, "content": "project", "format": "json"}, timeout)
+    try:
+        info = json.loads(info_raw)
+    except ValueError:
+        raise FetchError("REDCap's project information is not JSON: is the URL the API's "
+                         "(https://<server>/api/)?") from None
+    if not isinstance(info, dict):
+        raise FetchError("REDCap's project information is not what the API writes")
+    longitudinal = str(info.get("is_longitudinal", "0")) == "1"
+    wanted = ["metadata"] + (["event", "arm", "formEventMapping"] if longitudinal else [])
+    got: dict[str, bytes] = {}
+    for content in wanted:
+        got[content] = _post(url, {**base, "content": content, "format": "csv"}, timeout)
+    moment = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    got["record"] = _post(url, {**base, "content": "record", "format": "csv", "type": "flat",
+                                "rawOrLabel": "raw", "rawOrLabelHeaders": "raw",
+                                "exportCheckboxLabel": "false", "exportSurveyFields": "true",
+                                "exportDataAccessGroups": "true"}, timeout)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    manifest = {"exported_at": moment.date().isoformat(),
+                "exported_at_time": moment.isoformat().replace("+00:00", "Z"),
+                "source": "REDCap API", "api_url": url,
+                "project_title": str(info.get("project_title", "")),
+                "project_id": str(info.get("project_id", ""))}
+    staged = {FILES[c]: data for c, data in got.items()}
+    staged["manifest.json"] = (json.dumps(manifest, indent=2) + "\n").encode("utf-8")
+    for name, data in staged.items():
+        tmp = out / f".{name}.part"
+        tmp.write_bytes(data)
+    for name in staged:
+        os.replace(out / f".{name}.part", out / name)
+    for content in ("event", "arm", "formEventMapping"):
+        if content not in got and (out / FILES[content]).exists():
+            (out / FILES[content]).unlink()   # a project no longer longitudinal
+    return Fetched(out, manifest["project_title"], longitudinal, len(got["record"]))

@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from rfa_dash import db
 from rfa_dash.contract import CRITERIA, MONTH_DAYS, TABLE_ORDER, TABLES
@@ -292,7 +293,7 @@ def _load_and_validate(folder: Path, protocol: Protocol, pool: Executor,
 
 
 # bumped whenever the converted form changes, so a cache of an older form is not read
-REDCAP_CACHE_VERSION = "v2"
+REDCAP_CACHE_VERSION = "v3"
 
 
 def _open_redcap(folder: Path, protocol: Protocol, use_cache: bool) -> Export:
@@ -310,20 +311,21 @@ def _open_redcap(folder: Path, protocol: Protocol, use_cache: bool) -> Export:
         raise ExportError("the cache folder may not sit inside the REDCap folder")
     conv = root / "redcap" / f"{REDCAP_CACHE_VERSION}-{fp[:40]}"
     problems_file = conv / "redcap_problems.json"
-    if not (problems_file.is_file() and (conv / "redcap_lines.json").is_file()) or not use_cache:
+    where_file = conv / "redcap_rows.parquet"     # not a contract table's name: not loaded
+    if not (problems_file.is_file() and where_file.is_file()) or not use_cache:
         try:
             imported = redcap.import_folder(folder)
         except redcap.RedcapError as exc:
             raise ExportError(str(exc)) from exc
         redcap.write_contract(imported, conv, parquet=True)
-        (conv / "redcap_lines.json").write_text(json.dumps(imported.lines), encoding="utf-8")
-        problems_file.write_text(json.dumps([p.__dict__ for p in imported.problems]),
-                                 encoding="utf-8")
-    rproblems = [Problem(**p) for p in json.loads(problems_file.read_text(encoding="utf-8"))]
+        pq.write_table(imported.locations, where_file)
+        problems_file.write_text(json.dumps({"problems": [p.__dict__ for p in imported.problems],
+                                             "fields": imported.fields}), encoding="utf-8")
+    saved = json.loads(problems_file.read_text(encoding="utf-8"))
+    rproblems = [Problem(**p) for p in saved["problems"]]
     exp = open_export(conv, protocol, use_cache)
     # contract problems name lines of the converted files: point them at the records file
-    lines = json.loads((conv / "redcap_lines.json").read_text(encoding="utf-8"))
-    contract = redcap.remap_lines(exp.problems, lines)
+    contract = redcap.remap_lines(exp.problems, pq.read_table(where_file), saved["fields"])
     frame = pd.concat([to_frame(rproblems), contract], ignore_index=True) \
         if rproblems else contract
     exp.problems = frame

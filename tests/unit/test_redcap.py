@@ -225,3 +225,27 @@ def test_contract_problems_name_lines_of_the_records_file(rc):
     [p] = exp.problems[exp.problems["table"] == "visits"].itertuples()
     assert p.line == state["second"]
     assert f"(first at line {state['first']})" in p.message
+    # told as the REDCap project has it: the record, the event, the REDCap field
+    assert p.message.startswith("record SCR-0004, event month_3_arm_1: ")
+
+
+def test_contract_problem_names_the_redcap_field(rc):
+    def bad(h, rows):
+        i = h.index("scr_age")
+        rows[2][i] = "212"
+        return h, rows
+    _edit(rc, bad)
+    exp = open_export(rc)
+    [p] = exp.problems[exp.problems["table"] == "screening"].itertuples()
+    assert (p.line, p.column) == (4, "scr_age")
+    assert p.message.startswith("record SCR-0003, event screening_arm_1: ")
+    # and a repeat instance is named too
+    def bad_ae(h, rows):
+        i, r = h.index("ae_grade"), h.index("redcap_repeat_instrument")
+        row = next(x for x in rows if x[r] == "adverse_event")
+        row[i] = "9"
+        return h, rows
+    _edit(rc, bad_ae)
+    exp = open_export(rc)
+    [p] = exp.problems[exp.problems["table"] == "adverse_events"].itertuples()
+    assert p.column == "ae_grade" and ", adverse_event #1: " in p.message

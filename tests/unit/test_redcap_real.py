@@ -71,10 +71,10 @@ def test_two_arm_demo_opens_and_reports_contract_problems_on_records_lines(tmp_p
     assert int(exp.query("enrollment_funnel", as_of=exp.default_as_of)["n"].iloc[-1]) == 3
     visits = exp.problems[exp.problems["table"] == "visits"].sort_values("line")
     # the demo has no visit dates: each completed visit says so, on its records line;
-    # arm 2's first visit has no lab form, so no status either
+    # arm 2's first visit has no lab form, so no status either (named by its REDCap field)
     assert list(zip(visits["line"], visits["column"], strict=True)) == [
         (4, "visit_date"), (6, "visit_date"), (10, "visit_date"), (12, "visit_date"),
-        (17, "status")]
+        (17, "visit_lab_data_complete")]
 
 
 def test_events_csv_checks_the_mapping_event_names(tmp_path):

@@ -70,6 +70,9 @@ class Imported:
     problems: list[Problem]
     manifest: dict[str, Any]
     project: Project | None = field(default=None, repr=False)
+    # one row per converted row: table, row (its position), line, where ("record X, event Y")
+    locations: pa.Table | None = field(default=None, repr=False)
+    fields: dict[str, dict[str, str]] = field(default_factory=dict)  # column -> REDCap field
 
 
 def _few(names: list[str]) -> str:
@@ -372,6 +375,29 @@ class _Import:
             cols = {c: v.filter(keep) for c, v in cols.items()}
         return idx[~drop], cols
 
+    # -- where each converted row came from, for contract problems found on it later
+    def locations(self, done: dict[str, Done]) -> pa.Table:
+        parts = []
+        for t, (rows, _) in done.items():
+            take = pa.array(rows, type=pa.int64())
+            pieces: list[Any] = [pa.scalar("record "), self.id_arrow.take(take)]
+            if self.events is not None:
+                pieces += [pa.scalar(", event "), self.event_arrow.take(take)]
+            rep = self.repeat_arrow.take(take)
+            inst = (pa.array(self.instance, type=pa.string()).take(take)
+                    if self.instance is not None else pa.array([""] * len(rows), pa.string()))
+            repeat = pc.if_else(pc.equal(rep, ""), "", pc.binary_join_element_wise(
+                ", ", rep, " #", inst, ""))
+            where = pc.binary_join_element_wise(*pieces, repeat, "")
+            parts.append(pa.table({
+                "table": pa.array([t] * len(rows), pa.string()),
+                "row": pa.array(np.arange(len(rows)), pa.int64()),
+                "line": pa.array(self.rec.lines[rows], pa.int64()), "where": where}))
+        if not parts:
+            return pa.table({"table": pa.array([], pa.string()), "row": pa.array([], pa.int64()),
+                             "line": pa.array([], pa.int64()), "where": pa.array([], pa.string())})
+        return pa.concat_tables(parts)
+
     # -- what the mapping leaves unused
     def summarize(self, used_rows: np.ndarray) -> None:
         m = self.p.mapping
@@ -477,32 +503,47 @@ def import_folder(folder: Path, mapping_path: Path | None = None) -> Imported:
     run.summarize(used)
     manifest = _manifest(folder, run.problems)
     lines = {t: run.rec.lines[rows].tolist() for t, (rows, _) in done.items()}
+    sources = {t: {f.column: f.source for f in tm.fields if f.kind in ("field", "checkbox")}
+               for t, tm in project.mapping.tables.items()}
     return Imported({t: frame for t, (_, frame) in done.items()}, lines, run.problems,
-                    manifest, project)
+                    manifest, project, run.locations(done), sources)
 
 
-def remap_lines(problems: pd.DataFrame, lines: dict[str, list[int]]) -> pd.DataFrame:
-    """Contract problems on a converted export, with lines of the REDCap records file.
+def remap_lines(problems: pd.DataFrame, locations: pa.Table,
+                fields: dict[str, dict[str, str]]) -> pd.DataFrame:
+    """Contract problems on a converted export, told in terms of the REDCap project.
 
     ``problems`` name lines of the converted contract files (header = line 1,
-    row i at line i + 2); each becomes the records-file line the row came
-    from, in the line column and in "first at line N" inside messages.
+    row i at line i + 2). Each becomes the records-file line the row came
+    from (in the line column and in "first at line N" inside messages); the
+    message starts with the record and event, and the column is the REDCap
+    field the contract column came from, when one did. ``locations`` is
+    :attr:`Imported.locations`.
     """
     out = problems.copy()
-    for table, src in lines.items():
-        def to_src(n: int, src: list[int] = src) -> int:
-            return src[n - 2] if 2 <= n < len(src) + 2 else n
-
+    for table in pc.unique(locations["table"]).to_pylist():
         rows = (out["table"] == table) & out["line"].notna() & (out["line"] >= 2)
         if not rows.any():
             continue
-        out.loc[rows, "line"] = [to_src(int(n)) for n in out.loc[rows, "line"]]
+        mine = locations.filter(pc.equal(locations["table"], table))
+        line_of = mine["line"].to_numpy()
+        where_of = mine["where"]
+        n_rows = len(line_of)
+
+        def to_src(n: int, line_of: np.ndarray = line_of, n_rows: int = n_rows) -> int:
+            return int(line_of[n - 2]) if 2 <= n < n_rows + 2 else n
 
         def first_at(m: re.Match[str], to_src: Callable[[int], int] = to_src) -> str:
             return m.group(1) + str(to_src(int(m.group(2))))
 
-        out.loc[rows, "message"] = [re.sub(r"(first at line )(\d+)", first_at, msg)
-                                    for msg in out.loc[rows, "message"]]
+        numbers = [int(n) for n in out.loc[rows, "line"]]
+        out.loc[rows, "message"] = [
+            (f"{where_of[n - 2].as_py()}: " if 2 <= n < n_rows + 2 else "")
+            + re.sub(r"(first at line )(\d+)", first_at, msg)
+            for n, msg in zip(numbers, out.loc[rows, "message"], strict=True)]
+        out.loc[rows, "line"] = [to_src(n) for n in numbers]
+        names = fields.get(table, {})
+        out.loc[rows, "column"] = [names.get(c, c) for c in out.loc[rows, "column"]]
     return out
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,19 +115,18 @@ class _Import:
         if project.record_id not in names:
             raise RedcapError(f"{self.rec.path.name} has no {project.record_id} column "
                               "(the record ID field)")
+        n = len(self.rec)
+        empty = pa.repeat(pa.scalar("", pa.string()), n)
         self.id_arrow = self._arrow(project.record_id)
-        self.ids = np.asarray(self.id_arrow.to_numpy(zero_copy_only=False), dtype=object)
-        self.events: np.ndarray | None = None
-        self.repeat = np.full(len(self.rec), "", dtype=object)
-        self.instance: np.ndarray | None = None
-        self.events = self._events() if "redcap_event_name" in names else None
+        self.has_events = False      # until the events are read: messages name none
+        self.repeat_arrow = self.instance_arrow = self.event_arrow = empty
+        if "redcap_event_name" in names:
+            self.event_arrow = self._events()
+            self.has_events = True
         if "redcap_repeat_instrument" in names:
-            self.repeat = self._instruments()
-        self.repeat_arrow = pa.array(self.repeat, type=pa.string())
-        self.event_arrow = pa.array(self.events if self.events is not None else [],
-                                    type=pa.string())
-        self.instance = (self._text("redcap_repeat_instance")
-                         if "redcap_repeat_instance" in names else None)
+            self.repeat_arrow = self._instruments()
+        if "redcap_repeat_instance" in names:
+            self.instance_arrow = self._arrow("redcap_repeat_instance")
         self.labelled: list[str] = []   # fields whose values were labels, not codes
 
     def _arrow(self, name: str, idx: np.ndarray | None = None) -> pa.Array:
@@ -136,11 +136,8 @@ class _Import:
             col = col.take(pa.array(idx, type=pa.int64()))
         return pc.utf8_trim_whitespace(col.combine_chunks())
 
-    def _text(self, name: str) -> np.ndarray:
-        return np.asarray(self._arrow(name).to_numpy(zero_copy_only=False), dtype=object)
-
     # -- events and repeating instruments, decoded from labels when a labels export
-    def _events(self) -> np.ndarray:
+    def _events(self) -> pa.Array:
         raw = self._arrow("redcap_event_name")
         known = {e.unique for e in self.p.events}
         by_label: dict[str, str] = {}
@@ -165,14 +162,16 @@ class _Import:
             return v, f"event {quote(v)} is not an event of the events CSV"
 
         conv, bad = _spread(raw, decode)
-        out: np.ndarray = np.asarray(conv.to_numpy(zero_copy_only=False), dtype=object)
         for i, msg in bad.items():
             self.problem("redcap", i, "redcap_event_name", "error", msg + "; row left out",
                          raw[i].as_py())
-            out[i] = ""
-        return out
+        if bad:   # a row of an unknown event goes to no table
+            mask = np.zeros(len(conv), dtype=bool)
+            mask[list(bad)] = True
+            conv = pc.if_else(pa.array(mask), "", conv)
+        return conv
 
-    def _instruments(self) -> np.ndarray:
+    def _instruments(self) -> pa.Array:
         raw = self._arrow("redcap_repeat_instrument")
         forms = {f.form for f in self.p.dictionary.values()}
 
@@ -182,16 +181,16 @@ class _Import:
             slug = re.sub(r"[^a-z0-9]+", "_", v.lower()).strip("_")
             return (slug, None) if slug in forms else (v, None)
 
-        return np.asarray(_spread(raw, decode)[0].to_numpy(zero_copy_only=False), dtype=object)
+        return _spread(raw, decode)[0]
 
     # -- problems
     def where(self, i: int) -> str:
-        parts = [f"record {self.ids[i]}"]
-        if self.events is not None:
-            parts.append(f"event {self.events[i]}")
-        if self.repeat[i]:
-            inst = self.instance[i] if self.instance is not None else ""
-            parts.append(f"{self.repeat[i]} #{inst}" if inst else str(self.repeat[i]))
+        parts = [f"record {self.id_arrow[i].as_py()}"]
+        if self.has_events:
+            parts.append(f"event {self.event_arrow[i].as_py()}")
+        rep, inst = self.repeat_arrow[i].as_py(), self.instance_arrow[i].as_py()
+        if rep:
+            parts.append(f"{rep} #{inst}" if inst else rep)
         return ", ".join(parts)
 
     def problem(self, table: str, i: int | None, column: str, severity: str, message: str,
@@ -209,7 +208,7 @@ class _Import:
         n = len(self.rec)
         keep = np.ones(n, dtype=bool)
         if tm.events is not None:
-            if self.events is None:
+            if not self.has_events:
                 raise RedcapError(f"mapping {self.p.mapping.name}: [tables.{tm.name}] names "
                                   "events, but the records file has no redcap_event_name "
                                   "column (a classic project: leave event out)")
@@ -295,11 +294,12 @@ class _Import:
             pa.array([""] * len(idx), type=pa.string())
         for j in np.nonzero(missing)[0]:
             self.problem(tm.name, int(idx[j]), "", "error",
-                         f"no {src_t} row gives its {src_c}; row left out", str(self.ids[idx[j]]))
+                         f"no {src_t} row gives its {src_c}; row left out",
+                         self.id_arrow[int(idx[j])].as_py())
         return values, missing
 
     def _from_event(self, tm: TableMap, spec: FieldSpec, idx: np.ndarray) -> pa.Array:
-        if self.events is None:
+        if not self.has_events:
             raise RedcapError(f"mapping {self.p.mapping.name}: [tables.{tm.name}] column "
                               f"{spec.column} takes the {spec.kind[5:]}, but the project is "
                               "classic (no events)")
@@ -316,7 +316,7 @@ class _Import:
                     return value, None
             return "", f"event {ev} has no {spec.column} in the mapping"
 
-        out, bad = _spread(pa.array(self.events[idx], type=pa.string()), by_event)
+        out, bad = _spread(self.event_arrow.take(pa.array(idx, type=pa.int64())), by_event)
         for j, msg in bad.items():
             self.problem(tm.name, int(idx[j]), "redcap_event_name", "error",
                          msg + "; treated as missing")
@@ -381,16 +381,16 @@ class _Import:
         for t, (rows, _) in done.items():
             take = pa.array(rows, type=pa.int64())
             pieces: list[Any] = [pa.scalar("record "), self.id_arrow.take(take)]
-            if self.events is not None:
+            if self.has_events:
                 pieces += [pa.scalar(", event "), self.event_arrow.take(take)]
             rep = self.repeat_arrow.take(take)
-            inst = (pa.array(self.instance, type=pa.string()).take(take)
-                    if self.instance is not None else pa.array([""] * len(rows), pa.string()))
-            repeat = pc.if_else(pc.equal(rep, ""), "", pc.binary_join_element_wise(
-                ", ", rep, " #", inst, ""))
-            where = pc.binary_join_element_wise(*pieces, repeat, "")
+            if pc.any(pc.not_equal(rep, "")).as_py():
+                inst = self.instance_arrow.take(take)
+                pieces.append(pc.if_else(pc.equal(rep, ""), "", pc.binary_join_element_wise(
+                    ", ", rep, " #", inst, "")))
+            where = pc.binary_join_element_wise(*pieces, "")
             parts.append(pa.table({
-                "table": pa.array([t] * len(rows), pa.string()),
+                "table": pa.repeat(pa.scalar(t, pa.string()), len(rows)),
                 "row": pa.array(np.arange(len(rows)), pa.int64()),
                 "line": pa.array(self.rec.lines[rows], pa.int64()), "where": where}))
         if not parts:
@@ -424,12 +424,13 @@ class _Import:
         if forms:
             self.info(f"{len(forms)} instrument(s) not used by the mapping, ignored: "
                       f"{_few(forms)}")
-        if self.events is not None:
+        if self.has_events:
             rest = np.ones(len(self.rec), dtype=bool)
             rest[used_rows] = False
             named = [e for t in m.tables.values() for e in (t.events or ())]
             ignored = list(m.ignore_events)
-            left = pd.Series(self.events[rest]).value_counts(sort=False)
+            left = pd.Series(self.event_arrow.filter(pa.array(rest)).to_pandas()).value_counts(
+                sort=False)
             unused_ev = [f"{ev} ({n} rows)" for ev, n in left.items()
                          if ev and not any(event_matches(e, ev) for e in named + ignored)]
             if unused_ev:
@@ -489,8 +490,18 @@ def import_folder(folder: Path, mapping_path: Path | None = None) -> Imported:
                           + " and ".join(LOOKED_FOR))
     run = _Import(project)
     done: dict[str, Done] = {}
-    for name, tm in project.mapping.tables.items():
-        done[name] = run.table(tm, done)
+    # tables that take a value from another table's rows wait for it; the rest are
+    # converted side by side (Arrow's kernels release the interpreter's lock)
+    pending = dict(project.mapping.tables)
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="rfa_redcap") as pool:
+        while pending:
+            ready = [n for n, tm in pending.items()
+                     if all(f.source.split(".")[0] in done for f in tm.fields
+                            if f.kind == "from_record")]
+            futures = {n: pool.submit(run.table, pending.pop(n), dict(done)) for n in ready}
+            for n, fut in futures.items():
+                done[n] = fut.result()
+    done = {n: done[n] for n in project.mapping.tables}   # the mapping's order
     for name in TABLE_ORDER:
         if name not in done and TABLES[name].required:
             # written empty, so that the one message is the mapping's, not a missing file's

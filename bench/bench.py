@@ -184,6 +184,28 @@ def one_size(n: int, work: Path) -> dict:
             if r.returncode not in (0, 1):  # 1: `check` found problems
                 raise RuntimeError(f"{cmd}: {r.stderr.decode()}")
         out["cli_s"][cmd] = _timed(run)
+    # REDCap: the folder to-redcap wrote, imported and opened directly, against the load
+    from rfa_dash.ingest.redcap.importer import import_folder, write_contract
+
+    rc = work / f"redcap_{n}"
+
+    def redcap_import():
+        write_contract(import_folder(rc), work / f"out_{n}" / "imported")
+
+    def redcap_open():
+        nonlocal exp
+        exp.close()
+        exp = open_export(rc, use_cache=False)
+
+    exp = open_export(folder, use_cache=False)
+    rounds = 3 if n > 10_000 else 5
+    both = _interleaved({"load": lambda: load(False), "import": redcap_import,
+                         "open": redcap_open}, rounds=rounds)
+    exp.close()
+    exp = None
+    out["redcap_load_s"], out["redcap_import_s"], out["redcap_open_s"] = (
+        both["load"], both["import"], both["open"])
+    out["redcap_mb"] = (rc / "redcap_records.csv").stat().st_size / 1e6
     # pages, signed in as the DSMB role (sees every page) on this export
     os.environ["RFA_DASH_SECRET"] = "bench"
     users = work / "users.json"
@@ -257,6 +279,12 @@ def report(results: list[dict], when: str) -> str:
     row("load and validate", lambda r: f"{r['load_validate_s']:.2f} "
         f"({r['load_validate_s'] / r['bare_read_s']:.1f}x floor)")
     row("load from the Parquet cache", lambda r: f"{r['load_cached_s']:.2f}")
+    row("REDCap records file, MB", lambda r: f"{r['redcap_mb']:.1f}")
+    row("REDCap import (convert, write contract CSV)", lambda r: f"{r['redcap_import_s']:.2f} "
+        f"({r['redcap_import_s'] / r['redcap_load_s']:.1f}x load)")
+    row("REDCap folder opened directly (convert, load, validate)",
+        lambda r: f"{r['redcap_open_s']:.2f} ({r['redcap_open_s'] / r['redcap_load_s']:.1f}x "
+        "load)")
     for cmd in COMMANDS:
         row(f"CLI `{cmd}`", lambda r, c=cmd: f"{r['cli_s'][c]:.2f}")
     row("empty page, cold s / warm ms", lambda r: f"{r['empty_page_s'][0]:.3f} / "

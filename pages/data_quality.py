@@ -19,7 +19,8 @@ st.subheader("Files")
 ui.table(ui.cached_export(table_summary, ctx, ctx.role), "files")
 problems, withheld = ui.cached_export(role_problems, ctx, ctx.role)
 
-st.subheader(f"Problems ({exp.n_errors} errors, {exp.n_warnings} warnings)")
+st.subheader(f"Problems ({exp.n_errors} errors, {exp.n_warnings} warnings"
+             + (f", {exp.n_notes} notes)" if exp.n_notes else ")"))
 where = "lines of the REDCap records export" if exp.source == "redcap" else "file lines"
 st.caption(f"Lines are {where}, with the header as line 1. Rows with an error in a required "
            "value, a duplicate or orphan ID or a date before randomization are left out of "
@@ -28,7 +29,7 @@ st.caption(f"Lines are {where}, with the header as line 1. Rows with an error in
 c = st.columns([2, 2, 3])
 tables = c[0].multiselect("Table", ui.cached_export(problem_tables, ctx, ctx.role),
                           key="dq_tables")
-sev = c[1].multiselect("Severity", ["error", "warning"], key="dq_sev")
+sev = c[1].multiselect("Severity", ["error", "warning", "info"], key="dq_sev")
 text = c[2].text_input("Search messages", key="dq_text")
 shown = ui.cached_export(shown_problems, ctx, ctx.role, tuple(tables), tuple(sev), text)
 if withheld:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from rfa_dash import db
@@ -45,20 +47,45 @@ def _hide_arm_values(problems: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+# REDCap events of a multi-arm project whose arms are the randomized arms: the arm number in
+# an event name (month_3_arm_2) tells the participant's arm, and counts by event the
+# allocation counts
+ARM_EVENT = re.compile(r"_arm_\d+\b( \(\d+ rows\))?")
+
+
+def _hide_arm_events(problems: pd.DataFrame) -> pd.DataFrame:
+    out = problems.copy()
+
+    def redact(text: object) -> object:
+        if not isinstance(text, str):
+            return text
+        return ARM_EVENT.sub(lambda m: "_arm_\u2022" + (" (rows hidden)" if m.group(1) else ""),
+                             text)
+
+    out["message"] = out["message"].map(redact)
+    out["value"] = out["value"].map(redact)
+    return out
+
+
 def hidden_arm_values(problems: pd.DataFrame, role: Role) -> int:
     """How many problems :func:`visible_problems` shows ``role`` with their arm value hidden."""
     return 0 if sees(role, "allocation") else int(problems["column"].eq("arm").sum())
 
 
-def visible_problems(problems: pd.DataFrame, role: Role) -> tuple[pd.DataFrame, int]:
+def visible_problems(problems: pd.DataFrame, role: Role, arm_events: bool = False
+                     ) -> tuple[pd.DataFrame, int]:
     """The problems a role may read, and how many were withheld.
 
     A role blind to outcomes does not see problems in the outcome tables, nor
     messages that reveal a death; a role blind to allocation reads problems in
-    the arm column without their value (:data:`ARM_HIDDEN`).
+    the arm column without their value (:data:`ARM_HIDDEN`) and, when the
+    arms are REDCap arms (``arm_events``), event names without their arm
+    number and without row counts by event.
     """
     if not sees(role, "allocation"):
         problems = _hide_arm_values(problems)
+        if arm_events:
+            problems = _hide_arm_events(problems)
     if sees(role, "outcomes"):
         return problems, 0
     hide = problems["table"].isin(OUTCOME_TABLES) | problems["message"].str.contains(
@@ -73,18 +100,19 @@ def hidden_arms(exp: Export, role: Role) -> int:
 
 def role_problems(exp: Export, role: Role) -> tuple[pd.DataFrame, int]:
     """:func:`visible_problems` of an export (for ``ui.cached_export``)."""
-    return visible_problems(exp.problems, role)
+    return visible_problems(exp.problems, role, exp.arm_events)
 
 
 def problem_tables(exp: Export, role: Role) -> list[str]:
     """The tables with a problem ``role`` may read (the Data quality filter's choices)."""
-    return sorted(visible_problems(exp.problems, role)[0]["table"].unique())
+    return sorted(visible_problems(exp.problems, role, exp.arm_events)[0]["table"].unique())
 
 
 def shown_problems(exp: Export, role: Role, tables=(), severities=(),
                    text: str = "") -> pd.DataFrame:
     """The problems ``role`` may read, filtered as on the Data quality page."""
-    return filter_problems(visible_problems(exp.problems, role)[0], tables, severities, text)
+    return filter_problems(visible_problems(exp.problems, role, exp.arm_events)[0], tables,
+                           severities, text)
 
 
 def filter_problems(problems: pd.DataFrame, tables=None, severities=None,

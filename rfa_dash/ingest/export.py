@@ -63,6 +63,8 @@ class Export:
     fingerprint: str
     files: dict[str, str | None]
     source: str = "export"   # "export", or "redcap" for a converted REDCap project
+    # a REDCap project whose arms are the randomized arms: event names tell the arm
+    arm_events: bool = False
 
     @property
     def default_as_of(self) -> dt.date:
@@ -87,6 +89,11 @@ class Export:
     @property
     def n_warnings(self) -> int:
         return int((self.problems["severity"] == "warning").sum())
+
+    @property
+    def n_notes(self) -> int:
+        """Info lines (what a REDCap mapping leaves unused), neither errors nor warnings."""
+        return int((self.problems["severity"] == "info").sum())
 
     def query(self, name: str, **params: Any) -> pd.DataFrame:
         """Run the result query ``sql/results/<name>.sql`` with bound ``params`` on its own
@@ -319,8 +326,12 @@ def _open_redcap(folder: Path, protocol: Protocol, use_cache: bool) -> Export:
             raise ExportError(str(exc)) from exc
         redcap.write_contract(imported, conv, parquet=True)
         pq.write_table(imported.locations, where_file)
+        arm_events = imported.project is not None and any(
+            f.kind == "from_arm" for t in imported.project.mapping.tables.values()
+            for f in t.fields)
         problems_file.write_text(json.dumps({"problems": [p.__dict__ for p in imported.problems],
-                                             "fields": imported.fields}), encoding="utf-8")
+                                             "fields": imported.fields,
+                                             "arm_events": arm_events}), encoding="utf-8")
     saved = json.loads(problems_file.read_text(encoding="utf-8"))
     rproblems = [Problem(**p) for p in saved["problems"]]
     exp = open_export(conv, protocol, use_cache)
@@ -332,4 +343,5 @@ def _open_redcap(folder: Path, protocol: Protocol, use_cache: bool) -> Export:
     exp.folder = folder
     exp.fingerprint = fp
     exp.source = "redcap"
+    exp.arm_events = bool(saved.get("arm_events"))
     return exp

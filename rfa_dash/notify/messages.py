@@ -164,7 +164,7 @@ def _records(exp: Export, as_of: dt.date, role: Role, kind: str) -> tuple[pd.Dat
         df = sre.event_listing(exp, as_of, role)
         keys = [f"sre:{r.participant_id}:{r.event_date}:{r.sre_type}" for r in df.itertuples()]
     else:
-        problems, _ = quality.visible_problems(exp.problems, role)
+        problems, _ = quality.visible_problems(exp.problems, role, exp.arm_events)
         # (for a role blind to allocation, problems in the arm column come without the value)
         df = problems[problems["severity"] == "error"][["table", "line", "column", "message"]]
         keys = ["data_error:" + hashlib.sha256(

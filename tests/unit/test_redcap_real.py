@@ -246,3 +246,28 @@ sex = { field = "sex", values = { "0" = "F", "1" = "M" } }
     assert main(["check", str(tmp_path / "simple")]) == 1
     out = capsys.readouterr().out
     assert "13" in out and "TRUE" in out
+
+
+def test_event_arm_numbers_hidden_from_roles_blind_to_allocation(tmp_path):
+    from rfa_dash.analysis import quality
+    from rfa_dash.protocol import load_protocol
+
+    roles = load_protocol().roles
+    folder = project(tmp_path, "longitudinal")
+    mapping = (DOCS / "redcap-demo-2-arms.toml").read_text().replace(
+        'ignore_events = ["dose_1", "dose_2", "first_dose", "deadline_to_opt_ou", '
+        '"deadline_to_return"]', "")
+    (folder / "mapping.toml").write_text(mapping)
+    exp = open_export(folder)
+    assert exp.arm_events      # the arm is the event's arm
+    full = " ".join(exp.problems["message"])
+    assert "dose_1_arm_1 (2 rows)" in full and "first_dose_arm_2 (1 rows)" in full
+    assert "event visit_1_arm_1" in full
+    for name, role in roles.items():
+        shown, _ = quality.role_problems(exp, role)
+        text = " ".join(shown["message"]) + " ".join(str(v) for v in shown["value"])
+        if quality.sees(role, "allocation"):
+            assert "_arm_2" in text, name
+        else:
+            assert "_arm_1" not in text and "_arm_2" not in text, name
+            assert "rows hidden" in text and "event visit_1_arm_\u2022" in text, name

@@ -356,6 +356,24 @@ def test_folder_source_accepts_a_redcap_project(accounts):
     assert metrics["Screened"] == "80" and metrics["Randomized"] == "31 / 36"
 
 
+def test_genuine_two_arm_redcap_project_opens_in_the_sidebar(tmp_path, accounts):
+    import shutil
+
+    root = Path(__file__).parents[2]
+    folder = tmp_path / "demo"
+    shutil.copytree(root / "tests" / "data" / "redcap" / "longitudinal", folder)
+    shutil.copy(root / "docs" / "examples" / "redcap-demo-2-arms.toml", folder / "mapping.toml")
+    at = app("dsmb", user=accounts["dsmb"], source=FOLDER, folder=str(folder))
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Screened"] == "3" and metrics["Randomized"].startswith("3 /")
+    at = app("coordinator", "data_quality", user=accounts["coordinator"], source=FOLDER,
+             folder=str(folder))
+    assert not at.exception
+    text = texts(at)
+    assert "instrument(s) not used by the mapping" in text and "notes)" in text
+    assert "_arm_1" not in text and "_arm_2" not in text    # the arm is the event's arm
+
+
 def test_coordinator_data_quality_hides_outcome_records(tmp_path, accounts):
     folder = make_export(
         tmp_path / "e", randomization=[rand()],

@@ -300,7 +300,7 @@ def _load_and_validate(folder: Path, protocol: Protocol, pool: Executor,
 
 
 # bumped whenever the converted form changes, so a cache of an older form is not read
-REDCAP_CACHE_VERSION = "v3"
+REDCAP_CACHE_VERSION = "v4"
 
 
 def _open_redcap(folder: Path, protocol: Protocol, use_cache: bool) -> Export:
@@ -331,7 +331,11 @@ def _open_redcap(folder: Path, protocol: Protocol, use_cache: bool) -> Export:
             for f in t.fields)
         problems_file.write_text(json.dumps({"problems": [p.__dict__ for p in imported.problems],
                                              "fields": imported.fields,
-                                             "arm_events": arm_events}), encoding="utf-8")
+                                             "arm_events": arm_events,
+                                             "records": imported.project.records.name
+                                             if imported.project else "",
+                                             "mapped": list(imported.fields)}),
+                                 encoding="utf-8")
     saved = json.loads(problems_file.read_text(encoding="utf-8"))
     rproblems = [Problem(**p) for p in saved["problems"]]
     exp = open_export(conv, protocol, use_cache)
@@ -344,4 +348,7 @@ def _open_redcap(folder: Path, protocol: Protocol, use_cache: bool) -> Export:
     exp.fingerprint = fp
     exp.source = "redcap"
     exp.arm_events = bool(saved.get("arm_events"))
+    # the file each table came from is the records file (of the tables the mapping gives)
+    exp.files = {t: (f"{saved['records']} (REDCap)" if t in saved["mapped"] else None)
+                 for t in exp.files}
     return exp

@@ -69,8 +69,10 @@ def choose_folder(demo: bool, user: str, role: str) -> tuple[Path | None, str]:
     if source == SOURCES[0]:
         return SAMPLE_DIR, "bundled sample"
     if source == SOURCES[1]:
-        text = st.sidebar.text_input("Export folder", key="folder",
-                                     help="A folder holding screening.csv, randomization.csv, …")
+        text = st.sidebar.text_input(
+            "Export folder", key="folder",
+            help="A folder holding screening.csv, randomization.csv, … or a REDCap project's "
+                 "records CSV, data dictionary and mapping TOML")
         if not text.strip():
             st.sidebar.info("Enter the path of an export folder.")
             return None, ""
@@ -84,8 +86,9 @@ def choose_folder(demo: bool, user: str, role: str) -> tuple[Path | None, str]:
         "Export files", accept_multiple_files=True,
         help="One file per table (screening.csv, randomization.csv, visits.csv, "
              "sre_events.csv, offstudy.csv, optional adverse_events.csv and manifest.json), "
-             "or a REDCap project export: the records CSV, the data dictionary CSV and "
-             "optionally a mapping TOML.", type=["csv", "parquet", "xlsx", "json", "toml"])
+             "or a REDCap project export: the records CSV, the data dictionary CSV, "
+             "optionally the events and arms CSVs, and a mapping TOML.",
+        type=["csv", "parquet", "xlsx", "json", "toml"])
     if not files:
         st.sidebar.info("Upload the export's files.")
         return None, ""

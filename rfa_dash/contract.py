@@ -8,6 +8,8 @@ NULL there, and the validator reports it by comparing raw and typed values.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from rfa_dash.db import ident
@@ -15,6 +17,32 @@ from rfa_dash.db import ident
 # Kinds: id and text stay text; code is one of a list (case-insensitive);
 # int and num have a closed range; date is ISO YYYY-MM-DD; bool accepts
 # true/false, yes/no, y/n, 1/0 in any case.
+
+
+# the dates an export, a manifest or an as-of date may hold (sql/staging/parsers.sql too)
+DATE_MIN = dt.date(1900, 1, 1)
+DATE_MAX = dt.date(2199, 12, 31)
+DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_date(text: str) -> dt.date:
+    """``text`` as a date if it is YYYY-MM-DD within ``DATE_MIN``..``DATE_MAX``.
+
+    Raises
+    ------
+    ValueError
+        With a message saying what was expected (``fromisoformat`` alone would
+        take 20251201 or 2025-W01-1, and years pandas cannot hold).
+    """
+    if not DATE_PATTERN.fullmatch(text):
+        raise ValueError(f"not a date YYYY-MM-DD: {text!r}")
+    try:
+        value = dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"not a calendar date: {text!r}") from None
+    if not DATE_MIN <= value <= DATE_MAX:
+        raise ValueError(f"{text} is outside {DATE_MIN.year}-{DATE_MAX.year}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -30,7 +58,7 @@ class Column:
     def expectation(self, codes: tuple = ()) -> str:
         """What a valid value looks like, for problem messages (``codes``: allowed codes)."""
         if self.kind == "date":
-            return "a date YYYY-MM-DD"
+            return f"a date YYYY-MM-DD from {DATE_MIN.year} to {DATE_MAX.year}"
         if self.kind == "bool":
             return "true/false, yes/no, y/n or 1/0"
         if self.kind == "int":

@@ -49,6 +49,9 @@ def hardened_connection(readable_dir: Path | None) -> duckdb.DuckDBPyConnection:
     dirs = [str(readable_dir.resolve()) + "/"] if readable_dir else []
     con.execute("SET allowed_directories = $dirs", {"dirs": dirs})
     con.execute("SET enable_external_access = false")
+    # dates of time-zoned timestamps are their UTC dates, whatever the server's TZ (cursors
+    # do not inherit this: the Parquet reader converts explicitly, ingest/loader.py)
+    con.execute("SET TimeZone = 'UTC'")
     con.execute("SET lock_configuration = true")
     return con
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from rfa_dash.cli import commands as queries
 from rfa_dash.cli.output import write_rows
+from rfa_dash.contract import parse_date
 from rfa_dash.ingest.export import SAMPLE_DIR, ExportError, open_export
 from rfa_dash.protocol import ProtocolError
 
@@ -30,9 +31,9 @@ class _Parser(argparse.ArgumentParser):
 
 def _date(text: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text)
+        return parse_date(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from exc
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -109,10 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "fetch-redcap":
             return _fetch_redcap(args)
         if args.command == "to-redcap":
-            from rfa_dash.ingest.redcap.generate import to_redcap
-
-            to_redcap(args.export, args.out)
-            return 0
+            return _to_redcap(args)
         exp = open_export(args.export)
     except UsageError as exc:
         print(f"rfa_dash: {exc}", file=sys.stderr)
@@ -210,6 +208,24 @@ def _fetch_redcap(args) -> int:
     print(f"rfa_dash: fetched {got.title or 'the project'} ({kind}, {got.records_bytes:,} bytes "
           f"of records) into {got.folder}; put its mapping TOML there and run: check "
           f"{got.folder}", file=sys.stderr)
+    return 0
+
+
+def _to_redcap(args) -> int:
+    from rfa_dash.ingest.redcap.generate import to_redcap
+    from rfa_dash.ingest.redcap.mapping import RedcapError
+
+    if not args.export.is_dir():
+        print(f"rfa_dash: export folder not found: {args.export}", file=sys.stderr)
+        return 2
+    if args.out.resolve().is_relative_to(args.export.resolve()):
+        raise UsageError("--out may not be the export folder or inside it: nothing is ever "
+                         "written into an export")
+    try:
+        to_redcap(args.export, args.out)
+    except RedcapError as exc:
+        print(f"rfa_dash: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -21,7 +21,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from rfa_dash import db
-from rfa_dash.contract import CRITERIA, MONTH_DAYS, TABLE_ORDER, TABLES
+from rfa_dash.contract import (
+    CRITERIA,
+    DATE_MAX,
+    DATE_MIN,
+    MONTH_DAYS,
+    TABLE_ORDER,
+    TABLES,
+    parse_date,
+)
 from rfa_dash.ingest import cache
 from rfa_dash.ingest.loader import find_files, load_table
 from rfa_dash.ingest.problems import Problem, to_frame
@@ -119,14 +127,23 @@ def fingerprint(folder: Path) -> str:
     return h.hexdigest()
 
 
+MANIFEST_MAX_BYTES = 1_000_000   # a manifest is a few lines; a huge one is not read
+
+
 def _read_manifest(folder: Path, problems: list[Problem]) -> dict[str, Any]:
     path = folder / "manifest.json"
     if not path.is_file():
         return {}
     try:
+        if path.stat().st_size > MANIFEST_MAX_BYTES:
+            raise ValueError(f"larger than {MANIFEST_MAX_BYTES // 1000} kB")
         data = json.loads(path.read_text(encoding="utf-8-sig"))
         if not isinstance(data, dict):
             raise ValueError("expected a JSON object")
+    except RecursionError:
+        problems.append(Problem("manifest", None, "", "warning",
+                                "manifest.json is nested too deeply to read; ignored"))
+        return {}
     except (ValueError, UnicodeDecodeError) as exc:
         problems.append(Problem("manifest", None, "", "warning",
                                 f"manifest.json is not valid JSON ({exc}); ignored"))
@@ -134,11 +151,12 @@ def _read_manifest(folder: Path, problems: list[Problem]) -> dict[str, Any]:
     exported = data.get("exported_at")
     if exported is not None:
         try:
-            dt.date.fromisoformat(str(exported))
-        except ValueError:
+            parse_date(str(exported))
+        except ValueError as exc:
             problems.append(Problem("manifest", None, "exported_at", "warning",
-                                    f"exported_at {exported!r} is not a date YYYY-MM-DD; "
-                                    "today is used as the default as-of date", str(exported)))
+                                    f"exported_at: {exc} (expected YYYY-MM-DD from "
+                                    f"{DATE_MIN.year} to {DATE_MAX.year}); today is used as "
+                                    "the default as-of date", str(exported)[:60]))
             data.pop("exported_at")
     return data
 

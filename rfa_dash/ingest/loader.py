@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -33,12 +34,34 @@ def normalize_name(name: str) -> str:
     return re.sub(r"\s+", "_", str(name).strip().lower())
 
 
+def _not_regular(path: Path) -> str | None:
+    """What ``path`` is when it is not a regular file ("a FIFO", ...), else None."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return "a broken link"
+    if stat.S_ISREG(mode):
+        return None
+    for test, what in ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a device"),
+                       (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return what
+    return "not a file"
+
+
 def find_files(folder: Path) -> dict[str, list[Path]]:
     """Files of each contract table in ``folder`` (file names matched case-insensitively)."""
-    by_lower = {p.name.lower(): p for p in sorted(folder.iterdir()) if p.is_file()}
+    by_lower: dict[str, list[Path]] = {}
+    for p in sorted(folder.iterdir()):
+        # a FIFO or device named like a table is listed too (and refused before reading:
+        # opening a FIFO would wait forever); folders are not
+        if not p.is_dir():
+            by_lower.setdefault(p.name.lower(), []).append(p)
     found: dict[str, list[Path]] = {}
     for name in TABLES:
-        found[name] = [by_lower[name + s] for s in FILE_SUFFIXES if name + s in by_lower]
+        # Visits.csv and visits.csv are both files for visits: both are listed, so that
+        # the choice is reported, never made silently
+        found[name] = [p for s in FILE_SUFFIXES for p in by_lower.get(name + s, [])]
     return found
 
 
@@ -60,18 +83,56 @@ def _read_csv(path: Path) -> pa.Table:
     blank lines are skipped and not counted). An empty cell, quoted or not,
     is missing; every other text ("NA", "null", spaces) is kept as written.
     """
+    _sniff(path)
     try:
         data = pacsv.read_csv(path, read_options=pacsv.ReadOptions(
-            autogenerate_column_names=True), parse_options=pacsv.ParseOptions(**_CSV_DIALECT),
-            convert_options=_CSV_CONVERT)
+            autogenerate_column_names=True, block_size=_BLOCK), parse_options=pacsv.ParseOptions(
+            **_CSV_DIALECT), convert_options=_CSV_CONVERT)
     except pa.ArrowInvalid as exc:
         if "Empty CSV file" in str(exc):
             raise ValueError("the file is empty; expected a header row") from None
+        if "straddl" in str(exc):   # pyarrow: "straddling object straddles two block ..."
+            raise ValueError(f"a value is longer than {_BLOCK // 1_000_000} MB (a cell of a "
+                             "table is a date, a number or a short text); not read") from None
         raise ValueError(_ragged_row(path) or _not_utf8(path) or str(exc)) from None
     if data.num_columns > _MAX_COLUMNS:
         raise ValueError(f"more than {_MAX_COLUMNS} columns")
     names = [col[0].as_py() or f"column{i + 1}" for i, col in enumerate(data.columns)]
     return data.slice(1).rename_columns(names)
+
+
+_BLOCK = 16 << 20   # pyarrow's read block: also the longest value it can hold
+
+
+def _sniff(path: Path) -> None:
+    """Refuse, with a plain message, what is not a UTF-8 CSV file before parsing it."""
+    with path.open("rb") as f:
+        head = f.read(1 << 20)
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")) or (
+                len(head) > 8 and head[1:8:2] == b"\0\0\0\0" or head[0:8:2] == b"\0\0\0\0"):
+            raise ValueError("the file is UTF-16 text; save it as UTF-8 (in Excel: "
+                             "\"CSV UTF-8 (Comma delimited)\")")
+        first = head.split(b"\n", 1)[0]
+        whole = len(first) < len(head) or len(head) < 1 << 20
+        if first.count(b",") >= _MAX_COLUMNS:
+            counted = f"{first.count(b',') + 1:,}" if whole else "over " + \
+                f"{first.count(b',') + 1:,}"
+            raise ValueError(f"the header has {counted} columns, more than {_MAX_COLUMNS}; "
+                             "not a table of the export")
+        if not whole:
+            raise ValueError("the first line is longer than 1 MB: not a header row")
+        offset, lines = 0, 0
+        while True:
+            at = head.find(b"\0")
+            if at >= 0:
+                line = lines + head.count(b"\n", 0, at) + 1
+                raise ValueError(f"line {line} holds a NUL byte (0x00 at byte {offset + at + 1}): "
+                                 "the file is binary or damaged; save it as UTF-8 text")
+            lines += head.count(b"\n")
+            offset += len(head)
+            head = f.read(1 << 24)
+            if not head:
+                return
 
 
 def _ragged_row(path: Path) -> str | None:
@@ -122,7 +183,10 @@ def _read_parquet(con: Connection, path: Path) -> pa.Table:
         exprs = []
         for name, typ, *_ in cols:
             t = typ.upper()
-            if t == "DATE" or t.startswith("TIMESTAMP"):
+            if t in ("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ"):
+                # the instant's date in UTC, not in the server's zone (which a cursor follows)
+                e = f"strftime(CAST(timezone('UTC', {ident(name)}) AS DATE), '%Y-%m-%d')"
+            elif t == "DATE" or t.startswith("TIMESTAMP"):
                 e = f"strftime(CAST({ident(name)} AS DATE), '%Y-%m-%d')"
             elif t == "BOOLEAN":
                 e = f"CASE WHEN {ident(name)} THEN 'true' WHEN NOT {ident(name)} THEN 'false' END"
@@ -158,22 +222,57 @@ def _excel_text(value: object, is_date: bool) -> str | None:
     return str(value)
 
 
+# An .xlsx file is a zip archive: a small file can unpack to gigabytes (a "zip bomb").
+# Bounds, far above any export (100,000 participants fit in 60 MB of CSV):
+XLSX_MAX_UNPACKED = 1_000_000_000    # bytes, all parts together
+XLSX_MAX_RATIO = 200                 # unpacked / packed of any part
+XLSX_MAX_ROWS = 2_000_000
+XLSX_MAX_COLUMNS = _MAX_COLUMNS
+
+
+def _check_xlsx(path: Path) -> None:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            parts = z.infolist()
+    except zipfile.BadZipFile:
+        raise ValueError("not an Excel .xlsx file (it is not a zip archive)") from None
+    total = sum(i.file_size for i in parts)
+    if total > XLSX_MAX_UNPACKED:
+        raise ValueError(f"the workbook unpacks to {total / 1e9:.1f} GB, more than "
+                         f"{XLSX_MAX_UNPACKED / 1e9:.0f} GB; not read")
+    for i in parts:
+        if i.file_size > 1_000_000 and i.file_size > XLSX_MAX_RATIO * max(i.compress_size, 1):
+            raise ValueError(f"a part of the workbook ({i.filename}) unpacks "
+                             f"{i.file_size // max(i.compress_size, 1)} times its size, "
+                             "as no spreadsheet does (a zip bomb?); not read")
+
+
 def _read_xlsx(path: Path, table: Table) -> pa.Table:
     from openpyxl import load_workbook
 
+    _check_xlsx(path)
     wb = load_workbook(path, read_only=True, data_only=True)
     try:
         ws = wb.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
+        rows = ws.iter_rows(values_only=True, max_col=XLSX_MAX_COLUMNS + 1)
         header = next(rows, None)
         if header is None:
             raise ValueError("the first sheet is empty; expected a header row")
+        header = list(header)
+        while header and header[-1] is None:   # max_col pads rows with empty cells
+            header.pop()
+        if len(header) > XLSX_MAX_COLUMNS:
+            raise ValueError(f"more than {XLSX_MAX_COLUMNS} columns")
         names = ["" if h is None else str(h) for h in header]
         date_cols = {i for i, n in enumerate(names)
                      if normalize_name(n) in table.names
                      and table.column(normalize_name(n)).kind == "date"}
         data: list[list[str | None]] = []
         for row in rows:
+            if len(data) >= XLSX_MAX_ROWS:
+                raise ValueError(f"more than {XLSX_MAX_ROWS:,} rows; not read")
             if row is None or all(v is None for v in row):
                 data.append([None] * len(names))
                 continue
@@ -219,6 +318,12 @@ def load_table(table: Table, files: list[Path], problems: list[Problem],
                 f"{table.name}.xlsx; the table is treated as empty"))
         return info
     path = files[0]
+    kind = _not_regular(path)
+    if kind:
+        problems.append(Problem(table.name, None, "", "error",
+                                f"{path.name} is {kind}, not a regular file; not read, the "
+                                "table is treated as empty"))
+        return info
     if len(files) > 1:
         problems.append(Problem(
             table.name, None, "", "error",

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
-import tempfile
 from pathlib import Path
 
 import streamlit as st
@@ -12,13 +10,13 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from rfa_dash import auth
 from rfa_dash.contract import FILE_SUFFIXES, TABLES
+from rfa_dash.ingest import uploads
 from rfa_dash.ingest.export import SAMPLE_DIR, Export, open_export
 from rfa_dash.protocol import load_protocol
 from rfa_dash.ui.store import _EXPORTS
 
 SOURCES = ("Bundled sample (synthetic)", "Folder on this server", "Upload files")
 MAX_UPLOAD_TOTAL_MB = 200
-UPLOAD_ROOT = Path(tempfile.gettempdir()) / "rfa_dash_uploads"
 ALLOWED_UPLOADS = {t + s for t in TABLES for s in FILE_SUFFIXES} | {"manifest.json"}
 # a REDCap project export: records CSV, data dictionary CSV, optional mapping TOML
 REDCAP_SUFFIXES = (".csv", ".toml")
@@ -41,23 +39,15 @@ def load_export(folder: str, signature: tuple[object, ...], protocol_path: str) 
     return exp
 
 
-def _save_uploads(files: list[UploadedFile], user: str, role: str) -> Path:
-    """Write uploaded files to a private temporary folder named by their content hash."""
-    h = hashlib.sha256()
-    for f in sorted(files, key=lambda f: f.name):
-        h.update(f.name.encode())
-        h.update(f.getvalue())
-    folder = UPLOAD_ROOT / h.hexdigest()[:32]
-    if not folder.exists():
-        tmp = Path(tempfile.mkdtemp(prefix="rfa_upload_"))
-        for f in files:
-            (tmp / Path(f.name).name.lower()).write_bytes(f.getvalue())
-        UPLOAD_ROOT.mkdir(parents=True, exist_ok=True, mode=0o700)
-        try:
-            tmp.rename(folder)
-            auth.audit("upload", user, role, detail=", ".join(sorted(f.name for f in files)))
-        except OSError:  # another session saved the same files first
-            pass
+def _save_uploads(files: list[UploadedFile], user: str, role: str) -> Path | None:
+    """Keep uploaded files in this server's private upload folder (:mod:`ingest.uploads`)."""
+    try:
+        folder, new = uploads.save([(f.name, f.getvalue()) for f in files])
+    except uploads.UploadError as exc:
+        st.sidebar.error(str(exc))
+        return None
+    if new:
+        auth.audit("upload", user, role, detail=", ".join(sorted(f.name for f in files)))
     return folder
 
 
@@ -107,4 +97,5 @@ def choose_folder(demo: bool, user: str, role: str) -> tuple[Path | None, str]:
         return None, ""
     if not files:
         return None, ""
-    return _save_uploads(files, user, role), "uploaded files"
+    saved = _save_uploads(files, user, role)
+    return (saved, "uploaded files") if saved is not None else (None, "")

@@ -30,7 +30,7 @@ def test_wrong_date_in_required_column_leaves_row_out(tmp_path):
     p = _problems(exp, "screening")
     r = p.iloc[0]
     assert (r.line, r.column, r.value) == (3, "screen_date", "10/01/2025")
-    assert "is not a date YYYY-MM-DD; row left out" in r.message
+    assert "is not a date YYYY-MM-DD from 1900 to 2199; row left out" in r.message
     assert exp.con.execute("SELECT screening_id FROM stg_screening").fetchall() == [("S001",)]
 
 

@@ -13,10 +13,12 @@ import shutil
 from pathlib import Path
 
 from rfa_dash.contract import TABLES
+from rfa_dash.ingest.problems import Problem
 from rfa_dash.ingest.redcap.mapping import (
     DEFAULT_MAPPING,
     FieldSpec,
     Mapping,
+    RedcapError,
     event_arm,
     load_mapping,
 )
@@ -33,6 +35,34 @@ DICT_HEADER = ["Variable / Field Name", "Form Name", "Section Header", "Field Ty
                "Matrix Group Name", "Matrix Ranking?", "Field Annotation"]
 BOOL_TRUE = {"true", "yes", "y", "1"}
 BOOL_FALSE = {"false", "no", "n", "0"}
+
+
+def read_export(folder: Path) -> dict[str, list[dict[str, str]]]:
+    """Each table of a contract export (CSV, Parquet or Excel) as rows of text.
+
+    A missing optional table has no rows; a missing folder, a missing required
+    table or an unreadable file raises :class:`RedcapError` with one line.
+    """
+    from rfa_dash import db
+    from rfa_dash.ingest.loader import find_files, load_table
+
+    if not folder.is_dir():
+        raise RedcapError(f"export folder not found: {folder}")
+    found = find_files(folder)
+    con = db.hardened_connection(None)
+    out: dict[str, list[dict[str, str]]] = {}
+    try:
+        for t in FORMS:
+            problems: list[Problem] = []
+            info = load_table(TABLES[t], found[t], problems, lambda: con)
+            errors = [p for p in problems if p.severity == "error" and p.line is None]
+            if errors:
+                raise RedcapError(f"{t}: {errors[0].message}")
+            rows = info["data"].to_pylist()
+            out[t] = [{k: ("" if v is None else str(v)) for k, v in r.items()} for r in rows]
+    finally:
+        con.close()
+    return out
 
 
 def _event(name: str) -> str:
@@ -77,12 +107,17 @@ def to_redcap(export: Path, out: Path, mapping_path: Path | None = None) -> None
     """Write the contract export in ``export`` as a REDCap export folder ``out``."""
     mapping = load_mapping(mapping_path)
     rid = mapping.record_id or "record_id"
-    tables = {}
-    for t in FORMS:
-        with (Path(export) / f"{t}.csv").open(newline="", encoding="utf-8") as f:
-            tables[t] = list(csv.DictReader(f))
+    tables = read_export(Path(export))
     dict_rows, columns = _dictionary(mapping)
     record_of = {r["participant_id"]: r["screening_id"] for r in tables["randomization"]}
+    for t in FORMS:
+        if t in ("screening", "randomization"):
+            continue
+        for row in tables[t]:
+            if row["participant_id"] not in record_of:
+                raise RedcapError(f"{t} line {row['_line']}: participant_id "
+                                  f"{row['participant_id']!r} is not in randomization; run "
+                                  "check and correct the export first")
     records: list[dict[str, str]] = []
 
     def raw(tname: str, spec: FieldSpec, value: str) -> str:
@@ -143,6 +178,12 @@ def to_redcap(export: Path, out: Path, mapping_path: Path | None = None) -> None
         w.writerow(DICT_HEADER)
         w.writerows(dict_rows)
     shutil.copyfile(mapping_path or DEFAULT_MAPPING, out / "redcap_mapping.toml")
-    manifest = json.loads((Path(export) / "manifest.json").read_text(encoding="utf-8"))
+    mf = Path(export) / "manifest.json"
+    try:
+        manifest = json.loads(mf.read_text(encoding="utf-8")) if mf.is_file() else {}
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        manifest = {}
+    if not isinstance(manifest, dict):
+        manifest = {}
     manifest["note"] = (manifest.get("note", "") + " REDCap form of the bundled sample.").strip()
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")

@@ -30,4 +30,14 @@ SELECT _line, 'treatment_date', CAST(treatment_date AS VARCHAR), 'error',
        'treatment_date ' || treatment_date || ' is before randomization_date '
        || randomization_date || '; treated as missing', false
 FROM r WHERE treatment_date < randomization_date AND _line = first_pid AND _line = first_sid
+UNION ALL
+-- IDs equal but for case (ids are trimmed when typed, so spaces make exact duplicates)
+SELECT _line, 'participant_id', participant_id, 'warning',
+       'participant_id ' || participant_id || ' differs from ' || first_id || ' (first at line ' || first_line
+       || ') only in case: probably the same participant', false
+FROM (SELECT _line, participant_id,
+             arg_min(participant_id, _line) OVER (PARTITION BY lower(participant_id)) AS first_id,
+             min(_line) OVER (PARTITION BY lower(participant_id)) AS first_line
+      FROM cand_randomization)
+WHERE participant_id <> first_id
 ORDER BY 1

@@ -23,4 +23,24 @@ FROM cand_screening
 WHERE spine_levels IS NOT NULL
   AND NOT list_bool_and(list_transform(string_split(spine_levels, ';'),
                         lambda x: regexp_full_match(upper(trim(x)), '[CTLS][0-9]{1,2}')))
+UNION ALL
+-- IDs equal but for case (ids are trimmed when typed, so spaces make exact duplicates)
+SELECT _line, 'screening_id', screening_id, 'warning',
+       'screening_id ' || screening_id || ' differs from ' || first_id || ' (first at line ' || first_line
+       || ') only in case: probably the same patient', false
+FROM (SELECT _line, screening_id,
+             arg_min(screening_id, _line) OVER (PARTITION BY lower(screening_id)) AS first_id,
+             min(_line) OVER (PARTITION BY lower(screening_id)) AS first_line
+      FROM cand_screening)
+WHERE screening_id <> first_id
+UNION ALL
+-- zero is within the contract's range but is no weight, creatinine or limit of normal
+SELECT _line, col, '0', 'warning',
+       col || ' is 0, not a plausible value; the criteria that use it are unknown', false
+FROM (SELECT _line, unnest(['weight_kg', 'creatinine', 'creatinine_uln', 'ast_uln', 'alt_uln',
+                            'bilirubin_uln']) AS col,
+             unnest([weight_kg, creatinine, creatinine_uln, ast_uln, alt_uln,
+                     bilirubin_uln]) AS v
+      FROM cand_screening)
+WHERE v = 0
 ORDER BY 1

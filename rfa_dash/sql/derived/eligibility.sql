@@ -14,14 +14,21 @@ CREATE OR REPLACE MACRO consented_by(consented, consent_date, as_of) AS
 -- when a known value fails it whatever the missing ones are, and is unknown
 -- when the missing values could decide it.
 CREATE OR REPLACE MACRO eligibility_at(as_of) AS TABLE
-WITH s AS (
+WITH z AS (
+  -- a weight, creatinine or upper limit of normal of 0 is allowed by the contract but no
+  -- real value (checks/screening.sql warns): unknown here, so that no criterion passes
+  -- on it, as one would by dividing by zero
+  SELECT * REPLACE (nullif(weight_kg, 0) AS weight_kg, nullif(creatinine, 0) AS creatinine,
+                    nullif(creatinine_uln, 0) AS creatinine_uln, nullif(ast_uln, 0) AS ast_uln,
+                    nullif(alt_uln, 0) AS alt_uln, nullif(bilirubin_uln, 0) AS bilirubin_uln)
+  FROM stg_screening WHERE screen_date <= as_of
+), s AS (
   SELECT s.*, p.*,
          list_filter(list_distinct(list_transform(string_split(s.spine_levels, ';'),
                                                   lambda x: upper(trim(x)))), lambda x: x <> '') AS levels,
          (140 - s.age) * s.weight_kg AS cg_numerator,
          p.creatinine_clearance_min * 72 * s.creatinine AS cg_needed
-  FROM stg_screening s CROSS JOIN protocol_eligibility p
-  WHERE s.screen_date <= as_of
+  FROM z s CROSS JOIN protocol_eligibility p
 ), c AS (
   SELECT screening_id, screen_date, spine_levels, levels,
          consented_by(consented, consent_date, as_of) AS consented,

@@ -2,8 +2,10 @@
 -- value and returns NULL when it does not meet the contract. Spaces around a
 -- value are allowed (the patterns say so) rather than trimmed first: trimming
 -- every cell of a large export costs more than the parsing itself.
+-- A date is YYYY-MM-DD with a year from 1900 to 2199: a trial's dates, and within what
+-- every layer can hold (pandas' nanosecond timestamps end in 2262; year 0000 is none).
 CREATE OR REPLACE MACRO rfa_date(x) AS
-  CASE WHEN regexp_full_match(x, ' *\d{4}-\d{2}-\d{2} *') THEN TRY_CAST(x AS DATE) END;
+  CASE WHEN regexp_full_match(x, ' *(19|20|21)\d{2}-\d{2}-\d{2} *') THEN TRY_CAST(x AS DATE) END;
 
 CREATE OR REPLACE MACRO rfa_bool(x) AS
   CASE WHEN lower(x) IN ('true', 'yes', 'y', '1') THEN true

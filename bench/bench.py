@@ -220,6 +220,7 @@ def one_size(n: int, work: Path) -> dict:
     exp = open_export(folder)
     cuts.save_cut(exp, exp.default_as_of - dt.timedelta(days=90), work / f"cuts_{n}")
     exp.close()
+    os.environ["RFA_DASH_EXPORT_ROOT"] = str(work)   # the folder source needs a root
     state = {"user": auth.User("bench", "", "dsmb"), "source": "Folder on this server",
              "folder": str(folder)}
     _like_the_server()

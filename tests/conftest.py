@@ -15,5 +15,6 @@ def _private_state(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("RFA_DASH_CACHE_DIR", str(state / "cache"))
     monkeypatch.delenv("RFA_DASH_USERS", raising=False)
     monkeypatch.delenv("RFA_DASH_AUTH", raising=False)
-    monkeypatch.delenv("RFA_DASH_EXPORT_ROOT", raising=False)
+    # the folder source is on only with an export root: tests open folders anywhere
+    monkeypatch.setenv("RFA_DASH_EXPORT_ROOT", "/")
     yield state

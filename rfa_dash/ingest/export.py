@@ -112,6 +112,27 @@ class Export:
         self.con.close()
 
 
+def links_outside(folder: Path, root: Path) -> list[str]:
+    """Names of the entries of ``folder`` that resolve outside ``root`` (symbolic links
+    to another trial's files, say), so that a folder under the export root cannot
+    reach beyond it."""
+    root = Path(root).resolve()
+    out = []
+    try:
+        entries = sorted(Path(folder).iterdir())
+    except OSError:
+        return []
+    for p in entries:
+        try:
+            target = p.resolve(strict=True)
+        except (OSError, RuntimeError):
+            out.append(p.name)    # a broken or looping link
+            continue
+        if not target.is_relative_to(root):
+            out.append(p.name)
+    return out
+
+
 def fingerprint(folder: Path) -> str:
     """SHA-256 over the sorted names and bytes of the export's table and manifest files."""
     h = hashlib.sha256()

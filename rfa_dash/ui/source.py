@@ -11,7 +11,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from rfa_dash import auth
 from rfa_dash.contract import FILE_SUFFIXES, TABLES
 from rfa_dash.ingest import uploads
-from rfa_dash.ingest.export import SAMPLE_DIR, Export, open_export
+from rfa_dash.ingest.export import SAMPLE_DIR, Export, links_outside, open_export
 from rfa_dash.protocol import load_protocol
 from rfa_dash.ui.store import _EXPORTS
 
@@ -55,10 +55,20 @@ def choose_folder(demo: bool, user: str, role: str) -> tuple[Path | None, str]:
     if demo:
         # demo mode serves the bundled synthetic sample and nothing else
         return SAMPLE_DIR, "bundled sample"
-    source = st.sidebar.radio("Export", SOURCES, key="source")
+    root = os.environ.get("RFA_DASH_EXPORT_ROOT")
+    # without an export root, a signed-in role could open any folder the server's user can
+    # read (another trial's export): the folder source is offered only with one
+    sources = SOURCES if root else (SOURCES[0], SOURCES[2])
+    if st.session_state.get("source") not in sources:
+        st.session_state["source"] = sources[0]
+    source = st.sidebar.radio("Export", sources, key="source")
+    if not root:
+        st.sidebar.caption("Folders on this server are off: the server's administrator "
+                           "turns them on by setting RFA_DASH_EXPORT_ROOT to the folder that "
+                           "holds the exports.")
     if source == SOURCES[0]:
         return SAMPLE_DIR, "bundled sample"
-    if source == SOURCES[1]:
+    if source == SOURCES[1] and root:
         text = st.sidebar.text_input(
             "Export folder", key="folder",
             help="A folder holding screening.csv, randomization.csv, … or a REDCap project's "
@@ -67,9 +77,13 @@ def choose_folder(demo: bool, user: str, role: str) -> tuple[Path | None, str]:
             st.sidebar.info("Enter the path of an export folder.")
             return None, ""
         folder = Path(text.strip()).expanduser()
-        root = os.environ.get("RFA_DASH_EXPORT_ROOT")
-        if root and not folder.resolve().is_relative_to(Path(root).resolve()):
+        if not folder.resolve().is_relative_to(Path(root).resolve()):
             st.sidebar.error(f"Only folders under {root} can be opened here.")
+            return None, ""
+        outside = links_outside(folder, Path(root))
+        if outside:
+            st.sidebar.error(f"{outside[0]} in {folder.name} is a link to a file outside "
+                             f"{root}; the folder is not opened.")
             return None, ""
         return folder, f"folder {folder.name}"
     files = st.sidebar.file_uploader(

@@ -501,3 +501,31 @@ def test_coordinator_data_quality_never_shows_a_bad_arm_value(tmp_path, accounts
     dsmb = all_texts("dsmb", "data_quality", user=accounts["dsmb"], source=FOLDER,
                      folder=str(folder))
     assert "RT alone" in dsmb
+
+
+def test_folder_source_is_off_without_an_export_root(monkeypatch, accounts):
+    monkeypatch.delenv("RFA_DASH_EXPORT_ROOT")
+    at = app("dsmb", user=accounts["dsmb"], source=FOLDER, folder=str(SAMPLE_DIR / "redcap"))
+    assert FOLDER not in at.sidebar.radio[0].options
+    assert at.sidebar.radio[0].value == "Bundled sample (synthetic)"
+    assert any("RFA_DASH_EXPORT_ROOT" in c.value for c in at.sidebar.caption)
+    assert not at.exception
+
+
+def test_export_root_refuses_links_to_files_outside_it(tmp_path, monkeypatch, accounts):
+    root = tmp_path / "exports"
+    inside = make_export(root / "trial")
+    other = make_export(tmp_path / "other_trial")
+    (inside / "visits.csv").unlink()
+    (inside / "visits.csv").symlink_to(other / "visits.csv")
+    monkeypatch.setenv("RFA_DASH_EXPORT_ROOT", str(root))
+    at = app("dsmb", user=accounts["dsmb"], source=FOLDER, folder=str(inside))
+    assert any("visits.csv in trial is a link to a file outside" in e.value
+               for e in at.sidebar.error)
+    assert not at.metric   # nothing of the folder was shown
+    # a link that stays inside the root is fine
+    (inside / "visits.csv").unlink()
+    make_export(root / "shared")
+    (inside / "visits.csv").symlink_to(root / "shared" / "visits.csv")
+    at = app("dsmb", user=accounts["dsmb"], source=FOLDER, folder=str(inside))
+    assert not at.sidebar.error and at.metric

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import bcrypt
 
+from rfa_dash import signin_guard
 from rfa_dash.memo import Memo
 
 USERS_ENV = "RFA_DASH_USERS"
@@ -104,6 +105,18 @@ def _read_users(path: Path) -> list[dict]:
     if not hmac.compare_digest(_sign(users), str(signature)):
         raise AuthError(f"users file {path} was changed outside `add-user` (signature does "
                         "not match); sign-in is disabled")
+    # signed, but written by something else than add-user (or an older version): every
+    # entry must still have the shape sign-in relies on
+    for i, u in enumerate(users, start=1):
+        if not isinstance(u, dict):
+            raise AuthError(f"users file {path}: entry {i} is not an account; sign-in is "
+                            "disabled until add-user rewrites the file")
+        for key in ("username", "role", "password_hash"):
+            if not isinstance(u.get(key), str) or not u[key]:
+                raise AuthError(f"users file {path}: entry {i} has no {key}; sign-in is "
+                                "disabled until add-user rewrites the file")
+        if not isinstance(u.get("email", ""), str):
+            raise AuthError(f"users file {path}: entry {i} has an e-mail that is not text")
     return users
 
 
@@ -112,14 +125,21 @@ def add_user(path: Path, username: str, password: str, role: str, email: str = "
     """Create or replace a local account and re-sign the users file."""
     if roles is not None and role not in roles:
         raise ValueError(f"unknown role {role!r}; one of {', '.join(roles)}")
-    if not username.strip():
+    username = signin_guard.normalize(username)
+    if not username:
         raise ValueError("the user name is empty")
+    if any(c.isspace() or not c.isprintable() for c in username):
+        raise ValueError("the user name may not hold spaces or control characters")
     pw = password.encode("utf-8")
     if len(pw) < 10:
         raise ValueError("the password needs at least 10 characters")
     if len(pw) > MAX_PASSWORD_BYTES:
         raise ValueError(f"the password may have at most {MAX_PASSWORD_BYTES} bytes")
     users = load_users(path) if path.exists() else []
+    twin = signin_guard.look_alike(username, [u["username"] for u in users])
+    if twin is not None:
+        raise ValueError(f"the user name {username!r} looks like the existing {twin!r}; "
+                         "choose a name that cannot be mistaken for it")
     users = [u for u in users if u["username"] != username]
     users.append({"username": username, "email": email.strip().lower(), "role": role,
                   "password_hash": bcrypt.hashpw(pw, bcrypt.gensalt(rounds=12)).decode()})
@@ -135,13 +155,16 @@ def add_user(path: Path, username: str, password: str, role: str, email: str = "
 def authenticate(path: Path, username: str, password: str) -> User | None:
     """The user when the password matches, else None (unknown users take as long)."""
     users = {u["username"]: u for u in load_users(path)}
-    u = users.get(username)
-    pw = password.encode("utf-8")[:MAX_PASSWORD_BYTES]
+    u = users.get(signin_guard.normalize(username))
+    pw = password.encode("utf-8")
+    # bcrypt reads 72 bytes: a longer password is refused, never cut to match a prefix
+    too_long = len(pw) > MAX_PASSWORD_BYTES
     try:
-        ok = bcrypt.checkpw(pw, (u["password_hash"] if u else _DUMMY_HASH.decode()).encode())
+        ok = bcrypt.checkpw(pw[:MAX_PASSWORD_BYTES],
+                            (u["password_hash"] if u else _DUMMY_HASH.decode()).encode())
     except ValueError:  # a malformed hash
         ok = False
-    if u is None or not ok:
+    if u is None or not ok or too_long:
         return None
     return User(u["username"], u.get("email", ""), u["role"])
 

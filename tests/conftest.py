@@ -17,4 +17,7 @@ def _private_state(tmp_path_factory, monkeypatch):
     monkeypatch.delenv("RFA_DASH_AUTH", raising=False)
     # the folder source is on only with an export root: tests open folders anywhere
     monkeypatch.setenv("RFA_DASH_EXPORT_ROOT", "/")
+    from rfa_dash.signin_guard import THROTTLE
+
+    THROTTLE.reset()   # failed sign-ins of one test do not lock out the next
     yield state

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from rfa_dash import auth
+from rfa_dash import auth, signin_guard
 from rfa_dash.protocol import Protocol
 
 
@@ -33,13 +33,29 @@ def _sign_in_form(path: Path) -> None:
         password = st.text_input("Password", type="password", key="signin_password")
         submitted = st.form_submit_button("Sign in")
     if submitted:
-        user = auth.authenticate(path, username.strip(), password)
+        name = signin_guard.normalize(username)
+        ip = st.context.ip_address
+        client = ip if isinstance(ip, str) and ip else "unknown"
+        keys = [f"user:{name}", f"client:{client}"]
+        wait = signin_guard.THROTTLE.blocked(keys)
+        if wait:
+            auth.audit("sign_in_throttled", name, "", detail=f"client {client}")
+            st.error("Too many failed sign-ins for this user name or from this computer; "
+                     f"try again in {max(1, round(wait / 60))} minute(s).")
+            return
+        try:
+            user = auth.authenticate(path, name, password)
+        except auth.AuthError as exc:
+            st.error(str(exc))
+            return
         if user is None:
-            auth.audit("sign_in_failed", username.strip(), "")
+            signin_guard.THROTTLE.failed(keys)
+            auth.audit("sign_in_failed", name, "", detail=f"client {client}")
             time.sleep(1.5)  # slows down guessing
             st.error("Wrong user name or password.")
             return
-        auth.audit("sign_in", user.username, user.role)
+        signin_guard.THROTTLE.succeeded([f"user:{name}"])
+        auth.audit("sign_in", user.username, user.role, detail=f"client {client}")
         st.session_state["user"] = user
         st.rerun()
 

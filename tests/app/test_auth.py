@@ -163,3 +163,80 @@ def test_audit_log_is_append_only_lines(_private_state):
     lines = _audit(_private_state)
     assert [x["action"] for x in lines] == ["report_download", "upload"]
     assert set(lines[0]) == {"time", "user", "role", "action", "export", "detail"}
+
+
+# -- issue 16: passwords bcrypt would cut, look-alike names, malformed entries, throttling
+def test_password_over_72_bytes_is_refused_at_sign_in_too(users):
+    long_pw = "p" * 72
+    auth.add_user(users, "lena", long_pw, "dsmb")
+    assert auth.authenticate(users, "lena", long_pw) is not None
+    # bcrypt would read only the first 72 bytes: anything appended would "match"
+    assert auth.authenticate(users, "lena", long_pw + "anything") is None
+    with pytest.raises(ValueError, match="at most 72 bytes"):
+        auth.add_user(users, "max", "é" * 37, "dsmb")   # 74 bytes in UTF-8
+
+
+def test_user_names_are_normalized_and_look_alikes_refused(users):
+    auth.add_user(users, "\uff43\uff4f\uff52\uff41 ", "coordinator pw 1", "coordinator")
+    assert auth.account(users, "cora") is not None                 # full-width, NFKC
+    assert auth.authenticate(users, " cora", "coordinator pw 1").username == "cora"
+    for twin in ("Dana", "dаna", "dana\u0301", "d4na".replace("4", "a"), "DANA "):
+        if twin.strip() == "dana":
+            continue
+        with pytest.raises(ValueError, match="looks like the existing 'dana'"):
+            auth.add_user(users, twin, "some password 1", "dsmb")
+    with pytest.raises(ValueError, match="looks like the existing 'ian'"):
+        auth.add_user(users, "1an", "some password 1", "dsmb")
+    auth.add_user(users, "dana", "a new password 1", "dsmb")       # replacing is fine
+    with pytest.raises(ValueError, match="spaces or control"):
+        auth.add_user(users, "da na", "some password 1", "dsmb")
+
+
+def test_signed_file_with_a_malformed_entry_is_a_message(users, monkeypatch):
+    from rfa_dash.auth import _sign
+
+    for bad in ([{"username": "x"}], ["not an account"], [{"username": "x", "role": "dsmb",
+                                                            "password_hash": 7}]):
+        users.write_text(json.dumps({"version": 1, "users": bad, "signature": _sign(bad)}))
+        with pytest.raises(auth.AuthError, match="entry 1"):
+            auth.authenticate(users, "x", "whatever password")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception and any("entry 1" in e.value for e in at.error)
+
+
+def test_failed_sign_ins_are_throttled_per_user_and_logged(users, _private_state,
+                                                           monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    for _ in range(5):
+        at = _sign_in("dana", "not the password")
+        assert [e.value for e in at.error] == ["Wrong user name or password."]
+    at = _sign_in("dana", "correct horse battery")     # even the right password now waits
+    assert "user" not in at.session_state
+    assert at.error[0].value.startswith("Too many failed sign-ins")
+    log = _audit(_private_state)
+    assert [x["action"] for x in log[-6:]] == ["sign_in_failed"] * 5 + ["sign_in_throttled"]
+    assert all(x["detail"].startswith("client ") for x in log[-6:])
+    # another user from the same client is not held up by dana's five...
+    at = _sign_in("ian", "investigator pass 1")
+    assert at.session_state["user"].username == "ian"
+    # ...but twenty failures from one client, on any names, hold up everyone there
+    for i in range(15):
+        _sign_in(f"guess{i}", "not the password")
+    at = _sign_in("ian", "investigator pass 1")
+    assert at.error and at.error[0].value.startswith("Too many failed sign-ins")
+
+
+def test_throttle_window_passes():
+    from rfa_dash.signin_guard import Throttle
+
+    t = Throttle(max_failures=3, window_s=60, max_client_failures=3)
+    keys = ["user:a", "client:1"]
+    for i in range(3):
+        assert t.blocked(keys, now=i) == 0
+        t.failed(keys, now=i)
+    assert t.blocked(keys, now=3) == pytest.approx(57)
+    assert t.blocked(["user:b"], now=3) == 0 and t.blocked(["client:1"], now=3) > 0
+    assert t.blocked(keys, now=61) == 0          # the first failure left the window
+    t.succeeded(["user:a"])
+    assert t.blocked(["user:a"], now=3) == 0

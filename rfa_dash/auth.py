@@ -144,12 +144,31 @@ def add_user(path: Path, username: str, password: str, role: str, email: str = "
     users.append({"username": username, "email": email.strip().lower(), "role": role,
                   "password_hash": bcrypt.hashpw(pw, bcrypt.gensalt(rounds=12)).decode()})
     users.sort(key=lambda u: u["username"])
+    _write_users(path, users)
+
+
+def _write_users(path: Path, users: list[dict]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(json.dumps({"version": 1, "users": users, "signature": _sign(users)},
                               indent=1) + "\n", encoding="utf-8")
     os.chmod(tmp, 0o600)
     tmp.replace(path)
+
+
+def remove_user(path: Path, username: str) -> bool:
+    """Remove the account ``username`` and re-sign the file; False if there was none.
+
+    Its open sessions end at their next interaction (the file is read on every
+    rerun).
+    """
+    users = load_users(path)
+    name = signin_guard.normalize(username)
+    kept = [u for u in users if u["username"] != name]
+    if len(kept) == len(users):
+        return False
+    _write_users(path, kept)
+    return True
 
 
 def authenticate(path: Path, username: str, password: str) -> User | None:

@@ -73,6 +73,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="users file (default: $RFA_DASH_USERS)")
     s.add_argument("--password-stdin", action="store_true",
                    help="read the password from standard input instead of prompting")
+    s = sub.add_parser("remove-user", help="remove a local account from the users file")
+    s.add_argument("username")
+    s.add_argument("--users", type=Path, default=None,
+                   help="users file (default: $RFA_DASH_USERS)")
     s = sub.add_parser("import-redcap", help="convert a REDCap project export to a contract export")
     s.add_argument("redcap", type=Path, help="folder with the records CSV and data dictionary")
     s.add_argument("--out", type=Path, required=True, help="folder for the contract export")
@@ -105,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
             return _synth(args)
         if args.command == "add-user":
             return _add_user(args)
+        if args.command == "remove-user":
+            return _remove_user(args)
         if args.command == "import-redcap":
             return _import_redcap(args)
         if args.command == "fetch-redcap":
@@ -187,6 +193,23 @@ def _add_user(args) -> int:
     except (ValueError, auth.AuthError) as exc:
         raise UsageError(str(exc)) from exc
     print(f"rfa_dash: {args.username} ({args.role}) saved in {path}", file=sys.stderr)
+    return 0
+
+
+def _remove_user(args) -> int:
+    from rfa_dash import auth
+
+    path = args.users or auth.users_path()
+    if path is None:
+        raise UsageError(f"no users file: give --users or set {auth.USERS_ENV}")
+    try:
+        removed = auth.remove_user(path, args.username)
+    except auth.AuthError as exc:
+        raise UsageError(str(exc)) from exc
+    if not removed:
+        raise UsageError(f"no account {args.username!r} in {path}")
+    print(f"rfa_dash: {args.username} removed from {path}; their sessions end at their next "
+          "interaction", file=sys.stderr)
     return 0
 
 

@@ -85,7 +85,12 @@ def identity(protocol: Protocol) -> tuple[auth.User | None, bool]:
             return None, False
         user = auth.user_by_email(path, str(st.user.get("email", "")))
         if user is None:
+            if not st.session_state.get("_refusal_logged"):   # once, not on every rerun
+                auth.audit("sign_in_refused", str(st.user.get("email", "")), "",
+                           detail="oidc")
+                st.session_state["_refusal_logged"] = True
             st.error("Your account has no role in this dashboard; ask the study team.")
+            st.button("Sign out (to sign in with another account)", on_click=st.logout)
             return None, False
         if st.session_state.get("user") != user:
             auth.audit("sign_in", user.username, user.role, detail="oidc")

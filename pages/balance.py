@@ -4,6 +4,7 @@ import streamlit as st
 
 from rfa_dash import charts, ui
 from rfa_dash.analysis.balance import allocation, baseline_table, received_as_allocated
+from rfa_dash.present.labels import allocation_note
 from rfa_dash.protocol import sees
 
 ctx = ui.context()
@@ -12,6 +13,8 @@ if not sees(ctx.role, "allocation"):  # never reached through navigation; a seco
     st.stop()
 al = ui.cached(allocation, ctx, ctx.role)
 ratio = ":".join(str(a.ratio) for a in ctx.protocol.arms)
+if al.as_of != ctx.as_of:
+    st.info(allocation_note(al.as_of))
 left, right = st.columns(2)
 ui.chart(left, charts.fig_allocation, al.counts, colors=ctx.protocol.arm_colors,
          target=ctx.protocol.target, cut=ctx.chart_cut)

@@ -5,6 +5,7 @@ import streamlit as st
 from rfa_dash import charts, ui
 from rfa_dash.analysis.overview import overview
 from rfa_dash.analysis.progression import progression
+from rfa_dash.present.labels import allocation_note
 from rfa_dash.present.progression import strip_view
 
 ctx = ui.context()
@@ -44,6 +45,8 @@ ui.chart(left, charts.fig_funnel, d.funnel, cut=ctx.chart_cut)
 if d.by_arm is not None:
     ui.chart(right, charts.fig_allocation, d.by_arm, colors=ctx.protocol.arm_colors,
              target=d.target, cut=ctx.chart_cut)
+    if d.allocation_as_of != ctx.as_of:
+        right.caption(allocation_note(d.allocation_as_of))
 else:
     right.info("Allocation by arm is not shown to the coordinator role.")
 

@@ -7,6 +7,7 @@ the environment variable ``RFA_DASH_PROTOCOL`` points at another one.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tomllib
 from dataclasses import dataclass
@@ -57,6 +58,13 @@ class Role:
     allocation: bool
     outcomes: bool
     outcomes_by_arm: bool
+    # For an open role (allocation and pooled outcomes, not by arm): when allocation counts
+    # are shown ("any_date", "month_end": as of the last month end; "none" turns
+    # allocation off), and whether pooled outcome and safety listings name participants.
+    # Stepping the data cut a day at a time over exact counts tells each new
+    # participant's arm; with IDs in pooled listings that gives outcomes by arm.
+    allocation_counts: str = "any_date"
+    listing_ids: bool = True
 
 
 # What a result can reveal: a participant's arm or counts by arm; outcome and
@@ -79,6 +87,27 @@ def sees(role: Role, sight: str) -> bool:
     if sight not in SIGHTS:
         raise ValueError(f"unknown sight {sight!r}; one of {', '.join(SIGHTS)}")
     return bool(getattr(role, sight))
+
+
+ALLOCATION_COUNTS = ("any_date", "month_end", "none")
+
+
+def allocation_as_of(role: Role, as_of: dt.date) -> dt.date:
+    """The date up to which ``role`` sees allocation counts at the data cut ``as_of``.
+
+    ``as_of`` itself, or for ``allocation_counts = "month_end"`` the last month
+    end on or before it, so that stepping the data cut day by day changes the
+    counts only once a month. Call :func:`require` for "allocation" first.
+    """
+    if role.allocation_counts != "month_end" or role.outcomes_by_arm:
+        return as_of
+    following = as_of + dt.timedelta(days=1)
+    return as_of if following.day == 1 else as_of.replace(day=1) - dt.timedelta(days=1)
+
+
+def masks_ids(role: Role) -> bool:
+    """True when ``role``'s pooled outcome and safety listings must not name participants."""
+    return role.outcomes and not role.outcomes_by_arm and not role.listing_ids
 
 
 def require(role: Role, *sights: str) -> None:
@@ -273,11 +302,23 @@ def parse_protocol(data: dict, source: str = "<memory>") -> Protocol:
         raise ProtocolError("protocol file: accrual.prior_certainty must be in (0, 1]")
     roles = {}
     for name, r in _need(data, "roles", "").items():
+        by_arm = bool(_need(r, "outcomes_by_arm", f"roles.{name}"))
+        # the safer choice unless the protocol says otherwise; a closed role sees all anyway
+        counts = str(r.get("allocation_counts", "any_date" if by_arm else "month_end"))
+        if counts not in ALLOCATION_COUNTS:
+            raise ProtocolError(f"protocol file: roles.{name}.allocation_counts must be one of "
+                                f"{', '.join(ALLOCATION_COUNTS)}, not {counts!r}")
+        ids = r.get("listing_ids", by_arm)
+        if not isinstance(ids, bool):
+            raise ProtocolError(f"protocol file: roles.{name}.listing_ids must be true or false")
+        allocation = bool(_need(r, "allocation", f"roles.{name}")) and counts != "none"
         roles[name] = Role(name=name, label=str(r.get("label", name)),
                            pages=tuple(str(x) for x in _need(r, "pages", f"roles.{name}")),
-                           allocation=bool(_need(r, "allocation", f"roles.{name}")),
+                           allocation=allocation,
                            outcomes=bool(_need(r, "outcomes", f"roles.{name}")),
-                           outcomes_by_arm=bool(_need(r, "outcomes_by_arm", f"roles.{name}")))
+                           outcomes_by_arm=by_arm,
+                           allocation_counts=counts if allocation else "none",
+                           listing_ids=bool(ids) or by_arm)
     if any(r.outcomes_by_arm and not (r.allocation and r.outcomes) for r in roles.values()):
         raise ProtocolError("protocol file: a role with outcomes_by_arm needs allocation "
                             "and outcomes")

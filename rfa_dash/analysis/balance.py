@@ -13,7 +13,7 @@ import pandas as pd
 from scipy import stats
 
 from rfa_dash.ingest.export import Export
-from rfa_dash.protocol import Role, require, sees
+from rfa_dash.protocol import Role, allocation_as_of, require, sees
 from rfa_dash.stats.smd import smd_categorical, smd_continuous
 
 MAX_POINTS = 2000
@@ -33,6 +33,7 @@ class Allocation:
     counts: pd.DataFrame          # arm, label, n, observed share, expected share
     p_value: float | None
     cumulative: pd.DataFrame      # k (randomization order), date, arm, cumulative n, expected
+    as_of: dt.date                # the counts' date: the data cut, or the last month end
 
 
 def allocation(exp: Export, as_of: dt.date, role: Role) -> Allocation:
@@ -50,6 +51,7 @@ def allocation(exp: Export, as_of: dt.date, role: Role) -> Allocation:
     """
     require(role, "allocation")
     per_participant = sees(role, "outcomes_by_arm")
+    as_of = allocation_as_of(role, as_of)
     by_arm = exp.query("randomized_by_arm", as_of=as_of)
     total = int(by_arm["n"].sum())
     by_arm["observed_share"] = by_arm["n"] / total if total else np.nan
@@ -74,7 +76,7 @@ def allocation(exp: Export, as_of: dt.date, role: Role) -> Allocation:
             "expected": k[keep] * a.expected_share}))
     cum = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
         columns=["k", "date", "arm", "cumulative", "expected"])
-    return Allocation(by_arm, p_value, cum)
+    return Allocation(by_arm, p_value, cum, as_of)
 
 
 def baseline_table(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
@@ -86,7 +88,7 @@ def baseline_table(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
     commonly read as imbalance. For a role that sees allocation only.
     """
     require(role, "allocation")
-    df = exp.query("baseline", as_of=as_of)
+    df = exp.query("baseline", as_of=allocation_as_of(role, as_of))
     arms = exp.protocol.arm_codes
     labels = exp.protocol.arm_labels
     groups = {a: df[df["arm"] == a] for a in arms}
@@ -125,7 +127,7 @@ def received_as_allocated(exp: Export, as_of: dt.date, role: Role) -> pd.DataFra
     """Per arm: received the allocated treatment yes / no / not recorded (for a role that
     sees allocation)."""
     require(role, "allocation")
-    df = exp.query("baseline", as_of=as_of)
+    df = exp.query("baseline", as_of=allocation_as_of(role, as_of))
     labels = exp.protocol.arm_labels
     rows = []
     for a in exp.protocol.arm_codes:

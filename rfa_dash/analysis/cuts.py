@@ -21,8 +21,9 @@ import pyarrow.parquet as pq
 
 from rfa_dash import auth
 from rfa_dash.contract import TABLE_ORDER, TABLES
+from rfa_dash.frames import pseudonymize
 from rfa_dash.ingest.export import Export, fingerprint
-from rfa_dash.protocol import Role, sees
+from rfa_dash.protocol import Role, masks_ids, sees
 
 # the tables whose rows have a key (the contract's unique columns): edits are found by it
 KEYS = {t: list(TABLES[t].unique) for t in TABLE_ORDER if TABLES[t].unique}
@@ -143,12 +144,17 @@ def diff(prev: dict, cur: dict, role: Role) -> dict[str, pd.DataFrame]:
         new_all = query("cuts/new_randomizations")
         arm = ["arm"] if sees(role, "outcomes_by_arm") else []
         by_arm = pd.DataFrame()
-        if sees(role, "allocation"):
+        # new randomizations by arm between two cuts of any dates are exact counts at
+        # both: only for a role that sees allocation at any date
+        if sees(role, "allocation") and (role.allocation_counts == "any_date"
+                                         or sees(role, "outcomes_by_arm")):
             by_arm = new_all.groupby("arm").size().rename("new").reset_index()
         sre = query("cuts/new_sres")[["participant_id", "event_date", "sre_type", *arm]] \
             if sees(role, "outcomes") else pd.DataFrame()
         deaths = query("cuts/new_deaths")[["participant_id", "off_study_date", *arm]] \
             if sees(role, "outcomes") else pd.DataFrame()
+        if masks_ids(role):
+            sre, deaths = pseudonymize(sre), pseudonymize(deaths)
         hidden = set() if sees(role, "allocation") else {"arm"}
         edited = []
         for table, key in KEYS.items():

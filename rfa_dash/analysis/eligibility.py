@@ -11,7 +11,7 @@ from rfa_dash.contract import CRITERION_IDS
 from rfa_dash.frames import with_dates
 from rfa_dash.ingest.export import Export
 from rfa_dash.present.spreadsheet import spreadsheet_csv
-from rfa_dash.protocol import Role, sees
+from rfa_dash.protocol import Role, allocation_as_of, sees
 
 PAGE_ROWS = 500
 
@@ -125,8 +125,10 @@ def consort(exp: Export, as_of: dt.date, role: Role) -> dict:
     }
     out["awaiting"] = int(exp.query("consented_not_randomized", as_of=as_of)["n"].iloc[0])
     if sees(role, "allocation"):
-        arms = exp.query("randomized_by_arm", as_of=as_of)
+        at = allocation_as_of(role, as_of)
+        arms = exp.query("randomized_by_arm", as_of=at)
         out["arms"] = list(zip(arms["arm"], arms["label"], arms["n"].astype(int), strict=True))
+        out["arms_as_of"] = at
     return out
 
 

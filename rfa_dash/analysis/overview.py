@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from rfa_dash.ingest.export import Export
-from rfa_dash.protocol import Role, sees
+from rfa_dash.protocol import Role, allocation_as_of, sees
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class OverviewData:
     target: int
     randomized: int
     by_arm: pd.DataFrame | None
+    allocation_as_of: dt.date | None   # the date of by_arm's counts (a month end, maybe)
     visit_counts: dict[str, int]
     participants_with_sre: int | None
     deaths: int | None
@@ -36,15 +37,18 @@ def overview(exp: Export, as_of: dt.date, role: Role) -> OverviewData:
     """Compute the Overview figures as of ``as_of`` for ``role``."""
     funnel = exp.query("enrollment_funnel", as_of=as_of)
     randomized = int(funnel.loc[funnel["stage"] == "randomized", "n"].iloc[0])
-    by_arm = exp.query("randomized_by_arm", as_of=as_of) if sees(role, "allocation") else None
+    alloc = allocation_as_of(role, as_of) if sees(role, "allocation") else None
+    by_arm = exp.query("randomized_by_arm", as_of=alloc) if alloc is not None else None
     if by_arm is not None:
-        by_arm["share"] = by_arm["n"] / by_arm["n"].sum() if randomized else 0.0
+        total = by_arm["n"].sum()
+        by_arm["share"] = by_arm["n"] / total if total else 0.0
     vc = exp.query("visit_status_counts", as_of=as_of)
     outcomes = exp.query("outcome_counts", as_of=as_of).iloc[0]
     sre = int(outcomes["participants_with_sre"]) if sees(role, "outcomes") else None
     deaths = int(outcomes["deaths"]) if sees(role, "outcomes") else None
     return OverviewData(
         funnel=funnel, target=exp.protocol.target, randomized=randomized, by_arm=by_arm,
+        allocation_as_of=alloc,
         visit_counts={str(k): int(v) for k, v in zip(vc["status"], vc["n"], strict=True)},
         participants_with_sre=sre, deaths=deaths, off_study=int(outcomes["off_study"]),
         errors=exp.n_errors, warnings=exp.n_warnings,

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from rfa_dash.frames import with_dates
+from rfa_dash.frames import pseudonymize, with_dates
 from rfa_dash.ingest.export import Export
-from rfa_dash.protocol import Role, require, sees
+from rfa_dash.protocol import Role, masks_ids, require, sees
 
 POOLED = "all"
 GRADES = (1, 2, 3, 4, 5)
@@ -77,6 +77,8 @@ def safety(exp: Export, as_of: dt.date, role: Role) -> Safety:
     g3 = with_dates(g3)
     if not by_arm:
         g3 = g3.drop(columns="group")
+    if masks_ids(role):   # pooled listings name no participant (protocol: listing_ids)
+        g3, deaths = pseudonymize(g3), pseudonymize(deaths)
     return Safety(by_grade, flag_table("serious"), flag_table("related"), deaths, g3, groups,
                   exp.files.get("adverse_events") is not None)
 
@@ -88,4 +90,7 @@ def serious_events(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
     require(role, "outcomes")
     ae = with_dates(exp.query("adverse_event_listing", as_of=as_of))
     sae = ae[ae["serious"].eq(True)].reset_index(drop=True)
-    return sae if sees(role, "outcomes_by_arm") else sae.drop(columns="arm")
+    if sees(role, "outcomes_by_arm"):
+        return sae
+    sae = sae.drop(columns="arm")
+    return pseudonymize(sae) if masks_ids(role) else sae

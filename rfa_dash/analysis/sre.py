@@ -13,11 +13,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from rfa_dash.contract import SRE_TYPES
-from rfa_dash.frames import with_dates
+from rfa_dash.frames import pseudonymize, with_dates
 from rfa_dash.ingest.export import Export
 from rfa_dash.present.formats import fmt_p
 from rfa_dash.present.labels import POOLED
-from rfa_dash.protocol import FULL_ACCESS, Role, require, sees
+from rfa_dash.protocol import FULL_ACCESS, Role, masks_ids, require, sees
 from rfa_dash.stats.cif import cif_curve, estimates_at
 
 
@@ -144,7 +144,10 @@ def event_listing(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
     """Every SRE, in date order; the arm column only when by arm."""
     require(role, "outcomes")
     ev = with_dates(exp.query("sre_event_listing", as_of=as_of))
-    return ev if sees(role, "outcomes_by_arm") else ev.drop(columns="arm")
+    if sees(role, "outcomes_by_arm"):
+        return ev
+    ev = ev.drop(columns="arm")
+    return pseudonymize(ev) if masks_ids(role) else ev
 
 
 SWIMMER_PAGE = 60
@@ -157,5 +160,14 @@ def swimmer(exp: Export, as_of: dt.date, role: Role, page: int = 1,
     The arm is kept only when by arm (otherwise every row says "all").
     """
     require(role, "outcomes")
-    sw = exp.query("swimmer", as_of=as_of, offset=(page - 1) * page_size, limit=page_size)
-    return sw if sees(role, "outcomes_by_arm") else sw.assign(arm=POOLED)
+    masked = masks_ids(role)
+    sw = exp.query("swimmer", as_of=as_of, offset=(page - 1) * page_size, limit=page_size,
+                   shuffle=masked)
+    if sees(role, "outcomes_by_arm"):
+        return sw
+    sw = sw.assign(arm=POOLED)
+    if masked:   # labelled by page position, in an order unrelated to randomization
+        codes = pd.factorize(sw["participant_id"])[0]
+        sw = sw.drop(columns=[c for c in ("date",) if c in sw]).assign(
+            participant_id=[f"#{(page - 1) * page_size + c + 1}" for c in codes])
+    return sw

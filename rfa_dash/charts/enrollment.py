@@ -111,9 +111,12 @@ def fig_consort(c: dict, *, colors: dict[str, str], cut: str) -> go.Figure:
     arms = c.get("arms")
     if arms:
         xs = [0.15 + 0.7 * i / max(1, len(arms) - 1) for i in range(len(arms))]
+        at = c.get("arms_as_of")
+        when = f"<br>by {at:%Y-%m-%d}" if at is not None and str(at) not in cut else ""
         for x, (code, label, n) in zip(xs, arms, strict=True):
             arrow(0.3, 0.02, x, -0.1)
-            box(x, -0.15, f"<b>{label}</b><br>n = {n}", w=0.3, color=colors.get(code, NEUTRAL))
+            box(x, -0.15, f"<b>{label}</b><br>n = {n}{when}", w=0.3,
+                color=colors.get(code, NEUTRAL))
     fig.update_layout(shapes=boxes, showlegend=False)
     fig.update_xaxes(visible=False, range=[0, 1.02])
     fig.update_yaxes(visible=False, range=[-0.24 if arms else 0.0, 1.0])

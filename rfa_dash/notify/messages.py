@@ -20,11 +20,11 @@ from email.utils import format_datetime
 import pandas as pd
 
 from rfa_dash.analysis import eligibility, quality, safety, sre, visits
-from rfa_dash.frames import with_dates
+from rfa_dash.frames import pseudonymize, with_dates
 from rfa_dash.ingest.export import Export
 from rfa_dash.notify.config import NotifyConfig, Recipient
 from rfa_dash.present import visits as present_visits
-from rfa_dash.protocol import Role, sees
+from rfa_dash.protocol import Role, masks_ids, sees
 
 DIGEST_HORIZON_DAYS = 7
 
@@ -152,7 +152,15 @@ HEADINGS = {
 
 
 def _records(exp: Export, as_of: dt.date, role: Role, kind: str) -> tuple[pd.DataFrame, list[str]]:
-    """The records of one alert kind ``role`` may see, and a stable key for each."""
+    """The records of one alert kind ``role`` may see, and a stable key for each.
+
+    The keys need the real participant IDs (a pseudonym changes with the rows around
+    it), so the records come with them; :func:`alerts` masks them for a role whose
+    pooled listings name no participant.
+    """
+    from dataclasses import replace
+
+    role = replace(role, listing_ids=True)
     if kind == "death":
         df = safety.safety(exp, as_of, role).deaths
         keys = [f"death:{p}" for p in df["participant_id"]]
@@ -191,6 +199,8 @@ def alerts(exp: Export, as_of: dt.date, r: Recipient, cfg: NotifyConfig, role: R
         if not new:
             continue
         rows = df.iloc[new].reset_index(drop=True)
+        if k.outcome and masks_ids(view):   # as the role's pooled listings: no IDs
+            rows = pseudonymize(rows)
         rows = rows.rename(columns={c: HEADINGS.get(c, c) for c in rows.columns})
         n = len(new)
         subject = f"[{trial}] {n} new {k.what}{'s' if n > 1 else ''}"

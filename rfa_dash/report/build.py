@@ -24,7 +24,7 @@ from rfa_dash.ingest.export import Export
 from rfa_dash.present import enrollment as present_enrollment
 from rfa_dash.present import outcomes
 from rfa_dash.present import visits as present_visits
-from rfa_dash.present.labels import group_colors, group_labels
+from rfa_dash.present.labels import allocation_note, group_colors, group_labels
 from rfa_dash.present.progression import course_table, progression_table, sentence
 from rfa_dash.protocol import BlindingError, Role, sees
 
@@ -155,6 +155,8 @@ def build_report(exp: Export, as_of: dt.date, role: Role,
     if sees(role, "allocation"):
         al = balance.allocation(exp, as_of, role)
         parts.append("<section id='balance'><h2>Arm balance</h2>")
+        if al.as_of != as_of:
+            parts.append(_p(allocation_note(al.as_of)))
         parts.append(_table(al.counts[["label", "n", "expected_share", "observed_share"]]))
         if al.p_value is not None:
             parts.append(_p(f"Exact binomial test against the allocation ratio: "

@@ -169,7 +169,10 @@ def test_alerts_go_once_and_again_for_new_events(tmp_path, smtp, events):
             assert "rfa_rt" not in body and "Arm" not in columns and "by arm" not in body
         else:
             assert "by arm" in body and "Arm" in columns and "rfa_rt" in body
-    assert "P2" in _text(next(m for m in sink.received if "serious" in str(m["Subject"])))
+    sae = {m["To"]: _text(m) for m in sink.received if "serious" in str(m["Subject"])}
+    assert "P2" in sae["dsmb@example.org"]
+    # the open role's pooled listings name no participant (protocol: listing_ids = false)
+    assert "P2" not in sae["pi@example.org"] and "#1" in sae["pi@example.org"]
     # a second run has nothing new
     n = len(sink.received)
     assert notify(open_export(events), as_of, cfg).sent == [] and len(sink.received) == n
@@ -183,9 +186,11 @@ def test_alerts_go_once_and_again_for_new_events(tmp_path, smtp, events):
     assert sorted((o.recipient.email, o.kind, o.count) for o in again.sent) == [
         ("dsmb@example.org", "death", 1), ("dsmb@example.org", "serious_ae", 1),
         ("pi@example.org", "death", 1), ("pi@example.org", "serious_ae", 1)]
-    newest = [m for m in sink.received[n:] if "death" in str(m["Subject"])]
-    assert all("P3" in _text(m) and "P1" not in _plain(m)
-               for m in newest)
+    newest = {m["To"]: m for m in sink.received[n:] if "death" in str(m["Subject"])}
+    assert "P3" in _text(newest["dsmb@example.org"]) and "P1" not in _plain(
+        newest["dsmb@example.org"])
+    assert "#1" in _plain(newest["pi@example.org"]) and "P3" not in _plain(
+        newest["pi@example.org"])
 
 
 def test_coordinator_alerts_are_data_errors_only(tmp_path, smtp, events):

@@ -163,8 +163,13 @@ def test_cut_round_trip_and_changes(tmp_path):
     assert "arm" in ch["sre"].columns and ch["edited"].empty
     inv = cuts.changes_since(exp, exp.default_as_of, str(folder), ROLES["investigator"])
     assert "arm" not in inv["sre"].columns and "arm" not in inv["deaths"].columns
-    # allocation counts are open to investigators, a participant's arm is not
+    # allocation counts are open to investigators at month ends only (the protocol's
+    # default): new randomizations by arm between two cuts of any dates are not shown
     assert "arm" not in inv["randomized"].columns
+    assert inv["randomized_by_arm"].empty
+    from dataclasses import replace
+    anyday = replace(ROLES["investigator"], allocation_counts="any_date")
+    inv = cuts.changes_since(exp, exp.default_as_of, str(folder), anyday)
     assert inv["randomized_by_arm"].set_index("arm")["new"].sum() == 7
 
 

@@ -2,9 +2,12 @@
 -- before $as_of and ranked $offset+1 .. $offset+$limit in randomization order:
 -- randomization, completed visits, SREs, off study (death or other), with
 -- months from randomization and the last contact (the latest of these);
--- n_participants is the total, for paging.
+-- n_participants is the total, for paging. With $shuffle the order is by a hash
+-- of the ID instead (a role that must not link rows to the order of randomization).
 WITH all_r AS (SELECT participant_id, arm, randomization_date,
-                      row_number() OVER (ORDER BY randomization_date, participant_id) AS rank,
+                      row_number() OVER (ORDER BY CASE WHEN $shuffle THEN md5(participant_id)
+                                                  END, randomization_date,
+                                                  participant_id) AS rank,
                       count(*) OVER () AS n_participants
                FROM stg_randomization WHERE randomization_date <= $as_of),
 r AS (SELECT * FROM all_r WHERE rank > $offset AND rank <= $offset + $limit),
@@ -28,4 +31,4 @@ SELECT ev.participant_id, r.arm, ev.kind, ev.date, ev.detail, r.n_participants,
        max(date_diff('day', r.randomization_date, ev.date)) OVER (PARTITION BY ev.participant_id)
          / (SELECT month_days FROM spec_constants) AS last_contact_months
 FROM ev JOIN r USING (participant_id)
-ORDER BY r.randomization_date, ev.participant_id, ev.date
+ORDER BY r.rank, ev.date

@@ -11,14 +11,15 @@ import os
 import re
 import subprocess
 import sys
+import time
 import urllib.request
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 
 from rfa_dash import auth
-from tests.app.test_browser import CHROMIUM, IDLE, ROOT, SHOTS, _free_port
+from tests.app.test_browser import IDLE, ROOT, SHOTS, _free_port
+from tests.app.test_browser import browser as browser  # noqa: F401 - the fixture
 
 oidc_provider_mock = pytest.importorskip("oidc_provider_mock")
 SECRET = "oidc-test-secret"
@@ -58,27 +59,12 @@ def _app_with_provider(tmp_path):
                     urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
                     break
                 except OSError:
-                    import time
                     time.sleep(0.5)
             yield f"http://localhost:{port}", issuer, users
         finally:
             proc.terminate()
             proc.wait(timeout=20)
             log.close()
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "Debian's chromium is needed: make test installs it"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                              args=["--no-sandbox", "--disable-background-networking",
-                                    "--disable-gpu", "--disable-component-update",
-                                    "--no-first-run"])
-        yield b
-        b.close()
 
 
 def _sign_in(page, app, issuer, email):
@@ -92,10 +78,10 @@ def _sign_in(page, app, issuer, email):
     page.wait_for_function(IDLE, timeout=60000)
 
 
-def test_sign_in_through_the_provider(tmp_path, chromium):
+def test_sign_in_through_the_provider(tmp_path, browser):
     SHOTS.mkdir(parents=True, exist_ok=True)
     with _app_with_provider(tmp_path) as (app, issuer, users):
-        ctx = chromium.new_context()
+        ctx = browser.new_context()
         page = ctx.new_page()
         # the role comes from the users file, by the e-mail the provider returns
         _sign_in(page, app, issuer, "dana@example.org")
@@ -109,7 +95,7 @@ def test_sign_in_through_the_provider(tmp_path, chromium):
         assert page.get_by_role("heading", name="Accrual", level=1).count() == 0
         ctx.close()
         # an e-mail with no account is refused
-        ctx = chromium.new_context()
+        ctx = browser.new_context()
         page = ctx.new_page()
         _sign_in(page, app, issuer, "mallory@example.org")
         page.get_by_text("Your account has no role in this dashboard").wait_for(timeout=60000)
@@ -119,7 +105,7 @@ def test_sign_in_through_the_provider(tmp_path, chromium):
         page.screenshot(path=str(SHOTS / "oidc_unknown_email.png"), full_page=True)
         ctx.close()
         # sign-out ends the session: the sign-in button again, the pages gone
-        ctx = chromium.new_context()
+        ctx = browser.new_context()
         page = ctx.new_page()
         _sign_in(page, app, issuer, "cora@example.org")
         page.get_by_role("heading", name="Overview", level=1).wait_for(timeout=60000)

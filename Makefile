@@ -39,7 +39,8 @@ lint: $(VENV)/.dev
 ## make sample: regenerate the bundled synthetic sample export and its REDCap form
 sample: $(VENV)/.runtime
 	$(BIN)/python -m rfa_dash synth --out sample_data --patients 30 --seed 20257
-	$(BIN)/python -m rfa_dash to-redcap sample_data --out sample_data/redcap
+	rm -rf .sample_redcap && $(BIN)/python -m rfa_dash to-redcap sample_data --out .sample_redcap
+	rm -rf sample_data/redcap && mv .sample_redcap sample_data/redcap  # to-redcap never writes into an export
 
 clean:
 	rm -rf $(VENV) test-artifacts .pytest_cache .ruff_cache

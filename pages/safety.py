@@ -22,9 +22,9 @@ tables = ui.cached(safety, ctx, ctx.role, view=safety_tables)
 ui.table(tables["grades"], "grades")
 ui.chart(st, charts.fig_ae_grades, s.by_grade, colors=colors, labels=labels,
          cut=ctx.chart_cut)
-serious_tab, deaths_tab, grade3_tab = ui.tabs(
-    ["Serious and related", f"Deaths ({len(s.deaths)})", "Grade 3 or higher"],
-    key="safety_tab")
+serious_tab, deaths_tab, grade3_tab, pre_tab = ui.tabs(
+    ["Serious and related", f"Deaths ({len(s.deaths)})", "Grade 3 or higher",
+     f"Before treatment ({len(s.pretreatment)})"], key="safety_tab")
 if serious_tab.open:
     with serious_tab:
         left, right = st.columns(2)
@@ -43,3 +43,10 @@ if grade3_tab.open:
         ui.table(s.grade3, "grade3")
         ui.csv_download(s.grade3, "Download grade 3+ events (CSV)", "grade3_events.csv",
                         key="g3_csv")
+
+if pre_tab.open:
+    with pre_tab:
+        st.caption("Adverse events that began before treatment (events are collected from "
+                   "consent on): kept, but not treatment-emergent, so in none of the counts "
+                   "above. onset_imputed: the export gave only a month or a year.")
+        ui.table(s.pretreatment, "pretreatment")

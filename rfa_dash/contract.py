@@ -59,6 +59,9 @@ class Column:
         """What a valid value looks like, for problem messages (``codes``: allowed codes)."""
         if self.kind == "date":
             return f"a date YYYY-MM-DD from {DATE_MIN.year} to {DATE_MAX.year}"
+        if self.kind == "partial_date":
+            return (f"a date YYYY-MM-DD, or YYYY-MM or YYYY when only partly known, from "
+                    f"{DATE_MIN.year} to {DATE_MAX.year}")
         if self.kind == "bool":
             return "true/false, yes/no, y/n or 1/0"
         if self.kind == "int":
@@ -170,8 +173,9 @@ TABLES: dict[str, Table] = {
         "adverse_events", False, grain="one row per adverse event",
         columns=(
             Column("participant_id", "id", required=True),
-            Column("onset_date", "date", required=True),
+            Column("onset_date", "partial_date", required=True),
             Column("term", "text", required=True),
+            Column("soc", "text"),   # MedDRA system organ class, when coded
             Column("grade", "int", required=True, lo=1, hi=5),
             _B("serious"), _B("related"),
         )),
@@ -269,6 +273,8 @@ def typed_expr(col: Column) -> str:
     # dates and numbers parse the untrimmed text (their patterns allow spaces)
     if col.kind == "date":
         return f"rfa_date({name})"
+    if col.kind == "partial_date":   # kept as text: imputed in sql/derived/adverse_events.sql
+        return f"rfa_partial_date({name})"
     if col.kind == "bool":
         # the common spellings first, without the cost of trimming every value
         return (f"CASE {name} WHEN 'true' THEN true WHEN 'false' THEN false "

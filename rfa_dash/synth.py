@@ -46,6 +46,18 @@ AE_TERMS = (  # term, related to the procedure, weight
     ("Hypotension", True, 1), ("Anemia", False, 2), ("Nerve injury", True, 1),
     ("Wound infection", True, 1),
 )
+# MedDRA system organ class of each term (and of the death term synth writes)
+AE_SOC = {
+    "Procedural pain": "Injury, poisoning and procedural complications",
+    "Back pain": "Musculoskeletal and connective tissue disorders",
+    "Fatigue": "General disorders and administration site conditions",
+    "Nausea": "Gastrointestinal disorders",
+    "Radiation dermatitis": "Skin and subcutaneous tissue disorders",
+    "Cement leakage": "Injury, poisoning and procedural complications",
+    "Hypotension": "Vascular disorders", "Anemia": "Blood and lymphatic system disorders",
+    "Nerve injury": "Nervous system disorders", "Wound infection": "Infections and infestations",
+    "Death - disease progression": "General disorders and administration site conditions",
+}
 # Criteria failed by screen failures, with weights (most common first).
 FAIL_MIX = (
     ("cord_compression", 14), ("rfa_ineligible", 12), ("spine_levels", 10),
@@ -459,6 +471,7 @@ def _participant_frames(rng, proto: Protocol, p: dict, fu: dict, pids, sids) -> 
     a = fu["aes"]
     tables["adverse_events"] = pd.DataFrame({
         "participant_id": pids[a["k"]], "onset_date": a["onset"], "term": a["term"],
+        "soc": [AE_SOC.get(str(t), "") for t in a["term"]],
         "grade": a["grade"], "serious": _flags(a["serious"]), "related": _flags(a["related"])})
     return tables
 

@@ -8,7 +8,7 @@ these functions refuse).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -31,6 +31,8 @@ class Safety:
     grade3: pd.DataFrame          # participants with a grade >= 3 event
     groups: dict                  # group -> participants randomized (denominator)
     has_ae_table: bool
+    # events that began before treatment: valid, but not treatment-emergent, so in no count
+    pretreatment: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _groups(exp: Export, as_of: dt.date, by_arm: bool) -> dict:
@@ -77,10 +79,13 @@ def safety(exp: Export, as_of: dt.date, role: Role) -> Safety:
     g3 = with_dates(g3)
     if not by_arm:
         g3 = g3.drop(columns="group")
+    pre = with_dates(exp.query("pretreatment_ae_listing", as_of=as_of))
+    if not by_arm:
+        pre = pre.drop(columns="arm")
     if masks_ids(role):   # pooled listings name no participant (protocol: listing_ids)
-        g3, deaths = pseudonymize(g3), pseudonymize(deaths)
+        g3, deaths, pre = pseudonymize(g3), pseudonymize(deaths), pseudonymize(pre)
     return Safety(by_grade, flag_table("serious"), flag_table("related"), deaths, g3, groups,
-                  exp.files.get("adverse_events") is not None)
+                  exp.files.get("adverse_events") is not None, pre)
 
 
 def serious_events(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:

@@ -285,6 +285,7 @@ def open_export(folder: Path | str, protocol: Protocol | None = None,
             problem_frame, meta = cache.load(con, cached)
             _derived_eligibility(con, protocol)
             con.execute(db.sql_text("derived/participants"))
+            con.execute(db.sql_text("derived/adverse_events"))
             return Export(folder=folder, protocol=protocol, con=con, problems=problem_frame,
                           manifest=meta["manifest"], fingerprint=fp, files=meta["files"])
         problems: list[Problem] = []
@@ -335,6 +336,7 @@ def _load_and_validate(folder: Path, protocol: Protocol, pool: Executor,
     for f in eligibility:
         f.result()
     analysis.result().execute(db.sql_text("derived/participants"))  # reads protocol_visits
+    analysis.result().execute(db.sql_text("derived/adverse_events"))
     return infos, checked
 
 

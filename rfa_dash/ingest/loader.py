@@ -268,7 +268,7 @@ def _read_xlsx(path: Path, table: Table) -> pa.Table:
         names = ["" if h is None else str(h) for h in header]
         date_cols = {i for i, n in enumerate(names)
                      if normalize_name(n) in table.names
-                     and table.column(normalize_name(n)).kind == "date"}
+                     and table.column(normalize_name(n)).kind in ("date", "partial_date")}
         data: list[list[str | None]] = []
         for row in rows:
             if len(data) >= XLSX_MAX_ROWS:

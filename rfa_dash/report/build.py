@@ -195,6 +195,8 @@ def build_report(exp: Export, as_of: dt.date, role: Role,
     parts.append(_table(outcomes.flags_display(s.relatedness, labels)))
     parts.append(f"<h3>Deaths ({len(s.deaths)})</h3>" + _table(s.deaths))
     parts.append("<h3>Grade 3 or higher events</h3>" + _table(s.grade3))
+    parts.append(f"<h3>Adverse events before treatment ({len(s.pretreatment)}), not "
+                 "treatment-emergent</h3>" + _table(s.pretreatment))
     parts.append("</section>")
     # data quality
     parts.append("<section id='data-quality'><h2>Data quality</h2>")

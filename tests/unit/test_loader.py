@@ -207,7 +207,8 @@ def test_cells_are_text_as_written(tmp_path):
                            "ORDER BY _line").fetchall()
     assert rows[0] == (2, 'Pain, back "lumbar"\nsevere', 2, None)
     assert rows[1] == (3, "NA", 1, None)
-    bad = exp.problems[exp.problems.table == "adverse_events"]
+    bad = exp.problems[(exp.problems.table == "adverse_events")
+                       & (exp.problems.column == "related")]
     assert bad.value.tolist() == ["null"] and bad.line.tolist() == [3]
 
 

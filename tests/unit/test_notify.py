@@ -181,7 +181,7 @@ def test_alerts_go_once_and_again_for_new_events(tmp_path, smtp, events):
         "participant_id,off_study_date,reason\nP1,2025-06-01,death\nP3,2025-10-01,death\n",
         encoding="utf-8")
     with (events / "adverse_events.csv").open("a", encoding="utf-8") as f:
-        f.write("P3,2025-09-01,Pneumonia,4,yes,no\n")
+        f.write("P3,2025-09-01,Pneumonia,,4,yes,no\n")
     again = notify(open_export(events), as_of, cfg)
     assert sorted((o.recipient.email, o.kind, o.count) for o in again.sent) == [
         ("dsmb@example.org", "death", 1), ("dsmb@example.org", "serious_ae", 1),

@@ -98,12 +98,16 @@ def test_dates_before_randomization(tmp_path):
                          "grade": "1"}]))
     for table, column, value in [("visits", "visit_date", "2025-01-14"),
                                  ("sre_events", "event_date", "2025-01-01"),
-                                 ("offstudy", "off_study_date", "2024-12-31"),
-                                 ("adverse_events", "onset_date", "2025-01-02")]:
+                                 ("offstudy", "off_study_date", "2024-12-31")]:
         r = _problems(exp, table).iloc[0]
         assert (r.line, r.column, r.value, r.severity) == (2, column, value, "error")
         assert "is before randomization_date 2025-01-15; row left out" in r.message
         assert exp.con.execute(f"SELECT count(*) FROM stg_{table}").fetchall() == [(0,)]
+    # an adverse event before randomization (collected from consent on) is valid: kept,
+    # and not treatment-emergent (spec)
+    assert _problems(exp, "adverse_events").empty
+    assert exp.con.execute("SELECT onset_date, treatment_emergent FROM ae_onset").fetchall() \
+        == [(dt.date(2025, 1, 2), False)]
 
 
 def test_treatment_before_randomization_is_treated_as_missing(tmp_path):

@@ -55,6 +55,7 @@ __all__ = ["DEFAULT_MAPPING", "Imported", "RedcapError", "fingerprint", "import_
 TICKED = {"1", "checked"}
 UNTICKED = {"0", "unchecked", ""}
 FEW = 5   # names shown in a summary line
+PARTIAL = re.compile(r"\d{4}(-\d{2})?")   # YYYY or YYYY-MM: a partly known date
 Done = tuple[np.ndarray, dict[str, pa.Array]]   # a converted table: source rows, columns
 
 
@@ -251,10 +252,13 @@ class _Import:
                                          "read as text"))
         kind = TABLES[t].column(spec.column).kind
         fn: Callable[[str], Result]
-        if spec.values is None and kind == "date":
+        if spec.values is None and kind in ("date", "partial_date"):
             validation = f.validation if f is not None else ""
+            partial = kind == "partial_date"
 
             def fn(v: str) -> Result:
+                if partial and PARTIAL.fullmatch(v):   # a month or a year: kept as written
+                    return v, None
                 return to_date(v, validation)
         elif spec.values is None and kind in ("int", "num") and not (f and f.choices):
             if f is None or "comma_decimal" not in f.validation:

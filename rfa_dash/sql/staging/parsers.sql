@@ -7,6 +7,13 @@
 CREATE OR REPLACE MACRO rfa_date(x) AS
   CASE WHEN regexp_full_match(x, ' *(19|20|21)\d{2}-\d{2}-\d{2} *') THEN TRY_CAST(x AS DATE) END;
 
+-- A date that may be partly known: YYYY-MM-DD as rfa_date, or YYYY-MM, or YYYY; kept as
+-- that text (trimmed), imputed where it is used (sql/derived/adverse_events.sql).
+CREATE OR REPLACE MACRO rfa_partial_date(x) AS
+  CASE WHEN rfa_date(x) IS NOT NULL THEN strftime(rfa_date(x), '%Y-%m-%d')
+       WHEN regexp_full_match(x, ' *(19|20|21)\d{2}-(0[1-9]|1[0-2]) *') THEN trim(x)
+       WHEN regexp_full_match(x, ' *(19|20|21)\d{2} *') THEN trim(x) END;
+
 CREATE OR REPLACE MACRO rfa_bool(x) AS
   CASE WHEN lower(x) IN ('true', 'yes', 'y', '1') THEN true
        WHEN lower(x) IN ('false', 'no', 'n', '0') THEN false END;

@@ -179,9 +179,20 @@ TABLES: dict[str, Table] = {
             Column("grade", "int", required=True, lo=1, hi=5),
             _B("serious"), _B("related"),
         )),
+    "deviations": Table(
+        "deviations", False, grain="one row per protocol deviation",
+        columns=(
+            Column("participant_id", "id", required=True),
+            Column("deviation_date", "date", required=True),
+            # eligibility, consent, visit_window, treatment, assessment, other (the spec's
+            # examples: free text, so a site's own categories are kept as written)
+            Column("category", "text", required=True),
+            _B("important"),
+            Column("description", "text"),
+        )),
 }
 TABLE_ORDER = ("screening", "randomization", "visits", "sre_events", "offstudy",
-               "adverse_events")
+               "adverse_events", "deviations")
 FILE_SUFFIXES = (".csv", ".parquet", ".xlsx")
 
 

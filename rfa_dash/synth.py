@@ -310,7 +310,37 @@ def generate(protocol: Protocol, patients: int, seed: int,
     fu = _follow_up(rng, protocol, p, cut)
     tables = {"screening": _screening_frame(s, sids)}
     tables.update(_participant_frames(rng, protocol, p, fu, pids, sids))
+    # deviations draw from a stream of their own, so the other tables stay as they were
+    tables["deviations"] = _deviations(np.random.default_rng([seed, 1]), p, pids, cut)
     return tables
+
+
+DEVIATIONS = (  # category, weight, important share, descriptions
+    ("visit_window", 5, 0.0, ("Follow-up visit outside its window", "Visit done by telephone")),
+    ("assessment", 3, 0.1, ("Pain score not recorded", "Imaging not done at month 3")),
+    ("treatment", 2, 0.6, ("Radiotherapy fractionation changed", "Procedure delayed > 14 days")),
+    ("consent", 1, 0.5, ("Consent form version out of date",)),
+    ("eligibility", 1, 1.0, ("Labs older than 14 days at randomization",)),
+    ("other", 1, 0.0, ("Case report form completed late",)),
+)
+
+
+def _deviations(rng, p: dict, pids: np.ndarray, cut: np.datetime64) -> pd.DataFrame:
+    """About one deviation per five participants, dated between randomization and the cut."""
+    n = len(pids)
+    k = np.sort(rng.choice(n, size=min(n, round(n * 0.2)), replace=False)) if n else \
+        np.array([], dtype=int)
+    weights = np.array([d[1] for d in DEVIATIONS], dtype=float)
+    cat = rng.choice(len(DEVIATIONS), size=len(k), p=weights / weights.sum())
+    span = np.maximum((cut - p["rdate"][k]).astype(int), 1)
+    when = p["rdate"][k] + (rng.random(len(k)) * span).astype(int).astype("timedelta64[D]")
+    important = rng.random(len(k)) < np.array([DEVIATIONS[c][2] for c in cat])
+    text = [DEVIATIONS[c][3][int(rng.integers(len(DEVIATIONS[c][3])))] for c in cat]
+    order = np.lexsort((k, when))
+    return pd.DataFrame({
+        "participant_id": pids[k][order], "deviation_date": when[order],
+        "category": np.array([DEVIATIONS[c][0] for c in cat], dtype=object)[order],
+        "important": _flags(important[order]), "description": np.array(text, dtype=object)[order]})
 
 
 def _follow_up(rng, proto: Protocol, p: dict, cut: np.datetime64) -> dict:

@@ -32,9 +32,9 @@ if TYPE_CHECKING:
     from rfa_dash.protocol import Protocol
 
 # Parents before children: checks on a table read its parents' staging tables
-# (randomization: screening; offstudy, adverse events: randomization; visits,
-# SRE events: randomization and offstudy).
-CHECK_LEVELS = (("screening",), ("randomization",), ("offstudy", "adverse_events"),
+# (randomization: screening; offstudy, adverse events, deviations: randomization;
+# visits, SRE events: randomization and offstudy).
+CHECK_LEVELS = (("screening",), ("randomization",), ("offstudy", "adverse_events", "deviations"),
                 ("visits", "sre_events"))
 VALIDATION_ORDER = tuple(t for level in CHECK_LEVELS for t in level)
 

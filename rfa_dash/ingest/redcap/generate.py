@@ -26,7 +26,8 @@ from rfa_dash.ingest.redcap.mapping import (
 VERTEBRAE = ([f"C{i}" for i in range(1, 8)] + [f"T{i}" for i in range(1, 13)]
              + [f"L{i}" for i in range(1, 6)] + [f"S{i}" for i in range(1, 6)])
 FORMS = {"screening": "screening", "randomization": "randomization", "visits": "follow_up",
-         "sre_events": "sre", "offstudy": "off_study", "adverse_events": "adverse_event"}
+         "sre_events": "sre", "offstudy": "off_study", "adverse_events": "adverse_event",
+         "deviations": "deviation"}
 DICT_HEADER = ["Variable / Field Name", "Form Name", "Section Header", "Field Type",
                "Field Label", "Choices, Calculations, OR Slider Labels", "Field Note",
                "Text Validation Type OR Show Slider Number", "Text Validation Min",

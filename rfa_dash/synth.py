@@ -310,9 +310,38 @@ def generate(protocol: Protocol, patients: int, seed: int,
     fu = _follow_up(rng, protocol, p, cut)
     tables = {"screening": _screening_frame(s, sids)}
     tables.update(_participant_frames(rng, protocol, p, fu, pids, sids))
-    # deviations draw from a stream of their own, so the other tables stay as they were
+    # deviations, adverse events before treatment and partial onset dates draw from streams
+    # of their own, so the other tables stay as they were
     tables["deviations"] = _deviations(np.random.default_rng([seed, 1]), p, pids, cut)
+    tables["adverse_events"] = _ae_as_collected(np.random.default_rng([seed, 2]),
+                                                tables["adverse_events"], p, fu, pids)
     return tables
+
+
+PRE_TREATMENT_TERMS = ("Back pain", "Fatigue", "Nausea", "Anemia")
+
+
+def _ae_as_collected(rng, ae: pd.DataFrame, p: dict, fu: dict, pids: np.ndarray
+                     ) -> pd.DataFrame:
+    """Adverse events as a site records them: some began before treatment (collected from
+    consent on, here from a week before randomization), and about one onset in ten is
+    known only to the month (or, one in five of those, the year)."""
+    treated = np.flatnonzero(fu["treated"])
+    k = treated[rng.random(len(treated)) < 0.12]
+    days = ((fu["tdate"][k] - p["rdate"][k]) // DAY).astype(int) + 7   # up to the day before
+    onset = p["rdate"][k] - 7 * DAY + (rng.random(len(k)) * days).astype(int) * DAY
+    terms = np.array(PRE_TREATMENT_TERMS, dtype=object)[rng.integers(0, 4, len(k))]
+    pre = pd.DataFrame({
+        "participant_id": pids[k], "onset_date": onset, "term": terms,
+        "soc": [AE_SOC[t] for t in terms], "grade": rng.choice([1, 2], len(k)),
+        "serious": _flags(np.zeros(len(k), bool)), "related": _flags(np.zeros(len(k), bool))})
+    out = pd.concat([pre, ae], ignore_index=True).sort_values("participant_id", kind="stable")
+    text = pd.to_datetime(out["onset_date"]).dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+    partial = (rng.random(len(out)) < 0.10) & (out["grade"].to_numpy() < 5)
+    year = partial & (rng.random(len(out)) < 0.2)
+    text[partial] = [t[:7] for t in text[partial]]
+    text[year] = [t[:4] for t in text[year]]
+    return out.assign(onset_date=text).reset_index(drop=True)
 
 
 DEVIATIONS = (  # category, weight, important share, descriptions

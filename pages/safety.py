@@ -22,9 +22,9 @@ tables = ui.cached(safety, ctx, ctx.role, view=safety_tables)
 ui.table(tables["grades"], "grades")
 ui.chart(st, charts.fig_ae_grades, s.by_grade, colors=colors, labels=labels,
          cut=ctx.chart_cut)
-serious_tab, deaths_tab, grade3_tab, pre_tab = ui.tabs(
-    ["Serious and related", f"Deaths ({len(s.deaths)})", "Grade 3 or higher",
-     f"Before treatment ({len(s.pretreatment)})"], key="safety_tab")
+serious_tab, soc_tab, deaths_tab, grade3_tab, pre_tab = ui.tabs(
+    ["Serious and related", "By system organ class", f"Deaths ({len(s.deaths)})",
+     "Grade 3 or higher", f"Before treatment ({len(s.pretreatment)})"], key="safety_tab")
 if serious_tab.open:
     with serious_tab:
         left, right = st.columns(2)
@@ -32,6 +32,14 @@ if serious_tab.open:
         ui.table(tables["serious"], "serious", container=left)
         right.markdown("**Related to the study procedure**")
         ui.table(tables["related"], "related", container=right)
+
+if soc_tab.open:
+    with soc_tab:
+        st.caption("Treatment-emergent events by MedDRA system organ class (its line) and "
+                   "term: participants (% of the group) / events.")
+        ui.table(tables["soc"], "soc")
+        ui.csv_download(tables["soc"], "Download by system organ class (CSV)",
+                        "ae_by_soc.csv", key="soc_csv")
 
 if deaths_tab.open:
     with deaths_tab:

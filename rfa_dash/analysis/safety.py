@@ -33,6 +33,9 @@ class Safety:
     has_ae_table: bool
     # events that began before treatment: valid, but not treatment-emergent, so in no count
     pretreatment: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # treatment-emergent events by MedDRA system organ class and term: group, soc, term,
+    # participants, events ("" term: the SOC's own line)
+    by_soc: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _groups(exp: Export, as_of: dt.date, by_arm: bool) -> dict:
@@ -85,7 +88,31 @@ def safety(exp: Export, as_of: dt.date, role: Role) -> Safety:
     if masks_ids(role):   # pooled listings name no participant (protocol: listing_ids)
         g3, deaths, pre = pseudonymize(g3), pseudonymize(deaths), pseudonymize(pre)
     return Safety(by_grade, flag_table("serious"), flag_table("related"), deaths, g3, groups,
-                  exp.files.get("adverse_events") is not None, pre)
+                  exp.files.get("adverse_events") is not None, pre, _by_soc(ae, groups))
+
+
+NOT_CODED = "Not coded"
+
+
+def _by_soc(ae: pd.DataFrame, groups: dict) -> pd.DataFrame:
+    """Participants and events per system organ class and term, in each group (every
+    group on every line, zeros included), SOCs and terms by participants overall."""
+    ae = ae.assign(soc=ae["soc"].fillna(NOT_CODED).replace("", NOT_CODED))
+    rows = []
+    socs = ae.groupby("soc")["participant_id"].nunique().sort_values(ascending=False,
+                                                                     kind="stable")
+    for soc in socs.index:
+        part = ae[ae["soc"] == soc]
+        terms = part.groupby("term")["participant_id"].nunique().sort_values(
+            ascending=False, kind="stable")
+        for term in ["", *terms.index]:
+            sel = part if term == "" else part[part["term"] == term]
+            for g in groups:
+                in_g = sel[sel["group"] == g]
+                rows.append({"group": g, "soc": soc, "term": term,
+                             "participants": int(in_g["participant_id"].nunique()),
+                             "events": len(in_g)})
+    return pd.DataFrame(rows, columns=["group", "soc", "term", "participants", "events"])
 
 
 def serious_events(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:

@@ -62,12 +62,30 @@ def flags_display(table: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
     return table.assign(group=table["group"].map(lambda g: labels.get(g, g)))
 
 
+def soc_table(s: Safety, labels: dict[str, str]) -> pd.DataFrame:
+    """Treatment-emergent events by system organ class (its line first) and term, groups as
+    columns: 'participants (%) / events'."""
+    out: dict[str, list[str]] = {"System organ class / term": []}
+    cols = {g: f"{labels.get(g, g)} (n={n})" for g, n in s.groups.items()}
+    for c in cols.values():
+        out[c] = []
+    if s.by_soc.empty:
+        return pd.DataFrame(out)
+    for (soc, term), part in s.by_soc.groupby(["soc", "term"], sort=False):
+        out["System organ class / term"].append(soc if term == "" else f"    {term}")
+        for g, n in s.groups.items():
+            row = part[part["group"] == g].iloc[0]
+            out[cols[g]].append(f"{row.participants} ({row.participants / n:.0%}) / "
+                                f"{row.events} events" if n else "-")
+    return pd.DataFrame(out)
+
+
 def safety_tables(s: Safety, protocol) -> dict[str, pd.DataFrame]:
     """The safety page's summary tables, labelled by the protocol (a view for ``ui.cached``).
 
     Keys: ``grades`` (:func:`grade_table`), ``serious`` and ``related``
-    (:func:`flags_display`).
+    (:func:`flags_display`), ``soc`` (:func:`soc_table`).
     """
     labels = group_labels(protocol)
     return {"grades": grade_table(s, labels), "serious": flags_display(s.seriousness, labels),
-            "related": flags_display(s.relatedness, labels)}
+            "related": flags_display(s.relatedness, labels), "soc": soc_table(s, labels)}

@@ -191,6 +191,8 @@ def build_report(exp: Export, as_of: dt.date, role: Role,
     s = safety.safety(exp, as_of, role)
     parts.append("<section id='safety'><h2>Safety</h2>")
     parts.append(_table(outcomes.grade_table(s, labels)))
+    parts.append("<h3>Treatment-emergent events by system organ class and term</h3>"
+                 + _table(outcomes.soc_table(s, labels)))
     parts.append(_table(outcomes.flags_display(s.seriousness, labels)))
     parts.append(_table(outcomes.flags_display(s.relatedness, labels)))
     parts.append(f"<h3>Deaths ({len(s.deaths)})</h3>" + _table(s.deaths))

@@ -6,7 +6,7 @@ import datetime as dt
 from rfa_dash.analysis import safety
 from rfa_dash.ingest.export import open_export
 from rfa_dash.protocol import load_protocol
-from tests.helpers import make_export, rand
+from tests.helpers import make_export, rand, screen
 
 D = dt.date
 DSMB = load_protocol().roles["dsmb"]
@@ -79,3 +79,29 @@ def test_an_export_without_the_soc_column_gets_a_warning(tmp_path):
         "participant_id,onset_date,term,grade,serious,related\n001,2025-02,Pain,1,no,no\n")
     [p] = open_export(folder).problems.itertuples()
     assert p.severity == "warning" and p.column == "soc"
+
+
+def test_events_by_system_organ_class_and_term(tmp_path):
+    from rfa_dash.present.outcomes import soc_table
+
+    folder = make_export(
+        tmp_path / "e", screening=[screen(), screen(screening_id="S002")],
+        randomization=[rand(), rand(participant_id="002", screening_id="S002")],
+        adverse_events=[
+            _ae("2025-02-01", "Nausea", soc="Gastrointestinal disorders"),
+            _ae("2025-03-01", "Nausea", soc="Gastrointestinal disorders"),
+            _ae("2025-03-02", "Vomiting", soc="Gastrointestinal disorders"),
+            {**_ae("2025-02-03", "Nausea", soc="Gastrointestinal disorders"),
+             "participant_id": "002"},
+            _ae("2025-02-05", "Fatigue"),                        # no SOC coded
+            _ae("2025-01-16", "Back pain", soc="Musculoskeletal and connective tissue "
+                "disorders")])                                   # before treatment: not here
+    s = safety.safety(open_export(folder), D(2025, 12, 31), DSMB)
+    table = soc_table(s, {})
+    assert table.iloc[:, 0].tolist() == ["Gastrointestinal disorders", "    Nausea",
+                                         "    Vomiting", "Not coded", "    Fatigue"]
+    arm = table.columns[1]   # both participants are in rfa_rt
+    assert arm == "rfa_rt (n=2)"
+    assert table[arm].tolist() == ["2 (100%) / 4 events", "2 (100%) / 3 events",
+                                   "1 (50%) / 1 events", "1 (50%) / 1 events",
+                                   "1 (50%) / 1 events"]

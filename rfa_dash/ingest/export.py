@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -31,7 +30,7 @@ from rfa_dash.contract import (
     parse_date,
 )
 from rfa_dash.ingest import cache
-from rfa_dash.ingest.loader import find_files, load_table
+from rfa_dash.ingest.loader import files_digest, find_files, load_table
 from rfa_dash.ingest.problems import Problem, to_frame
 from rfa_dash.ingest.validate import validate
 from rfa_dash.protocol import Protocol, load_protocol
@@ -135,17 +134,9 @@ def links_outside(folder: Path, root: Path) -> list[str]:
 
 def fingerprint(folder: Path) -> str:
     """SHA-256 over the sorted names and bytes of the export's table and manifest files."""
-    h = hashlib.sha256()
     names = {n + s for n in TABLES for s in (".csv", ".parquet", ".xlsx")} | {"manifest.json"}
-    for p in sorted(folder.iterdir()):
-        if p.is_file() and p.name.lower() in names:
-            h.update(p.name.encode())
-            h.update(b"\0")
-            with p.open("rb") as f:
-                for chunk in iter(lambda: f.read(1 << 20), b""):
-                    h.update(chunk)
-            h.update(b"\0")
-    return h.hexdigest()
+    return files_digest([p for p in sorted(folder.iterdir())
+                         if p.is_file() and p.name.lower() in names])
 
 
 MANIFEST_MAX_BYTES = 1_000_000   # a manifest is a few lines; a huge one is not read

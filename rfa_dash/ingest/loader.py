@@ -11,6 +11,7 @@ Nothing is ever written to the export folder.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import stat
 from collections.abc import Callable
@@ -47,6 +48,19 @@ def _not_regular(path: Path) -> str | None:
         if test(mode):
             return what
     return "not a file"
+
+
+def files_digest(paths: list[Path]) -> str:
+    """SHA-256 over each file's name and bytes, in the order given (an export's or a REDCap
+    folder's fingerprint)."""
+    h = hashlib.sha256()
+    for p in paths:
+        h.update(p.name.encode() + b"\0")
+        with p.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        h.update(b"\0")
+    return h.hexdigest()
 
 
 def find_files(folder: Path) -> dict[str, list[Path]]:
@@ -108,31 +122,31 @@ def _sniff(path: Path) -> None:
     """Refuse, with a plain message, what is not a UTF-8 CSV file before parsing it."""
     with path.open("rb") as f:
         head = f.read(1 << 20)
+        nuls = b"\0\0\0\0"   # every other byte of ASCII text written as UTF-16
         if head.startswith((b"\xff\xfe", b"\xfe\xff")) or (
-                len(head) > 8 and head[1:8:2] == b"\0\0\0\0" or head[0:8:2] == b"\0\0\0\0"):
+                (len(head) > 8 and head[1:8:2] == nuls) or head[0:8:2] == nuls):
             raise ValueError("the file is UTF-16 text; save it as UTF-8 (in Excel: "
                              "\"CSV UTF-8 (Comma delimited)\")")
         first = head.split(b"\n", 1)[0]
         whole = len(first) < len(head) or len(head) < 1 << 20
-        if first.count(b",") >= _MAX_COLUMNS:
-            counted = f"{first.count(b',') + 1:,}" if whole else "over " + \
-                f"{first.count(b',') + 1:,}"
-            raise ValueError(f"the header has {counted} columns, more than {_MAX_COLUMNS}; "
-                             "not a table of the export")
+        commas = first.count(b",")
+        if commas >= _MAX_COLUMNS:
+            raise ValueError(f"the header has {'' if whole else 'over '}{commas + 1:,} columns, "
+                             f"more than {_MAX_COLUMNS}; not a table of the export")
         if not whole:
             raise ValueError("the first line is longer than 1 MB: not a header row")
-        offset, lines = 0, 0
-        while True:
+        # only a search per block on the way; lines are counted once a NUL is found
+        offset = 0
+        while head:
             at = head.find(b"\0")
             if at >= 0:
-                line = lines + head.count(b"\n", 0, at) + 1
-                raise ValueError(f"line {line} holds a NUL byte (0x00 at byte {offset + at + 1}): "
+                at += offset
+                f.seek(0)
+                line = f.read(at).count(b"\n") + 1
+                raise ValueError(f"line {line} holds a NUL byte (0x00 at byte {at + 1}): "
                                  "the file is binary or damaged; save it as UTF-8 text")
-            lines += head.count(b"\n")
             offset += len(head)
             head = f.read(1 << 24)
-            if not head:
-                return
 
 
 def _ragged_row(path: Path) -> str | None:

@@ -11,11 +11,11 @@ by their names.
 from __future__ import annotations
 
 import csv
-import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rfa_dash.ingest.loader import files_digest
 from rfa_dash.ingest.redcap.mapping import Mapping, RedcapError, load_mapping
 
 # the two dictionary forms: web download header -> API name
@@ -252,12 +252,5 @@ def is_redcap_folder(folder: Path) -> bool:
 
 def fingerprint(folder: Path) -> str:
     """SHA-256 over the names and bytes of the folder's CSV, TOML and JSON files."""
-    h = hashlib.sha256()
-    for p in sorted(Path(folder).iterdir()):
-        if p.is_file() and p.suffix.lower() in (".csv", ".toml", ".json"):
-            h.update(p.name.encode() + b"\0")
-            with p.open("rb") as f:
-                for block in iter(lambda: f.read(1 << 20), b""):
-                    h.update(block)
-            h.update(b"\0")
-    return h.hexdigest()
+    return files_digest([p for p in sorted(Path(folder).iterdir())
+                         if p.is_file() and p.suffix.lower() in (".csv", ".toml", ".json")])

@@ -77,6 +77,15 @@ class Imported:
     fields: dict[str, dict[str, str]] = field(default_factory=dict)  # column -> REDCap field
 
 
+def _mask(values: pa.Array) -> np.ndarray:
+    """An Arrow boolean array as a numpy mask."""
+    return np.asarray(values.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _blank(n: int) -> pa.Array:
+    return pa.repeat(pa.scalar("", pa.string()), n)
+
+
 def _few(names: list[str]) -> str:
     shown = ", ".join(names[:FEW])
     return shown + (f" and {len(names) - FEW} more" if len(names) > FEW else "")
@@ -116,8 +125,7 @@ class _Import:
         if project.record_id not in names:
             raise RedcapError(f"{self.rec.path.name} has no {project.record_id} column "
                               "(the record ID field)")
-        n = len(self.rec)
-        empty = pa.repeat(pa.scalar("", pa.string()), n)
+        empty = _blank(len(self.rec))
         self.id_arrow = self._arrow(project.record_id)
         self.has_events = False      # until the events are read: messages name none
         self.repeat_arrow = self.instance_arrow = self.event_arrow = empty
@@ -215,18 +223,15 @@ class _Import:
                                   "column (a classic project: leave event out)")
             uniq = pc.unique(self.event_arrow).to_pylist()
             hit = [u for u in uniq if any(event_matches(e, u) for e in tm.events)]
-            keep &= np.asarray(pc.is_in(self.event_arrow, value_set=pa.array(
-                hit, type=pa.string())).to_numpy(zero_copy_only=False), dtype=bool)
+            keep &= _mask(pc.is_in(self.event_arrow, value_set=pa.array(hit, type=pa.string())))
         if tm.repeat_instrument is not None:
-            keep &= np.asarray(pc.equal(self.repeat_arrow, tm.repeat_instrument)
-                               .to_numpy(zero_copy_only=False), dtype=bool)
+            keep &= _mask(pc.equal(self.repeat_arrow, tm.repeat_instrument))
         if tm.required_field:
             if tm.required_field not in self.rec.header:
                 raise RedcapError(f"mapping {self.p.mapping.name}: required_field "
                                   f"{tm.required_field} of [tables.{tm.name}] is not a column "
                                   f"of {self.rec.path.name}")
-            keep &= np.asarray(pc.not_equal(self._arrow(tm.required_field), "")
-                               .to_numpy(zero_copy_only=False), dtype=bool)
+            keep &= _mask(pc.not_equal(self._arrow(tm.required_field), ""))
         return np.nonzero(keep)[0]
 
     # -- one column of a table
@@ -244,7 +249,7 @@ class _Import:
             self.problems.append(Problem(t, None, spec.source, "error",
                                          f"field {spec.source} (for {t}.{spec.column}) is not a "
                                          f"column of {self.rec.path.name}; left empty"))
-            return pa.array([""] * len(idx), type=pa.string()), None
+            return _blank(len(idx)), None
         f = self.p.field_of(spec.source)
         if f is None and spec.source not in SYSTEM and spec.source != self.p.record_id:
             self.problems.append(Problem(t, None, spec.source, "warning",
@@ -293,9 +298,8 @@ class _Import:
         # index_in finds each record's first row that gives the value
         pos = pc.index_in(self.id_arrow.take(pa.array(idx, type=pa.int64())),
                           value_set=src_ids)
-        missing = np.asarray(pos.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-        values = src_vals.take(pos.fill_null(0)) if len(src_vals) else \
-            pa.array([""] * len(idx), type=pa.string())
+        missing = _mask(pos.is_null())
+        values = src_vals.take(pos.fill_null(0)) if len(src_vals) else _blank(len(idx))
         for j in np.nonzero(missing)[0]:
             self.problem(tm.name, int(idx[j]), "", "error",
                          f"no {src_t} row gives its {src_c}; row left out",
@@ -337,14 +341,12 @@ class _Import:
             self.problems.append(Problem(tm.name, None, spec.source, "error",
                                          f"no {spec.source}___code column in "
                                          f"{self.rec.path.name}; left empty"))
-            return pa.array([""] * len(idx), type=pa.string())
+            return _blank(len(idx))
         ticks = np.zeros((len(idx), len(boxes)), dtype=bool)
         for k, (col, lab) in enumerate(boxes):
             low = pc.utf8_lower(self._arrow(col, idx))
-            ticks[:, k] = pc.is_in(low, value_set=pa.array([*TICKED, lab.lower()])) \
-                .to_numpy(zero_copy_only=False)
-            odd = ~ticks[:, k] & ~pc.is_in(low, value_set=pa.array(sorted(UNTICKED))) \
-                .to_numpy(zero_copy_only=False)
+            ticks[:, k] = _mask(pc.is_in(low, value_set=pa.array([*TICKED, lab.lower()])))
+            odd = ~ticks[:, k] & ~_mask(pc.is_in(low, value_set=pa.array(sorted(UNTICKED))))
             for j in np.nonzero(odd)[0]:
                 value = low[j].as_py()
                 self.problem(tm.name, int(idx[j]), col, "error",
@@ -411,9 +413,9 @@ class _Import:
         for name in self.rec.header:
             base = name.split("___")[0]
             f = self.p.field_of(name)
-            if name in system or base in used or (f is not None and f.ftype in (
-                    "complete", "timestamp", "descriptive")) or name.endswith("_complete") \
-                    or name.endswith("_timestamp") and f is not None:
+            # REDCap's own columns: form status (of any form) and survey timestamps
+            if name in system or base in used or name.endswith("_complete") or (
+                    f is not None and f.ftype in ("timestamp", "descriptive")):
                 continue
             if base not in unused:
                 unused.append(base)
@@ -576,8 +578,7 @@ def write_contract(imported: Imported, out: Path, parquet: bool = False) -> None
             continue
         frame = imported.tables[name]
         n = len(imported.lines[name])
-        arrays = [frame[c] if c in frame else pa.array([""] * n, type=pa.string())
-                  for c in TABLES[name].names]
+        arrays = [frame[c] if c in frame else _blank(n) for c in TABLES[name].names]
         if parquet:
             arrays = [pc.if_else(pc.equal(a, ""), pa.scalar(None, pa.string()), a)
                       for a in arrays]

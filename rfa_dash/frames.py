@@ -20,13 +20,14 @@ def with_dates(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def pseudonymize(df: pd.DataFrame, column: str = "participant_id",
-                 drop: tuple[str, ...] = ("days_from_randomization",)) -> pd.DataFrame:
-    """``df`` with the IDs in ``column`` replaced by #1, #2, ... in order of first
-    appearance, and the columns in ``drop`` (which would give the randomization date
-    back) left out: a pooled listing that names no participant."""
+                 drop: tuple[str, ...] = ("days_from_randomization",),
+                 first: int = 1) -> pd.DataFrame:
+    """``df`` with the IDs in ``column`` replaced by #first, #first+1, ... in order of
+    first appearance, and the columns in ``drop`` (which would give the randomization
+    date back) left out: a pooled listing that names no participant."""
     if column not in df:
         return df
     codes = pd.factorize(df[column])[0]
     out = df.drop(columns=[c for c in drop if c in df])
-    out[column] = [f"#{c + 1}" for c in codes]
+    out[column] = [f"#{c + first}" for c in codes]
     return out

@@ -166,8 +166,6 @@ def swimmer(exp: Export, as_of: dt.date, role: Role, page: int = 1,
     if sees(role, "outcomes_by_arm"):
         return sw
     sw = sw.assign(arm=POOLED)
-    if masked:   # labelled by page position, in an order unrelated to randomization
-        codes = pd.factorize(sw["participant_id"])[0]
-        sw = sw.drop(columns=[c for c in ("date",) if c in sw]).assign(
-            participant_id=[f"#{(page - 1) * page_size + c + 1}" for c in codes])
+    if masked:   # numbered by position, in an order unrelated to randomization
+        sw = pseudonymize(sw, drop=("date",), first=(page - 1) * page_size + 1)
     return sw

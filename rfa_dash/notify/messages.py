@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.message import EmailMessage
 from email.utils import format_datetime
 
@@ -158,8 +158,6 @@ def _records(exp: Export, as_of: dt.date, role: Role, kind: str) -> tuple[pd.Dat
     it), so the records come with them; :func:`alerts` masks them for a role whose
     pooled listings name no participant.
     """
-    from dataclasses import replace
-
     role = replace(role, listing_ids=True)
     if kind == "death":
         df = safety.safety(exp, as_of, role).deaths
@@ -218,6 +216,4 @@ def alerts(exp: Export, as_of: dt.date, r: Recipient, cfg: NotifyConfig, role: R
 
 def _pooled(role: Role) -> Role:
     """``role`` as it sees outcomes pooled (a recipient not configured by arm)."""
-    from dataclasses import replace
-
     return replace(role, outcomes_by_arm=False)

@@ -92,6 +92,11 @@ def sees(role: Role, sight: str) -> bool:
 ALLOCATION_COUNTS = ("any_date", "month_end", "none")
 
 
+def allocation_at_any_date(role: Role) -> bool:
+    """True when ``role``'s allocation counts follow the data cut exactly (not month ends)."""
+    return role.allocation_counts != "month_end" or role.outcomes_by_arm
+
+
 def allocation_as_of(role: Role, as_of: dt.date) -> dt.date:
     """The date up to which ``role`` sees allocation counts at the data cut ``as_of``.
 
@@ -99,7 +104,7 @@ def allocation_as_of(role: Role, as_of: dt.date) -> dt.date:
     end on or before it, so that stepping the data cut day by day changes the
     counts only once a month. Call :func:`require` for "allocation" first.
     """
-    if role.allocation_counts != "month_end" or role.outcomes_by_arm:
+    if allocation_at_any_date(role):
         return as_of
     following = as_of + dt.timedelta(days=1)
     return as_of if following.day == 1 else as_of.replace(day=1) - dt.timedelta(days=1)

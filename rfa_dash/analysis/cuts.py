@@ -23,7 +23,7 @@ from rfa_dash import auth
 from rfa_dash.contract import TABLE_ORDER, TABLES
 from rfa_dash.frames import pseudonymize
 from rfa_dash.ingest.export import Export, fingerprint
-from rfa_dash.protocol import Role, masks_ids, sees
+from rfa_dash.protocol import Role, allocation_at_any_date, masks_ids, sees
 
 # the tables whose rows have a key (the contract's unique columns): edits are found by it
 KEYS = {t: list(TABLES[t].unique) for t in TABLE_ORDER if TABLES[t].unique}
@@ -146,8 +146,7 @@ def diff(prev: dict, cur: dict, role: Role) -> dict[str, pd.DataFrame]:
         by_arm = pd.DataFrame()
         # new randomizations by arm between two cuts of any dates are exact counts at
         # both: only for a role that sees allocation at any date
-        if sees(role, "allocation") and (role.allocation_counts == "any_date"
-                                         or sees(role, "outcomes_by_arm")):
+        if sees(role, "allocation") and allocation_at_any_date(role):
             by_arm = new_all.groupby("arm").size().rename("new").reset_index()
         sre = query("cuts/new_sres")[["participant_id", "event_date", "sre_type", *arm]] \
             if sees(role, "outcomes") else pd.DataFrame()

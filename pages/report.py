@@ -1,59 +1,80 @@
-"""DSMB report: the self-contained HTML report, and frozen data cuts with what changed."""
+"""DSMB report: the report as PDF or self-contained HTML, and frozen data cuts with what
+changed."""
 
 import streamlit as st
 
 from rfa_dash import auth, ui
 from rfa_dash.analysis import cuts
 from rfa_dash.protocol import sees
-from rfa_dash.report import build_report
+from rfa_dash.report import report_file
 
 ctx = ui.context()
 ui.header("DSMB report", ctx)
 closed = sees(ctx.role, "outcomes_by_arm")
-st.markdown(f"**{'CLOSED' if closed else 'OPEN'} report** for the {ctx.role.label.lower()} role: "
-            + ("outcomes and safety by arm." if closed else "outcomes and safety pooled."))
+st.markdown(f"**{'CLOSED' if closed else 'OPEN'} session report** for the "
+            f"{ctx.role.label.lower()} role: "
+            + ("outcomes and safety by arm." if closed else "conduct, outcomes and safety "
+               "pooled; nothing by arm."))
 st.caption(f"Export SHA-256 {ctx.export.fingerprint}")
+masked = None
+if closed:
+    masked = st.toggle("Masked: arms shown as Group A / Group B, the key on the last page",
+                       value=ctx.protocol.report.closed == "masked", key="report_masked")
+
+root = cuts.cuts_dir()
+saved = ui.cached_folder(cuts.list_cuts, root)
+chosen = None
+if not saved.empty:
+    default = cuts.previous_cut(saved, ctx.as_of)
+    options = list(saved["folder"])
+    chosen = st.selectbox("Previous data cut (the report's last section and the lists below "
+                          "compare with it)", options,
+                          index=options.index(default) if default in options else 0,
+                          format_func=lambda f: f.rsplit("/", 1)[-1], key="cut_prev")
+session = "open" if not closed else "masked" if masked else "closed"
 
 
-def _log_download() -> None:
+def _log_download(fmt: str) -> None:
     auth.audit("report_download", ctx.user, ctx.role.name, ctx.export.fingerprint,
-               detail=f"as_of={ctx.as_of.isoformat()}")
+               detail=f"as_of={ctx.as_of.isoformat()} format={fmt} session={session}")
 
 
-# built when clicked (cached): the report embeds plotly.js and is megabytes
-st.download_button(
-    "Download the report (HTML)", lambda: ui.cached(build_report, ctx, ctx.role).encode("utf-8"),
-    file_name=f"{ctx.protocol.registry_id}_{'closed' if closed else 'open'}_report_"
-              f"{ctx.as_of.isoformat()}.html",
-    mime="text/html", on_click=_log_download, icon=":material/download:", key="report_dl")
+# built when clicked (cached): the PDF takes a few seconds, the HTML embeds plotly.js
+name = f"{ctx.protocol.registry_id}_{session}_report_{ctx.as_of.isoformat()}"
+c = st.columns(2)
+c[0].download_button(
+    "Download the report (PDF)", lambda: ui.cached(report_file, ctx, ctx.role, "pdf", masked,
+                                                   chosen),
+    file_name=f"{name}.pdf", mime="application/pdf", on_click=_log_download, args=("pdf",),
+    icon=":material/picture_as_pdf:", key="report_pdf")
+c[1].download_button(
+    "Download the report (HTML)", lambda: ui.cached(report_file, ctx, ctx.role, "html", masked,
+                                                    chosen),
+    file_name=f"{name}.html", mime="text/html", on_click=_log_download, args=("html",),
+    icon=":material/download:", key="report_dl")
 
 st.subheader("Frozen data cuts")
-root = cuts.cuts_dir()
 st.caption(f"Cuts are saved under {root} as Parquet with a manifest and fingerprint; each cut "
            "opens as an export folder.")
 if st.button(f"Save the data cut of {ctx.as_of.isoformat()}", key="save_cut"):
     folder = cuts.save_cut(ctx.export, ctx.as_of, root)
     auth.audit("cut_saved", ctx.user, ctx.role.name, ctx.export.fingerprint, detail=folder.name)
     st.success(f"Saved {folder.name}.")
-saved = ui.cached_folder(cuts.list_cuts, root)
-if saved.empty:
+if chosen is None:
     st.info("No cut saved yet.")
 else:
     ui.table(ui.cached_folder(cuts.list_cuts, root, view=cuts.cut_listing), "saved_cuts")
-    default = cuts.previous_cut(saved, ctx.as_of)
-    options = list(saved["folder"])
-    chosen = st.selectbox("Compare the current data with", options,
-                          index=options.index(default) if default in options else 0,
-                          format_func=lambda f: f.rsplit("/", 1)[-1], key="cut_prev")
     ch = ui.cached(cuts.changes_since, ctx, chosen, ctx.role)
-    c = st.columns(4)
+    c = st.columns(5)
     c[0].metric("New randomizations", len(ch["randomized"]))
     c[1].metric("New SREs", len(ch["sre"]))
     c[2].metric("New deaths", len(ch["deaths"]))
-    c[3].metric("Edited records", len(ch["edited"]))
+    c[3].metric("New SAEs", len(ch["saes"]))
+    c[4].metric("New deviations", len(ch["deviations"]))
     lists = [(key, title) for key, title in (
         ("randomized", "New randomizations"), ("randomized_by_arm", "New randomizations by arm"),
-        ("sre", "New SREs"), ("deaths", "New deaths"), ("edited", "Edited records"))
+        ("sre", "New SREs"), ("deaths", "New deaths"), ("saes", "New SAEs"),
+        ("deviations", "New deviations"), ("edited", "Edited records"))
         if len(ch[key])]
     if lists:  # one tab per list that has rows, drawn when open
         tabs = ui.tabs([f"{title} ({len(ch[key])})" for key, title in lists], key="cut_tab")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -122,6 +122,30 @@ def require(role: Role, *sights: str) -> None:
             raise BlindingError(f"the {role.name} role does not see {sight.replace('_', ' ')}")
 
 
+REPORT_MODES = ("unmasked", "masked")
+REPORT_KEYS = ("page", "omit")
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """How the closed (by-arm) DSMB report names the arms.
+
+    Attributes
+    ----------
+    closed : str
+        "unmasked" (arm names) or "masked" (Group A, Group B, ...).
+    groups : tuple of str
+        The key of a masked report: arm codes in group order (the first is
+        Group A). Empty: a masked report cannot be made.
+    key : str
+        "page": the key is printed on a separate last page; "omit": left out.
+    """
+
+    closed: str = "unmasked"
+    groups: tuple[str, ...] = ()
+    key: str = "page"
+
+
 @dataclass(frozen=True)
 class Protocol:
     """Parsed protocol settings.
@@ -164,6 +188,8 @@ class Protocol:
         (a criterion switched off with ``enabled = false`` is left out).
     recent_rate_months : int
         Months of randomizations the "if the current rate holds" outlook uses.
+    report : ReportSettings
+        The closed report's masking and its key (``[report]``).
     """
 
     registry_id: str
@@ -186,6 +212,7 @@ class Protocol:
     recent_rate_months: int
     source: str
     comparison_note: str = ""
+    report: ReportSettings = field(default_factory=lambda: ReportSettings())
 
     @property
     def arm_codes(self) -> list[str]:
@@ -327,6 +354,7 @@ def parse_protocol(data: dict, source: str = "<memory>") -> Protocol:
     if any(r.outcomes_by_arm and not (r.allocation and r.outcomes) for r in roles.values()):
         raise ProtocolError("protocol file: a role with outcomes_by_arm needs allocation "
                             "and outcomes")
+    report = report_settings(data.get("report", {}), tuple(a.code for a in arms))
     return Protocol(
         registry_id=str(_need(trial, "registry_id", "trial")),
         short_title=str(trial.get("short_title", "")),
@@ -349,7 +377,31 @@ def parse_protocol(data: dict, source: str = "<memory>") -> Protocol:
         recent_rate_months=recent,
         source=source,
         comparison_note=str(trial.get("comparison_note", "")),
+        report=report,
     )
+
+
+def report_settings(raw: dict, arm_codes: tuple[str, ...]) -> ReportSettings:
+    """``[report]`` checked against the arms (also used for the command line's overrides).
+
+    Raises
+    ------
+    ProtocolError
+        For an unknown mode or key setting, or groups that are not each arm once.
+    """
+    closed = str(raw.get("closed", "unmasked"))
+    if closed not in REPORT_MODES:
+        raise ProtocolError(f"protocol file: report.closed must be one of "
+                            f"{', '.join(REPORT_MODES)}, not {closed!r}")
+    key = str(raw.get("key", "page"))
+    if key not in REPORT_KEYS:
+        raise ProtocolError(f"protocol file: report.key must be one of {', '.join(REPORT_KEYS)}, "
+                            f"not {key!r}")
+    groups = tuple(str(g) for g in raw.get("groups", ()))
+    if groups and sorted(groups) != sorted(arm_codes):
+        raise ProtocolError("protocol file: report.groups must name every arm code once "
+                            f"({', '.join(arm_codes)}), not {', '.join(groups)}")
+    return ReportSettings(closed, groups, key)
 
 
 @lru_cache(maxsize=8)

@@ -13,6 +13,7 @@ import pandas as pd
 from scipy import stats
 
 from rfa_dash.ingest.export import Export
+from rfa_dash.present.labels import POOLED
 from rfa_dash.protocol import Role, allocation_as_of, require, sees
 from rfa_dash.stats.smd import smd_categorical, smd_continuous
 
@@ -79,18 +80,25 @@ def allocation(exp: Export, as_of: dt.date, role: Role) -> Allocation:
     return Allocation(by_arm, p_value, cum, as_of)
 
 
-def baseline_table(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
+def baseline_table(exp: Export, as_of: dt.date, role: Role, pooled: bool = False
+                   ) -> pd.DataFrame:
     """Baseline by arm: mean (SD) or n (%) per arm and the standardized mean difference.
 
     The SMD compares the first two arms of the protocol (continuous: mean
     difference over the pooled SD; categorical: Yang and Dalton's multi-level
     SMD on the row of the variable), as text with two decimals. |SMD| > 0.1 is
-    commonly read as imbalance. For a role that sees allocation only.
+    commonly read as imbalance. For a role that sees allocation only, unless
+    ``pooled``: then one column of all randomized participants and no SMD,
+    which tells no arm (the open report's table).
     """
-    require(role, "allocation")
-    df = exp.query("baseline", as_of=allocation_as_of(role, as_of))
-    arms = exp.protocol.arm_codes
-    labels = exp.protocol.arm_labels
+    if pooled:
+        df = exp.query("baseline", as_of=as_of).assign(arm=POOLED)
+        arms, labels = [POOLED], {POOLED: "All participants"}
+    else:
+        require(role, "allocation")
+        df = exp.query("baseline", as_of=allocation_as_of(role, as_of))
+        arms = exp.protocol.arm_codes
+        labels = exp.protocol.arm_labels
     groups = {a: df[df["arm"] == a] for a in arms}
     a1, a2 = arms[0], arms[1] if len(arms) > 1 else arms[0]
     rows = []
@@ -120,17 +128,22 @@ def baseline_table(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
             "SMD": float("nan")}
     out = pd.DataFrame([head, *rows])
     out["SMD"] = [("" if x != x else f"{x:.2f}") for x in out["SMD"]]
-    return out
+    return out.drop(columns="SMD") if pooled else out
 
 
-def received_as_allocated(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
+def received_as_allocated(exp: Export, as_of: dt.date, role: Role, pooled: bool = False
+                          ) -> pd.DataFrame:
     """Per arm: received the allocated treatment yes / no / not recorded (for a role that
-    sees allocation)."""
-    require(role, "allocation")
-    df = exp.query("baseline", as_of=allocation_as_of(role, as_of))
-    labels = exp.protocol.arm_labels
+    sees allocation); ``pooled``: one row of all randomized participants."""
+    if pooled:
+        df = exp.query("baseline", as_of=as_of).assign(arm=POOLED)
+        labels, codes = {POOLED: "All participants"}, [POOLED]
+    else:
+        require(role, "allocation")
+        df = exp.query("baseline", as_of=allocation_as_of(role, as_of))
+        labels, codes = exp.protocol.arm_labels, exp.protocol.arm_codes
     rows = []
-    for a in exp.protocol.arm_codes:
+    for a in codes:
         g = df[df["arm"] == a]["received_allocated"]
         rows.append({"Arm": labels[a], "Randomized": len(g),
                      "Received allocated": int(g.eq(True).sum()),

@@ -94,8 +94,10 @@ def cut_listing(cuts: pd.DataFrame) -> pd.DataFrame:
 
 
 def read_cut(folder: Path) -> dict[str, pa.Table]:
-    """A saved cut's tables (Arrow)."""
-    return {t: pq.read_table(Path(folder) / f"{t}.parquet") for t in TABLE_ORDER}
+    """A saved cut's tables (Arrow); a table the cut predates (saved before the contract
+    had it, as ``deviations``) is left out, and :func:`diff` reads it as empty."""
+    return {t: pq.read_table(Path(folder) / f"{t}.parquet") for t in TABLE_ORDER
+            if (Path(folder) / f"{t}.parquet").exists()}
 
 
 def _edited_sql(table: str, key: list[str], cols: list[str], hidden: set[str]) -> str:
@@ -120,11 +122,13 @@ def diff(prev: dict, cur: dict, role: Role) -> dict[str, pd.DataFrame]:
     cut of 100,000 participants is compared without copying every value
     into Python.
 
-    Returns frames: ``randomized`` (new randomizations), ``sre`` (new SREs)
-    and ``deaths`` (new deaths), each listing a participant's arm only for a
-    closed role; ``randomized_by_arm`` (counts of the new randomizations per
-    arm, for roles that see allocation); and ``edited`` (table, key, changed
-    columns) for records present in both with different values.
+    Returns frames: ``randomized`` (new randomizations), ``sre`` (new SREs),
+    ``deaths`` (new deaths), ``saes`` (new serious adverse events) and
+    ``deviations`` (new protocol deviations, important ones first), each listing
+    a participant's arm only for a closed role; ``randomized_by_arm`` (counts of
+    the new randomizations per arm, for roles that see allocation); and
+    ``edited`` (table, key, changed columns) for records present in both with
+    different values.
 
     A role that sees allocation counts but not outcomes by arm never gets an
     arm next to a participant ID: with the pooled event listings it would
@@ -139,7 +143,9 @@ def diff(prev: dict, cur: dict, role: Role) -> dict[str, pd.DataFrame]:
 
     try:
         for t in TABLE_ORDER:
-            con.register(f"prev_{t}", prev[t])
+            # a table an older cut predates is as if empty there
+            con.register(f"prev_{t}", prev[t] if t in prev else cur[t].slice(0, 0)
+                         if isinstance(cur[t], pa.Table) else cur[t].head(0))
             con.register(f"cur_{t}", cur[t])
         new_all = query("cuts/new_randomizations")
         arm = ["arm"] if sees(role, "outcomes_by_arm") else []
@@ -152,8 +158,18 @@ def diff(prev: dict, cur: dict, role: Role) -> dict[str, pd.DataFrame]:
             if sees(role, "outcomes") else pd.DataFrame()
         deaths = query("cuts/new_deaths")[["participant_id", "off_study_date", *arm]] \
             if sees(role, "outcomes") else pd.DataFrame()
+        saes = query("cuts/new_saes")[["participant_id", "onset_date", "term", "grade",
+                                       "related", *arm]] \
+            if sees(role, "outcomes") else pd.DataFrame()
+        # deviations are conduct data, but a description can name an arm ("received RT
+        # alone"): listed only for a role that sees allocation or outcomes, with the arm
+        # only for a closed role, pseudonymized like the others
+        devs = query("cuts/new_deviations")[["participant_id", "deviation_date", "category",
+                                             "important", "description", *arm]] \
+            if sees(role, "allocation") or sees(role, "outcomes") else pd.DataFrame()
         if masks_ids(role):
-            sre, deaths = pseudonymize(sre), pseudonymize(deaths)
+            sre, deaths, saes = pseudonymize(sre), pseudonymize(deaths), pseudonymize(saes)
+            devs = pseudonymize(devs)
         hidden = set() if sees(role, "allocation") else {"arm"}
         edited = []
         for table, key in KEYS.items():
@@ -166,7 +182,8 @@ def diff(prev: dict, cur: dict, role: Role) -> dict[str, pd.DataFrame]:
         con.close()
     edited = [e for e in edited if len(e)]
     return {"randomized": new_all[["participant_id", "randomization_date", *arm]],
-            "randomized_by_arm": by_arm, "sre": sre, "deaths": deaths,
+            "randomized_by_arm": by_arm, "sre": sre, "deaths": deaths, "saes": saes,
+            "deviations": devs,
             "edited": pd.concat(edited, ignore_index=True) if edited else
             pd.DataFrame(columns=["table", "record", "changed"])}
 

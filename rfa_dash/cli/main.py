@@ -50,12 +50,25 @@ def _parser() -> argparse.ArgumentParser:
                        help="export folder (default: the bundled sample)")
         s.add_argument("--as-of", type=_date, default=None, help="data cut YYYY-MM-DD")
         s.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    s = sub.add_parser("report", help="write the DSMB report as one self-contained HTML file")
+    s = sub.add_parser("report", help="write the DSMB report: PDF or one self-contained HTML "
+                                      "file, by the suffix of --out")
     s.add_argument("export", nargs="?", type=Path, default=SAMPLE_DIR,
                    help="export folder (default: the bundled sample)")
     s.add_argument("--role", required=True, help="investigator (open report) or dsmb (closed)")
-    s.add_argument("--out", type=Path, required=True, help="HTML file to write")
+    s.add_argument("--out", type=Path, required=True, help="file to write: .pdf or .html")
     s.add_argument("--as-of", type=_date, default=None, help="data cut YYYY-MM-DD")
+    mode = s.add_mutually_exclusive_group()
+    mode.add_argument("--masked", dest="masked", action="store_const", const=True,
+                      default=None, help="closed report with the arms as Group A, B, ...")
+    mode.add_argument("--unmasked", dest="masked", action="store_const", const=False,
+                      help="closed report naming the arms (overrides [report] closed)")
+    s.add_argument("--groups", default=None,
+                   help="the masked report's key: arm codes in group order, comma-separated "
+                        "(first = Group A; default [report] groups)")
+    s.add_argument("--key", choices=("page", "omit"), default=None,
+                   help="print the key on a separate last page, or leave it out")
+    s.add_argument("--since", type=Path, default=None,
+                   help="a saved data cut folder: list what changed since it")
     s = sub.add_parser("notify", help="send the coordinators' digest and the alerts on new "
                                       "events by e-mail (for cron or a systemd timer)")
     s.add_argument("export", nargs="?", type=Path, default=SAMPLE_DIR,
@@ -147,25 +160,37 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _report(exp, as_of, args) -> int:
-    from rfa_dash.protocol import BlindingError
-    from rfa_dash.report import build_report
+    from rfa_dash.protocol import BlindingError, ProtocolError
+    from rfa_dash.report import build_pdf, build_report
 
     role = exp.protocol.roles.get(args.role)
     if role is None:
         print(f"rfa_dash: unknown role {args.role!r}; one of "
               f"{', '.join(exp.protocol.roles)}", file=sys.stderr)
         return 2
-    try:
-        text = build_report(exp, as_of, role)
-    except BlindingError as exc:
-        print(f"rfa_dash: {exc}", file=sys.stderr)
-        return 2
     out = args.out.expanduser().resolve()
+    suffix = out.suffix.lower()
+    if suffix not in (".pdf", ".html", ".htm"):
+        print(f"rfa_dash: --out must end in .pdf or .html, not {out.name!r}", file=sys.stderr)
+        return 2
     if out.is_relative_to(exp.folder):
         print("rfa_dash: the report may not be written into the export folder", file=sys.stderr)
         return 2
+    if args.since is not None and not (args.since / "manifest.json").is_file():
+        print(f"rfa_dash: --since {args.since} is not a saved data cut (no manifest.json)",
+              file=sys.stderr)
+        return 2
+    options = {"masked": args.masked, "key": args.key,
+               "groups": tuple(g.strip() for g in args.groups.split(",")) if args.groups
+               else None, "since": str(args.since) if args.since else None}
     try:
-        out.write_text(text, encoding="utf-8")
+        data: bytes = (build_pdf(exp, as_of, role, **options) if suffix == ".pdf"
+                       else build_report(exp, as_of, role, **options).encode("utf-8"))
+    except (BlindingError, ProtocolError) as exc:
+        print(f"rfa_dash: {exc}", file=sys.stderr)
+        return 2
+    try:
+        out.write_bytes(data)
     except OSError as exc:
         print(f"rfa_dash: cannot write {out}: {exc.strerror}", file=sys.stderr)
         return 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from rfa_dash.analysis.accrual import Accrual
@@ -23,3 +24,22 @@ def rates_display(rates: pd.DataFrame) -> pd.DataFrame:
 def rates_view(acc: Accrual, protocol=None) -> pd.DataFrame:
     """:func:`rates_display` of an accrual's screening rates (a view for ``ui.cached``)."""
     return rates_display(acc.rates)
+
+
+def monthly_vs_planned(acc: Accrual) -> pd.DataFrame:
+    """One row per calendar month since the accrual start: randomized that month, the
+    cumulative count, and the cumulative count expected at the planned pace at the month's
+    end (or at the data cut, in its last month)."""
+    m = acc.monthly
+    if m.empty:
+        return pd.DataFrame(columns=["Month", "Randomized", "Cumulative", "Expected"])
+    month = pd.PeriodIndex(pd.to_datetime(m["month"].astype(str)), freq="M")
+    # the planned pace is a line through its points (start, 0) ... (planned end, target)
+    days = pd.to_datetime(acc.planned["date"]).to_numpy(dtype="datetime64[D]").astype(float)
+    ends_at = month.end_time.to_numpy(dtype="datetime64[D]").astype(float)
+    ends = (np.interp(ends_at, days, acc.planned["planned"].astype(float))
+            if len(days) else np.full(len(month), np.nan))
+    return pd.DataFrame({"Month": [str(p) for p in month],
+                         "Randomized": m["randomized"].astype(int).to_numpy(),
+                         "Cumulative": m["randomized"].astype(int).cumsum().to_numpy(),
+                         "Expected": ["-" if x != x else f"{x:.1f}" for x in ends]})

@@ -82,11 +82,22 @@ def reports():
             for r in ("investigator", "dsmb")}
 
 
+SECTION_IDS = ("status", "enrollment", "screening", "consort", "baseline", "treatment",
+               "deviations", "adherence", "progression", "sre", "safety", "data-quality",
+               "changes")
+
+
 def test_report_has_every_section(reports):
     for html in reports.values():
-        for name in ("cover", "enrollment", "balance", "adherence", "sre", "safety",
-                     "data-quality"):
+        _section(html, "cover")
+        for name in SECTION_IDS:
             _section(html, name)
+        # in the templates' order, numbered 1, 2, ...
+        found = re.findall(r"<section id='([a-z-]+)'><h2>(\d+)\. ", html)
+        assert [x for x, _ in found] == list(SECTION_IDS)
+        assert [int(n) for _, n in found] == list(range(1, len(SECTION_IDS) + 1))
+        tables = [int(n) for n in re.findall(r"<p class='caption'>Table (\d+)\.", html)]
+        assert tables == list(range(1, len(tables) + 1)) and len(tables) > 20
         # nothing is loaded from the network: no external script, style sheet or image
         assert not re.search(r"<(script|link|img)[^>]+(src|href)=[\"']?https?:", html)
         assert open_export(SAMPLE_DIR).fingerprint in html
@@ -94,21 +105,23 @@ def test_report_has_every_section(reports):
 
 def test_closed_and_open_reports_differ_as_the_roles_say(reports):
     closed, open_ = reports["dsmb"], reports["investigator"]
-    assert "CLOSED REPORT" in closed and "OPEN REPORT" in open_
+    assert "CLOSED SESSION — CONFIDENTIAL" in closed and "OPEN SESSION" in open_
+    assert "CLOSED SESSION" not in open_
+    # the open session is pooled throughout: arms are named only in the design (the
+    # trial's title on the cover and the schema), never beside a number
+    results = "".join(_section(open_, x) for x in SECTION_IDS if x != "status")
     for arm in PROTOCOL.arms:
         assert arm.label in _section(closed, "sre") and arm.label in _section(closed, "safety")
-        assert arm.label not in _section(open_, "sre")
-        assert arm.label not in _section(open_, "safety")
-        assert arm.code not in _section(open_, "sre") + _section(open_, "safety")
-        # allocation counts are open to the investigator
-        assert arm.label in _section(open_, "balance")
+        assert arm.label in _section(closed, "baseline")
+        assert arm.label not in results and arm.code not in results
+    assert "All participants" in _section(open_, "baseline")
     assert "Gray" in _section(closed, "sre") and "Gray" not in _section(open_, "sre")
 
 
 def test_report_cli(tmp_path, capsys):
     out = tmp_path / "r.html"
     assert main(["report", "--role", "investigator", "--out", str(out)]) == 0
-    assert "OPEN REPORT" in out.read_text()
+    assert "OPEN SESSION" in out.read_text()
     assert main(["report", "--role", "coordinator", "--out", str(tmp_path / "x.html")]) == 2
     assert "no DSMB report" in capsys.readouterr().err
     assert not (tmp_path / "x.html").exists()
@@ -139,8 +152,8 @@ def test_report_opens_offline_in_chromium(reports, tmp_path):
         b.close()
     assert errors == [] and all(u.startswith("file:") for u in requests)
     assert n_plots >= 4
-    assert headings[:2] == ["Enrollment and accrual", "Arm balance"]
-    assert "Safety" in headings and "Data quality" in headings
+    assert headings[:3] == ["Contents", "1. Study status and schema", "2. Enrollment"]
+    assert "11. Safety" in headings and "12. Data quality" in headings
 
 
 def test_cut_round_trip_and_changes(tmp_path):

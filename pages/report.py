@@ -18,52 +18,33 @@ st.markdown(f"**{'CLOSED' if closed else 'OPEN'} session report** for the "
 st.caption(f"Export SHA-256 {ctx.export.fingerprint}")
 masked = None
 if closed:
-    masked = st.toggle("Masked: arms shown as Group A / Group B, the key on the last page",
+    masked = st.toggle("Masked: arms shown as Group A / Group B, "
+                       + ("the key on the last page" if ctx.protocol.report.key == "page"
+                          else "without the key"),
                        value=ctx.protocol.report.closed == "masked", key="report_masked")
 
-root = cuts.cuts_dir()
-saved = ui.cached_folder(cuts.list_cuts, root)
-chosen = None
-if not saved.empty:
-    default = cuts.previous_cut(saved, ctx.as_of)
-    options = list(saved["folder"])
-    chosen = st.selectbox("Previous data cut (the report's last section and the lists below "
-                          "compare with it)", options,
-                          index=options.index(default) if default in options else 0,
-                          format_func=lambda f: f.rsplit("/", 1)[-1], key="cut_prev")
-session = "open" if not closed else "masked" if masked else "closed"
-
-
-def _log_download(fmt: str) -> None:
-    auth.audit("report_download", ctx.user, ctx.role.name, ctx.export.fingerprint,
-               detail=f"as_of={ctx.as_of.isoformat()} format={fmt} session={session}")
-
-
-# built when clicked (cached): the PDF takes a few seconds, the HTML embeds plotly.js
-name = f"{ctx.protocol.registry_id}_{session}_report_{ctx.as_of.isoformat()}"
-c = st.columns(2)
-c[0].download_button(
-    "Download the report (PDF)", lambda: ui.cached(report_file, ctx, ctx.role, "pdf", masked,
-                                                   chosen),
-    file_name=f"{name}.pdf", mime="application/pdf", on_click=_log_download, args=("pdf",),
-    icon=":material/picture_as_pdf:", key="report_pdf")
-c[1].download_button(
-    "Download the report (HTML)", lambda: ui.cached(report_file, ctx, ctx.role, "html", masked,
-                                                    chosen),
-    file_name=f"{name}.html", mime="text/html", on_click=_log_download, args=("html",),
-    icon=":material/download:", key="report_dl")
+# the download buttons go on top, filled in once the previous cut is known (below)
+top = st.container()
 
 st.subheader("Frozen data cuts")
+root = cuts.cuts_dir()
 st.caption(f"Cuts are saved under {root} as Parquet with a manifest and fingerprint; each cut "
            "opens as an export folder.")
 if st.button(f"Save the data cut of {ctx.as_of.isoformat()}", key="save_cut"):
     folder = cuts.save_cut(ctx.export, ctx.as_of, root)
     auth.audit("cut_saved", ctx.user, ctx.role.name, ctx.export.fingerprint, detail=folder.name)
     st.success(f"Saved {folder.name}.")
-if chosen is None:
+saved = ui.cached_folder(cuts.list_cuts, root)
+chosen = None
+if saved.empty:
     st.info("No cut saved yet.")
 else:
     ui.table(ui.cached_folder(cuts.list_cuts, root, view=cuts.cut_listing), "saved_cuts")
+    default = cuts.previous_cut(saved, ctx.as_of)
+    options = list(saved["folder"])
+    chosen = st.selectbox("Compare the current data with (also the report's last section)",
+                          options, index=options.index(default) if default in options else 0,
+                          format_func=lambda f: f.rsplit("/", 1)[-1], key="cut_prev")
     ch = ui.cached(cuts.changes_since, ctx, chosen, ctx.role)
     c = st.columns(5)
     c[0].metric("New randomizations", len(ch["randomized"]))
@@ -82,3 +63,29 @@ else:
             if tab.open:
                 with tab:
                     ui.table(ch[key], f"cut_{key}")
+
+session = "open" if not closed else "masked" if masked else "closed"
+
+
+def _log_download(fmt: str) -> None:
+    auth.audit("report_download", ctx.user, ctx.role.name, ctx.export.fingerprint,
+               detail=f"as_of={ctx.as_of.isoformat()} format={fmt} session={session}")
+
+
+# built when clicked (cached): the PDF takes a few seconds, the HTML embeds plotly.js
+name = f"{ctx.protocol.registry_id}_{session}_report_{ctx.as_of.isoformat()}"
+with top:
+    c = st.columns(2)
+    c[0].download_button(
+        "Download the report (PDF)",
+        lambda: ui.cached(report_file, ctx, ctx.role, "pdf", masked, chosen),
+        file_name=f"{name}.pdf", mime="application/pdf", on_click=_log_download,
+        args=("pdf",), icon=":material/picture_as_pdf:", key="report_pdf")
+    c[1].download_button(
+        "Download the report (HTML)",
+        lambda: ui.cached(report_file, ctx, ctx.role, "html", masked, chosen),
+        file_name=f"{name}.html", mime="text/html", on_click=_log_download, args=("html",),
+        icon=":material/download:", key="report_dl")
+    st.caption("The report's last section lists the changes since "
+               + (chosen.rsplit("/", 1)[-1] if chosen else "no earlier cut (none saved)")
+               + ".")

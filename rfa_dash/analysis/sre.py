@@ -49,7 +49,8 @@ def _groups(df: pd.DataFrame, by_arm: bool, arm_codes: list[str]) -> list[tuple[
 
 
 def cumulative_incidence(out: pd.DataFrame, report_months, arm_codes: list[str], by_arm: bool,
-                         gray_min_events: int) -> SreResult:
+                         gray_min_events: int, labels: dict[str, str] | None = None
+                         ) -> SreResult:
     """Cumulative incidence of status 1 by arm (``by_arm``) or pooled, with Gray's test.
 
     Parameters
@@ -65,6 +66,8 @@ def cumulative_incidence(out: pd.DataFrame, report_months, arm_codes: list[str],
     gray_min_events : int
         Gray's test is computed only when every arm has at least this many
         events of interest.
+    labels : dict, optional
+        Arm code to label, for the note on Gray's test (codes when left out).
     """
     curves, tables, events = [], [], {}
     for g, part in _groups(out, by_arm, arm_codes):
@@ -79,8 +82,10 @@ def cumulative_incidence(out: pd.DataFrame, report_months, arm_codes: list[str],
     if by_arm:
         low = {a: n for a, n in events.items() if n < gray_min_events}
         if low:
+            names = labels or {}
+            now = ", ".join(f"{names.get(a, a)}: {n}" for a, n in events.items())
             note = (f"Gray's test is shown once every arm has at least {gray_min_events} SREs "
-                    f"(now {', '.join(f'{a}: {n}' for a, n in events.items())}).")
+                    f"(now {now}).")
         else:
             from comprisk import gray_test
 
@@ -110,7 +115,8 @@ def sre_analysis(exp: Export, as_of: dt.date, role: Role, sre_types=SRE_TYPES,
     by_arm = sees(role, "outcomes_by_arm")
     p = exp.protocol
     return cumulative_incidence(outcomes(exp, as_of, sre_types), p.report_months, p.arm_codes,
-                                by_arm, p.gray_min_events_per_arm if gray else 2**62)
+                                by_arm, p.gray_min_events_per_arm if gray else 2**62,
+                                p.arm_labels)
 
 
 def sre_table(exp: Export, as_of: dt.date) -> pd.DataFrame:

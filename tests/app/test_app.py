@@ -333,6 +333,18 @@ def test_report_page_saves_a_cut_and_shows_changes(_private_state):
     assert metrics["New randomizations"] == "0"  # same data as the cut just saved
 
 
+def test_report_page_offers_pdf_and_html_and_masking_to_the_dsmb_only():
+    for role in ("investigator", "dsmb"):
+        at = app(role, "report")
+        assert not at.exception
+        labels = [b.proto.label for b in at.get("download_button")]
+        assert labels == ["Download the report (PDF)", "Download the report (HTML)"]
+        toggles = [t.label for t in at.toggle]
+        assert (role == "dsmb") == any(t.startswith("Masked") for t in toggles), role
+        text = " ".join(m.value for m in at.markdown)
+        assert ("CLOSED session" if role == "dsmb" else "OPEN session") in text
+
+
 def test_report_lists_the_changes_since_a_cut_in_tabs(_private_state):
     from rfa_dash.analysis import cuts
     from rfa_dash.ingest.export import open_export

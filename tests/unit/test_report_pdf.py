@@ -1,0 +1,226 @@
+"""The DSMB report as PDF: every page marked, numbered; open pooled, masked without arms;
+numbering consecutive; pre-treatment AEs, partial dates and deviations where they belong."""
+
+import datetime as dt
+import re
+import shutil
+import subprocess
+
+import pytest
+from pypdf import PdfReader
+
+from rfa_dash.analysis import cuts
+from rfa_dash.cli import main
+from rfa_dash.ingest.export import SAMPLE_DIR, open_export
+from rfa_dash.protocol import BlindingError, ProtocolError, load_protocol
+from rfa_dash.report import build_document, build_pdf
+from rfa_dash.report.masking import Masker
+from rfa_dash.report.pdf import lit, typst_source
+
+PROTOCOL = load_protocol()
+ROLES = PROTOCOL.roles
+WHEN = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="module")
+def exp():
+    return open_export(SAMPLE_DIR)
+
+
+@pytest.fixture(scope="module")
+def pdfs(exp, tmp_path_factory):
+    """The three reports as PDF files, each page's text extracted by pypdf."""
+    folder = tmp_path_factory.mktemp("pdf")
+    out = {}
+    for name, role, masked in (("open", "investigator", None), ("closed", "dsmb", False),
+                               ("masked", "dsmb", True)):
+        path = folder / f"{name}.pdf"
+        path.write_bytes(build_pdf(exp, exp.default_as_of, ROLES[role], WHEN, masked=masked))
+        out[name] = (path, [p.extract_text() for p in PdfReader(path).pages])
+    return out
+
+
+def _arm_words():
+    return [a.label for a in PROTOCOL.arms] + [a.code for a in PROTOCOL.arms]
+
+
+def test_every_page_carries_trial_session_cut_fingerprint_and_page_n_of_m(pdfs, exp):
+    short = exp.fingerprint[:12]
+    for name, (_, pages) in pdfs.items():
+        mark = "OPEN SESSION" if name == "open" else "CLOSED SESSION — CONFIDENTIAL"
+        assert len(pages) >= 10
+        for i, text in enumerate(pages, start=1):
+            assert PROTOCOL.registry_id in text, (name, i)
+            assert mark in text, (name, i)
+            assert f"Data cut {exp.default_as_of.isoformat()}" in text, (name, i)
+            assert f"SHA-256 {short}" in text, (name, i)
+            assert f"page {i} of {len(pages)}" in text, (name, i)
+        if name == "open":
+            assert not any("CLOSED SESSION" in t for t in pages)
+        # the full fingerprint on the cover
+        assert exp.fingerprint in pages[0]
+
+
+def test_contents_and_consecutive_numbering(pdfs):
+    for _, pages in pdfs.values():
+        text = "\n".join(pages)
+        assert "Contents" in pages[1]
+        sections = [int(n) for n in re.findall(r"^(\d+)\. [A-Z]", "\n".join(pages[2:]), re.M)]
+        # each section heading once, in order (the contents page lists them too)
+        assert sections[:13] == list(range(1, 14))
+        tables = [int(n) for n in re.findall(r"Table (\d+)\. ", text)]
+        figures = [int(n) for n in re.findall(r"Figure (\d+)\. ", text)]
+        assert tables == list(range(1, len(tables) + 1)) and len(tables) > 20
+        assert figures == list(range(1, len(figures) + 1)) and len(figures) >= 6
+        # each table and figure states the data cut and its n
+        assert len(re.findall(r"(Table|Figure) \d+\. .*?\(data cut 2026-11-16; ", text,
+                              re.S)) == len(tables) + len(figures)
+
+
+def test_open_pdf_is_pooled_throughout(pdfs):
+    _, pages = pdfs["open"]
+    # the arms are named only in the design: the trial's title (cover) and the schema
+    body = "\n".join(pages[2:])
+    schema_end = body.index("2. Enrollment")
+    for word in _arm_words():
+        assert word not in body[schema_end:], word
+    assert "All participants" in body and "Gray" not in body
+    assert "by group" not in body
+
+
+def test_masked_pdf_names_no_arm_outside_the_key_page(pdfs):
+    _, pages = pdfs["masked"]
+    key = pages[-1]
+    assert "Key to the groups" in key
+    for word in _arm_words():
+        for i, text in enumerate(pages[:-1], start=1):
+            assert not re.search(rf"(?<![A-Za-z_]){re.escape(word)}(?![A-Za-z_])", text), \
+                (word, i)
+    # the key from the protocol: rt_alone is Group A
+    assert re.search(r"Group A\s*RT alone", key) and re.search(r"Group B\s*RFA/BA \+ RT", key)
+    assert "Group A" in "\n".join(pages[2:-1]) and "Group B" in "\n".join(pages[2:-1])
+
+
+def test_closed_pdf_names_the_arms(pdfs):
+    text = "\n".join(pdfs["closed"][1])
+    for a in PROTOCOL.arms:
+        assert a.label in text
+    assert "Group A" not in text
+
+
+def test_pretreatment_aes_partial_dates_and_deviations_where_they_belong(pdfs, exp):
+    pre = exp.query("pretreatment_ae_listing", as_of=exp.default_as_of)
+    assert len(pre) == 5
+    for _, pages in pdfs.values():
+        text = "\n".join(pages)
+        # the pre-treatment listing, apart, with its count
+        assert f"Adverse events with onset before treatment (data cut 2026-11-16; {len(pre)} " \
+               "events)" in text
+        # partial onsets are imputed and flagged; the listing keeps the export's text
+        assert "onset_imputed" in text
+        # deviations: a section, by category, the important ones listed
+        body = "\n".join(pages[2:])   # after the contents
+        sec = body[body.index("7. Protocol deviations"):body.index("8. Retention")]
+        assert "Protocol deviations by category" in sec and "Important protocol deviations" in sec
+        assert "Labs older than 14 days at randomization" in sec
+
+
+def test_pdf_pages_render_to_png(pdfs, tmp_path):
+    """Every page of the closed PDF rasterizes (poppler's pdftoppm); the PNGs are kept in
+    test-artifacts for looking at."""
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm (Debian's poppler-utils) is not installed")
+    from pathlib import Path
+
+    art = Path("test-artifacts/report")
+    art.mkdir(parents=True, exist_ok=True)
+    for name, (path, pages) in pdfs.items():
+        subprocess.run(["pdftoppm", "-r", "60", "-png", str(path), str(art / name)], check=True)
+        assert len(list(art.glob(f"{name}-*.png"))) == len(pages)
+
+
+def test_masked_key_omitted_and_bad_keys_refused(exp):
+    doc = build_document(exp, exp.default_as_of, ROLES["dsmb"], masked=True, key="omit")
+    assert doc.key is None and doc.session == "masked"
+    with pytest.raises(ProtocolError):
+        build_document(exp, exp.default_as_of, ROLES["dsmb"], masked=True, groups=("rfa_rt",))
+    with pytest.raises(ProtocolError):
+        build_document(exp, exp.default_as_of, ROLES["investigator"], masked=True)
+    with pytest.raises(BlindingError):
+        build_document(exp, exp.default_as_of, ROLES["coordinator"])
+    # the other key: rfa_rt is Group A
+    doc = build_document(exp, exp.default_as_of, ROLES["dsmb"], masked=True,
+                         groups=("rfa_rt", "rt_alone"))
+    assert doc.key == [("Group A", "RFA/BA + RT"), ("Group B", "RT alone")]
+
+
+def test_masker_rewrites_words_and_refuses_leaks():
+    m = Masker(PROTOCOL, ("rt_alone", "rfa_rt"))
+    assert m.text("RFA/BA + RT vs RT alone; rfa_rt, rt_alone; start") == \
+        "Group B vs Group A; Group B, Group A; start"
+    assert m.leaks("all Group A") == [] and m.leaks("arm rt_alone") == ["rt_alone"]
+    import pandas as pd
+
+    df = pd.DataFrame({"x": [1, 2], "RFA/BA + RT (n=2)": ["a", "b"], "RT alone (n=1)": ["c", "d"],
+                       "arm": ["rfa_rt", "rt_alone"]})
+    out = m.frame(df)
+    # group columns in group order, rows by group
+    assert list(out.columns) == ["x", "Group A (n=1)", "Group B (n=2)", "arm"]
+    assert out["arm"].tolist() == ["Group A", "Group B"]
+
+
+def test_a_masked_report_that_would_leak_is_refused(exp, monkeypatch):
+    from rfa_dash.report import sections
+    from rfa_dash.report.document import Section, Text
+
+    def leaky(ctx):   # a section that names an arm in a sentence
+        return Section("Leak", "leak", [Text("RT alone")])
+    monkeypatch.setattr(sections, "SECTIONS", (*sections.SECTIONS, leaky))
+    # "RT alone" is rewritten to its group: no leak
+    doc = build_document(exp, exp.default_as_of, ROLES["dsmb"], masked=True)
+    assert doc.sections[-1].blocks[0].text == "Group A"
+    from rfa_dash.report import build as build_mod
+
+    monkeypatch.setattr(build_mod.Masker, "text", lambda self, s: s)
+    with pytest.raises(BlindingError, match="would still show"):
+        build_document(exp, exp.default_as_of, ROLES["dsmb"], masked=True)
+
+
+def test_typst_source_takes_data_as_text_only():
+    assert lit('a"b\\c\n#import') == '"a\\"b\\\\c\\n#import"'
+    assert lit(None) == '""' and lit(True) == '"yes"' and lit(float("nan")) == '""'
+
+
+def test_changes_since_a_cut_list_new_saes_deaths_sres_and_deviations(exp, tmp_path):
+    folder = cuts.save_cut(exp, dt.date(2026, 6, 1), tmp_path / "cuts")
+    doc = build_document(exp, exp.default_as_of, ROLES["dsmb"], since=str(folder))
+    sec = doc.sections[-1]
+    titles = [b.title for b in sec.blocks if hasattr(b, "frame")]
+    assert titles[0] == "Changes since the previous cut"
+    assert {"New serious adverse events", "New deaths", "New SREs",
+            "New protocol deviations"} <= set(titles)
+    ch = cuts.changes_since(exp, exp.default_as_of, str(folder), ROLES["dsmb"])
+    import pyarrow.parquet as pq
+
+    before = pq.read_table(folder / "deviations.parquet").to_pandas()
+    now = exp.query("deviation_listing", as_of=exp.default_as_of)
+    assert len(ch["deviations"]) == len(now) - len(before) > 0
+    assert not set(ch["deviations"]["description"]) & set(before["description"])
+    src = typst_source(doc, ["f.svg"] * len(doc.figures()))
+    assert "New protocol deviations" in src
+
+
+def test_report_cli_writes_pdf_by_suffix(tmp_path, capsys):
+    out = tmp_path / "r.pdf"
+    assert main(["report", "--role", "dsmb", "--masked", "--key", "omit", "--out", str(out)]) == 0
+    pages = [p.extract_text() for p in PdfReader(out).pages]
+    assert "CLOSED SESSION" in pages[0] and not any("Key to the groups" in p for p in pages)
+    assert main(["report", "--role", "dsmb", "--out", str(tmp_path / "r.docx")]) == 2
+    assert "must end in .pdf or .html" in capsys.readouterr().err
+    assert main(["report", "--role", "investigator", "--masked", "--out",
+                 str(tmp_path / "x.pdf")]) == 2
+    assert "no arms to mask" in capsys.readouterr().err
+    assert main(["report", "--role", "dsmb", "--since", str(tmp_path), "--out",
+                 str(tmp_path / "y.pdf")]) == 2
+    assert "not a saved data cut" in capsys.readouterr().err
+    assert not (tmp_path / "x.pdf").exists() and not (tmp_path / "y.pdf").exists()

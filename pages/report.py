@@ -67,25 +67,26 @@ else:
 session = "open" if not closed else "masked" if masked else "closed"
 
 
-def _log_download(fmt: str) -> None:
+def _report(fmt: str) -> bytes:
+    """Built when the download is asked for (cached), and audited then: the download runs
+    without a rerun, so the file cannot vanish under a rerun that a slow PDF build lets
+    finish first."""
+    data = ui.cached(report_file, ctx, ctx.role, fmt, masked, chosen)
     auth.audit("report_download", ctx.user, ctx.role.name, ctx.export.fingerprint,
                detail=f"as_of={ctx.as_of.isoformat()} format={fmt} session={session}")
+    return data
 
 
-# built when clicked (cached): the PDF takes a few seconds, the HTML embeds plotly.js
 name = f"{ctx.protocol.registry_id}_{session}_report_{ctx.as_of.isoformat()}"
 with top:
     c = st.columns(2)
     c[0].download_button(
-        "Download the report (PDF)",
-        lambda: ui.cached(report_file, ctx, ctx.role, "pdf", masked, chosen),
-        file_name=f"{name}.pdf", mime="application/pdf", on_click=_log_download,
-        args=("pdf",), icon=":material/picture_as_pdf:", key="report_pdf")
+        "Download the report (PDF)", lambda: _report("pdf"), file_name=f"{name}.pdf",
+        mime="application/pdf", on_click="ignore", icon=":material/picture_as_pdf:",
+        key="report_pdf")
     c[1].download_button(
-        "Download the report (HTML)",
-        lambda: ui.cached(report_file, ctx, ctx.role, "html", masked, chosen),
-        file_name=f"{name}.html", mime="text/html", on_click=_log_download, args=("html",),
-        icon=":material/download:", key="report_dl")
+        "Download the report (HTML)", lambda: _report("html"), file_name=f"{name}.html",
+        mime="text/html", on_click="ignore", icon=":material/download:", key="report_dl")
     st.caption("The report's last section lists the changes since "
                + (chosen.rsplit("/", 1)[-1] if chosen else "no earlier cut (none saved)")
                + ".")

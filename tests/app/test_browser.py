@@ -320,10 +320,24 @@ def test_dsmb_report_downloads_when_clicked_and_is_audited(server, browser):
         html = Path(dl.value.path()).read_text(encoding="utf-8")
         assert dl.value.suggested_filename.endswith(".html") and "closed" in \
             dl.value.suggested_filename
-        assert "CLOSED REPORT" in html and "Skeletal-related events by arm" in html
+        assert "CLOSED SESSION — CONFIDENTIAL" in html and "10. Skeletal-related events" in html
+        page.wait_for_function(IDLE, timeout=60000)
+        # the PDF, masked: Group A / B, the key on its last page
+        page.get_by_text("Masked: arms shown as Group A / Group B").click()
+        page.wait_for_timeout(1000)   # the toggle's rerun gives the buttons new files
+        _settle(page, TITLES["report"])
+        with page.expect_download(timeout=180000) as dl:
+            page.get_by_text("Download the report (PDF)").click()
+        from pypdf import PdfReader
+
+        pages = [p.extract_text() for p in PdfReader(dl.value.path()).pages]
+        assert dl.value.suggested_filename.endswith(".pdf") and "masked" in \
+            dl.value.suggested_filename
+        assert all("CLOSED SESSION — CONFIDENTIAL" in t for t in pages)
+        assert "Key to the groups" in pages[-1] and "RT alone" not in "".join(pages[:-1])
         page.wait_for_function(IDLE, timeout=60000)
         page.wait_for_timeout(1000)
         audit = (SERVER_STATE["dir"] / "audit.log").read_text(encoding="utf-8")
-        assert '"report_download"' in audit
+        assert '"report_download"' in audit and "format=pdf session=masked" in audit
     finally:
         page.close()

@@ -112,7 +112,8 @@ def build_document(exp: Export, as_of: dt.date, role: Role, *,
               ("Data cut (as of)", as_of.isoformat()),
               ("Export exported at", str(exp.manifest.get("exported_at", "not stated"))),
               ("Export SHA-256", exp.fingerprint),
-              ("Protocol", f"target {p.target}; allocation {ratio}; settings {p.source}"),
+              ("Protocol settings", f"target {p.target}; allocation {ratio}; "
+                                    f"{_file_digest(p.source)}"),
               ("Generated", f"{generated_at.isoformat()} UTC for the {role.label} role")]
     doc = Document(p.registry_id, f"{p.registry_id}: DSMB report", session, as_of,
                    exp.fingerprint, str(exp.manifest.get("exported_at", "")), generated_at,
@@ -121,6 +122,18 @@ def build_document(exp: Export, as_of: dt.date, role: Role, *,
     if masker:
         _mask(doc, masker)
     return number(doc)
+
+
+def _file_digest(path: str) -> str:
+    """"nct07090122.toml, SHA-256 1a2b3c4d5e6f": which settings made the report."""
+    import hashlib
+    from pathlib import Path
+
+    try:
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+    except OSError:
+        return Path(path).name
+    return f"{Path(path).name}, SHA-256 {digest}"
 
 
 def _mask(doc: Document, masker: Masker) -> None:

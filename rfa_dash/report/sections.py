@@ -59,11 +59,11 @@ class Ctx:
         total = int(self.exp.query("enrollment_funnel", as_of=self.as_of)
                     .set_index("stage")["n"]["randomized"])
         if not self.by_arm:
-            return f"n = {total} randomized"
+            return f"n = {total:,} randomized"
         by = self.exp.query("randomized_by_arm", as_of=self.as_of)
         parts = sorted((self.labels.get(a, a), int(n)) for a, n in zip(by["arm"], by["n"],
                                                                         strict=True))
-        return f"n = {total} randomized (" + ", ".join(f"{g} {n}" for g, n in parts) + ")"
+        return f"n = {total:,} randomized (" + ", ".join(f"{g} {n:,}" for g, n in parts) + ")"
 
 
 def _randomized(ctx: Ctx) -> int:
@@ -108,7 +108,7 @@ def status_and_schema(ctx: Ctx) -> Section:
         Text("Primary outcome: skeletal-related events (pathologic fracture, cord or nerve "
              "root compression, pain or instability, another local intervention), assessed "
              "at the follow-up visits below; death without an SRE is a competing event."),
-        Table("Study status", status, f"n = {int(funnel['screened'])} screened"),
+        Table("Study status", status, f"n = {int(funnel['screened']):,} screened"),
         Table("Schema: follow-up visits and their windows", schema,
               f"{len(p.visit_months)} visits"),
     ])
@@ -118,7 +118,7 @@ def enrollment(ctx: Ctx) -> Section:
     """Enrollment actual vs expected over time, with the accrual projection."""
     p = ctx.exp.protocol
     acc = accrual_mod.accrual(ctx.exp, ctx.as_of)
-    n = f"n = {_randomized(ctx)} randomized"
+    n = f"n = {_randomized(ctx):,} randomized"
     blocks: list = [
         Figure("Randomized participants over time against the planned pace and the target",
                charts.fig_accrual(acc, p.target, cut=ctx.cut), n),
@@ -142,7 +142,7 @@ def screening_failures(ctx: Ctx) -> Section:
     steps = eligibility.exclusion_steps(ctx.exp, ctx.as_of)
     screened = int(ctx.exp.query("enrollment_funnel", as_of=ctx.as_of)
                    .set_index("stage")["n"]["screened"])
-    n = f"n = {screened} screened"
+    n = f"n = {screened:,} screened"
     return Section("Screening failures by reason", "screening", [
         Text("A patient can fail several criteria: the first table counts each criterion "
              "failed; the second removes each patient once, at the first criterion failed in "
@@ -160,7 +160,7 @@ def consort(ctx: Ctx) -> Section:
     funnel = ctx.exp.query("enrollment_funnel", as_of=ctx.as_of)
     funnel = funnel.assign(conversion=funnel["conversion"].map(
         lambda x: "" if x != x else f"{x:.0%}"))[["stage", "n", "conversion"]]
-    n = f"n = {c['screened']} screened"
+    n = f"n = {c['screened']:,} screened"
     return Section("Participant flow (CONSORT)", "consort", [
         Figure("Participant flow", charts.fig_consort(c, colors=ctx.colors, cut=ctx.cut), n),
         Table("Enrollment funnel", funnel, n),
@@ -215,7 +215,7 @@ def protocol_deviations(ctx: Ctx) -> Section:
         Text(f"{d.total} deviation(s) recorded up to the data cut, "
              f"{int(d.important['category'].size)} of them important (major)."),
         Table("Protocol deviations by category", by_cat, ctx.groups_n()),
-        Table("Important protocol deviations", imp, f"{len(imp)} important deviations",
+        Table("Important protocol deviations", imp, f"{len(imp):,} important deviations",
               max_rows=ctx.listing_rows),
     ])
 
@@ -224,7 +224,7 @@ def retention_adherence(ctx: Ctx) -> Section:
     """Retention (off study by reason over time) and visit adherence."""
     adh = visits.adherence(ctx.exp, ctx.as_of)
     ret = visits.retention(ctx.exp, ctx.as_of, ctx.role)
-    n = f"n = {_randomized(ctx)} randomized"
+    n = f"n = {_randomized(ctx):,} randomized"
     at_cut = (ret.sort_values("month_end").groupby("reason", as_index=False).last()
               [["reason", "cumulative_off_study"]]
               .rename(columns={"reason": "Reason", "cumulative_off_study": "Off study"})
@@ -290,7 +290,7 @@ def sre_outcomes(ctx: Ctx) -> Section:
     listing = with_dates(sre.event_listing(ctx.exp, ctx.as_of, ctx.role))
     if "arm" in listing:
         listing["arm"] = listing["arm"].map(lambda a: ctx.labels.get(a, a))
-    blocks.append(Table("Listing of SREs", listing, f"{len(listing)} events",
+    blocks.append(Table("Listing of SREs", listing, f"{len(listing):,} events",
                         max_rows=ctx.listing_rows))
     return Section("Skeletal-related events", "sre", blocks)
 
@@ -326,15 +326,15 @@ def safety_section(ctx: Ctx) -> Section:
                                     cut=ctx.cut), n),
         Table("Serious TEAEs", outcomes.flags_display(s.seriousness, ctx.labels), n),
         Table("Treatment-related TEAEs", outcomes.flags_display(s.relatedness, ctx.labels), n),
-        Table("Deaths", _with_group(s.deaths, ctx), f"{len(s.deaths)} deaths",
+        Table("Deaths", _with_group(s.deaths, ctx), f"{len(s.deaths):,} deaths",
               max_rows=ctx.listing_rows),
         Table("Listing of serious adverse events", _with_group(sae, ctx),
-              f"{len(sae)} serious adverse events", max_rows=ctx.listing_rows),
+              f"{len(sae):,} serious adverse events", max_rows=ctx.listing_rows),
         Table("Listing of grade 3 or higher TEAEs", _with_group(s.grade3, ctx),
-              f"{len(s.grade3)} events", max_rows=ctx.listing_rows),
+              f"{len(s.grade3):,} events", max_rows=ctx.listing_rows),
         Heading("Adverse events before treatment (not treatment-emergent)"),
         Table("Adverse events with onset before treatment", _with_group(s.pretreatment, ctx),
-              f"{len(s.pretreatment)} events", max_rows=ctx.listing_rows),
+              f"{len(s.pretreatment):,} events", max_rows=ctx.listing_rows),
     ]
     return Section("Safety", "safety", blocks)
 
@@ -349,9 +349,9 @@ def data_quality(ctx: Ctx) -> Section:
         Text(f"{exp.n_errors} error(s) and {exp.n_warnings} warning(s); rows with errors "
              "were left out of every figure."),
         Table("Rows read per table", table_summary(exp, ctx.role), f"{len(exp.files)} tables"),
-        Table("Problems by table and severity", counts, f"{len(probs)} problems"),
+        Table("Problems by table and severity", counts, f"{len(probs):,} problems"),
         Table("Problems found", probs[["table", "line", "column", "severity", "message"]],
-              f"{len(probs)} problems", max_rows=200),
+              f"{len(probs):,} problems", max_rows=200),
     ])
 
 
@@ -376,7 +376,7 @@ def changes(ctx: Ctx) -> Section:
     for key, t in CHANGE_LISTS:
         frame = ch.get(key)
         if frame is not None and len(frame):
-            blocks.append(Table(t, _with_group(with_dates(frame), ctx), f"{len(frame)} records",
+            blocks.append(Table(t, _with_group(with_dates(frame), ctx), f"{len(frame):,} records",
                                 max_rows=ctx.listing_rows))
     return Section(title, "changes", blocks)
 

@@ -20,6 +20,7 @@ from email.utils import format_datetime
 import pandas as pd
 
 from rfa_dash.analysis import eligibility, quality, safety, sre, visits
+from rfa_dash.analysis.deviations import deviations
 from rfa_dash.frames import pseudonymize, with_dates
 from rfa_dash.ingest.export import Export
 from rfa_dash.notify.config import NotifyConfig, Recipient
@@ -34,7 +35,7 @@ class Outgoing:
     """One message for one recipient, and the records it reports (its state keys)."""
 
     recipient: Recipient
-    kind: str                  # digest, death, serious_ae, sre, data_error
+    kind: str                  # digest, death, serious_ae, sre, important_deviation, data_error
     count: int
     keys: list[str]
     message: EmailMessage = field(repr=False)
@@ -137,6 +138,7 @@ KINDS = {
     "death": _Kind("death", "safety", True),
     "serious_ae": _Kind("serious adverse event", "safety", True),
     "sre": _Kind("skeletal-related event", "sre", True),
+    "important_deviation": _Kind("important protocol deviation", "report", True),
     "data_error": _Kind("data-quality error", "data_quality", False),
 }
 
@@ -147,7 +149,8 @@ HEADINGS = {
     "days_from_randomization": "Days from randomization", "onset_date": "Onset",
     "term": "Term", "grade": "Grade", "serious": "Serious", "related": "Related",
     "event_date": "Date", "sre_type": "SRE type", "spine_level": "Level", "table": "Table",
-    "line": "Line", "column": "Column", "message": "Problem",
+    "line": "Line", "column": "Column", "message": "Problem", "deviation_date": "Date",
+    "category": "Category", "description": "Description",
 }
 
 
@@ -169,6 +172,11 @@ def _records(exp: Export, as_of: dt.date, role: Role, kind: str) -> tuple[pd.Dat
     elif kind == "sre":
         df = sre.event_listing(exp, as_of, role)
         keys = [f"sre:{r.participant_id}:{r.event_date}:{r.sre_type}" for r in df.itertuples()]
+    elif kind == "important_deviation":
+        df = deviations(exp, as_of, role).important
+        keys = ["deviation:" + hashlib.sha256(
+            f"{r.participant_id}|{r.deviation_date}|{r.category}|{r.description}".encode()
+        ).hexdigest()[:24] for r in df.itertuples()]
     else:
         problems, _ = quality.visible_problems(exp.problems, role, exp.arm_events)
         # (for a role blind to allocation, problems in the arm column come without the value)

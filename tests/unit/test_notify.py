@@ -335,3 +335,33 @@ def test_every_sent_message_is_audited(tmp_path, smtp, events, _private_state):
     assert sorted(x["detail"] for x in sent) == ["death: 1", "serious_ae: 1", "sre: 1"]
     assert {(x["user"], x["role"], x["export"]) for x in sent} == {
         ("pi@example.org", "investigator", exp.fingerprint)}
+
+
+def test_important_deviations_are_alerted_once_pooled_or_by_arm(tmp_path, smtp, events):
+    sink, port = smtp()
+    cfg = load_config(_config(tmp_path / "cfg", port, [COORD, PI, DSMB]), PROTOCOL)
+    as_of = dt.date(2025, 12, 1)
+    (events / "deviations.csv").write_text(
+        "participant_id,deviation_date,category,important,description\n"
+        "P2,2025-05-02,eligibility,true,Labs older than 14 days\n"
+        "P3,2025-05-03,visit_window,false,Visit outside its window\n", encoding="utf-8")
+    notify(open_export(events), as_of, cfg)
+    dev = {m["To"]: m for m in sink.received if "deviation" in str(m["Subject"])}
+    # the coordinator is blind to outcomes: no deviation alert (a description can name a
+    # treatment); the others get the important one only
+    assert set(dev) == {"pi@example.org", "dsmb@example.org"}
+    for m in dev.values():
+        assert str(m["Subject"]).strip() == "[NCT07090122] 1 new important protocol deviation"
+        assert "Labs older than 14 days" in _plain(m) and "Visit outside" not in _plain(m)
+    assert "P2" in _plain(dev["dsmb@example.org"]) and "rfa_rt" in _plain(dev["dsmb@example.org"])
+    assert "P2" not in _plain(dev["pi@example.org"]) and "rfa_rt" not in _plain(
+        dev["pi@example.org"])
+    n = len(sink.received)
+    assert notify(open_export(events), as_of, cfg).sent == []   # once
+    with (events / "deviations.csv").open("a", encoding="utf-8") as f:
+        f.write("P1,2025-05-20,treatment,true,Radiotherapy dose not as planned\n")
+    again = notify(open_export(events), as_of, cfg)
+    assert sorted((o.recipient.email, o.kind, o.count) for o in again.sent) == [
+        ("dsmb@example.org", "important_deviation", 1),
+        ("pi@example.org", "important_deviation", 1)]
+    assert all("Labs older" not in _plain(m) for m in sink.received[n:])

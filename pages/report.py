@@ -1,5 +1,5 @@
-"""DSMB report: the report as PDF or self-contained HTML, and frozen data cuts with what
-changed."""
+"""DSMB report: the report as PDF, self-contained HTML or DOCX, and frozen data cuts with
+what changed."""
 
 import streamlit as st
 
@@ -79,7 +79,7 @@ def _report(fmt: str) -> bytes:
 
 name = f"{ctx.protocol.registry_id}_{session}_report_{ctx.as_of.isoformat()}"
 with top:
-    c = st.columns(2)
+    c = st.columns(3)
     c[0].download_button(
         "Download the report (PDF)", lambda: _report("pdf"), file_name=f"{name}.pdf",
         mime="application/pdf", on_click="ignore", icon=":material/picture_as_pdf:",
@@ -87,6 +87,10 @@ with top:
     c[1].download_button(
         "Download the report (HTML)", lambda: _report("html"), file_name=f"{name}.html",
         mime="text/html", on_click="ignore", icon=":material/download:", key="report_dl")
+    c[2].download_button(
+        "Download the report (DOCX)", lambda: _report("docx"), file_name=f"{name}.docx",
+        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        on_click="ignore", icon=":material/description:", key="report_docx")
     st.caption("The report's last section lists the changes since "
                + (chosen.rsplit("/", 1)[-1] if chosen else "no earlier cut (none saved)")
                + ".")

@@ -50,12 +50,12 @@ def _parser() -> argparse.ArgumentParser:
                        help="export folder (default: the bundled sample)")
         s.add_argument("--as-of", type=_date, default=None, help="data cut YYYY-MM-DD")
         s.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    s = sub.add_parser("report", help="write the DSMB report: PDF or one self-contained HTML "
-                                      "file, by the suffix of --out")
+    s = sub.add_parser("report", help="write the DSMB report: PDF, DOCX or one self-contained "
+                                      "HTML file, by the suffix of --out")
     s.add_argument("export", nargs="?", type=Path, default=SAMPLE_DIR,
                    help="export folder (default: the bundled sample)")
     s.add_argument("--role", required=True, help="investigator (open report) or dsmb (closed)")
-    s.add_argument("--out", type=Path, required=True, help="file to write: .pdf or .html")
+    s.add_argument("--out", type=Path, required=True, help="file to write: .pdf, .docx or .html")
     s.add_argument("--as-of", type=_date, default=None, help="data cut YYYY-MM-DD")
     mode = s.add_mutually_exclusive_group()
     mode.add_argument("--masked", dest="masked", action="store_const", const=True,
@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _report(exp, as_of, args) -> int:
     from rfa_dash.protocol import BlindingError, ProtocolError
-    from rfa_dash.report import build_pdf, build_report
+    from rfa_dash.report import report_file
 
     role = exp.protocol.roles.get(args.role)
     if role is None:
@@ -170,8 +170,10 @@ def _report(exp, as_of, args) -> int:
         return 2
     out = args.out.expanduser().resolve()
     suffix = out.suffix.lower()
-    if suffix not in (".pdf", ".html", ".htm"):
-        print(f"rfa_dash: --out must end in .pdf or .html, not {out.name!r}", file=sys.stderr)
+    fmt = {".pdf": "pdf", ".docx": "docx", ".html": "html", ".htm": "html"}.get(suffix)
+    if fmt is None:
+        print(f"rfa_dash: --out must end in .pdf, .docx or .html, not {out.name!r}",
+              file=sys.stderr)
         return 2
     if out.is_relative_to(exp.folder):
         print("rfa_dash: the report may not be written into the export folder", file=sys.stderr)
@@ -180,12 +182,10 @@ def _report(exp, as_of, args) -> int:
         print(f"rfa_dash: --since {args.since} is not a saved data cut (no manifest.json)",
               file=sys.stderr)
         return 2
-    options = {"masked": args.masked, "key": args.key,
-               "groups": tuple(g.strip() for g in args.groups.split(",")) if args.groups
-               else None, "since": str(args.since) if args.since else None}
+    groups = tuple(g.strip() for g in args.groups.split(",")) if args.groups else None
     try:
-        data: bytes = (build_pdf(exp, as_of, role, **options) if suffix == ".pdf"
-                       else build_report(exp, as_of, role, **options).encode("utf-8"))
+        data = report_file(exp, as_of, role, fmt, args.masked,
+                           str(args.since) if args.since else None, groups, args.key)
     except (BlindingError, ProtocolError) as exc:
         print(f"rfa_dash: {exc}", file=sys.stderr)
         return 2

@@ -192,10 +192,27 @@ def build_pdf(exp: Export, as_of: dt.date, role: Role,
     return render_pdf(build_document(exp, as_of, role, generated_at=generated_at, **options))
 
 
+def build_docx(exp: Export, as_of: dt.date, role: Role,
+               generated_at: dt.datetime | None = None, **options) -> bytes:
+    """The report for ``role`` as DOCX (the PDF's structure, editable); listings cut as
+    in the PDF. ``options``: see :func:`build_document`."""
+    from rfa_dash.report.docx import render_docx
+
+    options.setdefault("listing_rows", PDF_LISTING_ROWS)
+    return render_docx(build_document(exp, as_of, role, generated_at=generated_at, **options))
+
+
+FORMATS = ("pdf", "html", "docx")
+
+
 def report_file(exp: Export, as_of: dt.date, role: Role, fmt: str, masked: bool | None = None,
-                since: str | None = None) -> bytes:
-    """The report as file bytes, ``fmt`` "pdf" or "html" (positional arguments, for the
-    page's bounded cache)."""
+                since: str | None = None, groups: tuple[str, ...] | None = None,
+                key: str | None = None) -> bytes:
+    """The report as file bytes, ``fmt`` one of :data:`FORMATS` (positional arguments, for
+    the page's bounded cache; the others as in :func:`build_document`)."""
     if fmt == "pdf":
-        return build_pdf(exp, as_of, role, masked=masked, since=since)
-    return build_report(exp, as_of, role, masked=masked, since=since).encode("utf-8")
+        return build_pdf(exp, as_of, role, masked=masked, since=since, groups=groups, key=key)
+    if fmt == "docx":
+        return build_docx(exp, as_of, role, masked=masked, since=since, groups=groups, key=key)
+    return build_report(exp, as_of, role, masked=masked, since=since, groups=groups,
+                        key=key).encode("utf-8")

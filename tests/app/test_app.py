@@ -338,7 +338,8 @@ def test_report_page_offers_pdf_and_html_and_masking_to_the_dsmb_only():
         at = app(role, "report")
         assert not at.exception
         labels = [b.proto.label for b in at.get("download_button")]
-        assert labels == ["Download the report (PDF)", "Download the report (HTML)"]
+        assert labels == ["Download the report (PDF)", "Download the report (HTML)",
+                          "Download the report (DOCX)"]
         toggles = [t.label for t in at.toggle]
         assert (role == "dsmb") == any(t.startswith("Masked") for t in toggles), role
         text = " ".join(m.value for m in at.markdown)

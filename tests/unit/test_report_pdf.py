@@ -1,5 +1,6 @@
-"""The DSMB report as PDF: every page marked, numbered; open pooled, masked without arms;
-numbering consecutive; pre-treatment AEs, partial dates and deviations where they belong."""
+"""The DSMB report as PDF (and DOCX): every page marked, numbered; open pooled, masked
+without arms; numbering consecutive; pre-treatment AEs, partial dates and deviations where
+they belong."""
 
 import datetime as dt
 import re
@@ -13,7 +14,7 @@ from rfa_dash.analysis import cuts
 from rfa_dash.cli import main
 from rfa_dash.ingest.export import SAMPLE_DIR, open_export
 from rfa_dash.protocol import BlindingError, ProtocolError, load_protocol
-from rfa_dash.report import build_document, build_pdf
+from rfa_dash.report import build_docx, build_document, build_pdf
 from rfa_dash.report.masking import Masker
 from rfa_dash.report.pdf import lit, typst_source
 
@@ -215,8 +216,8 @@ def test_report_cli_writes_pdf_by_suffix(tmp_path, capsys):
     assert main(["report", "--role", "dsmb", "--masked", "--key", "omit", "--out", str(out)]) == 0
     pages = [p.extract_text() for p in PdfReader(out).pages]
     assert "CLOSED SESSION" in pages[0] and not any("Key to the groups" in p for p in pages)
-    assert main(["report", "--role", "dsmb", "--out", str(tmp_path / "r.docx")]) == 2
-    assert "must end in .pdf or .html" in capsys.readouterr().err
+    assert main(["report", "--role", "dsmb", "--out", str(tmp_path / "r.doc")]) == 2
+    assert "must end in .pdf, .docx or .html" in capsys.readouterr().err
     assert main(["report", "--role", "investigator", "--masked", "--out",
                  str(tmp_path / "x.pdf")]) == 2
     assert "no arms to mask" in capsys.readouterr().err
@@ -224,3 +225,33 @@ def test_report_cli_writes_pdf_by_suffix(tmp_path, capsys):
                  str(tmp_path / "y.pdf")]) == 2
     assert "not a saved data cut" in capsys.readouterr().err
     assert not (tmp_path / "x.pdf").exists() and not (tmp_path / "y.pdf").exists()
+
+
+def test_docx_has_the_same_structure_and_marks(exp, tmp_path):
+    from docx import Document
+
+    for masked in (False, True):
+        path = tmp_path / f"r{masked}.docx"
+        path.write_bytes(build_docx(exp, exp.default_as_of, ROLES["dsmb"], WHEN, masked=masked))
+        d = Document(path)
+        head = d.sections[0].header.paragraphs[0].text
+        foot = d.sections[0].footer.paragraphs[0].text
+        assert "CLOSED SESSION — CONFIDENTIAL" in head and PROTOCOL.registry_id in head
+        assert f"Data cut 2026-11-16 · SHA-256 {exp.fingerprint[:12]}" in foot
+        # the page fields: "page N of M" filled in by Word
+        xml = d.sections[0].footer._element.xml
+        assert "PAGE" in xml and "NUMPAGES" in xml
+        heads = [p.text for p in d.paragraphs if p.style.name == "Heading 1"]
+        numbered = [h for h in heads if h[0].isdigit()]
+        assert [int(h.split(".")[0]) for h in numbered] == list(range(1, 14))
+        captions = [p.text for p in d.paragraphs if p.text.startswith("Table ")]
+        assert [int(c.split(".")[0].split()[1]) for c in captions] == \
+            list(range(1, len(captions) + 1))
+        assert len(d.inline_shapes) == len(build_document(exp, exp.default_as_of,
+                                                          ROLES["dsmb"]).figures())
+        if masked:
+            body = "\n".join(p.text for p in d.paragraphs[:-1]) + "\n".join(
+                c.text for t in d.tables[:-1] for r in t.rows for c in r.cells)
+            for word in _arm_words():
+                assert not re.search(rf"(?<![A-Za-z_]){re.escape(word)}(?![A-Za-z_])", body)
+            assert heads[-1] == "Key to the groups"

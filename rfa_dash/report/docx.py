@@ -16,26 +16,32 @@ from rfa_dash.report.document import Document, Figure, Heading, Table, Text, cap
 from rfa_dash.report.pdf import images
 
 
-def _field(paragraph, instruction: str) -> None:
-    """A Word field (PAGE, NUMPAGES, TOC) at the end of ``paragraph``."""
+def _field(paragraph, instruction: str, shown: list[str] | None = None) -> None:
+    """A Word field (PAGE, NUMPAGES, TOC) at the end of ``paragraph``; ``shown``: the lines
+    shown until the field is updated."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
     run = paragraph.add_run()
-    for kind, text in (("begin", None), (None, instruction), ("separate", None),
-                       (None, "1" if "PAGE" in instruction else "Update the field (F9)."),
-                       ("end", None)):
-        if kind:
-            el = OxmlElement("w:fldChar")
-            el.set(qn("w:fldCharType"), kind)
-        elif text == instruction:
-            el = OxmlElement("w:instrText")
-            el.set(qn("xml:space"), "preserve")
-            el.text = f" {instruction} "
-        else:
-            el = OxmlElement("w:t")
-            el.text = text
+
+    def char(kind: str) -> None:
+        el = OxmlElement("w:fldChar")
+        el.set(qn("w:fldCharType"), kind)
         run._r.append(el)
+
+    char("begin")
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = f" {instruction} "
+    run._r.append(instr)
+    char("separate")
+    for i, line in enumerate(shown or ["1"]):
+        if i:
+            run._r.append(OxmlElement("w:br"))
+        t = OxmlElement("w:t")
+        t.text = line
+        run._r.append(t)
+    char("end")
 
 
 def render_docx(doc: Document) -> bytes:
@@ -56,8 +62,7 @@ def render_docx(doc: Document) -> bytes:
     mark = head.add_run(doc.mark)
     mark.bold, mark.font.color.rgb = True, red
     foot = sec.footer.paragraphs[0]
-    foot.text = (f"Data cut {doc.as_of.isoformat()} · SHA-256 {doc.short_fingerprint}\t\t"
-                 "page ")
+    foot.text = f"Data cut {doc.as_of.isoformat()} · SHA-256 {doc.short_fingerprint}\tpage "
     _field(foot, "PAGE")
     foot.add_run(" of ")
     _field(foot, "NUMPAGES")
@@ -79,7 +84,10 @@ def render_docx(doc: Document) -> bytes:
             "The key is not in this report: the DSMB statistician holds it."))
     d.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     d.add_heading("Contents", level=1)
-    _field(d.add_paragraph(), 'TOC \\o "1-1" \\h \\z \\u')
+    # the section titles stand in until Word (F9) or LibreOffice fills in the page numbers
+    _field(d.add_paragraph(), 'TOC \\o "1-1" \\h \\z \\u',
+           [f"{s.number}. {s.title}" for s in doc.sections]
+           + (["Key to the groups"] if doc.key else []))
 
     pictures = iter(images([f.fig for f in doc.figures()], fmt="png"))
     for s in doc.sections:

@@ -119,9 +119,18 @@ def serious_events(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
     """Serious adverse events with onset on or before ``as_of``: participant, onset, term,
     grade, related, days from randomization; the arm only for a role that sees outcomes by
     arm."""
+    return teae_listing(exp, as_of, role, serious_only=True)
+
+
+def teae_listing(exp: Export, as_of: dt.date, role: Role, serious_only: bool = False
+                 ) -> pd.DataFrame:
+    """Treatment-emergent adverse events with onset on or before ``as_of`` (the serious ones
+    only with ``serious_only``), in onset order, with the onset as recorded and whether it
+    was imputed; the arm only for a role that sees outcomes by arm, participants numbered
+    for a role whose pooled listings name no one."""
     require(role, "outcomes")
     ae = with_dates(exp.query("adverse_event_listing", as_of=as_of))
-    sae = ae[ae["serious"].eq(True)].reset_index(drop=True)
+    sae = (ae[ae["serious"].eq(True)] if serious_only else ae).reset_index(drop=True)
     if sees(role, "outcomes_by_arm"):
         return sae
     sae = sae.drop(columns="arm")

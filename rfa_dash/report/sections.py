@@ -307,12 +307,14 @@ def safety_section(ctx: Ctx) -> Section:
     pre-treatment AEs apart."""
     s = safety.safety(ctx.exp, ctx.as_of, ctx.role)
     sae = safety.serious_events(ctx.exp, ctx.as_of, ctx.role)
+    teae = safety.teae_listing(ctx.exp, ctx.as_of, ctx.role)
     n = ctx.groups_n()
     blocks: list = [Text(
         "Treatment-emergent adverse events (TEAEs): onset on or after treatment (the "
         "randomization date when treatment is not recorded). A partial onset date (month or "
         "year) is imputed as the earliest date it allows that is not before treatment; "
-        "such rows are flagged onset_imputed. Events before treatment are listed apart and "
+        "listings flag such rows (onset_imputed) and show the onset as recorded "
+        "(onset_text). Events before treatment are listed apart and "
         "counted nowhere else.")]
     if not s.has_ae_table:
         blocks.append(Text("The export has no adverse events file."))
@@ -332,6 +334,8 @@ def safety_section(ctx: Ctx) -> Section:
               f"{len(sae):,} serious adverse events", max_rows=ctx.listing_rows),
         Table("Listing of grade 3 or higher TEAEs", _with_group(s.grade3, ctx),
               f"{len(s.grade3):,} events", max_rows=ctx.listing_rows),
+        Table("Listing of all TEAEs", _with_group(teae, ctx), f"{len(teae):,} events",
+              max_rows=ctx.listing_rows),
         Heading("Adverse events before treatment (not treatment-emergent)"),
         Table("Adverse events with onset before treatment", _with_group(s.pretreatment, ctx),
               f"{len(s.pretreatment):,} events", max_rows=ctx.listing_rows),

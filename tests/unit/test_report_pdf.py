@@ -14,7 +14,7 @@ from rfa_dash.analysis import cuts
 from rfa_dash.cli import main
 from rfa_dash.ingest.export import SAMPLE_DIR, open_export
 from rfa_dash.protocol import BlindingError, ProtocolError, load_protocol
-from rfa_dash.report import build_docx, build_document, build_pdf
+from rfa_dash.report import build_document, build_docx, build_pdf
 from rfa_dash.report.masking import Masker
 from rfa_dash.report.pdf import lit, typst_source
 

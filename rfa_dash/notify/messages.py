@@ -149,7 +149,8 @@ HEADINGS = {
     "days_from_randomization": "Days from randomization", "onset_date": "Onset",
     "term": "Term", "grade": "Grade", "serious": "Serious", "related": "Related",
     "event_date": "Date", "onset_imputed": "Onset imputed",
-    "onset_text": "Onset as recorded", "soc": "System organ class", "sre_type": "SRE type", "spine_level": "Level", "table": "Table",
+    "onset_text": "Onset as recorded", "soc": "System organ class", "sre_type": "SRE type",
+    "spine_level": "Level", "table": "Table",
     "line": "Line", "column": "Column", "message": "Problem", "deviation_date": "Date",
     "category": "Category", "description": "Description",
 }

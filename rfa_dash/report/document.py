@@ -45,8 +45,9 @@ class Table:
     note: str = ""
     max_rows: int | None = None
     number: int = 0
-    # printed on its side in the PDF (a grid of a few rows and many columns, as months)
-    transpose: bool = False
+    # printed on its side in the PDF (a grid of a few rows and many columns, as months),
+    # its first column then headed ``transpose``
+    transpose: str = ""
 
 
 @dataclass

@@ -41,8 +41,8 @@ def lit(value: object) -> str:
 def _table(t: Table, as_of) -> str:
     df = with_dates(t.frame if t.max_rows is None else t.frame.head(t.max_rows))
     if t.transpose:
-        first = df.columns[0]
-        df = df.set_index(first).T.reset_index().rename(columns={"index": str(first)})
+        df = df.set_index(df.columns[0]).T.reset_index()
+        df.columns = [t.transpose, *df.columns[1:]]
     ncol = max(len(df.columns), 1)
     head = ", ".join(f"[*#{lit(c)}*]" for c in df.columns)
     cells = ", ".join(lit(v) for row in df.itertuples(index=False) for v in row)

@@ -263,7 +263,7 @@ def progression_criteria(ctx: Ctx) -> Section:
         blocks += [Figure("Progression criteria at each month end since the accrual start",
                           charts.fig_progression_course(c, cut=ctx.cut), months),
                    Table("Progression status at each month end", grid, months,
-                         transpose=True)]
+                         transpose="Month end")]
     return Section(title, "progression", blocks)
 
 
@@ -273,13 +273,13 @@ def sre_outcomes(ctx: Ctx) -> Section:
     res = sre.sre_analysis(ctx.exp, ctx.as_of, ctx.role)
     n = ctx.groups_n()
     blocks: list = []
-    if p.comparison_note:
-        blocks.append(Text(p.comparison_note))
     blocks.append(Figure("Cumulative incidence of a first SRE (death a competing event)"
                          + (" by group" if ctx.by_arm else ", pooled"),
                          charts.fig_cif(res.curves, colors=ctx.colors, labels=ctx.labels,
                                         at_risk=res.table, report_months=p.report_months,
                                         cut=ctx.cut), n))
+    if p.comparison_note:   # read beside the figure
+        blocks.append(Text(p.comparison_note))
     blocks.append(Table("Cumulative incidence of SRE at the report months",
                         outcomes.estimates_display(res.table, ctx.labels), n))
     if ctx.by_arm:

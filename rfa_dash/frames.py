@@ -31,3 +31,11 @@ def pseudonymize(df: pd.DataFrame, column: str = "participant_id",
     out = df.drop(columns=[c for c in drop if c in df])
     out[column] = [f"#{c + first}" for c in codes]
     return out
+
+
+def in_arm_order(df: pd.DataFrame, codes: list[str], column: str = "arm") -> pd.DataFrame:
+    """``df``'s rows in the order of ``codes`` (the protocol's arms as this report or page
+    orders them; the database keeps the protocol file's order)."""
+    rank = {c: i for i, c in enumerate(codes)}
+    order = df[column].map(lambda c: rank.get(c, len(rank))).to_numpy().argsort(kind="stable")
+    return df.iloc[order].reset_index(drop=True)

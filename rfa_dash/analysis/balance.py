@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from rfa_dash.frames import in_arm_order
 from rfa_dash.ingest.export import Export
 from rfa_dash.present.labels import POOLED
 from rfa_dash.protocol import Role, allocation_as_of, require, sees
@@ -53,7 +54,7 @@ def allocation(exp: Export, as_of: dt.date, role: Role) -> Allocation:
     require(role, "allocation")
     per_participant = sees(role, "outcomes_by_arm")
     as_of = allocation_as_of(role, as_of)
-    by_arm = exp.query("randomized_by_arm", as_of=as_of)
+    by_arm = in_arm_order(exp.query("randomized_by_arm", as_of=as_of), exp.protocol.arm_codes)
     total = int(by_arm["n"].sum())
     by_arm["observed_share"] = by_arm["n"] / total if total else np.nan
     p_value = None

@@ -91,10 +91,10 @@ def build_document(exp: Export, as_of: dt.date, role: Role, *,
                                 "groups": list(groups or p.report.groups)}, tuple(p.arm_codes))
     view = open_view(role) if session == "open" else role
     generated_at = generated_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
-    labels, colors = group_labels(p), group_colors(p)
     masker = Masker(p, settings.groups) if session == "masked" else None
-    if masker:
-        labels, colors = masker.labels(labels), masker.colors(colors)
+    if masker:   # every section computed for the protocol with the arms as groups
+        exp = dataclasses.replace(exp, protocol=masker.protocol(p))
+    labels, colors = group_labels(exp.protocol), group_colors(exp.protocol)
     cut = f"{p.registry_id} · data cut {as_of.isoformat()}" + (
         " · synthetic data" if exp.synthetic else "")
     ctx = sections.Ctx(exp, as_of, view, labels, colors, cut, masker is not None, listing_rows,

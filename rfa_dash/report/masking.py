@@ -1,10 +1,13 @@
 """The masked closed report: arms shown as Group A, Group B, ... with the key apart.
 
-The sections are built with group labels and colours in place of the arms'
-(:meth:`Masker.labels`, :meth:`Masker.colors`), so tables and charts say "Group
-A" from the start. What comes from the data itself (an ``arm`` column of
-codes, a label a query joined in, a sentence naming an arm) is rewritten by
-:meth:`Masker.frame`, :meth:`Masker.figure` and :meth:`Masker.text`, and
+The sections are computed for :meth:`Masker.protocol`, the protocol with its
+arms in group order, named Group A, B, ... and in group colours, so tables and
+charts say "Group A" from the start and list, draw and compare the groups in
+group order (the protocol's arm order would tell the key: the first arm's
+column, bar or box first, a standardized difference's sign). What comes from
+the data itself (an ``arm`` column of codes, a label a query joined in, a
+sentence naming an arm) is rewritten by :meth:`Masker.frame`,
+:meth:`Masker.figure` and :meth:`Masker.text`, and
 :meth:`Masker.leaks` checks the finished document: a masked report that still
 names an arm anywhere but its key page is refused, not written.
 
@@ -65,13 +68,14 @@ class Masker:
                 self._color_map[rgba(a.color, float(alpha)).lower()] = rgba(new, float(alpha))
         self.key = [(self.names[c], protocol.arm_labels[c]) for c in groups]
 
-    def labels(self, base: dict[str, str]) -> dict[str, str]:
-        """``base`` (code -> label) with each arm's label replaced by its group name."""
-        return {k: self.names.get(k, v) for k, v in base.items()}
+    def protocol(self, protocol: Protocol) -> Protocol:
+        """``protocol`` with its arms in group order, labelled and coloured as groups."""
+        import dataclasses
 
-    def colors(self, base: dict[str, str]) -> dict[str, str]:
-        """``base`` (code -> colour) with each arm's colour replaced by its group's."""
-        return {k: self._colors.get(k, v) for k, v in base.items()}
+        arms = sorted(protocol.arms, key=lambda a: self.order.index(self.names[a.code]))
+        return dataclasses.replace(protocol, arms=tuple(
+            dataclasses.replace(a, label=self.names[a.code], color=self._colors[a.code])
+            for a in arms))
 
     def text(self, s: str) -> str:
         """``s`` with every arm label and code replaced by its group name."""
@@ -102,7 +106,7 @@ class Masker:
         if not isinstance(column, str):
             return None
         for i, g in enumerate(self.order):
-            if column == g or column.startswith(g + " "):
+            if column == g or column.startswith((g + " ", g + ":")):
                 return i
         return None
 

@@ -76,9 +76,9 @@ def status_and_schema(ctx: Ctx) -> Section:
     p, exp = ctx.exp.protocol, ctx.exp
     funnel = exp.query("enrollment_funnel", as_of=ctx.as_of).set_index("stage")["n"]
     start = accrual_mod.accrual_start(exp, ctx.as_of)
-    if ctx.masked:
-        arms = (f"{len(p.arms)} arms, allocated {':'.join(str(a.ratio) for a in p.arms)} in "
-                "the protocol's order; in this masked report they are "
+    if ctx.masked:   # the ratio largest first: in group order it would tell the key
+        ratio = ":".join(str(r) for r in sorted((a.ratio for a in p.arms), reverse=True))
+        arms = (f"{len(p.arms)} arms, allocated {ratio}; in this masked report they are "
                 + " and ".join(sorted(ctx.labels[a.code] for a in p.arms))
                 + ", and which is which is on the key page only.")
     else:

@@ -259,3 +259,26 @@ def test_docx_has_the_same_structure_and_marks(exp, tmp_path):
             for word in _arm_words():
                 assert not re.search(rf"(?<![A-Za-z_]){re.escape(word)}(?![A-Za-z_])", body)
             assert heads[-1] == "Key to the groups"
+
+
+@pytest.mark.parametrize("groups", [("rt_alone", "rfa_rt"), ("rfa_rt", "rt_alone")])
+def test_masked_report_lists_and_draws_groups_in_group_order_whatever_the_key(exp, groups):
+    """Nothing in a masked report follows the protocol's arm order (which would tell the
+    key): tables, the CONSORT boxes, bars and legends run Group A, Group B."""
+    doc = build_document(exp, exp.default_as_of, ROLES["dsmb"], masked=True, groups=groups)
+    n = exp.query("randomized_by_arm", as_of=exp.default_as_of).set_index("arm")["n"]
+    tables = {t.title: t.frame for t in doc.tables()}
+    base = tables["Baseline characteristics"]
+    assert list(base.columns) == ["Characteristic", "Group A", "Group B", "SMD"]
+    assert base.iloc[0].tolist()[1:3] == [str(n[groups[0]]), str(n[groups[1]])]
+    grades = tables["TEAEs by worst CTCAE grade: participants (%) / events"]
+    assert list(grades.columns)[1:] == [f"Group A (n={n[groups[0]]})",
+                                        f"Group B (n={n[groups[1]]})"]
+    figs = {f.title: f.fig for f in doc.figures()}
+    bars = [t.name for t in figs["Participants by worst CTCAE grade"].data]
+    assert bars == ["Group A", "Group B"]
+    consort = figs["Participant flow"]
+    boxes = sorted((a.x, a.text) for a in consort.layout.annotations if "Group" in a.text)
+    assert boxes[0][1].startswith("<b>Group A") or "Group A" in boxes[0][1]
+    assert doc.key == [("Group A", PROTOCOL.arm_labels[groups[0]]),
+                       ("Group B", PROTOCOL.arm_labels[groups[1]])]

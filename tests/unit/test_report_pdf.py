@@ -140,6 +140,8 @@ def test_pdf_pages_render_to_png(pdfs, tmp_path):
     art = Path("test-artifacts/report")
     art.mkdir(parents=True, exist_ok=True)
     for name, (path, pages) in pdfs.items():
+        for old in art.glob(f"{name}-*.png"):   # an earlier run's pages
+            old.unlink()
         subprocess.run(["pdftoppm", "-r", "60", "-png", str(path), str(art / name)], check=True)
         assert len(list(art.glob(f"{name}-*.png"))) == len(pages)
 

@@ -12,7 +12,7 @@ ctx = ui.context()
 ui.header("DSMB report", ctx)
 closed = sees(ctx.role, "outcomes_by_arm")
 st.markdown(f"**{'CLOSED' if closed else 'OPEN'} session report** for the "
-            f"{ctx.role.label.lower()} role: "
+            f"{ctx.role.label} role: "
             + ("outcomes and safety by arm." if closed else "conduct, outcomes and safety "
                "pooled; nothing by arm."))
 st.caption(f"Export SHA-256 {ctx.export.fingerprint}")

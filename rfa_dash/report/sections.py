@@ -22,7 +22,7 @@ from rfa_dash.analysis import accrual as accrual_mod
 from rfa_dash.analysis import balance, eligibility, progression, safety, sre, visits
 from rfa_dash.analysis.deviations import deviations
 from rfa_dash.analysis.quality import table_summary
-from rfa_dash.frames import with_dates
+from rfa_dash.frames import in_arm_order, with_dates
 from rfa_dash.ingest.export import Export
 from rfa_dash.present import enrollment as present_enrollment
 from rfa_dash.present import outcomes
@@ -60,9 +60,10 @@ class Ctx:
                     .set_index("stage")["n"]["randomized"])
         if not self.by_arm:
             return f"n = {total:,} randomized"
-        by = self.exp.query("randomized_by_arm", as_of=self.as_of)
-        parts = sorted((self.labels.get(a, a), int(n)) for a, n in zip(by["arm"], by["n"],
-                                                                        strict=True))
+        by = in_arm_order(self.exp.query("randomized_by_arm", as_of=self.as_of),
+                          self.exp.protocol.arm_codes)
+        parts = [(self.labels.get(a, a), int(n)) for a, n in zip(by["arm"], by["n"],
+                                                                  strict=True)]
         return f"n = {total:,} randomized (" + ", ".join(f"{g} {n:,}" for g, n in parts) + ")"
 
 

@@ -186,10 +186,12 @@ def build_pdf(exp: Export, as_of: dt.date, role: Role,
     """The report for ``role`` as a PDF (Typst, vector charts); listings are cut at
     :data:`PDF_LISTING_ROWS` rows with the full count stated. ``options``: see
     :func:`build_document`."""
-    from rfa_dash.report.pdf import render_pdf
+    from rfa_dash.report.pdf import figure_renderer, render_pdf
 
     options.setdefault("listing_rows", PDF_LISTING_ROWS)
-    return render_pdf(build_document(exp, as_of, role, generated_at=generated_at, **options))
+    with figure_renderer() as draw:   # Chromium starts while the sections are computed
+        doc = build_document(exp, as_of, role, generated_at=generated_at, **options)
+        return render_pdf(doc, draw)
 
 
 def build_docx(exp: Export, as_of: dt.date, role: Role,
@@ -197,9 +199,12 @@ def build_docx(exp: Export, as_of: dt.date, role: Role,
     """The report for ``role`` as DOCX (the PDF's structure, editable); listings cut as
     in the PDF. ``options``: see :func:`build_document`."""
     from rfa_dash.report.docx import render_docx
+    from rfa_dash.report.pdf import figure_renderer
 
     options.setdefault("listing_rows", PDF_LISTING_ROWS)
-    return render_docx(build_document(exp, as_of, role, generated_at=generated_at, **options))
+    with figure_renderer() as draw:   # Chromium starts while the sections are computed
+        doc = build_document(exp, as_of, role, generated_at=generated_at, **options)
+        return render_docx(doc, draw)
 
 
 FORMATS = ("pdf", "html", "docx")

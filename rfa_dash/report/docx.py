@@ -13,7 +13,7 @@ import io
 
 from rfa_dash.frames import with_dates
 from rfa_dash.report.document import Document, Figure, Heading, Table, Text, caption, cell_text
-from rfa_dash.report.pdf import images
+from rfa_dash.report.pdf import Draw, images
 
 
 def _field(paragraph, instruction: str, shown: list[str] | None = None) -> None:
@@ -44,8 +44,8 @@ def _field(paragraph, instruction: str, shown: list[str] | None = None) -> None:
     char("end")
 
 
-def render_docx(doc: Document) -> bytes:
-    """``doc`` as DOCX bytes."""
+def render_docx(doc: Document, draw: Draw | None = None) -> bytes:
+    """``doc`` as DOCX bytes; ``draw`` as in :func:`rfa_dash.report.pdf.render_pdf`."""
     from docx import Document as Docx
     from docx.enum.text import WD_BREAK
     from docx.shared import Cm, Pt, RGBColor
@@ -89,7 +89,8 @@ def render_docx(doc: Document) -> bytes:
            [f"{s.number}. {s.title}" for s in doc.sections]
            + (["Key to the groups"] if doc.key else []))
 
-    pictures = iter(images([f.fig for f in doc.figures()], fmt="png"))
+    figs = [f.fig for f in doc.figures()]
+    pictures = iter(draw(figs, "png") if draw else images(figs, fmt="png"))
     for s in doc.sections:
         d.add_heading(f"{s.number}. {s.title}", level=1)
         for b in s.blocks:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import plotly
@@ -65,24 +67,50 @@ def _table(t: Table, as_of) -> str:
     return body + "\n#v(0.6em)"
 
 
-def images(figs: list[go.Figure], fmt: str = "svg") -> list[bytes]:
-    """Each figure as SVG (or PNG at twice the size), by one Kaleido process for all."""
-    if not figs:
-        return []
+Draw = Callable[[list[go.Figure], str], list[bytes]]
+
+
+@contextmanager
+def figure_renderer() -> Iterator[Draw]:
+    """Kaleido's Chromium, started in the background at once (it takes a few seconds, as
+    long as computing a report's sections), and ``draw(figs, fmt)``: each figure as SVG (or
+    PNG at twice the size). One renderer at a time; stopped on leaving."""
     from kaleido.scopes.plotly import PlotlyScope
 
     js = os.path.join(os.path.dirname(plotly.__file__), "package_data", "plotly.min.js")
     with _KALEIDO:
         scope = PlotlyScope(plotlyjs=js, mathjax=False)
+        failed: list[BaseException] = []
+
+        def start() -> None:
+            try:
+                scope._ensure_kaleido()
+            except BaseException as exc:  # noqa: BLE001 - raised again by draw
+                failed.append(exc)
+
+        starting = threading.Thread(target=start, daemon=True)
+        starting.start()
+
+        def draw(figs: list[go.Figure], fmt: str = "svg") -> list[bytes]:
+            starting.join()
+            if failed:
+                raise failed[0]
+            return [scope.transform(f.to_plotly_json(), format=fmt, width=FIG_WIDTH,
+                                    height=int(f.layout.height or 400),
+                                    scale=2 if fmt == "png" else 1) for f in figs]
         try:
-            out = []
-            for f in figs:
-                height = int(f.layout.height or 400)
-                out.append(scope.transform(f.to_plotly_json(), format=fmt, width=FIG_WIDTH,
-                                           height=height, scale=2 if fmt == "png" else 1))
-            return out
+            yield draw
         finally:
+            starting.join()
             scope._shutdown_kaleido()
+
+
+def images(figs: list[go.Figure], fmt: str = "svg") -> list[bytes]:
+    """Each figure as SVG (or PNG at twice the size), by one Kaleido process for all."""
+    if not figs:
+        return []
+    with figure_renderer() as draw:
+        return draw(figs, fmt)
 
 
 def _color(doc: Document) -> str:
@@ -149,12 +177,13 @@ def typst_source(doc: Document, figure_files: list[str]) -> str:
     return "\n".join(out) + "\n"
 
 
-def render_pdf(doc: Document) -> bytes:
-    """``doc`` as PDF bytes (built in a private temporary folder, removed afterwards)."""
+def render_pdf(doc: Document, draw: Draw | None = None) -> bytes:
+    """``doc`` as PDF bytes (built in a private temporary folder, removed afterwards);
+    ``draw`` from a :func:`figure_renderer` already started, else one of its own."""
     import typst
 
-    figs = doc.figures()
-    svgs = images([f.fig for f in figs])
+    figs = [f.fig for f in doc.figures()]
+    svgs = draw(figs, "svg") if draw else images(figs)
     with tempfile.TemporaryDirectory(prefix="rfa_dash_report_") as tmp:
         root = Path(tmp)
         names = []

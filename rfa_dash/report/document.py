@@ -48,6 +48,20 @@ class Table:
     # printed on its side in the PDF (a grid of a few rows and many columns, as months),
     # its first column then headed ``transpose``
     transpose: str = ""
+    # rows before the cut at ``max_rows`` (only the printed rows are kept: a listing of
+    # 50,000 rows need not stay in memory for the rest of the build)
+    total: int = -1
+
+    def __post_init__(self) -> None:
+        if self.total < 0:
+            self.total = len(self.frame)
+        if self.max_rows is not None and len(self.frame) > self.max_rows:
+            self.frame = self.frame.head(self.max_rows)
+
+    @property
+    def cut_short(self) -> bool:
+        """True when only the first ``max_rows`` of ``total`` rows are printed."""
+        return self.total > len(self.frame)
 
 
 @dataclass

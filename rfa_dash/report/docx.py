@@ -120,7 +120,7 @@ def render_docx(doc: Document, draw: Draw | None = None) -> bytes:
 def _table(d, b: Table) -> None:
     from docx.shared import Pt
 
-    df = with_dates(b.frame if b.max_rows is None else b.frame.head(b.max_rows))
+    df = with_dates(b.frame)
     t = d.add_table(rows=1, cols=max(len(df.columns), 1), style="Table Grid")
     for cell, c in zip(t.rows[0].cells, df.columns, strict=False):
         cell.text = str(c)
@@ -135,8 +135,8 @@ def _table(d, b: Table) -> None:
                     run.font.size = Pt(8)
     if not len(df):
         d.add_paragraph("None.")
-    if b.max_rows is not None and len(b.frame) > b.max_rows:
-        d.add_paragraph(f"First {b.max_rows} of {len(b.frame)} rows; the full listing is in "
+    if b.cut_short:
+        d.add_paragraph(f"First {len(b.frame):,} of {b.total:,} rows; the full listing is in "
                         "the dashboard and the HTML report.")
     if b.note:
         d.add_paragraph(b.note)

@@ -32,17 +32,20 @@ def _cell(value) -> str:
     return html.escape(cell_text(value))
 
 
-def table_html(df: pd.DataFrame, max_rows: int | None = None) -> str:
+def table_html(df: pd.DataFrame, max_rows: int | None = None, total: int | None = None
+               ) -> str:
     """An HTML table of ``df``, every cell escaped (written directly: the listings of
-    a large trial have tens of thousands of rows, and pandas' writer is slow)."""
+    a large trial have tens of thousands of rows, and pandas' writer is slow); at most
+    ``max_rows`` rows, with "First N of ``total``" under a listing cut short."""
     shown = with_dates(df if max_rows is None else df.head(max_rows))
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
     cols = [[_cell(v) for v in shown[c].tolist()] for c in shown.columns]
     body = "".join("<tr>" + "".join(f"<td>{v}</td>" for v in row) + "</tr>"
                    for row in zip(*cols, strict=True)) if cols else ""
     out = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-    if max_rows is not None and len(df) > max_rows:
-        out += f'<p class="note">First {max_rows} of {len(df)} rows.</p>'
+    total = len(df) if total is None else total
+    if total > len(shown):
+        out += f'<p class="note">First {len(shown):,} of {total:,} rows.</p>'
     return out
 
 
@@ -91,7 +94,7 @@ def render_html(doc: Document) -> str:
                 parts.append(f"<h3>{e(b.text)}</h3>")
             elif isinstance(b, Table):
                 parts.append(_p(caption(b, doc.as_of), "caption"))
-                parts.append(table_html(b.frame, b.max_rows))
+                parts.append(table_html(b.frame, b.max_rows, b.total))
                 if b.note:
                     parts.append(_p(b.note, "note"))
             elif isinstance(b, Figure):

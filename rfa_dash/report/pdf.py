@@ -41,7 +41,7 @@ def lit(value: object) -> str:
 
 
 def _table(t: Table, as_of) -> str:
-    df = with_dates(t.frame if t.max_rows is None else t.frame.head(t.max_rows))
+    df = with_dates(t.frame)
     if t.transpose:
         df = df.set_index(df.columns[0]).T.reset_index()
         df.columns = [t.transpose, *df.columns[1:]]
@@ -55,9 +55,9 @@ def _table(t: Table, as_of) -> str:
            f"table.header({head}){', ' + cells if cells else ''})]"]
     if not len(df):
         out.append("#text(size: 8pt, fill: luma(90))[None.]")
-    if t.max_rows is not None and len(t.frame) > t.max_rows:
-        out.append(f"#text(size: 8pt, fill: luma(90))[#{lit(f'First {t.max_rows} of ')}"
-                   f"#{lit(f'{len(t.frame)} rows; the full listing is in the dashboard and ')}"
+    if t.cut_short:
+        out.append(f"#text(size: 8pt, fill: luma(90))[#{lit(f'First {len(t.frame):,} of ')}"
+                   f"#{lit(f'{t.total:,} rows; the full listing is in the dashboard and ')}"
                    f"#{lit('the HTML report.')}]")
     if t.note:
         out.append(f"#text(size: 8pt)[#{lit(t.note)}]")

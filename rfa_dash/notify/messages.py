@@ -25,6 +25,7 @@ from rfa_dash.frames import pseudonymize, with_dates
 from rfa_dash.ingest.export import Export
 from rfa_dash.notify.config import NotifyConfig, Recipient
 from rfa_dash.present import visits as present_visits
+from rfa_dash.present.labels import heading
 from rfa_dash.protocol import Role, masks_ids, sees
 
 DIGEST_HORIZON_DAYS = 7
@@ -143,17 +144,6 @@ KINDS = {
 }
 
 
-# column headings of the alert tables, as a reader expects them
-HEADINGS = {
-    "participant_id": "Participant", "arm": "Arm", "death_date": "Date of death",
-    "days_from_randomization": "Days from randomization", "onset_date": "Onset",
-    "term": "Term", "grade": "Grade", "serious": "Serious", "related": "Related",
-    "event_date": "Date", "onset_imputed": "Onset imputed",
-    "onset_text": "Onset as recorded", "soc": "System organ class", "sre_type": "SRE type",
-    "spine_level": "Level", "table": "Table",
-    "line": "Line", "column": "Column", "message": "Problem", "deviation_date": "Date",
-    "category": "Category", "description": "Description",
-}
 
 
 def _records(exp: Export, as_of: dt.date, role: Role, kind: str) -> tuple[pd.DataFrame, list[str]]:
@@ -209,7 +199,7 @@ def alerts(exp: Export, as_of: dt.date, r: Recipient, cfg: NotifyConfig, role: R
         rows = df.iloc[new].reset_index(drop=True)
         if k.outcome and masks_ids(view):   # as the role's pooled listings: no IDs
             rows = pseudonymize(rows)
-        rows = rows.rename(columns={c: HEADINGS.get(c, c) for c in rows.columns})
+        rows = rows.rename(columns={c: heading(c) for c in rows.columns})
         n = len(new)
         subject = f"[{trial}] {n} new {k.what}{'s' if n > 1 else ''}"
         by = " by arm" if "Arm" in rows.columns else ""

@@ -25,3 +25,29 @@ def allocation_note(at: dt.date) -> str:
     return (f"Allocation counts as of {at.isoformat()}, the last month end: this role sees "
             "them at month ends only, so that stepping the data cut day by day does not tell "
             "a new participant's arm (protocol: allocation_counts).")
+
+
+# column headings of listings as a reader expects them (report, e-mailed alerts)
+HEADINGS = {
+    "participant_id": "Participant", "arm": "Arm", "group": "Group",
+    "death_date": "Date of death", "days_from_randomization": "Days from randomization",
+    "onset_date": "Onset", "onset_imputed": "Onset imputed", "onset_text": "Onset as recorded",
+    "term": "Term", "soc": "System organ class", "grade": "Grade", "serious": "Serious",
+    "related": "Related", "event_date": "Date", "sre_type": "SRE type",
+    "spine_level": "Level", "table": "Table", "line": "Line", "column": "Column",
+    "message": "Problem", "severity": "Severity", "deviation_date": "Date",
+    "category": "Category", "description": "Description", "important": "Important",
+    "randomization_date": "Randomized", "off_study_date": "Off study", "record": "Record",
+    "changed": "Changed",
+}
+
+
+def heading(column: object) -> str:
+    """A column's heading: :data:`HEADINGS`, else a lower-case (snake_case) name as words
+    ("rows_read" -> "Rows read"); anything else (and "n") as it is."""
+    text = str(column)
+    if text in HEADINGS:
+        return HEADINGS[text]
+    if text.islower() and len(text) > 1:
+        return text.replace("_", " ").capitalize()
+    return text

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 
 from rfa_dash.frames import with_dates
+from rfa_dash.present.labels import heading
 from rfa_dash.report.document import Document, Figure, Heading, Table, Text, caption, cell_text
 from rfa_dash.report.pdf import Draw, images
 
@@ -123,7 +124,7 @@ def _table(d, b: Table) -> None:
     df = with_dates(b.frame)
     t = d.add_table(rows=1, cols=max(len(df.columns), 1), style="Table Grid")
     for cell, c in zip(t.rows[0].cells, df.columns, strict=False):
-        cell.text = str(c)
+        cell.text = heading(c)
         cell.paragraphs[0].runs[0].bold = True
     for row in df.itertuples(index=False):
         for cell, v in zip(t.add_row().cells, row, strict=False):

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from rfa_dash.frames import with_dates
+from rfa_dash.present.labels import heading
 from rfa_dash.report.document import Document, Figure, Heading, Table, Text, caption, cell_text
 
 CSS = """
@@ -38,7 +39,7 @@ def table_html(df: pd.DataFrame, max_rows: int | None = None, total: int | None 
     a large trial have tens of thousands of rows, and pandas' writer is slow); at most
     ``max_rows`` rows, with "First N of ``total``" under a listing cut short."""
     shown = with_dates(df if max_rows is None else df.head(max_rows))
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
+    head = "".join(f"<th>{html.escape(heading(c))}</th>" for c in shown.columns)
     cols = [[_cell(v) for v in shown[c].tolist()] for c in shown.columns]
     body = "".join("<tr>" + "".join(f"<td>{v}</td>" for v in row) + "</tr>"
                    for row in zip(*cols, strict=True)) if cols else ""

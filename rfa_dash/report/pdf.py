@@ -25,6 +25,7 @@ import plotly
 import plotly.graph_objects as go
 
 from rfa_dash.frames import with_dates
+from rfa_dash.present.labels import heading
 from rfa_dash.report.document import Document, Figure, Heading, Table, Text, caption, cell_text
 
 # a table wider than this many columns is printed on a landscape page
@@ -46,7 +47,7 @@ def _table(t: Table, as_of) -> str:
         df = df.set_index(df.columns[0]).T.reset_index()
         df.columns = [t.transpose, *df.columns[1:]]
     ncol = max(len(df.columns), 1)
-    head = ", ".join(f"[*#{lit(c)}*]" for c in df.columns)
+    head = ", ".join(f"[*#{lit(heading(c))}*]" for c in df.columns)
     cells = ", ".join(lit(v) for row in df.itertuples(index=False) for v in row)
     size = "8pt" if ncol <= 6 else "7pt" if ncol <= 8 else "6.5pt"
     out = [f"#block(sticky: true, below: 0.4em)[*#{lit(caption(t, as_of))}*]",

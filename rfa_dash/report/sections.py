@@ -314,8 +314,8 @@ def safety_section(ctx: Ctx) -> Section:
         "Treatment-emergent adverse events (TEAEs): onset on or after treatment (the "
         "randomization date when treatment is not recorded). A partial onset date (month or "
         "year) is imputed as the earliest date it allows that is not before treatment; "
-        "listings flag such rows (onset_imputed) and show the onset as recorded "
-        "(onset_text). Events before treatment are listed apart and "
+        "listings flag such rows (Onset imputed: yes) and show the onset as recorded. "
+        "Events before treatment are listed apart and "
         "counted nowhere else.")]
     if not s.has_ae_table:
         blocks.append(Text("The export has no adverse events file."))

@@ -38,6 +38,14 @@ class Allocation:
     as_of: dt.date                # the counts' date: the data cut, or the last month end
 
 
+def randomized_by_arm(exp: Export, as_of: dt.date) -> pd.DataFrame:
+    """Participants randomized on or before ``as_of`` per arm (arm, label, ratio, n,
+    expected_share), in the order of ``exp.protocol``'s arms: the database keeps the
+    protocol file's order, a masked report's protocol has its arms in group order. Callers
+    ask the blinding guard first."""
+    return in_arm_order(exp.query("randomized_by_arm", as_of=as_of), exp.protocol.arm_codes)
+
+
 def allocation(exp: Export, as_of: dt.date, role: Role) -> Allocation:
     """Observed vs expected allocation and its cumulative course over randomizations.
 
@@ -54,7 +62,7 @@ def allocation(exp: Export, as_of: dt.date, role: Role) -> Allocation:
     require(role, "allocation")
     per_participant = sees(role, "outcomes_by_arm")
     as_of = allocation_as_of(role, as_of)
-    by_arm = in_arm_order(exp.query("randomized_by_arm", as_of=as_of), exp.protocol.arm_codes)
+    by_arm = randomized_by_arm(exp, as_of)
     total = int(by_arm["n"].sum())
     by_arm["observed_share"] = by_arm["n"] / total if total else np.nan
     p_value = None
@@ -81,6 +89,19 @@ def allocation(exp: Export, as_of: dt.date, role: Role) -> Allocation:
     return Allocation(by_arm, p_value, cum, as_of)
 
 
+def _baseline_groups(exp: Export, as_of: dt.date, role: Role, pooled: bool
+                     ) -> tuple[pd.DataFrame, list[str], dict[str, str]]:
+    """The baseline rows, the group codes and their labels: every randomized participant
+    as one group when ``pooled`` (tells no arm), else the arms for a role that sees
+    allocation, at its allocation date."""
+    if pooled:
+        df = exp.query("baseline", as_of=as_of).assign(arm=POOLED)
+        return df, [POOLED], {POOLED: "All participants"}
+    require(role, "allocation")
+    df = exp.query("baseline", as_of=allocation_as_of(role, as_of))
+    return df, exp.protocol.arm_codes, exp.protocol.arm_labels
+
+
 def baseline_table(exp: Export, as_of: dt.date, role: Role, pooled: bool = False
                    ) -> pd.DataFrame:
     """Baseline by arm: mean (SD) or n (%) per arm and the standardized mean difference.
@@ -92,14 +113,7 @@ def baseline_table(exp: Export, as_of: dt.date, role: Role, pooled: bool = False
     ``pooled``: then one column of all randomized participants and no SMD,
     which tells no arm (the open report's table).
     """
-    if pooled:
-        df = exp.query("baseline", as_of=as_of).assign(arm=POOLED)
-        arms, labels = [POOLED], {POOLED: "All participants"}
-    else:
-        require(role, "allocation")
-        df = exp.query("baseline", as_of=allocation_as_of(role, as_of))
-        arms = exp.protocol.arm_codes
-        labels = exp.protocol.arm_labels
+    df, arms, labels = _baseline_groups(exp, as_of, role, pooled)
     groups = {a: df[df["arm"] == a] for a in arms}
     a1, a2 = arms[0], arms[1] if len(arms) > 1 else arms[0]
     rows = []
@@ -136,13 +150,7 @@ def received_as_allocated(exp: Export, as_of: dt.date, role: Role, pooled: bool 
                           ) -> pd.DataFrame:
     """Per arm: received the allocated treatment yes / no / not recorded (for a role that
     sees allocation); ``pooled``: one row of all randomized participants."""
-    if pooled:
-        df = exp.query("baseline", as_of=as_of).assign(arm=POOLED)
-        labels, codes = {POOLED: "All participants"}, [POOLED]
-    else:
-        require(role, "allocation")
-        df = exp.query("baseline", as_of=allocation_as_of(role, as_of))
-        labels, codes = exp.protocol.arm_labels, exp.protocol.arm_codes
+    df, codes, labels = _baseline_groups(exp, as_of, role, pooled)
     rows = []
     for a in codes:
         g = df[df["arm"] == a]["received_allocated"]

@@ -7,8 +7,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from rfa_dash.analysis.balance import randomized_by_arm
 from rfa_dash.contract import CRITERION_IDS
-from rfa_dash.frames import in_arm_order, with_dates
+from rfa_dash.frames import with_dates
 from rfa_dash.ingest.export import Export
 from rfa_dash.present.spreadsheet import spreadsheet_csv
 from rfa_dash.protocol import Role, allocation_as_of, sees
@@ -126,7 +127,7 @@ def consort(exp: Export, as_of: dt.date, role: Role) -> dict:
     out["awaiting"] = int(exp.query("consented_not_randomized", as_of=as_of)["n"].iloc[0])
     if sees(role, "allocation"):
         at = allocation_as_of(role, as_of)
-        arms = in_arm_order(exp.query("randomized_by_arm", as_of=at), exp.protocol.arm_codes)
+        arms = randomized_by_arm(exp, at)
         out["arms"] = list(zip(arms["arm"], arms["label"], arms["n"].astype(int), strict=True))
         out["arms_as_of"] = at
     return out

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from rfa_dash.frames import in_arm_order, pseudonymize, with_dates
+from rfa_dash.analysis.balance import randomized_by_arm
+from rfa_dash.frames import pseudonymize, with_dates
 from rfa_dash.ingest.export import Export
 from rfa_dash.protocol import Role, masks_ids, require, sees
 
@@ -39,7 +40,7 @@ class Safety:
 
 
 def _groups(exp: Export, as_of: dt.date, by_arm: bool) -> dict:
-    arms = in_arm_order(exp.query("randomized_by_arm", as_of=as_of), exp.protocol.arm_codes)
+    arms = randomized_by_arm(exp, as_of)
     if by_arm:
         return dict(zip(arms["arm"], arms["n"].astype(int), strict=True))
     return {POOLED: int(arms["n"].sum())}

@@ -116,8 +116,7 @@ def build_document(exp: Export, as_of: dt.date, role: Role, *,
                                     f"{_file_digest(p.source)}"),
               ("Generated", f"{generated_at.isoformat()} UTC for the {role.label} role")]
     doc = Document(p.registry_id, f"{p.registry_id}: DSMB report", session, as_of,
-                   exp.fingerprint, str(exp.manifest.get("exported_at", "")), generated_at,
-                   role.label, exp.synthetic, cover, body,
+                   exp.fingerprint, exp.synthetic, cover, body,
                    key=masker.key if masker and settings.key == "page" else None)
     if masker:
         _mask(doc, masker)
@@ -141,7 +140,7 @@ def _mask(doc: Document, masker: Masker) -> None:
     arm outside its key."""
     doc.cover = [(k, masker.text(v)) for k, v in doc.cover]
     for s in doc.sections:
-        for i, b in enumerate(s.blocks):
+        for b in s.blocks:
             if isinstance(b, Text | Heading):
                 b.text = masker.text(b.text)
             elif isinstance(b, Table):
@@ -150,7 +149,6 @@ def _mask(doc: Document, masker: Masker) -> None:
             elif isinstance(b, Figure):
                 b.title, b.n = masker.text(b.title), masker.text(b.n)
                 b.fig = masker.figure(b.fig)
-            s.blocks[i] = b
     found = masker.leaks(document_text(doc))
     if found:
         raise BlindingError("the masked report would still show " + ", ".join(found))
@@ -181,17 +179,26 @@ def build_report(exp: Export, as_of: dt.date, role: Role,
     return render_html(build_document(exp, as_of, role, generated_at=generated_at, **options))
 
 
+def _with_charts(render, exp: Export, as_of: dt.date, role: Role,
+                 generated_at: dt.datetime | None, options: dict) -> bytes:
+    """``render(document, draw)`` for a printed form: listings cut at
+    :data:`PDF_LISTING_ROWS`, Chromium started while the sections are computed."""
+    from rfa_dash.report.pdf import figure_renderer
+
+    options.setdefault("listing_rows", PDF_LISTING_ROWS)
+    with figure_renderer() as draw:
+        doc = build_document(exp, as_of, role, generated_at=generated_at, **options)
+        return render(doc, draw)
+
+
 def build_pdf(exp: Export, as_of: dt.date, role: Role,
               generated_at: dt.datetime | None = None, **options) -> bytes:
     """The report for ``role`` as a PDF (Typst, vector charts); listings are cut at
     :data:`PDF_LISTING_ROWS` rows with the full count stated. ``options``: see
     :func:`build_document`."""
-    from rfa_dash.report.pdf import figure_renderer, render_pdf
+    from rfa_dash.report.pdf import render_pdf
 
-    options.setdefault("listing_rows", PDF_LISTING_ROWS)
-    with figure_renderer() as draw:   # Chromium starts while the sections are computed
-        doc = build_document(exp, as_of, role, generated_at=generated_at, **options)
-        return render_pdf(doc, draw)
+    return _with_charts(render_pdf, exp, as_of, role, generated_at, options)
 
 
 def build_docx(exp: Export, as_of: dt.date, role: Role,
@@ -199,12 +206,8 @@ def build_docx(exp: Export, as_of: dt.date, role: Role,
     """The report for ``role`` as DOCX (the PDF's structure, editable); listings cut as
     in the PDF. ``options``: see :func:`build_document`."""
     from rfa_dash.report.docx import render_docx
-    from rfa_dash.report.pdf import figure_renderer
 
-    options.setdefault("listing_rows", PDF_LISTING_ROWS)
-    with figure_renderer() as draw:   # Chromium starts while the sections are computed
-        doc = build_document(exp, as_of, role, generated_at=generated_at, **options)
-        return render_docx(doc, draw)
+    return _with_charts(render_docx, exp, as_of, role, generated_at, options)
 
 
 FORMATS = ("pdf", "html", "docx")

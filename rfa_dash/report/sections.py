@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 
 import pandas as pd
 
@@ -22,12 +23,11 @@ from rfa_dash.analysis import accrual as accrual_mod
 from rfa_dash.analysis import balance, eligibility, progression, safety, sre, visits
 from rfa_dash.analysis.deviations import deviations
 from rfa_dash.analysis.quality import table_summary
-from rfa_dash.frames import in_arm_order, with_dates
+from rfa_dash.frames import with_dates
 from rfa_dash.ingest.export import Export
 from rfa_dash.present import enrollment as present_enrollment
 from rfa_dash.present import outcomes
 from rfa_dash.present import visits as present_visits
-from rfa_dash.present.labels import POOLED
 from rfa_dash.present.progression import course_table, progression_table, sentence
 from rfa_dash.protocol import Role, sees
 from rfa_dash.report.document import Figure, Heading, Section, Table, Text
@@ -54,28 +54,31 @@ class Ctx:
     def by_arm(self) -> bool:
         return sees(self.role, "outcomes_by_arm")
 
+    # the funnel is an eligibility pass (0.4 s at 100,000): asked once for every section
+    @cached_property
+    def funnel(self) -> pd.DataFrame:
+        """stage, n, conversion at the cut."""
+        return self.exp.query("enrollment_funnel", as_of=self.as_of)
+
+    def stage(self, name: str) -> int:
+        """The funnel's count at ``name`` (screened, eligible, consented, randomized)."""
+        return int(self.funnel.set_index("stage")["n"][name])
+
+    @cached_property
     def groups_n(self) -> str:
         """"n = 30 randomized (RFA/BA + RT 20, RT alone 10)", pooled for an open report."""
-        total = int(self.exp.query("enrollment_funnel", as_of=self.as_of)
-                    .set_index("stage")["n"]["randomized"])
+        total = self.stage("randomized")
         if not self.by_arm:
             return f"n = {total:,} randomized"
-        by = in_arm_order(self.exp.query("randomized_by_arm", as_of=self.as_of),
-                          self.exp.protocol.arm_codes)
+        by = balance.randomized_by_arm(self.exp, self.as_of)
         parts = [(self.labels.get(a, a), int(n)) for a, n in zip(by["arm"], by["n"],
                                                                   strict=True)]
         return f"n = {total:,} randomized (" + ", ".join(f"{g} {n:,}" for g, n in parts) + ")"
 
 
-def _randomized(ctx: Ctx) -> int:
-    return int(ctx.exp.query("enrollment_funnel", as_of=ctx.as_of)
-               .set_index("stage")["n"]["randomized"])
-
-
 def status_and_schema(ctx: Ctx) -> Section:
     """Study status (counts at the cut) and schema (design, arms, visit schedule)."""
     p, exp = ctx.exp.protocol, ctx.exp
-    funnel = exp.query("enrollment_funnel", as_of=ctx.as_of).set_index("stage")["n"]
     start = accrual_mod.accrual_start(exp, ctx.as_of)
     if ctx.masked:   # the ratio largest first: in group order it would tell the key
         ratio = ":".join(str(r) for r in sorted((a.ratio for a in p.arms), reverse=True))
@@ -91,11 +94,11 @@ def status_and_schema(ctx: Ctx) -> Section:
         ("Data cut", ctx.as_of.isoformat()),
         ("Accrual start", start.isoformat() if start else "no screening yet"),
         ("Planned accrual", f"{p.planned_accrual_months} months"),
-        ("Screened", int(funnel["screened"])),
-        ("Eligible", int(funnel["eligible"])),
-        ("Consented", int(funnel["consented"])),
-        ("Randomized", f"{int(funnel['randomized'])} of a target of {p.target} "
-                       f"({int(funnel['randomized']) / p.target:.0%})"),
+        ("Screened", ctx.stage("screened")),
+        ("Eligible", ctx.stage("eligible")),
+        ("Consented", ctx.stage("consented")),
+        ("Randomized", f"{ctx.stage('randomized')} of a target of {p.target} "
+                       f"({ctx.stage('randomized') / p.target:.0%})"),
         ("Off study (any reason)", off_n),
     ], columns=["Item", "Value"]).astype({"Value": str})
     schema = pd.DataFrame({
@@ -109,7 +112,7 @@ def status_and_schema(ctx: Ctx) -> Section:
         Text("Primary outcome: skeletal-related events (pathologic fracture, cord or nerve "
              "root compression, pain or instability, another local intervention), assessed "
              "at the follow-up visits below; death without an SRE is a competing event."),
-        Table("Study status", status, f"n = {int(funnel['screened']):,} screened"),
+        Table("Study status", status, f"n = {ctx.stage('screened'):,} screened"),
         Table("Schema: follow-up visits and their windows", schema,
               f"{len(p.visit_months)} visits"),
     ])
@@ -119,7 +122,7 @@ def enrollment(ctx: Ctx) -> Section:
     """Enrollment actual vs expected over time, with the accrual projection."""
     p = ctx.exp.protocol
     acc = accrual_mod.accrual(ctx.exp, ctx.as_of)
-    n = f"n = {_randomized(ctx):,} randomized"
+    n = f"n = {ctx.stage('randomized'):,} randomized"
     blocks: list = [
         Figure("Randomized participants over time against the planned pace and the target",
                charts.fig_accrual(acc, p.target, cut=ctx.cut), n),
@@ -141,9 +144,7 @@ def screening_failures(ctx: Ctx) -> Section:
     """Screening failures by reason: every criterion failed, and each patient's first."""
     counts = eligibility.criterion_counts(ctx.exp, ctx.as_of)
     steps = eligibility.exclusion_steps(ctx.exp, ctx.as_of)
-    screened = int(ctx.exp.query("enrollment_funnel", as_of=ctx.as_of)
-                   .set_index("stage")["n"]["screened"])
-    n = f"n = {screened:,} screened"
+    n = f"n = {ctx.stage('screened'):,} screened"
     return Section("Screening failures by reason", "screening", [
         Text("A patient can fail several criteria: the first table counts each criterion "
              "failed; the second removes each patient once, at the first criterion failed in "
@@ -158,8 +159,7 @@ def consort(ctx: Ctx) -> Section:
     c = eligibility.consort(ctx.exp, ctx.as_of, ctx.role)
     if "arms" in c:
         c = {**c, "arms": [(a, ctx.labels.get(a, lab), k) for a, lab, k in c["arms"]]}
-    funnel = ctx.exp.query("enrollment_funnel", as_of=ctx.as_of)
-    funnel = funnel.assign(conversion=funnel["conversion"].map(
+    funnel = ctx.funnel.assign(conversion=ctx.funnel["conversion"].map(
         lambda x: "" if x != x else f"{x:.0%}"))[["stage", "n", "conversion"]]
     n = f"n = {c['screened']:,} screened"
     return Section("Participant flow (CONSORT)", "consort", [
@@ -175,18 +175,16 @@ def baseline(ctx: Ctx) -> Section:
     if ctx.by_arm:
         blocks.append(Text("Standardized mean differences (SMD) compare the two groups; "
                            "|SMD| > 0.1 is commonly read as imbalance."))
-    blocks.append(Table("Baseline characteristics", t, ctx.groups_n()))
+    blocks.append(Table("Baseline characteristics", t, ctx.groups_n))
     return Section("Baseline characteristics", "baseline", blocks)
 
 
 def treatment(ctx: Ctx) -> Section:
     """Treatment received: as allocated, not, not recorded."""
     t = balance.received_as_allocated(ctx.exp, ctx.as_of, ctx.role, pooled=not ctx.by_arm)
-    # rows in the protocol's arm order, named as the report names its groups
-    codes = ctx.exp.protocol.arm_codes if ctx.by_arm else [POOLED]
-    t = t.assign(Arm=[ctx.labels.get(c, c) for c in codes]).rename(columns={"Arm": "Group"})
+    t = t.rename(columns={"Arm": "Group"})
     return Section("Treatment received", "treatment", [
-        Table("Treatment received as allocated", t, ctx.groups_n()),
+        Table("Treatment received as allocated", t, ctx.groups_n),
     ])
 
 
@@ -209,13 +207,11 @@ def protocol_deviations(ctx: Ctx) -> Section:
             Text("The export has no deviations file: no protocol deviation was recorded.")])
     by_cat = _group_columns(d.by_category, ["deviations", "participants", "important"], ctx,
                             "category")
-    imp = d.important.rename(columns={"arm": "group"})
-    if ctx.by_arm:
-        imp["group"] = imp["group"].map(lambda a: ctx.labels.get(a, a))
+    imp = _with_group(d.important, ctx)
     return Section("Protocol deviations", "deviations", [
         Text(f"{d.total} deviation(s) recorded up to the data cut, "
-             f"{int(d.important['category'].size)} of them important (major)."),
-        Table("Protocol deviations by category", by_cat, ctx.groups_n()),
+             f"{len(imp)} of them important (major)."),
+        Table("Protocol deviations by category", by_cat, ctx.groups_n),
         Table("Important protocol deviations", imp, f"{len(imp):,} important deviations",
               max_rows=ctx.listing_rows),
     ])
@@ -225,7 +221,7 @@ def retention_adherence(ctx: Ctx) -> Section:
     """Retention (off study by reason over time) and visit adherence."""
     adh = visits.adherence(ctx.exp, ctx.as_of)
     ret = visits.retention(ctx.exp, ctx.as_of, ctx.role)
-    n = f"n = {_randomized(ctx):,} randomized"
+    n = f"n = {ctx.stage('randomized'):,} randomized"
     at_cut = (ret.sort_values("month_end").groupby("reason", as_index=False).last()
               [["reason", "cumulative_off_study"]]
               .rename(columns={"reason": "Reason", "cumulative_off_study": "Off study"})
@@ -272,7 +268,7 @@ def sre_outcomes(ctx: Ctx) -> Section:
     """SRE outcomes: cumulative incidence, estimates, components, listing."""
     p = ctx.exp.protocol
     res = sre.sre_analysis(ctx.exp, ctx.as_of, ctx.role)
-    n = ctx.groups_n()
+    n = ctx.groups_n
     blocks: list = []
     blocks.append(Figure("Cumulative incidence of a first SRE (death a competing event)"
                          + (" by group" if ctx.by_arm else ", pooled"),
@@ -288,15 +284,14 @@ def sre_outcomes(ctx: Ctx) -> Section:
     blocks.append(Table("Cumulative incidence by SRE component",
                         outcomes.components_display(sre.components(ctx.exp, ctx.as_of,
                                                                    ctx.role), ctx.labels), n))
-    listing = with_dates(sre.event_listing(ctx.exp, ctx.as_of, ctx.role))
-    if "arm" in listing:
-        listing["arm"] = listing["arm"].map(lambda a: ctx.labels.get(a, a))
+    listing = _with_group(with_dates(sre.event_listing(ctx.exp, ctx.as_of, ctx.role)), ctx)
     blocks.append(Table("Listing of SREs", listing, f"{len(listing):,} events",
                         max_rows=ctx.listing_rows))
     return Section("Skeletal-related events", "sre", blocks)
 
 
 def _with_group(df: pd.DataFrame, ctx: Ctx) -> pd.DataFrame:
+    """``df`` with its arm (or group) codes as the report names them."""
     for col in ("arm", "group"):
         if col in df:
             df = df.assign(**{col: df[col].map(lambda a: ctx.labels.get(a, a))})
@@ -309,7 +304,7 @@ def safety_section(ctx: Ctx) -> Section:
     s = safety.safety(ctx.exp, ctx.as_of, ctx.role)
     sae = safety.serious_events(ctx.exp, ctx.as_of, ctx.role)
     teae = safety.teae_listing(ctx.exp, ctx.as_of, ctx.role)
-    n = ctx.groups_n()
+    n = ctx.groups_n
     blocks: list = [Text(
         "Treatment-emergent adverse events (TEAEs): onset on or after treatment (the "
         "randomization date when treatment is not recorded). A partial onset date (month or "

@@ -17,7 +17,7 @@ from rfa_dash.cli import commands as queries
 from rfa_dash.cli.output import write_rows
 from rfa_dash.contract import parse_date
 from rfa_dash.ingest.export import SAMPLE_DIR, ExportError, open_export
-from rfa_dash.protocol import ProtocolError
+from rfa_dash.protocol import REPORT_KEYS, ProtocolError
 
 
 class UsageError(Exception):
@@ -65,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--groups", default=None,
                    help="the masked report's key: arm codes in group order, comma-separated "
                         "(first = Group A; default [report] groups)")
-    s.add_argument("--key", choices=("page", "omit"), default=None,
+    s.add_argument("--key", choices=REPORT_KEYS, default=None,
                    help="print the key on a separate last page, or leave it out")
     s.add_argument("--since", type=Path, default=None,
                    help="a saved data cut folder: list what changed since it")
@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _report(exp, as_of, args) -> int:
-    from rfa_dash.protocol import BlindingError, ProtocolError
+    from rfa_dash.protocol import BlindingError
     from rfa_dash.report import report_file
 
     role = exp.protocol.roles.get(args.role)

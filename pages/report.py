@@ -6,7 +6,7 @@ import streamlit as st
 from rfa_dash import auth, ui
 from rfa_dash.analysis import cuts
 from rfa_dash.protocol import sees
-from rfa_dash.report import report_file
+from rfa_dash.report import report_file, session_of
 
 ctx = ui.context()
 ui.header("DSMB report", ctx)
@@ -64,7 +64,7 @@ else:
                 with tab:
                     ui.table(ch[key], f"cut_{key}")
 
-session = "open" if not closed else "masked" if masked else "closed"
+session = session_of(ctx.role, masked, ctx.protocol)
 
 
 def _report(fmt: str) -> bytes:

@@ -1,7 +1,13 @@
 """The DSMB report: sections built once (:mod:`.sections`) into a numbered document
 (:mod:`.document`), written as HTML (:mod:`.html`), PDF (:mod:`.pdf`) or DOCX (:mod:`.docx`)."""
 
-from rfa_dash.report.build import (build_document, build_docx, build_pdf, build_report,
-                                   report_file, session_of)
+from rfa_dash.report.build import (
+    build_document,
+    build_docx,
+    build_pdf,
+    build_report,
+    report_file,
+    session_of,
+)
 
 __all__ = ["build_docx", "build_document", "build_pdf", "build_report", "report_file", "session_of"]

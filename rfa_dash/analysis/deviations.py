@@ -18,8 +18,6 @@ from rfa_dash.ingest.export import Export
 from rfa_dash.present.labels import POOLED
 from rfa_dash.protocol import Role, masks_ids, require, sees
 
-NOT_STATED = "(not stated)"
-
 
 @dataclass(frozen=True)
 class Deviations:
@@ -58,7 +56,6 @@ def deviations(exp: Export, as_of: dt.date, role: Role) -> Deviations:
     by_arm = sees(role, "outcomes_by_arm")
     groups = exp.protocol.arm_codes if by_arm else [POOLED]
     d = with_dates(exp.query("deviation_listing", as_of=as_of))
-    d["category"] = d["category"].fillna(NOT_STATED)
     d["group"] = d["arm"] if by_arm else POOLED
     rows = []
     for g in groups:

@@ -284,3 +284,19 @@ def test_masked_report_lists_and_draws_groups_in_group_order_whatever_the_key(ex
     assert boxes[0][1].startswith("<b>Group A") or "Group A" in boxes[0][1]
     assert doc.key == [("Group A", PROTOCOL.arm_labels[groups[0]]),
                        ("Group B", PROTOCOL.arm_labels[groups[1]])]
+
+
+def test_status_table_and_caption_counts_by_hand(exp):
+    """The sample: 80 screened, 37 eligible, 31 consented and randomized (21 RFA/BA + RT,
+    10 RT alone), 8 off study by the cut (offstudy.csv: 6 deaths, a withdrawal and a loss
+    to follow-up, all before 2026-11-16)."""
+    doc = build_document(exp, exp.default_as_of, ROLES["dsmb"])
+    status = dict(doc.tables()[0].frame.values.tolist())
+    assert [status[k] for k in ("Screened", "Eligible", "Consented", "Randomized",
+                                "Off study (any reason)")] == [
+        "80", "37", "31", "31 of a target of 36 (86%)", "8"]
+    base = next(t for t in doc.tables() if t.title == "Baseline characteristics")
+    assert base.n == "n = 31 randomized (RFA/BA + RT 21, RT alone 10)"
+    off = next(t for t in doc.tables() if t.title.startswith("Off study at the data cut"))
+    assert dict(off.frame.values.tolist()) == {"death": 6, "lost_to_follow_up": 1,
+                                              "study_completed": 0, "withdrawal": 1}

@@ -26,10 +26,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from rfa_dash.registry import PAGES
+
 ROOT = Path(__file__).resolve().parent.parent
 
-PAGES = ["overview", "progression", "eligibility", "accrual", "balance", "visits", "worklist",
-         "sre", "safety", "report", "data_quality"]
 COMMANDS = ["check", "eligibility", "visits", "overdue", "sre", "progression", "report",
             "report-pdf", "to-redcap", "import-redcap", "add-user"]
 
@@ -123,7 +123,7 @@ def _apptest(app: str, page: str | None, state: dict):
         at.session_state[k] = v
     at.run()
     if page:
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(PAGES[page].file).run()
     assert not at.exception, at.exception
     return at
 
@@ -241,7 +241,7 @@ def one_size(n: int, work: Path) -> dict:
     empty = work / "empty_app.py"
     empty.write_text("import streamlit as st\nst.title('empty')\n")
     apps = {"": _apptest(str(empty), None, {})}
-    apps |= {p: _apptest(str(ROOT / "app.py"), p if p != "overview" else None, state)
+    apps |= {p: _apptest(str(ROOT / "app.py"), None if PAGES[p].default else p, state)
              for p in PAGES}
     times = _pages(apps)
     out["empty_page_s"] = times.pop("")

@@ -8,7 +8,7 @@ from rfa_dash.contract import MONTH_DAYS
 from rfa_dash.present.enrollment import rates_view
 
 ctx = ui.context()
-ui.header("Accrual", ctx)
+ui.header("accrual", ctx)
 acc = ui.cached(accrual, ctx)
 p = acc.projection
 target = ctx.protocol.target

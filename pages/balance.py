@@ -4,11 +4,11 @@ import streamlit as st
 
 from rfa_dash import charts, ui
 from rfa_dash.analysis.balance import allocation, baseline_table, received_as_allocated
+from rfa_dash.blinding import sees
 from rfa_dash.present.labels import allocation_note
-from rfa_dash.protocol import sees
 
 ctx = ui.context()
-ui.header("Arm balance", ctx)
+this_page = ui.header("balance", ctx)
 if not sees(ctx.role, "allocation"):  # never reached through navigation; a second guard
     st.stop()
 al = ui.cached(allocation, ctx, ctx.role)
@@ -33,7 +33,7 @@ if not sees(ctx.role, "outcomes_by_arm"):
                   "to this role.")
 
 baseline_tab, received_tab = ui.tabs(["Baseline characteristics by arm",
-                                     "Received as allocated"], key="balance_tab")
+                                     "Received as allocated"], this_page)
 if baseline_tab.open:
     with baseline_tab:
         base = ui.cached(baseline_table, ctx, ctx.role)

@@ -12,7 +12,7 @@ from rfa_dash.analysis.quality import (
 )
 
 ctx = ui.context()
-ui.header("Data quality", ctx)
+ui.header("data_quality", ctx)
 exp = ctx.export
 
 st.subheader("Files")

@@ -16,7 +16,7 @@ from rfa_dash.analysis.eligibility import (
 from rfa_dash.analysis.overview import overview
 
 ctx = ui.context()
-ui.header("Eligibility and screening", ctx)
+this_page = ui.header("eligibility", ctx)
 d = ui.cached(overview, ctx, ctx.role)
 screened = int(d.funnel["n"].iloc[0])
 
@@ -28,7 +28,7 @@ ui.chart(right, charts.fig_consort, flow, colors=ctx.protocol.arm_colors,
 
 why, near, incomplete_tab, every = ui.tabs(
     ["Why patients fail", "Near misses", "Incomplete screenings", "Every screened patient"],
-    key="elig_tab")
+    this_page)
 if why.open:
     with why:
         left, right = st.columns(2)

@@ -9,7 +9,7 @@ from rfa_dash.present.labels import allocation_note
 from rfa_dash.present.progression import strip_view
 
 ctx = ui.context()
-ui.header("Overview", ctx)
+ui.header("overview", ctx)
 d = ui.cached(overview, ctx, ctx.role)
 
 stage = dict(zip(d.funnel["stage"], d.funnel["n"], strict=True))
@@ -31,14 +31,12 @@ if d.participants_with_sre is not None:
     next(c).metric("Deaths", d.deaths, help="Pooled over arms")
 next(c).metric("Off study", d.off_study, help="Any reason, pooled over arms")
 if "worklist" in ctx.role.pages:
-    st.page_link("pages/worklist.py", label="Open the worklist of due and overdue visits",
-                 icon=":material/checklist:")
+    ui.page_link("worklist", "Open the worklist of due and overdue visits")
 
 if "progression" in ctx.role.pages:
     with st.container(border=True):
         st.markdown(ui.cached(progression, ctx, ctx.role, view=strip_view))
-        st.page_link("pages/progression.py", label="Open Progression criteria",
-                     icon=":material/flag:")
+        ui.page_link("progression", "Open Progression criteria")
 
 left, right = st.columns(2)
 ui.chart(left, charts.fig_funnel, d.funnel, cut=ctx.chart_cut)
@@ -56,4 +54,4 @@ with st.container(border=True):
                     "Rows with errors were left out of every figure.")
     else:
         st.markdown("**Data problems:** none found.")
-    st.page_link("pages/data_quality.py", label="Open Data quality", icon=":material/rule:")
+    ui.page_link("data_quality", "Open Data quality")

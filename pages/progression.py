@@ -4,6 +4,7 @@ import streamlit as st
 
 from rfa_dash import charts, ui
 from rfa_dash.analysis.progression import course, progression, recruitment_outlook
+from rfa_dash.blinding import sees
 from rfa_dash.present.progression import (
     cards_view,
     course_view,
@@ -12,10 +13,9 @@ from rfa_dash.present.progression import (
     progression_view,
     sentences_view,
 )
-from rfa_dash.protocol import sees
 
 ctx = ui.context()
-ui.header("Pilot progression criteria", ctx)
+this_page = ui.header("progression", ctx)
 st.info("A pilot exists to decide whether, and how, a main trial can proceed. Each criterion "
         "is green (proceed), amber (proceed with changes) or red (stop or rethink), against "
         "thresholds pre-specified in the protocol file; the status follows the point estimate, "
@@ -38,7 +38,7 @@ ui.csv_download(t, "Download the criteria (CSV)", "progression_criteria.csv",
                 key="progression_csv")
 
 over_time, ahead, rules = ui.tabs(["Course over time", "Recruitment looking ahead",
-                                   "Definitions"], key="progression_tab")
+                                   "Definitions"], this_page)
 if over_time.open:
     with over_time:
         c = ui.cached(course, ctx, ctx.role)

@@ -5,11 +5,11 @@ import streamlit as st
 
 from rfa_dash import auth, ui
 from rfa_dash.analysis import cuts
-from rfa_dash.protocol import sees
+from rfa_dash.blinding import sees
 from rfa_dash.report import report_file, session_of
 
 ctx = ui.context()
-ui.header("DSMB report", ctx)
+this_page = ui.header("report", ctx)
 closed = sees(ctx.role, "outcomes_by_arm")
 st.markdown(f"**{'CLOSED' if closed else 'OPEN'} session report** for the "
             f"{ctx.role.label} role: "
@@ -58,7 +58,7 @@ else:
         ("deviations", "New deviations"), ("edited", "Edited records"))
         if len(ch[key])]
     if lists:  # one tab per list that has rows, drawn when open
-        tabs = ui.tabs([f"{title} ({len(ch[key])})" for key, title in lists], key="cut_tab")
+        tabs = ui.tabs([f"{title} ({len(ch[key])})" for key, title in lists], this_page)
         for (key, _), tab in zip(lists, tabs, strict=True):
             if tab.open:
                 with tab:

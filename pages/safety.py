@@ -4,16 +4,15 @@ import streamlit as st
 
 from rfa_dash import charts, ui
 from rfa_dash.analysis.safety import safety
+from rfa_dash.blinding import scope_note
 from rfa_dash.present.labels import group_colors, group_labels
 from rfa_dash.present.outcomes import safety_tables
-from rfa_dash.protocol import sees
 
 ctx = ui.context()
-ui.header("Safety", ctx)
+this_page = ui.header("safety", ctx)
 s = ui.cached(safety, ctx, ctx.role)
 labels, colors = group_labels(ctx.protocol), group_colors(ctx.protocol)
-st.caption("Closed report: by arm." if sees(ctx.role, "outcomes_by_arm") else
-           "Open report: pooled over both arms.")
+st.caption(scope_note(ctx.role, len(ctx.protocol.arms)))
 if not s.has_ae_table:
     st.warning("The export has no adverse_events table (it is optional): only deaths are shown.")
 
@@ -24,7 +23,7 @@ ui.chart(st, charts.fig_ae_grades, s.by_grade, colors=colors, labels=labels,
          cut=ctx.chart_cut)
 serious_tab, soc_tab, deaths_tab, grade3_tab, pre_tab = ui.tabs(
     ["Serious and related", "By system organ class", f"Deaths ({len(s.deaths)})",
-     "Grade 3 or higher", f"Before treatment ({len(s.pretreatment)})"], key="safety_tab")
+     "Grade 3 or higher", f"Before treatment ({len(s.pretreatment)})"], this_page)
 if serious_tab.open:
     with serious_tab:
         left, right = st.columns(2)

@@ -11,17 +11,17 @@ from rfa_dash.analysis.sre import (
     sre_analysis,
     swimmer,
 )
+from rfa_dash.blinding import scope_note, sees
 from rfa_dash.present.labels import group_colors, group_labels
 from rfa_dash.present.outcomes import components_view, estimates_view
-from rfa_dash.protocol import sees
 
 ctx = ui.context()
-ui.header("Skeletal-related events", ctx)
+this_page = ui.header("sre", ctx)
 by_arm = sees(ctx.role, "outcomes_by_arm")
 labels, colors = group_labels(ctx.protocol), group_colors(ctx.protocol)
 
-st.info(" ".join(x for x in (ctx.protocol.comparison_note, "Closed report: by arm." if by_arm
-                             else "Open report: pooled over both arms.") if x),
+st.info(" ".join(x for x in (ctx.protocol.comparison_note,
+                             scope_note(ctx.role, len(ctx.protocol.arms))) if x),
         icon=":material/info:")
 res = ui.cached(sre_analysis, ctx, ctx.role)
 ui.chart(st, charts.fig_cif, res.curves, colors=colors, labels=labels, at_risk=res.table,
@@ -32,7 +32,7 @@ st.caption("Aalen-Johansen estimate with death before any SRE as the competing r
            "Numbers at risk: participants followed at least that long.")
 estimates, parts, listing, follow_up = ui.tabs(
     ["Estimates at the report months", "SRE components", "Event listing",
-     "Follow-up per participant"], key="sre_tab")
+     "Follow-up per participant"], this_page)
 if estimates.open:
     with estimates:
         table = ui.cached(sre_analysis, ctx, ctx.role, view=estimates_view)

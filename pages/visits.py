@@ -14,7 +14,7 @@ from rfa_dash.analysis.visits import (
 from rfa_dash.present.visits import adherence_view
 
 ctx = ui.context()
-ui.header("Visit adherence", ctx)
+this_page = ui.header("visits", ctx)
 adh = ui.cached(adherence, ctx)
 
 st.caption("Adherence = completed (in window, early or late) / (completed + missed + overdue). "
@@ -34,7 +34,7 @@ else:
     ui.chart(right, charts.fig_adherence_over_time, quarters, cut=ctx.chart_cut)
 
 by_month, by_participant, retention_tab = ui.tabs(
-    ["Status by visit month", "Status by participant", "Retention"], key="visits_tab")
+    ["Status by visit month", "Status by participant", "Retention"], this_page)
 if by_month.open:
     with by_month:
         ui.chart(st, charts.fig_status_by_month, adh, labels=STATUS_LABELS, cut=ctx.chart_cut)

@@ -7,7 +7,7 @@ from rfa_dash.analysis.visits import WORKLIST_HORIZON_DAYS, worklist
 from rfa_dash.present.visits import worklist_csv, worklist_ics, worklist_view
 
 ctx = ui.context()
-ui.header("Worklist", ctx)
+ui.header("worklist", ctx)
 parts = ui.cached(worklist, ctx, view=worklist_view)
 
 c = st.columns(3)

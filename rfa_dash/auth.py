@@ -26,14 +26,9 @@ from pathlib import Path
 
 import bcrypt
 
-from rfa_dash import signin_guard
+from rfa_dash import settings, signin_guard
 from rfa_dash.memo import Memo
 
-USERS_ENV = "RFA_DASH_USERS"
-SECRET_ENV = "RFA_DASH_SECRET"
-AUDIT_ENV = "RFA_DASH_AUDIT_LOG"
-AUTH_ENV = "RFA_DASH_AUTH"
-STATE_DIR = Path(os.environ.get("XDG_STATE_HOME", Path.home() / ".local" / "state")) / "rfa_dash"
 MAX_PASSWORD_BYTES = 72  # bcrypt's limit
 _VERIFIED = Memo(max_entries=4, ttl=300)
 # a hash of a random password, checked for unknown users so they take as long as known ones
@@ -53,14 +48,13 @@ class User:
 
 def users_path() -> Path | None:
     """The configured users file, or None (demo mode)."""
-    p = os.environ.get(USERS_ENV)
-    return Path(p).expanduser() if p else None
+    return settings.users_file()
 
 
 def _secret() -> bytes:
-    s = os.environ.get(SECRET_ENV)
+    s = settings.secret()
     if not s:
-        raise AuthError(f"{SECRET_ENV} is not set: the users file cannot be checked")
+        raise AuthError(f"{settings.SECRET.name} is not set: the users file cannot be checked")
     return s.encode("utf-8")
 
 
@@ -206,10 +200,7 @@ def user_by_email(path: Path, email: str) -> User | None:
 
 def audit_path() -> Path:
     """Audit log: ``RFA_DASH_AUDIT_LOG``, else beside the users file, else the state dir."""
-    if os.environ.get(AUDIT_ENV):
-        return Path(os.environ[AUDIT_ENV]).expanduser()
-    up = users_path()
-    return (up.parent if up else STATE_DIR) / "audit.log"
+    return settings.audit_log()
 
 
 def audit(action: str, user: str, role: str, export_fingerprint: str = "",

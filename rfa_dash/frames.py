@@ -19,20 +19,6 @@ def with_dates(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def pseudonymize(df: pd.DataFrame, column: str = "participant_id",
-                 drop: tuple[str, ...] = ("days_from_randomization",),
-                 first: int = 1) -> pd.DataFrame:
-    """``df`` with the IDs in ``column`` replaced by #first, #first+1, ... in order of
-    first appearance, and the columns in ``drop`` (which would give the randomization
-    date back) left out: a pooled listing that names no participant."""
-    if column not in df:
-        return df
-    codes = pd.factorize(df[column])[0]
-    out = df.drop(columns=[c for c in drop if c in df])
-    out[column] = [f"#{c + first}" for c in codes]
-    return out
-
-
 def in_arm_order(df: pd.DataFrame, codes: list[str], column: str = "arm") -> pd.DataFrame:
     """``df``'s rows in the order of ``codes`` (the protocol's arms as this report or page
     orders them; the database keeps the protocol file's order)."""

@@ -1,13 +1,13 @@
-"""Protocol settings (arms, target, visit windows, eligibility thresholds).
+"""Protocol settings (arms, target, visit windows, eligibility thresholds, roles).
 
 The settings live in a TOML file; the code holds no trial constants. The
 default file is the reference trial's, ``rfa_dash/protocols/nct07090122.toml``;
-the environment variable ``RFA_DASH_PROTOCOL`` points at another one.
+the environment variable ``RFA_DASH_PROTOCOL`` points at another one. This
+module parses the file; what a role may see is asked of :mod:`rfa_dash.blinding`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -15,7 +15,10 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
+from rfa_dash import settings
+from rfa_dash.blinding import ALLOCATION_COUNTS, Role
 from rfa_dash.contract import CRITERION_IDS, PROGRESSION, PROGRESSION_IDS
+from rfa_dash.registry import PAGES, unknown_pages
 
 DEFAULT_PROTOCOL = Path(__file__).parent / "protocols" / "nct07090122.toml"
 
@@ -41,85 +44,6 @@ class ProgressionRule:
     label: str
     green: Decimal
     amber: Decimal
-
-
-class BlindingError(PermissionError):
-    """A role asked for figures it must not see."""
-
-
-@dataclass(frozen=True)
-class Role:
-    """What one role may see (blinding is enforced from these flags, through :func:`require`
-    and :func:`sees`, nowhere else)."""
-
-    name: str
-    label: str
-    pages: tuple[str, ...]
-    allocation: bool
-    outcomes: bool
-    outcomes_by_arm: bool
-    # For an open role (allocation and pooled outcomes, not by arm): when allocation counts
-    # are shown ("any_date", "month_end": as of the last month end; "none" turns
-    # allocation off), and whether pooled outcome and safety listings name participants.
-    # Stepping the data cut a day at a time over exact counts tells each new
-    # participant's arm; with IDs in pooled listings that gives outcomes by arm.
-    allocation_counts: str = "any_date"
-    listing_ids: bool = True
-
-
-# What a result can reveal: a participant's arm or counts by arm; outcome and
-# safety figures at all (pooled); outcome and safety figures split by arm.
-SIGHTS = ("allocation", "outcomes", "outcomes_by_arm")
-
-# Whoever runs the command line reads the export's files themselves: the CLI
-# prints by arm, as the spec's ``sre`` table is by arm.
-FULL_ACCESS = Role("command_line", "Command line (reads the export itself)", (), True, True,
-                   True)
-
-
-def sees(role: Role, sight: str) -> bool:
-    """The blinding guard: may ``role`` see ``sight`` (one of :data:`SIGHTS`)?
-
-    Every function that can reveal allocation or outcomes asks this (or
-    :func:`require`) with the role it is computing for, and computes nothing
-    the answer forbids.
-    """
-    if sight not in SIGHTS:
-        raise ValueError(f"unknown sight {sight!r}; one of {', '.join(SIGHTS)}")
-    return bool(getattr(role, sight))
-
-
-ALLOCATION_COUNTS = ("any_date", "month_end", "none")
-
-
-def allocation_at_any_date(role: Role) -> bool:
-    """True when ``role``'s allocation counts follow the data cut exactly (not month ends)."""
-    return role.allocation_counts != "month_end" or role.outcomes_by_arm
-
-
-def allocation_as_of(role: Role, as_of: dt.date) -> dt.date:
-    """The date up to which ``role`` sees allocation counts at the data cut ``as_of``.
-
-    ``as_of`` itself, or for ``allocation_counts = "month_end"`` the last month
-    end on or before it, so that stepping the data cut day by day changes the
-    counts only once a month. Call :func:`require` for "allocation" first.
-    """
-    if allocation_at_any_date(role):
-        return as_of
-    following = as_of + dt.timedelta(days=1)
-    return as_of if following.day == 1 else as_of.replace(day=1) - dt.timedelta(days=1)
-
-
-def masks_ids(role: Role) -> bool:
-    """True when ``role``'s pooled outcome and safety listings must not name participants."""
-    return role.outcomes and not role.outcomes_by_arm and not role.listing_ids
-
-
-def require(role: Role, *sights: str) -> None:
-    """Raise :class:`BlindingError` unless ``role`` :func:`sees` every one of ``sights``."""
-    for sight in sights:
-        if not sees(role, sight):
-            raise BlindingError(f"the {role.name} role does not see {sight.replace('_', ' ')}")
 
 
 REPORT_MODES = ("unmasked", "masked")
@@ -344,8 +268,12 @@ def parse_protocol(data: dict, source: str = "<memory>") -> Protocol:
         if not isinstance(ids, bool):
             raise ProtocolError(f"protocol file: roles.{name}.listing_ids must be true or false")
         allocation = bool(_need(r, "allocation", f"roles.{name}")) and counts != "none"
-        roles[name] = Role(name=name, label=str(r.get("label", name)),
-                           pages=tuple(str(x) for x in _need(r, "pages", f"roles.{name}")),
+        pages = tuple(str(x) for x in _need(r, "pages", f"roles.{name}"))
+        unknown = unknown_pages(pages)
+        if unknown:
+            raise ProtocolError(f"protocol file: roles.{name}.pages names no page: "
+                                f"{', '.join(unknown)}; the pages are {', '.join(PAGES)}")
+        roles[name] = Role(name=name, label=str(r.get("label", name)), pages=pages,
                            allocation=allocation,
                            outcomes=bool(_need(r, "outcomes", f"roles.{name}")),
                            outcomes_by_arm=by_arm,
@@ -424,5 +352,5 @@ def load_protocol(path: str | os.PathLike | None = None) -> Protocol:
     path : path-like, optional
         TOML file; default ``$RFA_DASH_PROTOCOL`` or the reference trial's.
     """
-    chosen = path or os.environ.get("RFA_DASH_PROTOCOL") or DEFAULT_PROTOCOL
+    chosen = path or settings.protocol_file() or DEFAULT_PROTOCOL
     return _load_cached(str(Path(chosen).resolve()))

@@ -12,10 +12,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from rfa_dash.blinding import POOLED, Role, allocation_as_of, require, sees
 from rfa_dash.frames import in_arm_order
 from rfa_dash.ingest.export import Export
-from rfa_dash.present.labels import POOLED
-from rfa_dash.protocol import Role, allocation_as_of, require, sees
 from rfa_dash.stats.smd import smd_categorical, smd_continuous
 
 MAX_POINTS = 2000

@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from rfa_dash import auth
+from rfa_dash import settings
+from rfa_dash.blinding import Role, allocation_at_any_date, masks_ids, pseudonymize, sees
 from rfa_dash.contract import TABLE_ORDER, TABLES
-from rfa_dash.frames import pseudonymize
 from rfa_dash.ingest.export import Export, fingerprint
-from rfa_dash.protocol import Role, allocation_at_any_date, masks_ids, sees
 
 # the tables whose rows have a key (the contract's unique columns): edits are found by it
 KEYS = {t: list(TABLES[t].unique) for t in TABLE_ORDER if TABLES[t].unique}
@@ -31,10 +29,7 @@ KEYS = {t: list(TABLES[t].unique) for t in TABLE_ORDER if TABLES[t].unique}
 
 def cuts_dir() -> Path:
     """Where cuts are saved."""
-    if os.environ.get("RFA_DASH_CUTS_DIR"):
-        return Path(os.environ["RFA_DASH_CUTS_DIR"]).expanduser()
-    up = auth.users_path()
-    return (up.parent if up else auth.STATE_DIR) / "cuts"
+    return settings.cuts_dir()
 
 
 def cut_tables(exp: Export, as_of: dt.date) -> dict[str, pa.Table]:

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from rfa_dash.frames import pseudonymize, with_dates
+from rfa_dash.blinding import POOLED, Role, masks_ids, pseudonymize, require, sees
+from rfa_dash.frames import with_dates
 from rfa_dash.ingest.export import Export
-from rfa_dash.present.labels import POOLED
-from rfa_dash.protocol import Role, masks_ids, require, sees
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 
 from rfa_dash.analysis.balance import randomized_by_arm
+from rfa_dash.blinding import Role, allocation_as_of, sees
 from rfa_dash.contract import CRITERION_IDS
 from rfa_dash.frames import with_dates
 from rfa_dash.ingest.export import Export
 from rfa_dash.present.spreadsheet import spreadsheet_csv
-from rfa_dash.protocol import Role, allocation_as_of, sees
 
 PAGE_ROWS = 500
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from rfa_dash.analysis.balance import randomized_by_arm
+from rfa_dash.blinding import Role, allocation_as_of, sees
 from rfa_dash.ingest.export import Export
-from rfa_dash.protocol import Role, allocation_as_of, sees
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,11 @@ import numpy as np
 import pandas as pd
 
 from rfa_dash.analysis.accrual import accrual_start
+from rfa_dash.blinding import Role, sees
 from rfa_dash.contract import MONTH_DAYS
 from rfa_dash.ingest.export import Export
-from rfa_dash.protocol import ProgressionRule, Protocol, Role, sees
+from rfa_dash.months import month_ends
+from rfa_dash.protocol import ProgressionRule, Protocol
 from rfa_dash.stats.accrual_model import prob_at_least
 from rfa_dash.stats.intervals import exact_ci, poisson_exact_ci
 
@@ -128,12 +130,6 @@ def progression(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
     labels = {r.id: r.label for r in exp.protocol.progression}
     t.insert(1, "label", t["criterion"].map(labels))
     return t
-
-
-def month_ends(start: dt.date, as_of: dt.date) -> list[dt.date]:
-    """Every month end from the accrual start's month to before ``as_of``, then ``as_of``."""
-    ends = pd.date_range(pd.Timestamp(start), pd.Timestamp(as_of), freq="ME").date.tolist()
-    return [d for d in ends if d < as_of] + [as_of]
 
 
 def course(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:

@@ -7,9 +7,9 @@ import re
 import pandas as pd
 
 from rfa_dash import db
+from rfa_dash.blinding import Role, sees
 from rfa_dash.contract import table_summary_sql
 from rfa_dash.ingest.export import Export
-from rfa_dash.protocol import Role, sees
 
 # Tables whose very rows are outcomes or safety events: hidden from roles blind to outcomes.
 OUTCOME_TABLES = ("sre_events", "adverse_events")

@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from rfa_dash.analysis.balance import randomized_by_arm
-from rfa_dash.frames import pseudonymize, with_dates
+from rfa_dash.blinding import POOLED, Role, masks_ids, pseudonymize, require, sees
+from rfa_dash.frames import with_dates
 from rfa_dash.ingest.export import Export
-from rfa_dash.protocol import Role, masks_ids, require, sees
 
-POOLED = "all"
 GRADES = (1, 2, 3, 4, 5)
 
 

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from rfa_dash.blinding import FULL_ACCESS, POOLED, Role, masks_ids, pseudonymize, require, sees
 from rfa_dash.contract import SRE_TYPES
-from rfa_dash.frames import pseudonymize, with_dates
+from rfa_dash.frames import with_dates
 from rfa_dash.ingest.export import Export
 from rfa_dash.present.formats import fmt_p
-from rfa_dash.present.labels import POOLED
-from rfa_dash.protocol import FULL_ACCESS, Role, masks_ids, require, sees
 from rfa_dash.stats.cif import cif_curve, estimates_at
 
 

@@ -9,8 +9,8 @@ import datetime as dt
 
 import pandas as pd
 
+from rfa_dash.blinding import Role, sees
 from rfa_dash.ingest.export import Export
-from rfa_dash.protocol import Role, sees
 
 STATUS_ORDER = ("completed", "completed_early", "completed_late", "missed", "overdue", "due",
                 "upcoming", "not_expected", "unscheduled")

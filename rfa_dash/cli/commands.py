@@ -6,8 +6,8 @@ import datetime as dt
 
 import pandas as pd
 
+from rfa_dash.blinding import FULL_ACCESS
 from rfa_dash.ingest.export import Export
-from rfa_dash.protocol import FULL_ACCESS
 
 
 def eligibility(exp: Export, as_of: dt.date) -> pd.DataFrame:

@@ -13,6 +13,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from rfa_dash import settings
 from rfa_dash.cli import commands as queries
 from rfa_dash.cli.output import write_rows
 from rfa_dash.contract import parse_date
@@ -160,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _report(exp, as_of, args) -> int:
-    from rfa_dash.protocol import BlindingError
+    from rfa_dash.blinding import BlindingError
     from rfa_dash.report import report_file
 
     role = exp.protocol.roles.get(args.role)
@@ -205,7 +206,7 @@ def _add_user(args) -> int:
 
     path = args.users or auth.users_path()
     if path is None:
-        raise UsageError("no users file: pass --users FILE or set RFA_DASH_USERS")
+        raise UsageError(f"no users file: pass --users FILE or set {settings.USERS.name}")
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -226,7 +227,7 @@ def _remove_user(args) -> int:
 
     path = args.users or auth.users_path()
     if path is None:
-        raise UsageError(f"no users file: give --users or set {auth.USERS_ENV}")
+        raise UsageError(f"no users file: give --users or set {settings.USERS.name}")
     try:
         removed = auth.remove_user(path, args.username)
     except auth.AuthError as exc:

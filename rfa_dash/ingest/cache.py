@@ -22,14 +22,14 @@ import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
 
+from rfa_dash import settings
 from rfa_dash.contract import TABLE_ORDER
 
 PACKAGE = Path(__file__).resolve().parent.parent  # the whole rfa_dash package
 
 
 def cache_root() -> Path:
-    return Path(os.environ.get("RFA_DASH_CACHE_DIR",
-                               Path.home() / ".cache" / "rfa_dash")).expanduser()
+    return settings.cache_dir()
 
 
 @lru_cache(maxsize=1)

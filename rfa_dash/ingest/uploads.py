@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from rfa_dash import settings
+
 MAX_FILES = 20          # an export has 7 files and a REDCap project about 6
 MAX_AGE_S = 12 * 3600   # an upload is kept for a working day at most
 
@@ -45,9 +47,8 @@ _ROOT: Path | None = None
 def upload_root() -> Path:
     """This process's private upload folder (made on first use)."""
     global _ROOT
-    configured = os.environ.get("RFA_DASH_UPLOAD_DIR")
-    if configured:
-        root = Path(configured)
+    root = settings.upload_dir()
+    if root is not None:
         root.mkdir(parents=True, exist_ok=True, mode=0o700)
         _check_private(root)
         return root

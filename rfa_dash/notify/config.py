@@ -8,13 +8,14 @@ is never in it: ``password_file`` names a file holding it, or
 from __future__ import annotations
 
 import ipaddress
-import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rfa_dash.protocol import Protocol, sees
+from rfa_dash import settings
+from rfa_dash.blinding import sees
+from rfa_dash.protocol import Protocol
 
 MESSAGES = ("digest", "alerts")
 SECURITY = ("starttls", "tls", "none")
@@ -48,7 +49,7 @@ class Smtp:
                 raise ConfigError(f"cannot read the SMTP password file "
                                   f"{self.password_file}: {exc.strerror}") from exc
         if self.password_env:
-            value = os.environ.get(self.password_env)
+            value = settings.named(self.password_env)
             if value is None:
                 raise ConfigError(f"the environment variable {self.password_env} (the SMTP "
                                   "password) is not set")

@@ -21,12 +21,12 @@ import pandas as pd
 
 from rfa_dash.analysis import eligibility, quality, safety, sre, visits
 from rfa_dash.analysis.deviations import deviations
-from rfa_dash.frames import pseudonymize, with_dates
+from rfa_dash.blinding import Role, masks_ids, pseudonymize, sees
+from rfa_dash.frames import with_dates
 from rfa_dash.ingest.export import Export
 from rfa_dash.notify.config import NotifyConfig, Recipient
 from rfa_dash.present import visits as present_visits
 from rfa_dash.present.labels import heading
-from rfa_dash.protocol import Role, masks_ids, sees
 
 DIGEST_HORIZON_DAYS = 7
 

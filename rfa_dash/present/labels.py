@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-# the one group of a pooled (open) view
-POOLED = "all"
+from rfa_dash.blinding import POOLED
+
 # the colour of anything that is no arm (pooled groups, counts)
 NEUTRAL = "#555555"
 

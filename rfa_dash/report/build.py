@@ -22,9 +22,10 @@ import datetime as dt
 import json
 
 from rfa_dash.analysis import cuts
+from rfa_dash.blinding import BlindingError, Role, sees
 from rfa_dash.ingest.export import Export
 from rfa_dash.present.labels import group_colors, group_labels
-from rfa_dash.protocol import BlindingError, ProtocolError, Role, report_settings, sees
+from rfa_dash.protocol import ProtocolError, report_settings
 from rfa_dash.report import sections
 from rfa_dash.report.document import Document, Figure, Heading, Table, Text, number
 from rfa_dash.report.masking import Masker

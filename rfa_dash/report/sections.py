@@ -23,13 +23,13 @@ from rfa_dash.analysis import accrual as accrual_mod
 from rfa_dash.analysis import balance, eligibility, progression, safety, sre, visits
 from rfa_dash.analysis.deviations import deviations
 from rfa_dash.analysis.quality import table_summary
+from rfa_dash.blinding import Role, sees
 from rfa_dash.frames import with_dates
 from rfa_dash.ingest.export import Export
 from rfa_dash.present import enrollment as present_enrollment
 from rfa_dash.present import outcomes
 from rfa_dash.present import visits as present_visits
 from rfa_dash.present.progression import course_table, progression_table, sentence
-from rfa_dash.protocol import Role, sees
 from rfa_dash.report.document import Figure, Heading, Section, Table, Text
 
 

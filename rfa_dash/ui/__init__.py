@@ -16,10 +16,19 @@ from rfa_dash.ui.context import Context, context
 from rfa_dash.ui.sidebar import navigation, sidebar
 from rfa_dash.ui.signin import gate
 from rfa_dash.ui.store import cached, cached_export, cached_folder, chart, clear_caches
-from rfa_dash.ui.widgets import TABLE_PAGE_ROWS, csv_download, header, page_number, table, tabs
+from rfa_dash.ui.widgets import (
+    TABLE_PAGE_ROWS,
+    csv_download,
+    header,
+    page_link,
+    page_number,
+    table,
+    tabs,
+)
 
 __all__ = [
     "TABLE_PAGE_ROWS", "Context", "cached", "cached_export", "cached_folder", "chart",
-    "clear_caches", "context", "csv_download", "gate", "header", "navigation", "page_number",
+    "clear_caches", "context", "csv_download", "gate", "header", "navigation", "page_link",
+    "page_number",
     "sidebar", "table", "tabs",
 ]

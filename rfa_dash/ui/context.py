@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from rfa_dash.blinding import Role
 from rfa_dash.ingest.export import Export
-from rfa_dash.protocol import Protocol, Role
+from rfa_dash.protocol import Protocol
 from rfa_dash.ui import multipage
 
 

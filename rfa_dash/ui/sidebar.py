@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
 from rfa_dash.ingest.export import ExportError
 from rfa_dash.protocol import ProtocolError, load_protocol
+from rfa_dash.registry import PAGES
 from rfa_dash.ui import signin, source
 from rfa_dash.ui.context import Context
 
@@ -63,15 +63,16 @@ def sidebar() -> Context | None:
     return ctx
 
 
-def navigation(pages: dict[str, dict[str, Any]], allowed: Iterable[str]) -> StreamlitPage:
-    """``st.navigation`` over the ``pages`` (``st.Page`` arguments) named in ``allowed``.
+def navigation(allowed: Iterable[str]) -> StreamlitPage:
+    """``st.navigation`` over the pages of :data:`rfa_dash.registry.PAGES` named in ``allowed``.
 
     The page objects are made once per session and list of pages (creating
     them resolves every file path, on every rerun otherwise). Only the pages
     of the role are registered: any other page's URL is not found.
     """
-    names = tuple(name for name in pages if name in allowed)
+    names = tuple(name for name in PAGES if name in allowed)
     made = st.session_state.setdefault("_pages", {})
     if names not in made:
-        made[names] = [st.Page(**pages[name]) for name in names]
+        made[names] = [st.Page(p.file, title=p.nav, icon=p.icon, default=p.default)
+                       for p in map(PAGES.__getitem__, names)]
     return st.navigation(made[names])

@@ -6,13 +6,12 @@ role chosen in the sidebar.
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
 import streamlit as st
 
-from rfa_dash import auth, signin_guard
+from rfa_dash import auth, settings, signin_guard
 from rfa_dash.protocol import Protocol
 
 
@@ -78,7 +77,7 @@ def identity(protocol: Protocol) -> tuple[auth.User | None, bool]:
         auth.audit("signed_out", signed_in.username, signed_in.role,
                    detail="account removed or changed in the users file")
         st.warning("Your account was changed or removed; sign in again.")
-    if os.environ.get(auth.AUTH_ENV) == "oidc":
+    if settings.oidc():
         if not st.user.is_logged_in:
             st.title("rfa_dash")
             st.button("Sign in with your identity provider", on_click=st.login)
@@ -109,5 +108,5 @@ def sign_out() -> None:
     user = st.session_state.pop("user", None)
     if user:
         auth.audit("sign_out", user.username, user.role)
-    if os.environ.get(auth.AUTH_ENV) == "oidc":
+    if settings.oidc():
         st.logout()

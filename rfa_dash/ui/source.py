@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from rfa_dash import auth
+from rfa_dash import auth, settings
 from rfa_dash.contract import FILE_SUFFIXES, TABLES
 from rfa_dash.ingest import uploads
 from rfa_dash.ingest.export import SAMPLE_DIR, Export, links_outside, open_export
@@ -55,7 +55,7 @@ def choose_folder(demo: bool, user: str, role: str) -> tuple[Path | None, str]:
     if demo:
         # demo mode serves the bundled synthetic sample and nothing else
         return SAMPLE_DIR, "bundled sample"
-    root = os.environ.get("RFA_DASH_EXPORT_ROOT")
+    root = settings.export_root()
     # without an export root, a signed-in role could open any folder the server's user can
     # read (another trial's export): the folder source is offered only with one
     sources = SOURCES if root else (SOURCES[0], SOURCES[2])

@@ -16,23 +16,13 @@ from streamlit.testing.v1 import AppTest
 from rfa_dash import auth
 from rfa_dash.ingest.export import SAMPLE_DIR, fingerprint
 from rfa_dash.protocol import load_protocol
+from rfa_dash.registry import PAGES
 from tests.helpers import make_export, rand, screen
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PROTOCOL = load_protocol()
-PAGE_FILES = {"overview": "pages/overview.py", "progression": "pages/progression.py",
-              "eligibility": "pages/eligibility.py",
-              "accrual": "pages/accrual.py", "balance": "pages/balance.py",
-              "visits": "pages/visits.py",
-              "worklist": "pages/worklist.py", "sre": "pages/sre.py",
-              "safety": "pages/safety.py", "report": "pages/report.py",
-              "data_quality": "pages/data_quality.py"}
-TITLES = {"overview": "Overview", "progression": "Pilot progression criteria",
-          "eligibility": "Eligibility and screening",
-          "accrual": "Accrual", "balance": "Arm balance",
-          "visits": "Visit adherence", "worklist": "Worklist",
-          "sre": "Skeletal-related events", "safety": "Safety", "report": "DSMB report",
-          "data_quality": "Data quality"}
+PAGE_FILES = {key: page.file for key, page in PAGES.items()}
+TITLES = {key: page.heading for key, page in PAGES.items()}
 ROLE_PAGES = [(r, p) for r in PROTOCOL.roles for p in PROTOCOL.roles[r].pages]
 FOLDER = "Folder on this server"
 SECRET = "test-secret-for-the-users-file"
@@ -71,9 +61,7 @@ def app(role: str, page: str | None = None, user=None, **state) -> AppTest:
 
 
 # pages whose detail is in tabs drawn only while open (ui.tabs): the tabs' key
-TAB_KEYS = {"eligibility": "elig_tab", "sre": "sre_tab", "visits": "visits_tab",
-            "safety": "safety_tab", "balance": "balance_tab", "report": "cut_tab",
-            "progression": "progression_tab"}
+TAB_KEYS = {key: page.tabs for key, page in PAGES.items() if page.tabs}
 
 
 def every_tab(role: str, page: str | None = None, **kwargs):
@@ -87,7 +75,7 @@ def every_tab(role: str, page: str | None = None, **kwargs):
     if not labels:
         yield at
         return
-    assert page in TAB_KEYS, f"{page} has tabs: add their key to TAB_KEYS"
+    assert page in TAB_KEYS, f"{page} has tabs: add their key to rfa_dash.registry"
     for label in labels:
         at.session_state[TAB_KEYS[page]] = label
         at.run()

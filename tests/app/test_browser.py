@@ -16,25 +16,15 @@ from pathlib import Path
 import pytest
 
 from rfa_dash.protocol import load_protocol
+from rfa_dash.registry import PAGES as REGISTRY
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
-# page name -> URL path (the overview is the default page, at /)
-PAGES = {name: "" if name == "overview" else name for name in (
-    "overview", "progression", "eligibility", "accrual", "balance", "visits", "worklist", "sre",
-    "safety", "report", "data_quality")}
-TITLES = {"overview": "Overview", "progression": "Pilot progression criteria",
-          "eligibility": "Eligibility and screening",
-          "accrual": "Accrual", "balance": "Arm balance",
-          "visits": "Visit adherence", "worklist": "Worklist",
-          "sre": "Skeletal-related events", "safety": "Safety", "report": "DSMB report",
-          "data_quality": "Data quality"}
-NAV = {"overview": "Overview", "progression": "Progression", "eligibility": "Eligibility",
-       "accrual": "Accrual",
-       "balance": "Arm balance", "visits": "Visit adherence", "worklist": "Worklist",
-       "sre": "SRE incidence", "safety": "Safety", "report": "DSMB report",
-       "data_quality": "Data quality"}
+# page name -> URL path (the default page, the overview, is at /)
+PAGES = {key: page.url_path for key, page in REGISTRY.items()}
+TITLES = {key: page.heading for key, page in REGISTRY.items()}
+NAV = {key: page.nav for key, page in REGISTRY.items()}
 ROLE_LABELS = {"coordinator": "Study coordinator", "investigator": "Principal investigator",
                "dsmb": "DSMB member"}
 

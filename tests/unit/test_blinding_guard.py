@@ -4,8 +4,9 @@ Role and asks protocol.sees / protocol.require."""
 import pytest
 
 from rfa_dash.analysis import balance, cuts, eligibility, overview, safety, sre, visits
+from rfa_dash.blinding import BlindingError, require, sees
 from rfa_dash.ingest.export import SAMPLE_DIR, open_export
-from rfa_dash.protocol import BlindingError, load_protocol, require, sees
+from rfa_dash.protocol import load_protocol
 from rfa_dash.report import build_report
 
 ROLES = load_protocol().roles

@@ -78,7 +78,8 @@ def test_deviations_by_category_and_important_ones_by_hand(tmp_path):
     import pytest
 
     from rfa_dash.analysis.deviations import deviations
-    from rfa_dash.protocol import BlindingError, load_protocol
+    from rfa_dash.blinding import BlindingError
+    from rfa_dash.protocol import load_protocol
 
     roles = load_protocol().roles
     exp = _three_randomized(tmp_path)

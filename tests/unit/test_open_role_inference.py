@@ -7,8 +7,9 @@ from dataclasses import replace
 import pytest
 
 from rfa_dash.analysis import balance, eligibility, overview, safety, sre
+from rfa_dash.blinding import allocation_as_of
 from rfa_dash.ingest.export import SAMPLE_DIR, open_export
-from rfa_dash.protocol import ProtocolError, allocation_as_of, load_protocol
+from rfa_dash.protocol import ProtocolError, load_protocol
 
 ROLES = load_protocol().roles
 INV, DSMB = ROLES["investigator"], ROLES["dsmb"]

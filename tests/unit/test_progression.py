@@ -13,11 +13,12 @@ import pytest
 from scipy import stats
 
 from rfa_dash.analysis import progression as pg
+from rfa_dash.blinding import FULL_ACCESS
 from rfa_dash.cli import main
 from rfa_dash.ingest.export import SAMPLE_DIR, open_export
+from rfa_dash.months import month_ends
 from rfa_dash.protocol import (
     DEFAULT_PROTOCOL,
-    FULL_ACCESS,
     ProgressionRule,
     ProtocolError,
     load_protocol,
@@ -177,9 +178,9 @@ def test_course_over_time_on_a_known_history(pilot):
 
 
 def test_month_ends():
-    assert pg.month_ends(D(2025, 1, 10), D(2025, 3, 31)) == [D(2025, 1, 31), D(2025, 2, 28),
+    assert month_ends(D(2025, 1, 10), D(2025, 3, 31)) == [D(2025, 1, 31), D(2025, 2, 28),
                                                             D(2025, 3, 31)]
-    assert pg.month_ends(D(2025, 1, 10), D(2025, 1, 20)) == [D(2025, 1, 20)]
+    assert month_ends(D(2025, 1, 10), D(2025, 1, 20)) == [D(2025, 1, 20)]
 
 
 def _nb_sf(k: int, shape: float, rate: float, days: float) -> float:

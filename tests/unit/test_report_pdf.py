@@ -11,9 +11,10 @@ import pytest
 from pypdf import PdfReader
 
 from rfa_dash.analysis import cuts
+from rfa_dash.blinding import BlindingError
 from rfa_dash.cli import main
 from rfa_dash.ingest.export import SAMPLE_DIR, open_export
-from rfa_dash.protocol import BlindingError, ProtocolError, load_protocol
+from rfa_dash.protocol import ProtocolError, load_protocol
 from rfa_dash.report import build_document, build_docx, build_pdf
 from rfa_dash.report.masking import Masker
 from rfa_dash.report.pdf import lit, typst_source

@@ -8,10 +8,11 @@ import pytest
 
 from rfa_dash.analysis import cuts
 from rfa_dash.analysis.safety import safety
+from rfa_dash.blinding import BlindingError
 from rfa_dash.cli import main
 from rfa_dash.ingest.export import SAMPLE_DIR, open_export
 from rfa_dash.present.outcomes import grade_table
-from rfa_dash.protocol import BlindingError, load_protocol
+from rfa_dash.protocol import load_protocol
 from rfa_dash.report import build_report
 from tests.helpers import make_export, rand, screen
 

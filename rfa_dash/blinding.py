@@ -1,0 +1,166 @@
+"""Blinding: what a role may see, the one guard that asks it, and what an open view shows.
+
+Every function that can reveal allocation or outcomes takes the :class:`Role`
+it computes for and asks :func:`sees` (to choose pooled or by arm) or
+:func:`require` (raises :class:`BlindingError`); nothing a role may not see is
+computed for it. A pooled result names its one group :data:`POOLED` in the
+column :data:`GROUP`; a pooled listing that must not name participants goes
+through :func:`pseudonymize`. The roles themselves are read from the protocol
+file (:func:`rfa_dash.protocol.parse_protocol`, which decides every default).
+
+Example
+-------
+>>> coordinator = Role("coordinator", "Study coordinator", ("overview",), allocation=False,
+...                    outcomes=False, outcomes_by_arm=False, allocation_counts="none",
+...                    listing_ids=False)
+>>> sees(coordinator, "allocation")
+False
+>>> require(FULL_ACCESS, "outcomes_by_arm")   # the command line sees everything
+>>> require(coordinator, "outcomes")
+Traceback (most recent call last):
+...
+rfa_dash.blinding.BlindingError: the coordinator role does not see outcomes
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rfa_dash.months import last_month_end
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+class BlindingError(PermissionError):
+    """A role asked for figures it must not see."""
+
+
+@dataclass(frozen=True)
+class Role:
+    """What one role may see (blinding is enforced from these flags, through :func:`require`
+    and :func:`sees`, nowhere else).
+
+    Attributes
+    ----------
+    name, label : str
+        The protocol file's key and how the role is named on pages.
+    pages : tuple of str
+        Page keys (:data:`rfa_dash.registry.PAGES`) the role may open.
+    allocation, outcomes, outcomes_by_arm : bool
+        The three sights (:data:`SIGHTS`).
+    allocation_counts : str
+        For an open role: when allocation counts are shown ("any_date";
+        "month_end": as of the last month end; "none": allocation is off).
+        Stepping the data cut a day at a time over exact counts tells each new
+        participant's arm.
+    listing_ids : bool
+        Whether pooled outcome and safety listings name participants (with
+        IDs, the day-by-day counts above give outcomes by arm).
+    """
+
+    name: str
+    label: str
+    pages: tuple[str, ...]
+    allocation: bool
+    outcomes: bool
+    outcomes_by_arm: bool
+    allocation_counts: str
+    listing_ids: bool
+
+
+# What a result can reveal: a participant's arm or counts by arm; outcome and
+# safety figures at all (pooled); outcome and safety figures split by arm.
+SIGHTS = ("allocation", "outcomes", "outcomes_by_arm")
+ALLOCATION_COUNTS = ("any_date", "month_end", "none")
+
+# Whoever runs the command line reads the export's files themselves: the CLI
+# prints by arm, as the spec's ``sre`` table is by arm.
+FULL_ACCESS = Role("command_line", "Command line (reads the export itself)", (), True, True,
+                   True, "any_date", True)
+
+# The one group of a pooled (open) result, and the column that names a result's group
+# (an arm code, or POOLED).
+POOLED = "all"
+GROUP = "group"
+
+
+def sees(role: Role, sight: str) -> bool:
+    """The blinding guard: may ``role`` see ``sight`` (one of :data:`SIGHTS`)?
+
+    Every function that can reveal allocation or outcomes asks this (or
+    :func:`require`) with the role it is computing for, and computes nothing
+    the answer forbids.
+
+    Example
+    -------
+    >>> sees(FULL_ACCESS, "outcomes_by_arm")
+    True
+    """
+    if sight not in SIGHTS:
+        raise ValueError(f"unknown sight {sight!r}; one of {', '.join(SIGHTS)}")
+    return bool(getattr(role, sight))
+
+
+def require(role: Role, *sights: str) -> None:
+    """Raise :class:`BlindingError` unless ``role`` :func:`sees` every one of ``sights``."""
+    for sight in sights:
+        if not sees(role, sight):
+            raise BlindingError(f"the {role.name} role does not see {sight.replace('_', ' ')}")
+
+
+def allocation_at_any_date(role: Role) -> bool:
+    """True when ``role``'s allocation counts follow the data cut exactly (not month ends)."""
+    return role.allocation_counts != "month_end" or role.outcomes_by_arm
+
+
+def allocation_as_of(role: Role, as_of: dt.date) -> dt.date:
+    """The date up to which ``role`` sees allocation counts at the data cut ``as_of``.
+
+    ``as_of`` itself, or for ``allocation_counts = "month_end"`` the last month
+    end on or before it, so that stepping the data cut day by day changes the
+    counts only once a month. Call :func:`require` for "allocation" first.
+    """
+    return as_of if allocation_at_any_date(role) else last_month_end(as_of)
+
+
+def masks_ids(role: Role) -> bool:
+    """True when ``role``'s pooled outcome and safety listings must not name participants."""
+    return role.outcomes and not role.outcomes_by_arm and not role.listing_ids
+
+
+def scope_note(role: Role, n_arms: int) -> str:
+    """The line an outcome page opens with: by arm, or pooled over the arms."""
+    if sees(role, "outcomes_by_arm"):
+        return "Closed report: by arm."
+    arms = "both arms" if n_arms == 2 else f"all {n_arms} arms"
+    return f"Open report: pooled over {arms}."
+
+
+def pseudonymize(df: pd.DataFrame, column: str = "participant_id",
+                 drop: tuple[str, ...] = ("days_from_randomization",),
+                 first: int = 1) -> pd.DataFrame:
+    """``df`` with the IDs in ``column`` replaced by #first, #first+1, ... in order of
+    first appearance, and the columns in ``drop`` (which would give the randomization
+    date back) left out: a pooled listing that names no participant.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> pseudonymize(pd.DataFrame({"participant_id": ["P7", "P2", "P7"],
+    ...                            "days_from_randomization": [3, 9, 40]}))
+      participant_id
+    0             #1
+    1             #2
+    2             #1
+    """
+    import pandas as pd
+
+    if column not in df:
+        return df
+    codes = pd.factorize(df[column])[0]
+    out = df.drop(columns=[c for c in drop if c in df])
+    out[column] = [f"#{c + first}" for c in codes]
+    return out

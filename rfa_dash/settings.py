@@ -1,0 +1,117 @@
+"""Settings from the environment: every variable the dashboard reads, in one place.
+
+The protocol file holds the trial's settings; this module holds the server's
+(where files live, how people sign in). Nothing else reads ``os.environ``:
+a module asks the function here. Each variable is read when it is asked for,
+so a test (or a server restarted with another environment) sees its value.
+The README's settings table lists every name in :data:`SETTINGS`
+(``tests/unit/test_settings.py`` checks it).
+
+Example
+-------
+>>> import os
+>>> os.environ["RFA_DASH_CUTS_DIR"] = "/srv/rfa/cuts"
+>>> str(cuts_dir())
+'/srv/rfa/cuts'
+>>> del os.environ["RFA_DASH_CUTS_DIR"]
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: its name and what it sets."""
+
+    name: str
+    what: str
+
+
+PROTOCOL = Setting("RFA_DASH_PROTOCOL", "another protocol file")
+EXPORT_ROOT = Setting("RFA_DASH_EXPORT_ROOT", "the folder the server's folder source may open")
+USERS = Setting("RFA_DASH_USERS", "the signed users file (unset: demo mode)")
+SECRET = Setting("RFA_DASH_SECRET", "the key that signs the users file")
+AUTH = Setting("RFA_DASH_AUTH", "'oidc' for sign-in through an identity provider")
+AUDIT_LOG = Setting("RFA_DASH_AUDIT_LOG", "the audit log")
+CUTS_DIR = Setting("RFA_DASH_CUTS_DIR", "where frozen data cuts are saved")
+CACHE_DIR = Setting("RFA_DASH_CACHE_DIR", "the Parquet cache of loaded exports")
+UPLOAD_DIR = Setting("RFA_DASH_UPLOAD_DIR", "where uploaded exports are kept")
+
+SETTINGS = (PROTOCOL, EXPORT_ROOT, USERS, SECRET, AUTH, AUDIT_LOG, CUTS_DIR, CACHE_DIR,
+            UPLOAD_DIR)
+
+
+def value(setting: Setting) -> str | None:
+    """The variable's value, or None when it is unset or empty."""
+    return os.environ.get(setting.name) or None
+
+
+def _path(setting: Setting) -> Path | None:
+    v = value(setting)
+    return Path(v).expanduser() if v else None
+
+
+def named(name: str) -> str | None:
+    """A variable that a configuration file names (the notify config's ``password_env``):
+    its value, or None when unset."""
+    return os.environ.get(name)
+
+
+def protocol_file() -> Path | None:
+    """``RFA_DASH_PROTOCOL``: the protocol file to load instead of the reference trial's."""
+    return _path(PROTOCOL)
+
+
+def export_root() -> str | None:
+    """``RFA_DASH_EXPORT_ROOT``: the one folder the server's folder source may open."""
+    return value(EXPORT_ROOT)
+
+
+def users_file() -> Path | None:
+    """``RFA_DASH_USERS``: the users file, or None (demo mode)."""
+    return _path(USERS)
+
+
+def secret() -> str | None:
+    """``RFA_DASH_SECRET``: the users file's signing key (never printed)."""
+    return value(SECRET)
+
+
+def oidc() -> bool:
+    """True when ``RFA_DASH_AUTH=oidc``: people sign in through an identity provider."""
+    return value(AUTH) == "oidc"
+
+
+def state_dir() -> Path:
+    """The folder of the dashboard's own records: beside the users file, else
+    ``$XDG_STATE_HOME/rfa_dash`` (``~/.local/state/rfa_dash``)."""
+    users = users_file()
+    if users is not None:
+        return users.parent
+    xdg = os.environ.get("XDG_STATE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".local" / "state") / "rfa_dash"
+
+
+def audit_log() -> Path:
+    """``RFA_DASH_AUDIT_LOG``, else ``audit.log`` in :func:`state_dir`."""
+    return _path(AUDIT_LOG) or state_dir() / "audit.log"
+
+
+def cuts_dir() -> Path:
+    """``RFA_DASH_CUTS_DIR``, else ``cuts/`` in :func:`state_dir`."""
+    return _path(CUTS_DIR) or state_dir() / "cuts"
+
+
+def cache_dir() -> Path:
+    """``RFA_DASH_CACHE_DIR``, else ``~/.cache/rfa_dash``."""
+    return _path(CACHE_DIR) or Path.home() / ".cache" / "rfa_dash"
+
+
+def upload_dir() -> Path | None:
+    """``RFA_DASH_UPLOAD_DIR``, or None: a private folder per server process."""
+    v = value(UPLOAD_DIR)
+    return Path(v) if v else None

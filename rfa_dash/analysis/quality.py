@@ -13,6 +13,18 @@ from rfa_dash.ingest.export import Export
 
 # Tables whose very rows are outcomes or safety events: hidden from roles blind to outcomes.
 OUTCOME_TABLES = ("sre_events", "adverse_events")
+# The one column elsewhere that codes an outcome: the off-study reason (its values, and the
+# list of codes its problems quote, name deaths).
+OUTCOME_COLUMNS = (("offstudy", "reason"),)
+
+
+def reveals_outcomes(problems: pd.DataFrame) -> pd.Series:
+    """Which problems are of a kind that reveals outcomes: in an outcome table, or in a
+    column that codes an outcome."""
+    hide = problems["table"].isin(OUTCOME_TABLES)
+    for table, column in OUTCOME_COLUMNS:
+        hide |= problems["table"].eq(table) & problems["column"].eq(column)
+    return hide
 
 
 def table_summary(exp: Export, role: Role | None = None) -> pd.DataFrame:
@@ -76,8 +88,8 @@ def visible_problems(problems: pd.DataFrame, role: Role, arm_events: bool = Fals
                      ) -> tuple[pd.DataFrame, int]:
     """The problems a role may read, and how many were withheld.
 
-    A role blind to outcomes does not see problems in the outcome tables, nor
-    messages that reveal a death; a role blind to allocation reads problems in
+    A role blind to outcomes does not see problems of a kind that reveals
+    outcomes (:func:`reveals_outcomes`); a role blind to allocation reads problems in
     the arm column without their value (:data:`ARM_HIDDEN`) and, when the
     arms are REDCap arms (``arm_events``), event names without their arm
     number and without row counts by event.
@@ -88,8 +100,7 @@ def visible_problems(problems: pd.DataFrame, role: Role, arm_events: bool = Fals
             problems = _hide_arm_events(problems)
     if sees(role, "outcomes"):
         return problems, 0
-    hide = problems["table"].isin(OUTCOME_TABLES) | problems["message"].str.contains(
-        "death", case=False, na=False)
+    hide = reveals_outcomes(problems)
     return problems[~hide].reset_index(drop=True), int(hide.sum())
 
 

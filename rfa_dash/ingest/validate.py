@@ -115,12 +115,10 @@ def check_table(con: Connection, t: str) -> list[Problem]:
     """Step 2 for table ``t`` (its parents already staged); return its problems."""
     problems: list[Problem] = []
     with con.cursor() as cur:
-        rejects = []
-        for line, column, value, severity, message, reject in cur.execute(
-                sql_text(f"checks/{t}")).fetchall():
-            problems.append(Problem(t, line, column, severity, message, value))
-            if reject:
-                rejects.append(line)
+        found = cur.sql(sql_text(f"checks/{t}")).to_arrow_table().to_pylist()
+        rejects = [row["line"] for row in found if row["reject"]]
+        problems += [Problem(t, row["line"], row["column"], row["severity"], row["message"],
+                             row["value"]) for row in found]
         _leave_out(cur, t, rejects)
         cur.execute(f"ALTER TABLE cand_{t} RENAME TO stg_{t}")
         if t in FIXES:

@@ -1,13 +1,14 @@
 -- Relational checks on offstudy: one row per problem
--- (line, column, value, severity, message, reject = leave the row out).
+-- (named line, column, value, severity, message, reject = leave the row out).
 WITH o AS (
   SELECT c.*, r.randomization_date,
          min(c._line) OVER (PARTITION BY c.participant_id) AS first_line
   FROM cand_offstudy c LEFT JOIN stg_randomization r USING (participant_id)
 )
-SELECT _line, 'participant_id', participant_id, 'error',
+SELECT _line AS line, 'participant_id' AS "column", participant_id AS value,
+       'error' AS severity,
        'participant_id ' || participant_id || ' is not in randomization (or its row was left '
-       || 'out); row left out', true
+       || 'out); row left out' AS message, true AS reject
 FROM o WHERE randomization_date IS NULL
 UNION ALL
 SELECT _line, 'participant_id', participant_id, 'error',

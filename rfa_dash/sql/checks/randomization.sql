@@ -1,14 +1,15 @@
 -- Relational checks on randomization: one row per problem
--- (line, column, value, severity, message, reject = leave the row out).
+-- (named line, column, value, severity, message, reject = leave the row out).
 WITH r AS (
   SELECT c.*, s.screen_date,
          min(c._line) OVER (PARTITION BY c.participant_id) AS first_pid,
          min(c._line) OVER (PARTITION BY c.screening_id) AS first_sid
   FROM cand_randomization c LEFT JOIN stg_screening s USING (screening_id)
 )
-SELECT _line, 'participant_id', participant_id, 'error',
+SELECT _line AS line, 'participant_id' AS "column", participant_id AS value,
+       'error' AS severity,
        'duplicate participant_id ' || participant_id || ' (first at line ' || first_pid
-       || '); row left out', true
+       || '); row left out' AS message, true AS reject
 FROM r WHERE _line > first_pid
 UNION ALL
 SELECT _line, 'screening_id', screening_id, 'error',

@@ -1,8 +1,9 @@
 -- Relational checks on screening: one row per problem
--- (line, column, value, severity, message, reject = leave the row out).
-SELECT _line, 'screening_id', screening_id, 'error',
+-- (named line, column, value, severity, message, reject = leave the row out).
+SELECT _line AS line, 'screening_id' AS "column", screening_id AS value,
+       'error' AS severity,
        'duplicate screening_id ' || screening_id || ' (first at line ' || first_line
-       || '); row left out', true
+       || '); row left out' AS message, true AS reject
 FROM (SELECT _line, screening_id,
              min(_line) OVER (PARTITION BY screening_id) AS first_line
       FROM cand_screening)

@@ -1,5 +1,5 @@
 -- Relational checks on visits: one row per problem
--- (line, column, value, severity, message, reject = leave the row out).
+-- (named line, column, value, severity, message, reject = leave the row out).
 WITH v AS (
   SELECT c.*, r.randomization_date, o.off_study_date,
          min(c._line) OVER (PARTITION BY c.participant_id, c.visit_month) AS first_line
@@ -7,9 +7,10 @@ WITH v AS (
   LEFT JOIN stg_randomization r USING (participant_id)
   LEFT JOIN stg_offstudy o USING (participant_id)
 )
-SELECT _line, 'participant_id', participant_id, 'error',
+SELECT _line AS line, 'participant_id' AS "column", participant_id AS value,
+       'error' AS severity,
        'participant_id ' || participant_id || ' is not in randomization (or its row was left '
-       || 'out); row left out', true
+       || 'out); row left out' AS message, true AS reject
 FROM v WHERE randomization_date IS NULL
 UNION ALL
 SELECT _line, 'visit_month', CAST(visit_month AS VARCHAR), 'error',

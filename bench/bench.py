@@ -131,11 +131,11 @@ def _apptest(app: str, page: str | None, state: dict):
 def _pages(apps: dict) -> dict:
     """(cold s, warm s) of every AppTest in ``apps``: cold with every data cache emptied,
     warm as the best of 100 reruns, ten at a time, every page in turn."""
-    from rfa_dash import ui
+    from rfa_dash.ui import store
 
     cold = {}
     for name, at in apps.items():
-        ui.clear_caches()
+        store.clear_caches()
         cold[name] = _timed(at.run)
         assert not at.exception, at.exception
     for at in apps.values():

@@ -7,7 +7,7 @@ every call and unpickles a fresh copy of the value on every read; on a warm
 rerun of a page that costs more than everything else the page does. A
 :class:`Memo` looks values up by a key the caller builds cheaply and hands out
 the stored object itself, so what it stores is treated as read-only (pages
-never modify results; ``tests/test_app.py`` checks that rendering every page
+never modify results; ``tests/app/test_app.py`` checks that rendering every page
 as every role leaves the stored results unchanged).
 """
 

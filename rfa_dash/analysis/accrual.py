@@ -18,7 +18,13 @@ from rfa_dash.stats.intervals import exact_ci
 
 
 def accrual_start(exp: Export, as_of: dt.date) -> dt.date | None:
-    """Protocol start date, else the first screening date on or before ``as_of``."""
+    """Protocol start date, else the first screening date on or before ``as_of``.
+
+    Examples
+    --------
+    >>> accrual_start(exp, as_of)   # the protocol's [accrual] start
+    datetime.date(2025, 3, 5)
+    """
     if exp.protocol.accrual_start:
         return dt.date.fromisoformat(exp.protocol.accrual_start)
     first = exp.query("screening_dates", as_of=as_of)["first_screen"].iloc[0]

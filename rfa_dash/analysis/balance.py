@@ -41,7 +41,15 @@ def randomized_by_arm(exp: Export, as_of: dt.date) -> pd.DataFrame:
     """Participants randomized on or before ``as_of`` per arm (arm, label, ratio, n,
     expected_share), in the order of ``exp.protocol``'s arms: the database keeps the
     protocol file's order, a masked report's protocol has its arms in group order. Callers
-    ask the blinding guard first."""
+    ask the blinding guard first.
+
+    Examples
+    --------
+    >>> print(randomized_by_arm(exp, as_of)[["arm", "ratio", "n"]].to_string(index=False))
+         arm  ratio  n
+      rfa_rt      2 21
+    rt_alone      1 10
+    """
     return in_arm_order(exp.query("randomized_by_arm", as_of=as_of), exp.protocol.arm_codes)
 
 

@@ -109,6 +109,12 @@ def consort(exp: Export, as_of: dt.date, role: Role) -> dict:
     patient is counted once, under the first reason that removed them; the
     whole :func:`exclusion_steps` frame is under ``steps`` (so a page that
     shows both computes it once).
+
+    Examples
+    --------
+    >>> c = consort(exp, as_of, exp.protocol.roles["coordinator"])
+    >>> [c[k] for k in ("screened", "eligible", "consented", "randomized")]
+    [80, 37, 31, 31]
     """
     funnel = exp.query("enrollment_funnel", as_of=as_of).set_index("stage")["n"]
     seq = exclusion_steps(exp, as_of)

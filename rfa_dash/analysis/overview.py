@@ -35,7 +35,14 @@ class OverviewData:
 
 
 def overview(exp: Export, as_of: dt.date, role: Role) -> OverviewData:
-    """Compute the Overview figures as of ``as_of`` for ``role``."""
+    """Compute the Overview figures as of ``as_of`` for ``role``.
+
+    Examples
+    --------
+    >>> o = overview(exp, as_of, exp.protocol.roles["coordinator"])
+    >>> o.randomized, o.target, o.participants_with_sre   # no outcomes for the coordinator
+    (31, 36, None)
+    """
     funnel = exp.query("enrollment_funnel", as_of=as_of)
     randomized = int(funnel.loc[funnel["stage"] == "randomized", "n"].iloc[0])
     alloc = allocation_as_of(role, as_of) if sees(role, "allocation") else None

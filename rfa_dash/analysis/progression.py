@@ -33,7 +33,6 @@ from rfa_dash.stats.intervals import exact_ci, poisson_exact_ci
 
 COLUMNS = ["criterion", "numerator", "denominator", "value", "lower", "upper", "green", "amber",
            "status"]
-STATUSES = ("green", "amber", "red", "not_yet")
 # retention counts withdrawals and losses: beside the off-study total it reveals deaths
 NEEDS_OUTCOMES = ("retention",)
 
@@ -125,7 +124,21 @@ def _table(exp: Export, dates: list[dt.date], role: Role) -> pd.DataFrame:
 
 def progression(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
     """The progression criteria at the data cut: one row per criterion ``role`` may see, in
-    the spec's order, with the spec's columns (``progression`` command) and its ``label``."""
+    the spec's order, with the spec's columns (``progression`` command) and its ``label``.
+
+    Examples
+    --------
+    The coordinator does not see retention (beside the off-study counts it would
+    tell the deaths):
+
+    >>> t = progression(exp, as_of, exp.protocol.roles["coordinator"])
+    >>> print(t[["criterion", "numerator", "status"]].to_string(index=False))
+      criterion  numerator status
+    recruitment         31  green
+        consent         31  green
+      adherence         64  green
+       fidelity         29  green
+    """
     t = _table(exp, [as_of], role).drop(columns="as_of")
     labels = {r.id: r.label for r in exp.protocol.progression}
     t.insert(1, "label", t["criterion"].map(labels))

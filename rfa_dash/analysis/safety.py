@@ -46,7 +46,21 @@ def _groups(exp: Export, as_of: dt.date, by_arm: bool) -> dict:
 
 
 def safety(exp: Export, as_of: dt.date, role: Role) -> Safety:
-    """Safety figures at the data cut for ``role`` (by arm only for a closed role)."""
+    """Safety figures at the data cut for ``role`` (by arm only for a closed role).
+
+    Examples
+    --------
+    Pooled for the open role: participants by worst grade, and events:
+
+    >>> s = safety(exp, as_of, exp.protocol.roles["investigator"])
+    >>> print(s.by_grade.to_string(index=False))
+    group  grade  events  participants
+      all      1      22             6
+      all      2       8             5
+      all      3       3             3
+      all      4       0             0
+      all      5       6             6
+    """
     require(role, "outcomes")
     by_arm = sees(role, "outcomes_by_arm")
     ae = exp.query("adverse_event_listing", as_of=as_of)

@@ -12,7 +12,16 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from rfa_dash.blinding import FULL_ACCESS, POOLED, Role, masks_ids, pseudonymize, require, sees
+from rfa_dash.blinding import (
+    FULL_ACCESS,
+    GROUP,
+    POOLED,
+    Role,
+    masks_ids,
+    pseudonymize,
+    require,
+    sees,
+)
 from rfa_dash.contract import SRE_TYPES
 from rfa_dash.frames import with_dates
 from rfa_dash.ingest.export import Export
@@ -29,9 +38,10 @@ def outcomes(exp: Export, as_of: dt.date, sre_types=SRE_TYPES) -> pd.DataFrame:
 class SreResult:
     """Cumulative incidence of SRE for a set of groups (arms, or one pooled group).
 
-    ``curves`` has one row per group and distinct time; ``table`` one row per
-    group and report month (the CLI's ``sre`` rows); ``gray`` is None unless
-    every arm has enough events for the test to mean something.
+    ``curves`` has one row per group (column ``group``: an arm code, or "all"
+    when pooled) and distinct time; ``table`` one row per group and report
+    month; ``gray`` is None unless every arm has enough events for the test
+    to mean something.
     """
 
     curves: pd.DataFrame
@@ -71,10 +81,10 @@ def cumulative_incidence(out: pd.DataFrame, report_months, arm_codes: list[str],
     curves, tables, events = [], [], {}
     for g, part in _groups(out, by_arm, arm_codes):
         c = cif_curve(part["months"], part["status"])
-        c.insert(0, "arm", g)
+        c.insert(0, GROUP, g)
         curves.append(c)
-        t = estimates_at(c, report_months, len(part), part["months"].to_numpy())
-        t.insert(0, "arm", g)
+        t = estimates_at(c, report_months, part["months"].to_numpy())
+        t.insert(0, GROUP, g)
         tables.append(t)
         events[g] = int((part["status"] == 1).sum())
     gray, note = None, ""
@@ -109,6 +119,14 @@ def sre_analysis(exp: Export, as_of: dt.date, role: Role, sre_types=SRE_TYPES,
     ------
     BlindingError
         For a role that must not see outcomes.
+
+    Examples
+    --------
+    >>> roles = exp.protocol.roles
+    >>> sre_analysis(exp, as_of, roles["investigator"]).events_per_group
+    {'all': 5}
+    >>> sre_analysis(exp, as_of, roles["dsmb"]).events_per_group
+    {'rfa_rt': 1, 'rt_alone': 4}
     """
     require(role, "outcomes")
     by_arm = sees(role, "outcomes_by_arm")
@@ -119,8 +137,19 @@ def sre_analysis(exp: Export, as_of: dt.date, role: Role, sre_types=SRE_TYPES,
 
 
 def sre_table(exp: Export, as_of: dt.date) -> pd.DataFrame:
-    """The ``sre`` command's rows: arm, month, at_risk, cif, lower, upper (always by arm)."""
-    return sre_analysis(exp, as_of, FULL_ACCESS).table
+    """The ``sre`` command's rows: arm, month, at_risk, cif, lower, upper (always by arm).
+
+    Examples
+    --------
+    On the bundled sample (``exp``) at its data cut (``as_of``):
+
+    >>> print(sre_table(exp, as_of).head(3).round(4).to_string(index=False))
+       arm  month  at_risk    cif  lower  upper
+    rfa_rt      1       19 0.0000    NaN    NaN
+    rfa_rt      3       15 0.0000    NaN    NaN
+    rfa_rt      6        8 0.0947 0.0139 0.5061
+    """
+    return sre_analysis(exp, as_of, FULL_ACCESS).table.rename(columns={GROUP: "arm"})
 
 
 def components(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
@@ -135,12 +164,23 @@ def components(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
 
 
 def events_by_type(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
-    """SRE counts by type (all events, and participants with at least one), by arm or pooled."""
+    """SRE counts by type (all events, and participants with at least one), by arm or pooled.
+
+    Examples
+    --------
+    >>> t = events_by_type(exp, as_of, exp.protocol.roles["investigator"])
+    >>> print(t.to_string(index=False))
+    group            sre_type  events  participants
+      all    cord_compression       1             1
+      all    pain_instability       2             2
+      all pathologic_fracture       2             1
+      all           repeat_rt       1             1
+    """
     require(role, "outcomes")
-    ev = exp.query("sre_event_listing", as_of=as_of)
+    ev = exp.query("sre_event_listing", as_of=as_of).rename(columns={"arm": GROUP})
     if not sees(role, "outcomes_by_arm"):
-        ev = ev.assign(arm=POOLED)
-    g = ev.groupby(["arm", "sre_type"]).agg(events=("participant_id", "size"),
+        ev = ev.assign(**{GROUP: POOLED})
+    g = ev.groupby([GROUP, "sre_type"]).agg(events=("participant_id", "size"),
                                              participants=("participant_id", "nunique"))
     return g.reset_index()
 
@@ -162,15 +202,15 @@ def swimmer(exp: Export, as_of: dt.date, role: Role, page: int = 1,
             page_size: int = SWIMMER_PAGE) -> pd.DataFrame:
     """Swimmer-plot events for one page of participants (in randomization order).
 
-    The arm is kept only when by arm (otherwise every row says "all").
+    Each row's group is its arm only when by arm (otherwise every row says "all").
     """
     require(role, "outcomes")
     masked = masks_ids(role)
     sw = exp.query("swimmer", as_of=as_of, offset=(page - 1) * page_size, limit=page_size,
-                   shuffle=masked)
+                   shuffle=masked).rename(columns={"arm": GROUP})
     if sees(role, "outcomes_by_arm"):
         return sw
-    sw = sw.assign(arm=POOLED)
+    sw = sw.assign(**{GROUP: POOLED})
     if masked:   # numbered by position, in an order unrelated to randomization
         sw = pseudonymize(sw, drop=("date",), first=(page - 1) * page_size + 1)
     return sw

@@ -25,7 +25,16 @@ WORKLIST_HORIZON_DAYS = 30
 
 
 def adherence(exp: Export, as_of: dt.date) -> pd.DataFrame:
-    """Per visit month: status counts, adherence and in-window rate with their n/N."""
+    """Per visit month: status counts, adherence and in-window rate with their n/N.
+
+    Examples
+    --------
+    >>> a = adherence(exp, as_of)
+    >>> print(a[["visit_month", "done", "expected", "adherence"]].head(2).to_string(index=False))
+     visit_month  done  expected  adherence
+               1    24        27   0.888889
+               3    21        25   0.840000
+    """
     return exp.query("visit_adherence", as_of=as_of)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from rfa_dash.blinding import GROUP
 from rfa_dash.charts.style import NEUTRAL, layout, plain, rgba, short_count
 
 
@@ -16,12 +17,12 @@ def fig_cif(curves, *, colors: dict[str, str], labels: dict[str, str], at_risk,
     """
     from plotly.subplots import make_subplots
 
-    groups = list(dict.fromkeys(curves["arm"]))
+    groups = list(dict.fromkeys(curves[GROUP]))
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.8, 0.2],
                         vertical_spacing=0.1)
     xmax = max(max(report_months), float(curves["time"].max() or 0))
     for g in groups:
-        c = curves[curves["arm"] == g]
+        c = curves[curves[GROUP] == g]
         color = colors.get(g, NEUTRAL)
         name = labels.get(g, g)
         # where the interval is not estimable the band collapses onto the curve
@@ -42,10 +43,10 @@ def fig_cif(curves, *, colors: dict[str, str], labels: dict[str, str], at_risk,
                           "(95% CI %{customdata[0]:.1f}-%{customdata[1]:.1f}), "
                           "%{customdata[2]} at risk<extra></extra>"), row=1, col=1)
     for i, g in enumerate(groups):
-        t = at_risk[at_risk["arm"] == g]
+        t = at_risk[at_risk[GROUP] == g]
         fig.add_trace(go.Scatter(
             x=[0] + list(t["month"]), y=[i] * (len(t) + 1),
-            text=[short_count(curves[curves["arm"] == g]["at_risk"].iloc[0])]
+            text=[short_count(curves[curves[GROUP] == g]["at_risk"].iloc[0])]
             + [short_count(v) for v in t["at_risk"]],
             mode="text", textfont=dict(color=colors.get(g, NEUTRAL), size=13), showlegend=False,
             hoverinfo="skip"), row=2, col=1)
@@ -64,7 +65,7 @@ def fig_sre_types(counts, *, colors: dict[str, str], labels: dict[str, str], cut
                   ) -> go.Figure:
     """SRE counts by type, one bar colour per arm (or neutral when pooled)."""
     fig = go.Figure()
-    for g, part in counts.groupby("arm", sort=False):
+    for g, part in counts.groupby(GROUP, sort=False):
         fig.add_trace(go.Bar(
             y=[t.replace("_", " ") for t in part["sre_type"]], x=part["events"],
             orientation="h", name=labels.get(g, g), marker_color=colors.get(g, NEUTRAL),
@@ -89,7 +90,7 @@ def fig_swimmer(sw, *, colors: dict[str, str], labels: dict[str, str], cut: str)
     sw = sw.assign(participant_id=plain(sw["participant_id"]), detail=plain(sw["detail"]))
     order = list(dict.fromkeys(sw["participant_id"]))
     lines = sw.drop_duplicates("participant_id")
-    for g, part in lines.groupby("arm", sort=False):
+    for g, part in lines.groupby(GROUP, sort=False):
         xs, ys = [], []
         for r in part.itertuples():
             xs += [0, r.last_contact_months, None]

@@ -1,4 +1,5 @@
-"""Named results used by the CLI and the pages, each a thin call of one SQL file."""
+"""The command line's reading commands: each a thin call of one SQL file or analysis function,
+returning the spec's columns (:data:`COMMANDS`)."""
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Callable
@@ -21,15 +22,13 @@ import pyarrow.parquet as pq
 
 from rfa_dash import db
 from rfa_dash.contract import (
-    CRITERIA,
     DATE_MAX,
     DATE_MIN,
-    MONTH_DAYS,
     TABLE_ORDER,
     TABLES,
     parse_date,
 )
-from rfa_dash.ingest import cache
+from rfa_dash.ingest import cache, protocol_tables
 from rfa_dash.ingest.loader import files_digest, find_files, load_table
 from rfa_dash.ingest.problems import Problem, to_frame
 from rfa_dash.ingest.validate import validate
@@ -173,36 +172,6 @@ def _read_manifest(folder: Path, problems: list[Problem]) -> dict[str, Any]:
     return data
 
 
-def _protocol_tables(con: db.Connection, protocol: Protocol) -> None:
-    """Protocol settings as small tables, so queries join them instead of hard-coding."""
-    arms = protocol.arms
-    con.execute("CREATE OR REPLACE TABLE protocol_arms AS SELECT CAST(unnest($code) AS VARCHAR) "
-                "AS code, CAST(unnest($label) AS VARCHAR) AS label, CAST(unnest($ratio) AS "
-                "INTEGER) AS ratio, CAST(unnest($position) AS INTEGER) AS position",
-                {"code": [a.code for a in arms], "label": [a.label for a in arms],
-                 "ratio": [a.ratio for a in arms], "position": list(range(len(arms)))})
-    months = protocol.visit_months
-    con.execute("CREATE OR REPLACE TABLE protocol_visits AS SELECT CAST(unnest($m) AS INTEGER) "
-                "AS visit_month, CAST(unnest($before) AS INTEGER) AS days_before, "
-                "CAST(unnest($after) AS INTEGER) AS days_after",
-                {"m": list(months), "before": [protocol.windows[m][0] for m in months],
-                 "after": [protocol.windows[m][1] for m in months]})
-    crit = CRITERIA
-    con.execute("CREATE OR REPLACE TABLE protocol_criteria AS SELECT CAST(unnest($id) AS VARCHAR) "
-                "AS criterion, CAST(unnest($position) AS INTEGER) AS position, "
-                "CAST(unnest($label) AS VARCHAR) AS label, CAST(unnest($lab) AS BOOLEAN) AS lab, "
-                "CAST(unnest($columns) AS VARCHAR[]) AS columns",
-                {"id": [c.id for c in crit], "position": list(range(1, len(crit) + 1)),
-                 "label": [protocol.criterion_labels[c.id] for c in crit],
-                 "lab": [c.lab for c in crit], "columns": [list(c.columns) for c in crit]})
-    # the spec's month length (contract.MONTH_DAYS), for months from days in SQL
-    con.execute("CREATE OR REPLACE TABLE spec_constants AS SELECT CAST($month_days AS DOUBLE) "
-                "AS month_days", {"month_days": MONTH_DAYS})
-    e = protocol.eligibility
-    con.execute(db.sql_text("derived/protocol_eligibility"), {
-        k: e[k] for k in e if k != "allowed_levels"} | {"allowed_levels": e["allowed_levels"]})
-
-
 def _analysis_database() -> db.Connection:
     """The analysis database (no file access at all) with the macros typing needs."""
     con = db.hardened_connection(None)
@@ -213,7 +182,7 @@ def _analysis_database() -> db.Connection:
 def _derived_eligibility(con: db.Connection, protocol: Protocol) -> None:
     """The protocol tables and the eligibility macros (on a cursor of this worker thread)."""
     with con.cursor() as cur:
-        _protocol_tables(cur, protocol)
+        protocol_tables.create(cur, protocol)
         cur.execute(db.sql_text("derived/eligibility"))
 
 
@@ -375,12 +344,10 @@ def _open_redcap(folder: Path, protocol: Protocol, use_cache: bool) -> Export:
     contract = redcap.remap_lines(exp.problems, pq.read_table(where_file), saved["fields"])
     frame = pd.concat([to_frame(rproblems), contract], ignore_index=True) \
         if rproblems else contract
-    exp.problems = frame
-    exp.folder = folder
-    exp.fingerprint = fp
-    exp.source = "redcap"
-    exp.arm_events = bool(saved.get("arm_events"))
-    # the file each table came from is the records file (of the tables the mapping gives)
-    exp.files = {t: (f"{saved['records']} (REDCap)" if t in saved["mapped"] else None)
-                 for t in exp.files}
-    return exp
+    # the REDCap folder's export: its problems, its fingerprint, and as the file each table
+    # came from, the records file (of the tables the mapping gives)
+    return dataclasses.replace(
+        exp, problems=frame, folder=folder, fingerprint=fp, source="redcap",
+        arm_events=bool(saved.get("arm_events")),
+        files={t: (f"{saved['records']} (REDCap)" if t in saved["mapped"] else None)
+               for t in exp.files})

@@ -20,6 +20,19 @@ def group_colors(protocol) -> dict[str, str]:
     return {**protocol.arm_colors, POOLED: NEUTRAL}
 
 
+def chart_cut(registry_id: str, as_of: dt.date, synthetic: bool) -> str:
+    """The short data-cut line printed inside every chart (so exported images carry it), on
+    the pages and in the report.
+
+    Example
+    -------
+    >>> chart_cut("NCT07090122", dt.date(2026, 11, 16), synthetic=True)
+    'NCT07090122 · data cut 2026-11-16 · synthetic data'
+    """
+    return f"{registry_id} · data cut {as_of.isoformat()}" + (
+        " · synthetic data" if synthetic else "")
+
+
 def allocation_note(at: dt.date) -> str:
     """Why allocation counts stop at ``at``: the protocol's month-end rule for this role."""
     return (f"Allocation counts as of {at.isoformat()}, the last month end: this role sees "

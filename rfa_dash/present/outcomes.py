@@ -6,6 +6,7 @@ import pandas as pd
 
 from rfa_dash.analysis.safety import GRADES, Safety
 from rfa_dash.analysis.sre import SreResult
+from rfa_dash.blinding import GROUP
 from rfa_dash.present.formats import fmt_ci
 from rfa_dash.present.labels import group_labels
 
@@ -13,7 +14,7 @@ from rfa_dash.present.labels import group_labels
 def estimates_display(table: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
     """Report-month estimates as people read them: one row per group and month."""
     return pd.DataFrame({
-        "Group": [labels.get(a, a) for a in table["arm"]],
+        "Group": [labels.get(a, a) for a in table[GROUP]],
         "Month": table["month"],
         "At risk": table["at_risk"],
         "Cumulative incidence (95% CI)": [fmt_ci(c, lo, hi) for c, lo, hi in
@@ -28,7 +29,7 @@ def components_display(comp: pd.DataFrame, labels: dict[str, str]) -> pd.DataFra
         return comp
     df = comp.assign(text=[fmt_ci(c, lo, hi) for c, lo, hi in
                            zip(comp["cif"], comp["lower"], comp["upper"], strict=True)],
-                     group=[labels.get(a, a) for a in comp["arm"]])
+                     group=[labels.get(a, a) for a in comp[GROUP]])
     wide = df.pivot_table(index=["component", "group"], columns="month", values="text",
                           aggfunc="first", sort=False)
     wide.columns = [f"Month {m}" for m in wide.columns]

@@ -24,7 +24,7 @@ import json
 from rfa_dash.analysis import cuts
 from rfa_dash.blinding import BlindingError, Role, sees
 from rfa_dash.ingest.export import Export
-from rfa_dash.present.labels import group_colors, group_labels
+from rfa_dash.present.labels import chart_cut, group_colors, group_labels
 from rfa_dash.protocol import ProtocolError, report_settings
 from rfa_dash.report import sections
 from rfa_dash.report.document import Document, Figure, Heading, Table, Text, number
@@ -96,8 +96,7 @@ def build_document(exp: Export, as_of: dt.date, role: Role, *,
     if masker:   # every section computed for the protocol with the arms as groups
         exp = dataclasses.replace(exp, protocol=masker.protocol(p))
     labels, colors = group_labels(exp.protocol), group_colors(exp.protocol)
-    cut = f"{p.registry_id} · data cut {as_of.isoformat()}" + (
-        " · synthetic data" if exp.synthetic else "")
+    cut = chart_cut(p.registry_id, as_of, exp.synthetic)
     ctx = sections.Ctx(exp, as_of, view, labels, colors, cut, masker is not None, listing_rows,
                        cuts.changes_since(exp, as_of, since, view) if since else None,
                        since.rstrip("/").rsplit("/", 1)[-1] if since else "")

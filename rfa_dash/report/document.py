@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import plotly.graph_objects as go
 
-# the three kinds of report (docs/report.md)
-SESSIONS = ("open", "closed", "masked")
+# the three kinds of report (docs/report.md) and their marks
 SESSION_MARKS = {"open": "OPEN SESSION",
                  "closed": "CLOSED SESSION — CONFIDENTIAL",
                  "masked": "CLOSED SESSION — CONFIDENTIAL"}

@@ -90,6 +90,13 @@ def prob_at_least(shape: float, rate: float, days: float, k: int) -> float:
     Under the model the count in the next ``days`` is negative binomial with
     size ``shape`` (n P + m) and probability ``rate / (rate + days)`` (rate:
     T P + t, per day), as in :func:`predictive_fan`.
+
+    Examples
+    --------
+    >>> prob_at_least(10.0, 100.0, 30.0, 0), prob_at_least(10.0, 100.0, 0.0, 1)
+    (1.0, 0.0)
+    >>> round(prob_at_least(10.0, 100.0, 30.0, 1), 4)   # 1 - (100 / 130) ** 10
+    0.9275
     """
     if k <= 0:
         return 1.0

@@ -46,6 +46,20 @@ def cif_curve(months: ArrayLike, status: ArrayLike) -> pd.DataFrame:
     status : array-like of int
         1 event of interest, 2 competing event, 0 censored.
 
+    Examples
+    --------
+    Five participants; by hand: 1/5 at month 1, then 0.8 x 1/4 at month 2 (one
+    SRE and one death among 4), then 0.4 x 1/1 at month 4.
+
+    >>> c = cif_curve([1.0, 2.0, 2.0, 3.0, 4.0], [1, 2, 1, 0, 1])
+    >>> print(c[["time", "cif", "at_risk", "events", "competing"]].to_string(index=False))
+     time  cif  at_risk  events  competing
+      0.0  0.0        5       0          0
+      1.0  0.2        5       1          0
+      2.0  0.4        4       1          1
+      3.0  0.4        2       0          0
+      4.0  0.8        1       1          0
+
     Returns
     -------
     DataFrame
@@ -87,12 +101,20 @@ def cif_curve(months: ArrayLike, status: ArrayLike) -> pd.DataFrame:
     return df
 
 
-def estimates_at(curve: pd.DataFrame, months: Iterable[float], n_total: int,
-                 times: np.ndarray) -> pd.DataFrame:
+def estimates_at(curve: pd.DataFrame, months: Iterable[float], times: np.ndarray) -> pd.DataFrame:
     """The curve read at each report month (events at that exact time included).
 
     ``at_risk`` counts participants whose time is >= the month. Where nobody
     is followed that long (``at_risk`` 0) the estimate is not reported (NaN).
+
+    Examples
+    --------
+    >>> times = [1.0, 2.0, 2.0, 3.0, 4.0]
+    >>> e = estimates_at(cif_curve(times, [1, 2, 1, 0, 1]), [2, 6], np.array(times))
+    >>> print(e[["month", "at_risk", "cif"]].to_string(index=False))
+     month  at_risk  cif
+         2        4  0.4
+         6        0  NaN
     """
     rows = []
     for m in months:

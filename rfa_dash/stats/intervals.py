@@ -6,7 +6,13 @@ from scipy import stats
 
 
 def exact_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Clopper-Pearson interval for k of n (NaN when n is 0)."""
+    """Clopper-Pearson interval for k of n (NaN when n is 0).
+
+    Examples
+    --------
+    >>> [round(x, 4) for x in exact_ci(3, 10)]
+    [0.0667, 0.6525]
+    """
     if n == 0:
         return float("nan"), float("nan")
     ci = stats.binomtest(k, n).proportion_ci(confidence_level=level, method="exact")
@@ -18,6 +24,11 @@ def poisson_exact_ci(k: int, level: float = 0.95) -> tuple[float, float]:
 
     ``chi2(a/2; 2k) / 2`` to ``chi2(1 - a/2; 2k + 2) / 2``, the lower limit 0
     for ``k = 0``: the interval R's ``poisson.test`` reports.
+
+    Examples
+    --------
+    >>> [round(x, 4) for x in poisson_exact_ci(4)]
+    [1.0899, 10.2416]
     """
     if k < 0:
         raise ValueError(f"a count is >= 0, not {k}")

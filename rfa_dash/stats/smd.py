@@ -9,7 +9,13 @@ import pandas as pd
 
 
 def smd_continuous(a: pd.Series, b: pd.Series) -> float:
-    """Difference in means over the pooled standard deviation (NaN with fewer than 2 each)."""
+    """Difference in means over the pooled standard deviation (NaN with fewer than 2 each).
+
+    Examples
+    --------
+    >>> smd_continuous(pd.Series([1.0, 2.0, 3.0]), pd.Series([2.0, 3.0, 4.0]))
+    -1.0
+    """
     a, b = a.dropna().astype(float), b.dropna().astype(float)
     if len(a) < 2 or len(b) < 2:
         return float("nan")
@@ -18,7 +24,16 @@ def smd_continuous(a: pd.Series, b: pd.Series) -> float:
 
 
 def smd_categorical(a: pd.Series, b: pd.Series, levels: list[object]) -> float:
-    """Yang and Dalton (2012) multi-level SMD: sqrt((p1-p2)' S^-1 (p1-p2)), first level dropped."""
+    """Yang and Dalton (2012) multi-level SMD: sqrt((p1-p2)' S^-1 (p1-p2)), first level dropped.
+
+    Examples
+    --------
+    Shares of "b" 1/3 and 2/3: (1/3) / sqrt((2/9 + 2/9) / 2) = sqrt(1/2).
+
+    >>> round(smd_categorical(pd.Series(["a", "a", "b"]), pd.Series(["a", "b", "b"]),
+    ...                       ["a", "b"]), 4)
+    0.7071
+    """
     a, b = a.dropna(), b.dropna()
     if len(a) == 0 or len(b) == 0 or len(levels) < 2:
         return float("nan")

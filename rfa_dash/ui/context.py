@@ -9,6 +9,7 @@ import streamlit as st
 
 from rfa_dash.blinding import Role
 from rfa_dash.ingest.export import Export
+from rfa_dash.present.labels import chart_cut
 from rfa_dash.protocol import Protocol
 from rfa_dash.ui import multipage
 
@@ -38,8 +39,7 @@ class Context:
     @property
     def chart_cut(self) -> str:
         """Short data-cut line printed inside every chart (so exported images carry it)."""
-        synthetic = " · synthetic data" if self.export.synthetic else ""
-        return f"{self.protocol.registry_id} · data cut {self.as_of.isoformat()}{synthetic}"
+        return chart_cut(self.protocol.registry_id, self.as_of, self.export.synthetic)
 
 
 def context() -> Context:

@@ -13,7 +13,7 @@ from rfa_dash.contract import FILE_SUFFIXES, TABLES
 from rfa_dash.ingest import uploads
 from rfa_dash.ingest.export import SAMPLE_DIR, Export, links_outside, open_export
 from rfa_dash.protocol import load_protocol
-from rfa_dash.ui.store import _EXPORTS
+from rfa_dash.ui.store import loaded_export
 
 SOURCES = ("Bundled sample (synthetic)", "Folder on this server", "Upload files")
 MAX_UPLOAD_TOTAL_MB = 200
@@ -35,7 +35,7 @@ def load_export(folder: str, signature: tuple[object, ...], protocol_path: str) 
         with st.spinner("Loading and validating the export…"):
             return open_export(Path(folder), load_protocol(protocol_path))
 
-    exp: Export = _EXPORTS.get((folder, signature, protocol_path), make)
+    exp: Export = loaded_export((folder, signature, protocol_path), make)
     return exp
 
 

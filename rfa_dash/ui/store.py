@@ -37,6 +37,19 @@ _FIGURES = Memo(max_entries=256, ttl=900)
 _TABLES = Memo(max_entries=512, ttl=900)
 
 
+def loaded_export(key: Hashable, make: Callable[[], Any]) -> Any:
+    """The export loaded under ``key`` (made by ``make()`` once, shared by sessions)."""
+    return _EXPORTS.get(key, make)
+
+
+def table_page(df: pd.DataFrame, start: int, size: int,
+               make: Callable[[], tuple[Any, list[weakref.ref[Any]]]]) -> Any:
+    """The Arrow page of rows ``start`` to ``start + size`` of the cached frame ``df``, made
+    by ``make()`` (which returns it with weak references to the frames it came from) once
+    and kept while they live."""
+    return _TABLES.get((id(df), start, size), make, valid=_alive)[0]
+
+
 def clear_caches() -> None:
     """Forget every cached result, figure and table (the loaded exports stay)."""
     for memo in (_RESULTS, _FIGURES, _TABLES):

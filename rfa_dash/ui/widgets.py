@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from rfa_dash.ui.context import Context
 
 
-from rfa_dash.ui.store import _TABLES, _alive
+from rfa_dash.ui.store import table_page
 
 TABLE_PAGE_ROWS = 500
 
@@ -93,7 +93,6 @@ def table(df: pd.DataFrame, key: str, page_size: int = TABLE_PAGE_ROWS,
     page = page_number(n, page_size, f"{key}_page",
                        f"Page ({page_size:,} rows each; {n:,} rows in all)", container)
     start = (page - 1) * page_size
-    arrow, _ = _TABLES.get((id(df), start, page_size),
-                           lambda: _arrow(df, start, start + page_size), valid=_alive)
+    arrow = table_page(df, start, page_size, lambda: _arrow(df, start, start + page_size))
     container.dataframe(arrow, hide_index=True, width="stretch",
                         **({"height": height} if height else {}))

@@ -48,13 +48,13 @@ def test_allocation_functions_refuse_the_coordinator(exp, fn):
 def test_pooled_roles_get_no_arm(exp):
     a = exp.default_as_of
     inv = ROLES["investigator"]
-    assert set(sre.sre_analysis(exp, a, inv).table["arm"]) == {"all"}
+    assert set(sre.sre_analysis(exp, a, inv).table["group"]) == {"all"}
     assert "arm" not in sre.event_listing(exp, a, inv).columns
-    assert set(sre.swimmer(exp, a, inv)["arm"]) == {"all"}
-    assert set(sre.events_by_type(exp, a, inv)["arm"]) <= {"all"}
+    assert set(sre.swimmer(exp, a, inv)["group"]) == {"all"}
+    assert set(sre.events_by_type(exp, a, inv)["group"]) <= {"all"}
     assert set(safety.safety(exp, a, inv).by_grade["group"]) == {"all"}
     dsmb = ROLES["dsmb"]
-    assert set(sre.sre_analysis(exp, a, dsmb).table["arm"]) == {"rfa_rt", "rt_alone"}
+    assert set(sre.sre_analysis(exp, a, dsmb).table["group"]) == {"rfa_rt", "rt_alone"}
 
 
 def test_coordinator_results_hold_no_allocation_or_outcome(exp):

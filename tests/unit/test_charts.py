@@ -6,7 +6,7 @@ from rfa_dash.charts import fig_criteria, fig_monthly, fig_sre_types
 
 
 def _counts(events):
-    return pd.DataFrame({"arm": ["a"] * len(events), "sre_type": [f"t{i}" for i in
+    return pd.DataFrame({"group": ["a"] * len(events), "sre_type": [f"t{i}" for i in
                                                                     range(len(events))],
                          "events": events, "participants": events})
 
@@ -55,7 +55,7 @@ def test_data_text_reaches_plotly_as_text_not_markup():
     from rfa_dash.charts import fig_swimmer, fig_visit_grid
 
     evil = "<a href='http://evil.example'>P1</a>"
-    sw = pd.DataFrame({"participant_id": [evil, evil], "arm": ["all", "all"],
+    sw = pd.DataFrame({"participant_id": [evil, evil], "group": ["all", "all"],
                        "kind": ["visit", "sre"], "date": [None, None],
                        "detail": ["month 1", "<b>T8</b>"], "n_participants": [1, 1],
                        "months": [1.0, 2.0], "last_contact_months": [2.0, 2.0]})

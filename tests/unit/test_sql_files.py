@@ -12,7 +12,7 @@ from rfa_dash.ingest.validate import FIXES
 
 PACKAGE = SQL_DIR.parent
 CODE = "\n".join(p.read_text(encoding="utf-8") for p in PACKAGE.rglob("*.py"))
-KINDS = {"staging", "checks", "derived", "results", "cuts"}
+KINDS = {"staging", "protocol", "checks", "derived", "results", "cuts"}
 
 
 def test_sql_lives_in_its_kinds_folders_only():

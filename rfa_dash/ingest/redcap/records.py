@@ -28,7 +28,6 @@ SYSTEM = {"redcap_event_name": "Event Name", "redcap_repeat_instrument": "Repeat
           "redcap_repeat_instance": "Repeat Instance",
           "redcap_data_access_group": "Data Access Group",
           "redcap_survey_identifier": "Survey Identifier"}
-CHOICE_LABEL = re.compile(r"^(.*) \(choice=(.*)\)$", re.S)
 
 
 @dataclass

@@ -24,7 +24,7 @@ CREATE OR REPLACE MACRO rfa_bool(x) AS
 -- (1e3), digit separators (1_000) and tabs or line breaks around the number, so
 -- "the cast succeeds and every character is a digit, point, sign or space" is
 -- the same rule, and a far cheaper test than matching the whole pattern
--- (tests/test_validation.py compares the two on random text).
+-- (tests/unit/test_validation.py compares the two on random text).
 CREATE OR REPLACE MACRO rfa_num(x, lo, hi) AS
   CASE WHEN TRY_CAST(x AS DECIMAL(18, 6)) BETWEEN lo AND hi
         AND regexp_full_match(x, '[0-9. +-]*')

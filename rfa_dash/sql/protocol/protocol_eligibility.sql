@@ -1,4 +1,4 @@
--- Eligibility thresholds from the protocol file: exactly one row.
+-- protocol_eligibility: exactly one row, the eligibility thresholds from the protocol file.
 CREATE OR REPLACE TABLE protocol_eligibility AS SELECT
   CAST($min_age AS INTEGER) AS min_age,
   CAST($allowed_levels AS VARCHAR[]) AS allowed_levels,

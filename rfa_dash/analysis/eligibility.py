@@ -42,12 +42,15 @@ def criterion_counts(exp: Export, as_of: dt.date) -> pd.DataFrame:
     return exp.query("criterion_counts", as_of=as_of)
 
 def _fails(exp: Export, as_of: dt.date) -> np.ndarray:
-    f = exp.query("ineligible_failures", as_of=as_of)["fails"]
-    fails = np.array(f.tolist(), dtype=bool).reshape(len(f), -1 if len(f) else len(CRITERION_IDS))
-    if fails.shape[1] != len(CRITERION_IDS):  # the SQL rules and the contract disagree
-        raise RuntimeError(f"eligibility_at has {fails.shape[1]} rules; the contract has "
-                           f"{len(CRITERION_IDS)} criteria")
+    """Which criteria (columns, in the contract's order) each ineligible patient fails."""
+    failed = exp.query("ineligible_failures", as_of=as_of)["failed"]
+    column = {c: j for j, c in enumerate(CRITERION_IDS)}
+    fails = np.zeros((len(failed), len(CRITERION_IDS)), dtype=bool)
+    for i, ids in enumerate(failed):
+        fails[i, [column[c] for c in ids]] = True
     return fails
+
+
 def exclusion_steps(exp: Export, as_of: dt.date) -> pd.DataFrame:
     """:func:`sequential_exclusion` at the data cut."""
     screened = int(exp.query("screening_dates", as_of=as_of)["screened"].iloc[0])

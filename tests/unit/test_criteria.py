@@ -25,8 +25,8 @@ def test_contract_lists_the_spec_criteria_in_order():
 
 
 def test_sql_rules_are_the_contract_criteria_in_contract_order():
-    # eligibility_at's results list is read by position: its c_ columns must be
-    # the contract's criteria, in the contract's order
+    # eligibility_at's c_ columns must be the contract's criteria (criterion_results_at
+    # matches them by name), in the contract's order
     exp = open_export(SAMPLE_DIR)
     cols = [d[0] for d in exp.con.execute(
         "SELECT * FROM eligibility_at(DATE '2000-01-01') LIMIT 0").description]

@@ -78,32 +78,35 @@ WITH z AS (
          date_diff('day', lab_date, screen_date) AS lab_age_days
   FROM s
 )
--- results: every c_ rule in column order, which is the contract's criterion
--- order (protocol_criteria.position; tests/unit/test_criteria.py keeps the two
--- the same): the lists below are read by position.
+-- results: every c_ rule as one list, read only as a whole (does every criterion pass?
+-- does any fail?), never by position: a criterion's own result is read by its name
+-- (criterion_results_at).
 SELECT c.*, list_value(*COLUMNS('^c_')) AS results FROM c;
 
 -- criterion_results_at: one row per patient screened on or before as_of per
 -- criterion (protocol_criteria: the contract's criteria, in spec order): its
 -- position, whether it is a lab criterion, and the result (true pass, false
--- fail, NULL unknown). Counts, tables, incomplete screenings and near misses
--- are derived from this one, by criterion.
+-- fail, NULL unknown). Each c_<id> column of eligibility_at is matched to its
+-- criterion by name. Counts, tables, incomplete screenings and near misses are
+-- derived from this one, by criterion.
 CREATE OR REPLACE MACRO criterion_results_at(as_of) AS TABLE
-WITH k AS (SELECT list(criterion ORDER BY position) AS ids, list(lab ORDER BY position) AS labs
-           FROM protocol_criteria)
-SELECT e.screening_id, unnest(k.ids) AS criterion, unnest(range(1, len(k.ids) + 1)) AS position,
-       unnest(k.labs) AS lab, unnest(e.results) AS result
-FROM eligibility_at(as_of) e CROSS JOIN k;
+WITH u AS (
+  FROM (SELECT screening_id, COLUMNS('^c_') FROM eligibility_at(as_of))
+  UNPIVOT INCLUDE NULLS (result FOR rule IN (COLUMNS('^c_')))
+)
+SELECT u.screening_id, k.criterion, CAST(k.position AS BIGINT) AS position, k.lab, u.result
+FROM u JOIN protocol_criteria k ON u.rule = 'c_' || k.criterion;
 
 -- eligibility_status_at: one row per patient screened on or before as_of with
 -- the spec's status and the failed and unknown criterion ids in spec order.
 CREATE OR REPLACE MACRO eligibility_status_at(as_of) AS TABLE
-WITH k AS (SELECT list(criterion ORDER BY position) AS ids FROM protocol_criteria)
-SELECT e.screening_id,
-  CASE WHEN list_bool_and(list_transform(e.results, lambda x: coalesce(x, false))) THEN 'eligible'
-       WHEN list_bool_or(list_transform(e.results, lambda x: coalesce(NOT x, false)))
-         THEN 'ineligible'
+SELECT screening_id,
+  CASE WHEN bool_and(coalesce(result, false)) THEN 'eligible'
+       WHEN bool_or(coalesce(NOT result, false)) THEN 'ineligible'
        ELSE 'incomplete' END AS status,
-  array_to_string(list_filter(k.ids, lambda x, i: e.results[i] = false), ';') AS failed,
-  array_to_string(list_filter(k.ids, lambda x, i: e.results[i] IS NULL), ';') AS unknown
-FROM eligibility_at(as_of) e CROSS JOIN k;
+  coalesce(string_agg(criterion, ';' ORDER BY position) FILTER (WHERE result = false), '')
+    AS failed,
+  coalesce(string_agg(criterion, ';' ORDER BY position) FILTER (WHERE result IS NULL), '')
+    AS unknown
+FROM criterion_results_at(as_of)
+GROUP BY screening_id;

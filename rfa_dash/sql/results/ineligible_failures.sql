@@ -1,6 +1,6 @@
 -- ineligible_failures: one row per ineligible patient screened on or before
--- $as_of with the criteria they fail, as a list of booleans by criterion
--- position (spec order; an unknown result is not a failure).
-SELECT list_transform(results, lambda x: coalesce(NOT x, false)) AS fails
-FROM eligibility_at($as_of)
-WHERE list_bool_or(list_transform(results, lambda x: coalesce(NOT x, false)))
+-- $as_of with the ids of the criteria they fail (an unknown result is not a failure).
+SELECT screening_id, list(criterion ORDER BY position) AS failed
+FROM criterion_results_at($as_of)
+WHERE result = false
+GROUP BY screening_id

@@ -156,7 +156,16 @@ def baseline_table(exp: Export, as_of: dt.date, role: Role, pooled: bool = False
 def received_as_allocated(exp: Export, as_of: dt.date, role: Role, pooled: bool = False
                           ) -> pd.DataFrame:
     """Per arm: received the allocated treatment yes / no / not recorded (for a role that
-    sees allocation); ``pooled``: one row of all randomized participants."""
+    sees allocation); ``pooled``: one row of all randomized participants.
+
+    Examples
+    --------
+    >>> t = received_as_allocated(exp, as_of, exp.protocol.roles["dsmb"])
+    >>> print(t.to_string(index=False))
+            Arm  Randomized  Received allocated  Did not  Not recorded
+    RFA/BA + RT          21                  19        1             1
+       RT alone          10                  10        0             0
+    """
     df, codes, labels = _baseline_groups(exp, as_of, role, pooled)
     rows = []
     for a in codes:

@@ -50,6 +50,19 @@ def deviations(exp: Export, as_of: dt.date, role: Role) -> Deviations:
     ------
     BlindingError
         For a role that must not see outcomes.
+
+    Examples
+    --------
+    Pooled for the open role:
+
+    >>> d = deviations(exp, as_of, exp.protocol.roles["investigator"])
+    >>> print(d.by_category.to_string(index=False))
+    group       category  deviations  participants  important
+      all     assessment           1             1          0
+      all    eligibility           1             1          1
+      all          other           1             1          0
+      all   visit_window           3             3          0
+      all All categories           6             6          1
     """
     require(role, "outcomes")
     by_arm = sees(role, "outcomes_by_arm")

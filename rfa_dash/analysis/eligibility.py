@@ -38,7 +38,16 @@ def detail(exp: Export, as_of: dt.date, page: int = 1, page_size: int | None = N
 
 def criterion_counts(exp: Export, as_of: dt.date) -> pd.DataFrame:
     """How many screened patients fail and are unknown on each criterion (spec order), with
-    the protocol's label."""
+    the protocol's label.
+
+    Examples
+    --------
+    >>> print(criterion_counts(exp, as_of).head(3).to_string(index=False))
+       criterion                                 label  failed  unknown
+             age                          Age under 18       0        0
+       histology            No histologic confirmation       1        0
+    spine_levels Levels outside T5-L5 or more than two       4        0
+    """
     return exp.query("criterion_counts", as_of=as_of)
 
 def _fails(exp: Export, as_of: dt.date) -> np.ndarray:
@@ -52,7 +61,16 @@ def _fails(exp: Export, as_of: dt.date) -> np.ndarray:
 
 
 def exclusion_steps(exp: Export, as_of: dt.date) -> pd.DataFrame:
-    """:func:`sequential_exclusion` at the data cut."""
+    """:func:`sequential_exclusion` at the data cut.
+
+    Examples
+    --------
+    >>> print(exclusion_steps(exp, as_of).head(3).to_string(index=False))
+             criterion                                label  removed  remaining
+             platelets                        Low platelets        5         75
+            hemoglobin Low hemoglobin or recent transfusion        5         70
+    physician_excluded                Excluded by physician        5         65
+    """
     screened = int(exp.query("screening_dates", as_of=as_of)["screened"].iloc[0])
     return sequential_exclusion(_fails(exp, as_of), screened, exp.protocol.criterion_labels)
 
@@ -73,6 +91,17 @@ def sequential_exclusion(fails: np.ndarray, screened: int, labels: dict[str, str
     Returns one row per step with the criterion, patients it removes, and
     patients remaining after it. Criteria that remove nobody are left out;
     ties keep the spec's order.
+
+    Examples
+    --------
+    Two ineligible patients of ten: both fail the second criterion, one also the first:
+
+    >>> fails = np.zeros((2, len(CRITERION_IDS)), dtype=bool)
+    >>> fails[:, 1] = True; fails[0, 0] = True
+    >>> sequential_exclusion(fails, 10, {c: c for c in CRITERION_IDS})[["criterion", "removed",
+    ...                                                                  "remaining"]]
+       criterion  removed  remaining
+    0  histology        2          8
     """
     crits = list(CRITERION_IDS)
     remaining = np.asarray(fails, dtype=bool)

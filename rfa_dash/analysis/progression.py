@@ -38,7 +38,15 @@ NEEDS_OUTCOMES = ("retention",)
 
 
 def classify(numerator: Fraction, denominator: Fraction, rule: ProgressionRule) -> str:
-    """The spec's traffic light of ``numerator / denominator`` under ``rule``, compared exactly."""
+    """The spec's traffic light of ``numerator / denominator`` under ``rule``, compared exactly.
+
+    Examples
+    --------
+    >>> from decimal import Decimal
+    >>> rule = ProgressionRule("consent", "Consent", Decimal("0.70"), Decimal("0.50"))
+    >>> [classify(Fraction(k), Fraction(10), rule) for k in (7, 5, 4)], classify(0, 0, rule)
+    (['green', 'amber', 'red'], 'not_yet')
+    """
     if denominator == 0:
         return "not_yet"
     if numerator >= Fraction(rule.green) * denominator:
@@ -50,7 +58,15 @@ def classify(numerator: Fraction, denominator: Fraction, rule: ProgressionRule) 
 
 def expected_by(protocol: Protocol, start: dt.date | None, as_of: dt.date) -> Fraction:
     """Randomizations expected by ``as_of``: target x min(1, elapsed / planned accrual months),
-    elapsed = (as_of - accrual start) in days / 30.4375; 0 before the start or without one."""
+    elapsed = (as_of - accrual start) in days / 30.4375; 0 before the start or without one.
+
+    Examples
+    --------
+    A year into 24 planned months with a target of 36: 36 x (365 / 30.4375) / 24.
+
+    >>> expected_by(exp.protocol, dt.date(2025, 3, 5), dt.date(2026, 3, 5))
+    Fraction(8760, 487)
+    """
     if start is None or as_of <= start:
         return Fraction(0)
     elapsed = Fraction((as_of - start).days) / Fraction(MONTH_DAYS)
@@ -59,7 +75,13 @@ def expected_by(protocol: Protocol, start: dt.date | None, as_of: dt.date) -> Fr
 
 
 def visible_rules(protocol: Protocol, role: Role) -> tuple[ProgressionRule, ...]:
-    """The protocol's criteria that ``role`` may see, in the spec's order."""
+    """The protocol's criteria that ``role`` may see, in the spec's order.
+
+    Examples
+    --------
+    >>> [r.id for r in visible_rules(exp.protocol, exp.protocol.roles["coordinator"])]
+    ['recruitment', 'consent', 'adherence', 'fidelity']
+    """
     return tuple(r for r in protocol.progression
                  if r.id not in NEEDS_OUTCOMES or sees(role, "outcomes"))
 

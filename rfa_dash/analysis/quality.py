@@ -32,6 +32,19 @@ def table_summary(exp: Export, role: Role | None = None) -> pd.DataFrame:
 
     For a role that must not see outcomes, the outcome tables are left out
     (their row counts are counts of SREs and adverse events).
+
+    Examples
+    --------
+    The coordinator's summary leaves the outcome tables out:
+
+    >>> t = table_summary(exp, exp.protocol.roles["coordinator"])
+    >>> print(t[["table", "rows_read", "rows_left_out"]].to_string(index=False))
+            table  rows_read  rows_left_out
+        screening         80              0
+    randomization         31              0
+           visits         69              0
+         offstudy          8              0
+       deviations          6              0
     """
     df = db.run_text(exp.con, table_summary_sql())
     df.insert(1, "file", df["table"].map(exp.files))

@@ -77,6 +77,21 @@ def cumulative_incidence(out: pd.DataFrame, report_months, arm_codes: list[str],
         events of interest.
     labels : dict, optional
         Arm code to label, for the note on Gray's test (codes when left out).
+
+    Examples
+    --------
+    Two arms by hand: in arm "a" one SRE among 2 at month 1; in arm "b" a death, then an
+    SRE among the 1 left at month 2 (1/2 x 1/1).
+
+    >>> out = pd.DataFrame({"arm": ["a", "a", "b", "b"], "status": [1, 0, 2, 1],
+    ...                     "months": [1.0, 3.0, 1.0, 2.0]})
+    >>> r = cumulative_incidence(out, [3], ["a", "b"], by_arm=True, gray_min_events=5)
+    >>> print(r.table[["group", "month", "at_risk", "cif"]].to_string(index=False))
+    group  month  at_risk  cif
+        a      3        1  0.5
+        b      3        0  NaN
+    >>> r.gray_note
+    "Gray's test is shown once every arm has at least 5 SREs (now a: 1, b: 1)."
     """
     curves, tables, events = [], [], {}
     for g, part in _groups(out, by_arm, arm_codes):
@@ -186,7 +201,18 @@ def events_by_type(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
 
 
 def event_listing(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
-    """Every SRE, in date order; the arm column only when by arm."""
+    """Every SRE, in date order; the arm column only when by arm.
+
+    Examples
+    --------
+    The open role's listing names no participant:
+
+    >>> t = event_listing(exp, as_of, exp.protocol.roles["investigator"])
+    >>> print(t.head(2).to_string(index=False))
+    participant_id event_date         sre_type spine_level
+                #1 2025-12-16 pain_instability         T10
+                #2 2026-03-10        repeat_rt         T12
+    """
     require(role, "outcomes")
     ev = with_dates(exp.query("sre_event_listing", as_of=as_of))
     if sees(role, "outcomes_by_arm"):

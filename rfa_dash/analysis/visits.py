@@ -54,6 +54,16 @@ def retention(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
 
     For a role that must not see outcomes, deaths cannot be shown even pooled,
     so every reason is merged into one "off study (any reason)" line.
+
+    Examples
+    --------
+    The coordinator sees one line, any reason:
+
+    >>> r = retention(exp, as_of, exp.protocol.roles["coordinator"])
+    >>> print(r[["month_end", "reason", "on_study", "cumulative_off_study"]].tail(1).to_string(
+    ...     index=False))
+     month_end                 reason  on_study  cumulative_off_study
+    2026-11-16 off study (any reason)        23                     8
     """
     df = exp.query("offstudy_over_time", as_of=as_of)
     if not sees(role, "outcomes"):
@@ -65,5 +75,16 @@ def retention(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
 
 def worklist(exp: Export, as_of: dt.date, horizon_days: int = WORKLIST_HORIZON_DAYS
              ) -> pd.DataFrame:
-    """Visits to act on: overdue, due now, windows opening within ``horizon_days``."""
+    """Visits to act on: overdue, due now, windows opening within ``horizon_days``.
+
+    Examples
+    --------
+    >>> w = worklist(exp, as_of)
+    >>> print(w[["action", "participant_id", "visit_month", "days_overdue"]].head(3).to_string(
+    ...     index=False))
+     action participant_id  visit_month  days_overdue
+    overdue            011            1           326
+    overdue            022            1           132
+    overdue            026            3            37
+    """
     return exp.query("worklist", as_of=as_of, horizon_days=horizon_days)

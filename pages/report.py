@@ -6,7 +6,7 @@ import streamlit as st
 from rfa_dash import auth, ui
 from rfa_dash.analysis import cuts
 from rfa_dash.blinding import sees
-from rfa_dash.report import report_file, session_of
+from rfa_dash.report import RenderError, notice_file, report_file, session_of
 
 ctx = ui.context()
 this_page = ui.header("report", ctx)
@@ -71,7 +71,13 @@ def _report(fmt: str) -> bytes:
     """Built when the download is asked for (cached), and audited then: the download runs
     without a rerun, so the file cannot vanish under a rerun that a slow PDF build lets
     finish first."""
-    data = ui.cached(report_file, ctx, ctx.role, fmt, masked, chosen)
+    try:
+        data = ui.cached(report_file, ctx, ctx.role, fmt, masked, chosen)
+    except RenderError as exc:   # the download then says why, in a file of its format
+        auth.audit("report_download_failed", ctx.user, ctx.role.name, ctx.export.fingerprint,
+                   detail=f"as_of={ctx.as_of.isoformat()} format={fmt} session={session}")
+        return notice_file(fmt, f"{exc}. Try again in a minute; if it happens again, tell "
+                                "the dashboard's administrator.")
     auth.audit("report_download", ctx.user, ctx.role.name, ctx.export.fingerprint,
                detail=f"as_of={ctx.as_of.isoformat()} format={fmt} session={session}")
     return data

@@ -142,6 +142,7 @@ TABLES: dict[str, Table] = {
             Column("lesion_type", "code", codes=("lytic", "mixed")),
             Column("sins", "int", lo=0, hi=18),
             Column("pain_nrs", "int", lo=0, hi=10),
+            _N("omed_mg"),   # baseline daily oral morphine equivalent dose, mg/day
         )),
     "visits": Table(
         "visits", True, grain="one row per follow-up visit record",
@@ -152,6 +153,7 @@ TABLES: dict[str, Table] = {
             Column("status", "code", required=True, codes=VISIT_STATUSES),
             Column("visit_date", "date"),
             Column("pain_nrs", "int", lo=0, hi=10),
+            _N("omed_mg"),   # daily oral morphine equivalent dose at the visit, mg/day
         )),
     "sre_events": Table(
         "sre_events", True, grain="one row per skeletal-related event",

@@ -99,6 +99,9 @@ class Protocol:
         Times at which SRE cumulative incidence is reported.
     gray_min_events_per_arm : int
         Gray's test is shown only with at least this many first SREs per arm.
+    sre_min_gap_days : int
+        Recurrent SREs: a record fewer than this many days after the previous
+        counted SRE of the participant is not a new SRE (0 counts every date).
     sre_components : dict
         ``{key: (label, sre_type codes)}`` for the component analyses.
     eligibility : dict
@@ -128,6 +131,7 @@ class Protocol:
     windows: dict[int, tuple[int, int]]
     report_months: tuple[int, ...]
     gray_min_events_per_arm: int
+    sre_min_gap_days: int
     sre_components: dict[str, tuple[str, tuple[str, ...]]]
     eligibility: dict
     criterion_labels: dict[str, str]
@@ -179,6 +183,14 @@ def _threshold(value: object, where: str) -> Decimal:
     if not d.is_finite() or d < 0:
         raise ProtocolError(f"protocol file: {where} must be a number >= 0, not {value!r}")
     return d
+
+
+def _min_gap(value: object) -> int:
+    """``[sre] min_gap_days``: a whole number of days >= 0."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ProtocolError(f"protocol file: sre.min_gap_days must be a whole number of days "
+                            f">= 0, not {value!r}")
+    return value
 
 
 def _progression(raw: dict) -> tuple[tuple[ProgressionRule, ...], int]:
@@ -296,6 +308,7 @@ def parse_protocol(data: dict, source: str = "<memory>") -> Protocol:
         windows=windows,
         report_months=tuple(int(m) for m in sre.get("report_months", months)),
         gray_min_events_per_arm=int(sre.get("gray_min_events_per_arm", 5)),
+        sre_min_gap_days=_min_gap(sre.get("min_gap_days", 21)),
         sre_components={k: (str(v["label"]), tuple(str(t) for t in v["types"]))
                         for k, v in sre.get("components", {}).items()},
         eligibility=elig,

@@ -315,7 +315,73 @@ def generate(protocol: Protocol, patients: int, seed: int,
     tables["deviations"] = _deviations(np.random.default_rng([seed, 1]), p, pids, cut)
     tables["adverse_events"] = _ae_as_collected(np.random.default_rng([seed, 2]),
                                                 tables["adverse_events"], p, fu, pids)
+    _pain_and_opioids(np.random.default_rng([seed, 3]), fu, tables, cut)
+    tables["sre_events"] = _more_sres(np.random.default_rng([seed, 4]), protocol, fu, pids,
+                                      tables["sre_events"], cut)
     return tables
+
+
+# Pain response to treatment: the chance of a lasting fall in pain, by arm position (first
+# arm = the intervention). Invented.
+PAIN_RESPONDERS = (0.72, 0.55)
+
+
+def _pain_and_opioids(rng, fu: dict, tables: dict, cut: np.datetime64) -> None:
+    """Pain courses and opioid use (OMED, mg/day): pain falls after treatment in most,
+    rises in the two months before an SRE and for a while after it; opioids follow pain
+    (reduced when pain fell, increased when it rose); some OMED values missing."""
+    n = len(fu["pain0"])
+    base = fu["pain0"].astype(float)
+    responder = rng.random(n) < np.array(PAIN_RESPONDERS)[np.minimum(fu["arm_pos"], 1)]
+    benefit = np.where(responder, rng.uniform(2, base + 0.5), rng.uniform(-1, 1.5, n))
+    on_opioid = rng.random(n) < 0.65
+    omed0 = np.where(on_opioid, np.round(rng.lognormal(np.log(30), 0.6, n) / 5) * 5, 0.0)
+    omed0[rng.random(n) < 0.07] = np.nan       # not recorded at baseline
+    v = fu["visits"]
+    k, date = v["k"], v["date"]
+    m = len(k)
+    pain = base[k] - benefit[k] + rng.normal(0, 0.8, m)
+    for e, has in (("e1", "has1"), ("e2", "has2")):
+        gap = (fu[e][k] - date).astype("timedelta64[D]").astype(float)
+        before = fu[has][k] & (gap >= 0) & (gap <= 60)
+        after = fu[has][k] & (gap < 0) & (gap >= -90)
+        pain += np.where(before, rng.integers(2, 4, m), 0) + np.where(after, 1.5, 0)
+    pain = np.clip(np.round(pain), 0, 10)
+    change = pain - base[k]
+    factor = np.where(change <= -2, np.where(rng.random(m) < 0.5, rng.uniform(0.3, 0.75, m),
+                                             rng.uniform(0.85, 1.1, m)),
+                      np.where(change >= 1, rng.uniform(1.25, 1.8, m),
+                               rng.uniform(0.85, 1.15, m)))
+    start = np.where(change >= 1, np.round(rng.uniform(10, 30, m) / 5) * 5, 0.0)
+    omed = np.where(omed0[k] > 0, np.round(omed0[k] * factor, 1), start)
+    omed[np.isnan(omed0[k]) | (rng.random(m) < 0.05)] = np.nan
+    visits = tables["visits"]
+    done = v["done"]
+    visits["pain_nrs"] = np.where(done, pain, np.nan)
+    visits["omed_mg"] = np.where(done, omed, np.nan)
+    tables["randomization"]["omed_mg"] = omed0
+
+
+def _more_sres(rng, proto: Protocol, fu: dict, pids, sre: pd.DataFrame, cut: np.datetime64
+               ) -> pd.DataFrame:
+    """Further SRE records: a third SRE for some with two, and records that are not new
+    SREs (a second record of the same day; one within the protocol's gap)."""
+    n = len(fu["e1"])
+    end = _earlier(np.full(n, cut), fu["off"])
+    e3 = fu["e2"] + _days(rng, 25, 200, n)
+    has3 = fu["has2"] & (rng.random(n) < 0.35) & (e3 <= end)
+    same = fu["has1"] & (rng.random(n) < 0.15)
+    near = fu["e1"] + _days(rng, 3, max(4, proto.sre_min_gap_days), n)
+    within = fu["has1"] & (rng.random(n) < 0.35) & (near <= end)
+    k = np.concatenate([np.flatnonzero(has3), np.flatnonzero(same), np.flatnonzero(within)])
+    when = np.concatenate([e3[has3], fu["e1"][same], near[within]])
+    levels = np.array(proto.eligibility["allowed_levels"], dtype=object)
+    extra = pd.DataFrame({"participant_id": pids[k], "event_date": when,
+                          "sre_type": _choice(rng, SRE_MIX, len(k)),
+                          "spine_level": levels[rng.integers(0, len(levels), len(k))]})
+    out = pd.concat([sre, extra], ignore_index=True)
+    return out.sort_values(["participant_id", "event_date"], kind="stable").reset_index(
+        drop=True)
 
 
 PRE_TREATMENT_TERMS = ("Back pain", "Fatigue", "Nausea", "Anemia")
@@ -484,7 +550,7 @@ def _flags(a: np.ndarray, yes: str = "true", no: str = "false") -> np.ndarray:
 
 # Decimal places written for numbers (any other number is a whole number).
 DECIMALS = {"weight_kg": 1, "anc": 1, "hemoglobin": 1, "bilirubin": 1, "bilirubin_uln": 1,
-            "creatinine": 2, "creatinine_uln": 1}
+            "creatinine": 2, "creatinine_uln": 1, "omed_mg": 1}
 
 
 def _screening_frame(s: dict, sids: np.ndarray) -> pd.DataFrame:

@@ -185,11 +185,12 @@ def events_by_type(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
     --------
     >>> t = events_by_type(exp, as_of, exp.protocol.roles["investigator"])
     >>> print(t.to_string(index=False))
-    group            sre_type  events  participants
-      all    cord_compression       1             1
-      all    pain_instability       2             2
-      all pathologic_fracture       2             1
-      all           repeat_rt       1             1
+    group               sre_type  events  participants
+      all       cord_compression       1             1
+      all nerve_root_compression       1             1
+      all       pain_instability       2             2
+      all    pathologic_fracture       2             1
+      all              repeat_rt       2             2
     """
     require(role, "outcomes")
     ev = exp.query("sre_event_listing", as_of=as_of).rename(columns={"arm": GROUP})
@@ -208,10 +209,11 @@ def event_listing(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
     The open role's listing names no participant:
 
     >>> t = event_listing(exp, as_of, exp.protocol.roles["investigator"])
-    >>> print(t.head(2).to_string(index=False))
-    participant_id event_date         sre_type spine_level
-                #1 2025-12-16 pain_instability         T10
-                #2 2026-03-10        repeat_rt         T12
+    >>> print(t.head(3).to_string(index=False))
+    participant_id event_date               sre_type spine_level
+                #1 2025-12-16       pain_instability         T10
+                #1 2025-12-16              repeat_rt          L2
+                #1 2025-12-20 nerve_root_compression          T6
     """
     require(role, "outcomes")
     ev = with_dates(exp.query("sre_event_listing", as_of=as_of))

@@ -42,5 +42,29 @@ def progression(exp: Export, as_of: dt.date) -> pd.DataFrame:
     return criteria(exp, as_of, FULL_ACCESS)[COLUMNS]
 
 
+def sre_rate(exp: Export, as_of: dt.date) -> pd.DataFrame:
+    """One row per arm: participants, counted SREs, participant-years and the skeletal
+    morbidity rate with its exact Poisson interval."""
+    from rfa_dash.analysis.recurrent import sre_rate_table
+
+    return sre_rate_table(exp, as_of)
+
+
+def recurrent(exp: Export, as_of: dt.date) -> pd.DataFrame:
+    """One row per arm x report month: the mean cumulative number of SREs per participant
+    (death terminal) with its interval and the number at risk."""
+    from rfa_dash.analysis.recurrent import recurrent_table
+
+    return recurrent_table(exp, as_of)
+
+
+def pain(exp: Export, as_of: dt.date) -> pd.DataFrame:
+    """One row per arm x visit month: pain response counts, rate and mean change."""
+    from rfa_dash.analysis.pain import pain_table
+
+    return pain_table(exp, as_of)
+
+
 COMMANDS = {"eligibility": eligibility, "visits": visits, "overdue": overdue, "sre": sre,
-            "progression": progression}
+            "progression": progression, "sre-rate": sre_rate, "recurrent": recurrent,
+            "pain": pain}

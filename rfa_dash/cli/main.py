@@ -45,7 +45,10 @@ def _parser() -> argparse.ArgumentParser:
                         ("visits", "visit schedule and status per participant and month"),
                         ("overdue", "overdue visits, most overdue first"),
                         ("sre", "cumulative incidence of SRE by arm at the report months"),
-                        ("progression", "pilot progression criteria with their traffic lights")):
+                        ("progression", "pilot progression criteria with their traffic lights"),
+                        ("sre-rate", "skeletal morbidity rate (SREs per participant-year) by arm"),
+                        ("recurrent", "mean cumulative number of SREs per participant by arm"),
+                        ("pain", "pain response by arm and visit month")):
         s = sub.add_parser(name, help=help_)
         s.add_argument("export", nargs="?", type=Path, default=SAMPLE_DIR,
                        help="export folder (default: the bundled sample)")
@@ -162,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _report(exp, as_of, args) -> int:
     from rfa_dash.blinding import BlindingError
-    from rfa_dash.report import report_file
+    from rfa_dash.report import RenderError, report_file
 
     role = exp.protocol.roles.get(args.role)
     if role is None:
@@ -187,7 +190,7 @@ def _report(exp, as_of, args) -> int:
     try:
         data = report_file(exp, as_of, role, fmt, args.masked,
                            str(args.since) if args.since else None, groups, args.key)
-    except (BlindingError, ProtocolError) as exc:
+    except (BlindingError, ProtocolError, RenderError) as exc:
         print(f"rfa_dash: {exc}", file=sys.stderr)
         return 2
     try:

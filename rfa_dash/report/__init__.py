@@ -6,8 +6,11 @@ from rfa_dash.report.build import (
     build_docx,
     build_pdf,
     build_report,
+    notice_file,
     report_file,
     session_of,
 )
+from rfa_dash.report.charts_render import RenderError
 
-__all__ = ["build_docx", "build_document", "build_pdf", "build_report", "report_file", "session_of"]
+__all__ = ["RenderError", "build_docx", "build_document", "build_pdf", "build_report",
+           "notice_file", "report_file", "session_of"]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import html
 import json
 
 from rfa_dash.analysis import cuts
@@ -183,7 +184,7 @@ def _with_charts(render, exp: Export, as_of: dt.date, role: Role,
                  generated_at: dt.datetime | None, options: dict) -> bytes:
     """``render(document, draw)`` for a printed form: listings cut at
     :data:`PDF_LISTING_ROWS`, Chromium started while the sections are computed."""
-    from rfa_dash.report.pdf import figure_renderer
+    from rfa_dash.report.charts_render import figure_renderer
 
     options.setdefault("listing_rows", PDF_LISTING_ROWS)
     with figure_renderer() as draw:
@@ -211,6 +212,29 @@ def build_docx(exp: Export, as_of: dt.date, role: Role,
 
 
 FORMATS = ("pdf", "html", "docx")
+
+
+def notice_file(fmt: str, message: str) -> bytes:
+    """A file of format ``fmt`` that says only why the report could not be built (what a
+    download gives instead of a report, when the chart renderer failed)."""
+    title = "The report could not be built"
+    if fmt == "pdf":
+        from rfa_dash.report.pdf import notice_pdf
+
+        return notice_pdf(title, message)
+    if fmt == "docx":
+        import io
+
+        import docx
+
+        d = docx.Document()
+        d.add_heading(title, level=1)
+        d.add_paragraph(message)
+        buf = io.BytesIO()
+        d.save(buf)
+        return buf.getvalue()
+    return (f"<!doctype html><meta charset=utf-8><h1>{title}</h1><p>{html.escape(message)}"
+            "</p>").encode()
 
 
 def report_file(exp: Export, as_of: dt.date, role: Role, fmt: str, masked: bool | None = None,

@@ -13,6 +13,7 @@ import io
 
 from rfa_dash.frames import with_dates
 from rfa_dash.present.labels import heading
+from rfa_dash.report.charts_render import Draw, images
 from rfa_dash.report.document import (
     KEY_TITLE,
     SYNTHETIC_NOTE,
@@ -24,7 +25,6 @@ from rfa_dash.report.document import (
     caption,
     cell_text,
 )
-from rfa_dash.report.pdf import Draw, images
 
 
 def _field(paragraph, instruction: str, shown: list[str] | None = None) -> None:

@@ -14,18 +14,12 @@ as markup), so an ID or term cannot inject Typst code.
 
 from __future__ import annotations
 
-import os
 import tempfile
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-
-import plotly
-import plotly.graph_objects as go
 
 from rfa_dash.frames import with_dates
 from rfa_dash.present.labels import heading
+from rfa_dash.report.charts_render import Draw, images
 from rfa_dash.report.document import (
     KEY_TITLE,
     SYNTHETIC_NOTE,
@@ -40,8 +34,6 @@ from rfa_dash.report.document import (
 
 # a table wider than this many columns is printed on a landscape page
 LANDSCAPE_COLUMNS = 11
-FIG_WIDTH = 900
-_KALEIDO = threading.Lock()   # one Chromium at a time: Kaleido's scope is not thread-safe
 
 
 def lit(value: object) -> str:
@@ -74,52 +66,6 @@ def _table(t: Table, as_of) -> str:
     if len(df.columns) > LANDSCAPE_COLUMNS:
         return f"#page(flipped: true)[\n{body}\n]"
     return body + "\n#v(0.6em)"
-
-
-Draw = Callable[[list[go.Figure], str], list[bytes]]
-
-
-@contextmanager
-def figure_renderer() -> Iterator[Draw]:
-    """Kaleido's Chromium, started in the background at once (it takes a few seconds, as
-    long as computing a report's sections), and ``draw(figs, fmt)``: each figure as SVG (or
-    PNG at twice the size). One renderer at a time; stopped on leaving."""
-    from kaleido.scopes.plotly import PlotlyScope
-
-    js = os.path.join(os.path.dirname(plotly.__file__), "package_data", "plotly.min.js")
-    with _KALEIDO:
-        scope = PlotlyScope(plotlyjs=js, mathjax=False)
-        failed: list[BaseException] = []
-
-        def start() -> None:
-            try:
-                scope._ensure_kaleido()
-            except BaseException as exc:  # noqa: BLE001 - raised again by draw
-                failed.append(exc)
-
-        starting = threading.Thread(target=start, daemon=True)
-        starting.start()
-
-        def draw(figs: list[go.Figure], fmt: str = "svg") -> list[bytes]:
-            starting.join()
-            if failed:
-                raise failed[0]
-            return [scope.transform(f.to_plotly_json(), format=fmt, width=FIG_WIDTH,
-                                    height=int(f.layout.height or 400),
-                                    scale=2 if fmt == "png" else 1) for f in figs]
-        try:
-            yield draw
-        finally:
-            starting.join()
-            scope._shutdown_kaleido()
-
-
-def images(figs: list[go.Figure], fmt: str = "svg") -> list[bytes]:
-    """Each figure as SVG (or PNG at twice the size), by one Kaleido process for all."""
-    if not figs:
-        return []
-    with figure_renderer() as draw:
-        return draw(figs, fmt)
 
 
 def _color(doc: Document) -> str:
@@ -180,6 +126,17 @@ def typst_source(doc: Document, figure_files: list[str]) -> str:
         cells = ", ".join(f"{lit(g)}, {lit(a)}" for g, a in doc.key)
         out.append(f"#table(columns: 2, inset: 5pt, [*Group*], [*Arm*], {cells})")
     return "\n".join(out) + "\n"
+
+
+def notice_pdf(title: str, message: str) -> bytes:
+    """A one-page PDF saying ``message`` (a download that could not be built says why)."""
+    import typst
+
+    with tempfile.TemporaryDirectory(prefix="rfa_dash_notice_") as tmp:
+        source = Path(tmp) / "notice.typ"
+        source.write_text(f'#set page(paper: "a4")\n= #{lit(title)}\n\n#{lit(message)}\n',
+                          encoding="utf-8")
+        return bytes(typst.compile(str(source), root=tmp))
 
 
 def render_pdf(doc: Document, draw: Draw | None = None) -> bytes:

@@ -181,6 +181,8 @@ def test_a_row_of_the_wrong_width_names_its_line(tmp_path):
     assert len(p) == 1
     assert p.message.iloc[0].startswith(
         "cannot read offstudy.csv: line 3 has 4 values where the header has 3")
+    # the row is not quoted: its values (here a death) are not for every role
+    assert "death" not in p.message.iloc[0] and "002" not in p.message.iloc[0]
     # the rest of the export stays usable
     assert exp.con.execute("SELECT count(*) FROM stg_randomization").fetchone() == (1,)
 

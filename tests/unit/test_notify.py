@@ -200,7 +200,7 @@ def test_coordinator_alerts_are_data_errors_only(tmp_path, smtp, events):
         encoding="utf-8")  # an orphan visit: a data-quality error the coordinator may read
     with (events / "randomization.csv").open("a", encoding="utf-8") as f:
         # a misspelled arm: its error would tell the coordinator which arm P4 is in
-        f.write("P4,S3,2025-01-15,rfa-rt,2025-01-20,true,breast,1,lytic,7,6\n")
+        f.write("P4,S3,2025-01-15,rfa-rt,2025-01-20,true,breast,1,lytic,7,6,\n")
     cfg = load_config(_config(tmp_path / "cfg", port, [COORD]), PROTOCOL)
     report = notify(open_export(events), dt.date(2025, 12, 1), cfg)
     kinds = [o.kind for o in report.sent]

@@ -163,7 +163,7 @@ def test_repeat_instances(rc):
     rows = _records(rc)
     sre_rows = [r for r in rows if r["redcap_repeat_instrument"] == "sre"]
     assert any(r["redcap_repeat_instance"] == "2" for r in sre_rows)  # a second SRE
-    assert len(_frame(imported, "sre_events")) == len(sre_rows) == 6
+    assert len(_frame(imported, "sre_events")) == len(sre_rows) == 8
     assert len(_frame(imported, "adverse_events")) == 44   # 5 of them before treatment
 
 

@@ -21,13 +21,13 @@ WITH p AS (
   SELECT g.*, target_date - days_before AS window_open, target_date + days_after AS window_close
   FROM g
 ), j AS (
-  SELECT w.*, v.status AS record_status, v.visit_date, v.pain_nrs
+  SELECT w.*, v.status AS record_status, v.visit_date, v.pain_nrs, v.omed_mg
   FROM w LEFT JOIN stg_visits v
     ON v.participant_id = w.participant_id AND v.visit_month = w.visit_month
    AND (v.visit_date IS NULL OR v.visit_date <= as_of)
 )
 SELECT participant_id, arm, randomization_date, treatment_date, visit_month,
-       target_date, window_open, window_close, visit_date, pain_nrs,
+       target_date, window_open, window_close, visit_date, pain_nrs, omed_mg, record_status,
        off_study_date, off_study_reason,
        CASE WHEN treatment_date IS NULL THEN 'unscheduled'
             WHEN record_status = 'missed' THEN 'missed'

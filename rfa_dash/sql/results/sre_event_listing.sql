@@ -5,4 +5,4 @@ SELECT e.participant_id, r.arm, e.event_date,
        e.sre_type, e.spine_level
 FROM stg_sre_events e JOIN stg_randomization r USING (participant_id)
 WHERE e.event_date <= $as_of AND r.randomization_date <= $as_of
-ORDER BY e.event_date, e.participant_id
+ORDER BY e.event_date, e.participant_id, e._line

@@ -1,0 +1,156 @@
+"""Pain: what RFA/BA is given for. Pain response at each visit (International Consensus on
+palliative radiotherapy endpoints, Chow et al. 2012), pain and opioid use over time.
+
+Each visit's response is decided in ``sql/results/pain_assessments.sql`` (the spec's
+rules, in order); here the assessments are counted per visit month and group (an arm,
+or "all" pooled) with the response rate's Clopper-Pearson interval. Pain is an outcome:
+a role that must not see outcomes gets nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from rfa_dash.blinding import (
+    FULL_ACCESS,
+    GROUP,
+    POOLED,
+    Role,
+    masks_ids,
+    pseudonymize,
+    require,
+    sees,
+)
+from rfa_dash.ingest.export import Export
+from rfa_dash.stats.intervals import exact_ci
+
+CATEGORIES = ("complete", "partial", "progression", "indeterminate")
+COLUMNS = ["arm", "month", "evaluable", "assessed", *CATEGORIES, "pain_only", "response",
+           "lower", "upper", "mean_change"]
+
+
+def assessments(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
+    """One row per randomized participant and visit month: baseline and visit pain and
+    OMED, evaluable, assessed, the response and whether it was judged on pain alone; the
+    arm (column ``group``) only by arm, else "all".
+
+    Raises
+    ------
+    BlindingError
+        For a role that must not see outcomes.
+    """
+    require(role, "outcomes")
+    a = exp.query("pain_assessments", as_of=as_of).rename(columns={"arm": GROUP})
+    if not sees(role, "outcomes_by_arm"):
+        a = a.assign(**{GROUP: POOLED})
+    return a
+
+
+def _groups(exp: Export, role: Role) -> list[str]:
+    return exp.protocol.arm_codes if sees(role, "outcomes_by_arm") else [POOLED]
+
+
+def response(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
+    """Per group and visit month: evaluable, assessed, each response category, how many
+    were judged on pain alone, the response rate (complete + partial among the assessed)
+    with its Clopper-Pearson interval, and the mean change in pain from baseline among
+    the assessed.
+
+    Raises
+    ------
+    BlindingError
+        For a role that must not see outcomes.
+
+    Examples
+    --------
+    >>> t = response(exp, as_of, exp.protocol.roles["investigator"])
+    >>> list(t["month"]), set(t["group"])
+    ([1, 3, 6, 12, 24], {'all'})
+    """
+    a = assessments(exp, as_of, role)
+    rows = []
+    for g in _groups(exp, role):
+        for m in exp.protocol.visit_months:
+            part = a[(a[GROUP] == g) & (a["visit_month"] == m)]
+            done = part[part["assessed"]]
+            n = len(done)
+            counts = {c: int((done["response"] == c).sum()) for c in CATEGORIES}
+            k = counts["complete"] + counts["partial"]
+            lo, hi = exact_ci(k, n)
+            rows.append({GROUP: g, "month": m, "evaluable": int(part["evaluable"].sum()),
+                         "assessed": n, **counts, "pain_only": int(done["pain_only"].sum()),
+                         "response": k / n if n else np.nan, "lower": lo, "upper": hi,
+                         "mean_change": float(done["change"].mean()) if n else np.nan})
+    return pd.DataFrame(rows, columns=[GROUP, *COLUMNS[1:]])
+
+
+def pain_table(exp: Export, as_of: dt.date) -> pd.DataFrame:
+    """The ``pain`` command's rows (arm x visit month), with the spec's columns."""
+    return response(exp, as_of, FULL_ACCESS).rename(columns={GROUP: "arm"})
+
+
+def over_time(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
+    """Pain and opioid use by group and visit month (month 0 is baseline): participants with
+    a score, mean pain with its 95% t interval, mean change from baseline, and the mean
+    and median OMED (mg/day) among those with one.
+
+    Raises
+    ------
+    BlindingError
+        For a role that must not see outcomes.
+    """
+    a = assessments(exp, as_of, role)
+    done = a[a["visit_date"].notna() & a["pain_nrs"].notna()]
+    base = a.drop_duplicates("participant_id")
+    frames = [pd.DataFrame({GROUP: base[GROUP], "month": 0, "pain": base["baseline_pain"],
+                            "omed": base["baseline_omed"], "change": 0.0}),
+              pd.DataFrame({GROUP: done[GROUP], "month": done["visit_month"],
+                            "pain": done["pain_nrs"], "omed": done["omed_mg"],
+                            "change": done["pain_nrs"] - done["baseline_pain"]})]
+    long = pd.concat(frames, ignore_index=True)
+    rows = []
+    for g in _groups(exp, role):
+        for m in (0, *exp.protocol.visit_months):
+            part = long[(long[GROUP] == g) & (long["month"] == m)]
+            pain = part["pain"].dropna().astype(float)
+            omed = part["omed"].dropna().astype(float)
+            n = len(pain)
+            mean = float(pain.mean()) if n else np.nan
+            half = (float(stats.t.ppf(0.975, n - 1) * pain.std(ddof=1) / np.sqrt(n))
+                    if n > 1 else np.nan)
+            rows.append({GROUP: g, "month": m, "n": n, "mean_pain": mean,
+                         "lower": mean - half, "upper": mean + half,
+                         "mean_change": float(part.loc[pain.index, "change"].mean())
+                         if n and m else (0.0 if n else np.nan),
+                         "n_omed": len(omed),
+                         "mean_omed": float(omed.mean()) if len(omed) else np.nan,
+                         "median_omed": float(omed.median()) if len(omed) else np.nan})
+    return pd.DataFrame(rows)
+
+
+def courses(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
+    """Each participant's pain and OMED at baseline (month 0) and every completed visit, in
+    their order; participants numbered for an open role that must not see IDs.
+
+    Raises
+    ------
+    BlindingError
+        For a role that must not see outcomes.
+    """
+    a = assessments(exp, as_of, role)
+    base = a.drop_duplicates("participant_id")
+    done = a[a["visit_date"].notna() & a["pain_nrs"].notna()]
+    long = pd.concat([
+        pd.DataFrame({"participant_id": base["participant_id"], GROUP: base[GROUP],
+                      "month": 0, "pain": base["baseline_pain"],
+                      "omed": base["baseline_omed"], "response": None}),
+        pd.DataFrame({"participant_id": done["participant_id"], GROUP: done[GROUP],
+                      "month": done["visit_month"], "pain": done["pain_nrs"],
+                      "omed": done["omed_mg"], "response": done["response"]})],
+        ignore_index=True).sort_values(["participant_id", "month"], kind="stable")
+    long = long[long["pain"].notna()].reset_index(drop=True)
+    return pseudonymize(long, drop=()) if masks_ids(role) else long

@@ -3,17 +3,12 @@
 import streamlit as st
 
 from rfa_dash import charts, ui
-from rfa_dash.analysis.sre import (
-    SWIMMER_PAGE,
-    components,
-    event_listing,
-    events_by_type,
-    sre_analysis,
-    swimmer,
-)
+from rfa_dash.analysis.recurrent import mean_cumulative_sres, morbidity_rate, record_listing
+from rfa_dash.analysis.sre import SWIMMER_PAGE, components, events_by_type, sre_analysis, swimmer
 from rfa_dash.blinding import scope_note, sees
 from rfa_dash.present.labels import group_colors, group_labels
 from rfa_dash.present.outcomes import components_view, estimates_view
+from rfa_dash.present.patients import mcf_view, rate_view
 
 ctx = ui.context()
 this_page = ui.header("sre", ctx)
@@ -30,8 +25,8 @@ st.caption("Aalen-Johansen estimate with death before any SRE as the competing r
            "95% pointwise interval (complementary log-log). Time zero is randomization; "
            "participants without an SRE or death are censored at their last completed visit. "
            "Numbers at risk: participants followed at least that long.")
-estimates, parts, listing, follow_up = ui.tabs(
-    ["Estimates at the report months", "SRE components", "Event listing",
+estimates, every, parts, listing, follow_up = ui.tabs(
+    ["Estimates at the report months", "Every SRE", "SRE components", "Event listing",
      "Follow-up per participant"], this_page)
 if estimates.open:
     with estimates:
@@ -41,6 +36,27 @@ if estimates.open:
                         key="sre_est_csv")
         if by_arm:
             st.markdown(res.gray_note)
+
+if every.open:
+    with every:
+        mcf = ui.cached(mean_cumulative_sres, ctx, ctx.role)
+        ui.chart(st, charts.fig_mcf, mcf.curves, colors=colors, labels=labels,
+                 at_risk=mcf.table, report_months=ctx.protocol.report_months,
+                 cut=ctx.chart_cut)
+        st.caption("Mean cumulative number of SREs per participant, death a terminal event "
+                   "(Ghosh and Lin); shaded: 95% interval. Records on one date are one SRE, "
+                   f"and a record fewer than {ctx.protocol.sre_min_gap_days} days after the "
+                   "previous counted SRE is the same SRE (protocol: min_gap_days). Numbers "
+                   "at risk: participants followed at least that long.")
+        left, right = st.columns(2)
+        left.markdown("**At the report months**")
+        ui.table(ui.cached(mean_cumulative_sres, ctx, ctx.role, view=mcf_view), "mcf",
+                 container=left)
+        right.markdown("**Skeletal morbidity rate**")
+        rate = ui.cached(morbidity_rate, ctx, ctx.role, view=rate_view)
+        ui.table(rate, "sre_rate", container=right)
+        right.caption("Counted SREs per participant-year of follow-up (to death, else the "
+                      "latest visit or SRE), exact Poisson 95% interval.")
 
 if parts.open:
     with parts:
@@ -58,7 +74,8 @@ if parts.open:
 
 if listing.open:
     with listing:
-        events = ui.cached(event_listing, ctx, ctx.role)
+        events = ui.cached(record_listing, ctx, ctx.role)
+        st.caption("Every SRE record; counted: a new SRE by the spec's rules, else why not.")
         ui.table(events, "sre_events")
         ui.csv_download(events, "Download event listing (CSV)", "sre_events.csv",
                         key="sre_ev_csv")

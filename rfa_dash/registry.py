@@ -73,9 +73,12 @@ PAGES: dict[str, Page] = {p.key: p for p in (
     Page("worklist", "Worklist", "Worklist", ":material/checklist:"),
     Page("sre", "SRE incidence", "Skeletal-related events", ":material/show_chart:",
          "sre_tab"),
+    Page("pain", "Pain", "Pain and opioid use", ":material/healing:", "pain_tab"),
     Page("safety", "Safety", "Safety", ":material/health_and_safety:", "safety_tab"),
     Page("report", "DSMB report", "DSMB report", ":material/description:", "cut_tab"),
     Page("data_quality", "Data quality", "Data quality", ":material/rule:"),
+    Page("participant", "Participant", "One participant's course", ":material/person_search:",
+         "participant_tab"),
 )}
 
 

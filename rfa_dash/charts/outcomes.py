@@ -15,8 +15,28 @@ def fig_cif(curves, *, colors: dict[str, str], labels: dict[str, str], at_risk,
     ``at_risk`` is the estimates table (group, month, at_risk) whose counts are
     written under the time axis at each report month.
     """
+    return _steps_at_risk(curves, "cif", 100, "%", "Cumulative incidence (%)", colors=colors,
+                          labels=labels, at_risk=at_risk, report_months=report_months,
+                          cut=cut, title=title)
+
+
+def fig_mcf(curves, *, colors: dict[str, str], labels: dict[str, str], at_risk,
+            report_months, cut: str,
+            title: str = "Mean cumulative number of SREs per participant") -> go.Figure:
+    """The mean cumulative number of SREs (death terminal) as step curves with 95% bands,
+    one per group, and the numbers at risk under the axis (``at_risk``: group, month,
+    at_risk)."""
+    return _steps_at_risk(curves, "mcf", 1, "", "SREs per participant (mean, n)",
+                          colors=colors, labels=labels, at_risk=at_risk,
+                          report_months=report_months, cut=cut, title=title)
+
+
+def _steps_at_risk(curves, value: str, scale: float, unit: str, ytitle: str, *,
+                   colors: dict[str, str], labels: dict[str, str], at_risk, report_months,
+                   cut: str, title: str) -> go.Figure:
     from plotly.subplots import make_subplots
 
+    dp = 1 if scale == 100 else 2   # decimals: percentages to 0.1, counts to 0.01
     groups = list(dict.fromkeys(curves[GROUP]))
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.8, 0.2],
                         vertical_spacing=0.1)
@@ -26,8 +46,8 @@ def fig_cif(curves, *, colors: dict[str, str], labels: dict[str, str], at_risk,
         color = colors.get(g, NEUTRAL)
         name = labels.get(g, g)
         # where the interval is not estimable the band collapses onto the curve
-        upper = c["upper"].fillna(c["cif"]) * 100
-        lower = c["lower"].fillna(c["cif"]) * 100
+        upper = c["upper"].fillna(c[value]) * scale
+        lower = c["lower"].fillna(c[value]) * scale
         fig.add_trace(go.Scatter(x=c["time"], y=upper, mode="lines",
                                  line=dict(width=0, shape="hv"),
                                  showlegend=False, hoverinfo="skip"), row=1, col=1)
@@ -36,11 +56,11 @@ def fig_cif(curves, *, colors: dict[str, str], labels: dict[str, str], at_risk,
                                  fill="tonexty", fillcolor=rgba(color, 0.18),
                                  showlegend=False, hoverinfo="skip"), row=1, col=1)
         fig.add_trace(go.Scatter(
-            x=c["time"], y=c["cif"] * 100, name=name, mode="lines",
+            x=c["time"], y=c[value] * scale, name=name, mode="lines",
             line=dict(color=color, width=2.5, shape="hv"),
             customdata=list(zip(lower, upper, c["at_risk"], strict=True)),
-            hovertemplate=f"{name}<br>%{{x:.1f}} months: %{{y:.1f}}% "
-                          "(95% CI %{customdata[0]:.1f}-%{customdata[1]:.1f}), "
+            hovertemplate=f"{name}<br>%{{x:.1f}} months: %{{y:.{dp}f}}{unit} "
+                          f"(95% CI %{{customdata[0]:.{dp}f}}-%{{customdata[1]:.{dp}f}}), "
                           "%{customdata[2]} at risk<extra></extra>"), row=1, col=1)
     for i, g in enumerate(groups):
         t = at_risk[at_risk[GROUP] == g]
@@ -50,7 +70,7 @@ def fig_cif(curves, *, colors: dict[str, str], labels: dict[str, str], at_risk,
             + [short_count(v) for v in t["at_risk"]],
             mode="text", textfont=dict(color=colors.get(g, NEUTRAL), size=13), showlegend=False,
             hoverinfo="skip"), row=2, col=1)
-    fig.update_yaxes(title_text="Cumulative incidence (%)", rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(title_text=ytitle, rangemode="tozero", row=1, col=1)
     fig.update_yaxes(tickvals=list(range(len(groups))),
                      ticktext=[labels.get(g, g) for g in groups], autorange="reversed",
                      showgrid=False, title_text="At risk", row=2, col=1)

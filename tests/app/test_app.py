@@ -267,8 +267,9 @@ def test_dsmb_sre_page_is_by_arm():
     for arm in PROTOCOL.arms:
         assert arm.label in text
     assert "Gray's test is shown once every arm has at least 5 SREs" in text
-    # the curve above the tabs in each of the four runs, the SRE types and the swimmer plot
-    assert charts == 4 + 2
+    # the curve above the tabs in each of the five runs, the mean cumulative number of SREs,
+    # the SRE types and the swimmer plot
+    assert charts == 5 + 3
 
 
 def test_only_the_open_tab_is_drawn():

@@ -1,0 +1,37 @@
+"""The patients' side in AppTest (issue 27): the Pain page by arm for the DSMB and pooled for
+the open role, and one participant's course as each role may see it."""
+
+from rfa_dash.protocol import load_protocol
+from tests.app.test_app import all_texts, app
+
+PROTOCOL = load_protocol()
+ARM_LABELS = [a.label for a in PROTOCOL.arms]
+
+
+def test_pain_is_an_outcome_the_coordinator_cannot_open():
+    assert "pain" not in PROTOCOL.roles["coordinator"].pages
+    assert {"pain", "participant"} <= set(PROTOCOL.roles["dsmb"].pages)
+
+
+def test_pain_page_by_arm_for_the_dsmb_and_pooled_for_the_investigator():
+    dsmb = all_texts("dsmb", "pain")
+    assert all(label in dsmb for label in ARM_LABELS)
+    assert "Pain only" in dsmb and "Closed report: by arm." in dsmb
+    inv = all_texts("investigator", "pain")
+    assert "All participants" in inv and "Open report: pooled over both arms." in inv
+    assert "RT alone" not in inv
+
+
+def test_participant_course_for_each_role():
+    # 008 has three SRE records, one counted (sample)
+    dsmb = all_texts("dsmb", "participant", participant_pid="008")
+    assert "RT alone" in dsmb and "same day as a counted SRE" in dsmb
+    assert "within 21 days of the SRE of 2025-12-16" in dsmb
+    for role in ("coordinator", "investigator"):
+        text = all_texts(role, "participant", participant_pid="008")
+        assert "RT alone" not in text and "RFA/BA + RT" not in text, role
+        assert "pain instability" not in text and "same day" not in text, role
+        assert "not shown to this role" in text, role
+        assert "month 1" in text, role      # the schedule and the visits
+    at = app("dsmb", "participant", participant_pid="013")
+    assert not at.exception

@@ -42,12 +42,12 @@ if soc_tab.open:
 
 if deaths_tab.open:
     with deaths_tab:
-        ui.table(s.deaths, "deaths")
+        ui.table(s.deaths, "deaths", ctx=ctx)
 
 if grade3_tab.open:
     with grade3_tab:
         st.caption("Participants with a grade 3 or higher event.")
-        ui.table(s.grade3, "grade3")
+        ui.table(s.grade3, "grade3", ctx=ctx)
         ui.csv_download(s.grade3, "Download grade 3+ events (CSV)", "grade3_events.csv",
                         key="g3_csv")
 
@@ -56,4 +56,4 @@ if pre_tab.open:
         st.caption("Adverse events that began before treatment (events are collected from "
                    "consent on): kept, but not treatment-emergent, so in none of the counts "
                    "above. onset_imputed: the export gave only a month or a year.")
-        ui.table(s.pretreatment, "pretreatment")
+        ui.table(s.pretreatment, "pretreatment", ctx=ctx)

@@ -76,7 +76,7 @@ if listing.open:
     with listing:
         events = ui.cached(record_listing, ctx, ctx.role)
         st.caption("Every SRE record; counted: a new SRE by the spec's rules, else why not.")
-        ui.table(events, "sre_events")
+        ui.table(events, "sre_events", ctx=ctx)
         ui.csv_download(events, "Download event listing (CSV)", "sre_events.csv",
                         key="sre_ev_csv")
 
@@ -93,3 +93,4 @@ if follow_up.open:
         else:
             ui.chart(st, charts.fig_swimmer, sw, colors=colors, labels=labels,
                      cut=ctx.chart_cut)
+            ui.open_participant(ctx, sw["participant_id"], "swim_open")

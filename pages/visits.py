@@ -50,6 +50,7 @@ if by_participant.open:
             st.info("No participant has been randomized by this data cut.")
         else:
             ui.chart(st, charts.fig_visit_grid, grid, labels=STATUS_LABELS, cut=ctx.chart_cut)
+            ui.open_participant(ctx, grid["participant_id"], "grid_open")
 
 if retention_tab.open:
     with retention_tab:

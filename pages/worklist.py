@@ -37,4 +37,4 @@ for key, title, empty in (
     if parts[key].empty:
         st.success(empty)
     else:
-        ui.table(parts[key], f"wl_{key}")
+        ui.table(parts[key], f"wl_{key}", ctx=ctx)

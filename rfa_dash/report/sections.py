@@ -20,14 +20,23 @@ import pandas as pd
 
 from rfa_dash import charts
 from rfa_dash.analysis import accrual as accrual_mod
-from rfa_dash.analysis import balance, eligibility, progression, safety, sre, visits
+from rfa_dash.analysis import (
+    balance,
+    eligibility,
+    pain,
+    progression,
+    recurrent,
+    safety,
+    sre,
+    visits,
+)
 from rfa_dash.analysis.deviations import deviations
 from rfa_dash.analysis.quality import table_summary
 from rfa_dash.blinding import Role, sees
 from rfa_dash.frames import with_dates
 from rfa_dash.ingest.export import Export
 from rfa_dash.present import enrollment as present_enrollment
-from rfa_dash.present import outcomes
+from rfa_dash.present import outcomes, patients
 from rfa_dash.present import visits as present_visits
 from rfa_dash.present.progression import course_table, progression_table, sentence
 from rfa_dash.report.document import Figure, Heading, Section, Table, Text
@@ -290,6 +299,50 @@ def sre_outcomes(ctx: Ctx) -> Section:
     return Section("Skeletal-related events", "sre", blocks)
 
 
+def every_sre(ctx: Ctx) -> Section:
+    """Every SRE, not only the first: the mean cumulative number of SREs per participant,
+    the skeletal morbidity rate, and the records that did not count as a new SRE."""
+    p = ctx.exp.protocol
+    mcf = recurrent.mean_cumulative_sres(ctx.exp, ctx.as_of, ctx.role)
+    rate = recurrent.morbidity_rate(ctx.exp, ctx.as_of, ctx.role)
+    records = recurrent.record_listing(ctx.exp, ctx.as_of, ctx.role)
+    skipped = _with_group(records[~records["counted"]].drop(columns="counted"), ctx)
+    n = ctx.groups_n
+    return Section("Every SRE (recurrent events)", "every-sre", [
+        Text("Every SRE counts toward a participant's burden. Records on one date are one "
+             f"SRE; a record fewer than {p.sre_min_gap_days} days after the previous counted "
+             "SRE of the same participant is the same SRE. Follow-up runs to death, else to "
+             "the latest completed visit or counted SRE."),
+        Figure("Mean cumulative number of SREs per participant (death a terminal event)"
+               + (" by group" if ctx.by_arm else ", pooled"),
+               charts.fig_mcf(mcf.curves, colors=ctx.colors, labels=ctx.labels,
+                              at_risk=mcf.table, report_months=p.report_months, cut=ctx.cut), n),
+        Table("Mean cumulative number of SREs at the report months",
+              patients.mcf_view(mcf, p), n),
+        Table("Skeletal morbidity rate (SREs per participant-year)",
+              patients.rate_view(rate, p), n),
+        Table("SRE records not counted as a new SRE", skipped,
+              f"{len(skipped):,} of {len(records):,} records", max_rows=ctx.listing_rows)])
+
+
+def pain_response(ctx: Ctx) -> Section:
+    """Pain response per visit month (International Consensus), pain and opioid use."""
+    resp = pain.response(ctx.exp, ctx.as_of, ctx.role)
+    over = pain.over_time(ctx.exp, ctx.as_of, ctx.role)
+    n = ctx.groups_n
+    return Section("Pain response", "pain", [
+        Figure("Pain over time (mean and 95% interval)",
+               charts.fig_pain_over_time(over, colors=ctx.colors, labels=ctx.labels,
+                                         cut=ctx.cut), n),
+        Figure("Pain response by visit month",
+               charts.fig_pain_response(resp, labels=ctx.labels, cut=ctx.cut), n),
+        Table("Pain response by visit month (International Consensus, Chow et al. 2012)",
+              patients.pain_response_view(resp, ctx.exp.protocol), n),
+        Text(patients.PAIN_ONLY_NOTE),
+        Figure("Opioid use over time (OMED, median)",
+               charts.fig_omed(over, colors=ctx.colors, labels=ctx.labels, cut=ctx.cut), n)])
+
+
 def _with_group(df: pd.DataFrame, ctx: Ctx) -> pd.DataFrame:
     """``df`` with its arm (or group) codes as the report names them."""
     for col in ("arm", "group"):
@@ -383,4 +436,4 @@ def changes(ctx: Ctx) -> Section:
 
 SECTIONS = (status_and_schema, enrollment, screening_failures, consort, baseline, treatment,
             protocol_deviations, retention_adherence, progression_criteria, sre_outcomes,
-            safety_section, data_quality, changes)
+            every_sre, pain_response, safety_section, data_quality, changes)

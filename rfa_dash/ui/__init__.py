@@ -20,6 +20,7 @@ from rfa_dash.ui.widgets import (
     TABLE_PAGE_ROWS,
     csv_download,
     header,
+    open_participant,
     page_link,
     page_number,
     table,
@@ -28,7 +29,7 @@ from rfa_dash.ui.widgets import (
 
 __all__ = [
     "TABLE_PAGE_ROWS", "Context", "cached", "cached_export", "cached_folder", "chart",
-    "context", "csv_download", "gate", "header", "navigation", "page_link",
+    "context", "csv_download", "gate", "header", "navigation", "open_participant", "page_link",
     "page_number",
     "sidebar", "table", "tabs",
 ]

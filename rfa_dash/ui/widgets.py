@@ -82,17 +82,49 @@ def _arrow(df: pd.DataFrame, start: int, stop: int
             [weakref.ref(df)])
 
 
+def open_participant(ctx: Context, ids: Sequence[object], key: str, container: Any = st
+                     ) -> None:
+    """Under a chart of participants (the visit grid, the swimmer plot): a choice of the
+    participants it shows and a link to that participant's course, for a role that may
+    open it and real IDs (not the numbers of a pooled listing)."""
+    shown = [str(i) for i in dict.fromkeys(ids)]
+    if "participant" not in ctx.role.pages or not shown or shown[0].startswith("#"):
+        return
+    left, right = container.columns([1, 2])
+    pid = left.selectbox("Open a participant shown above", shown, key=key)
+    right.page_link(PAGES["participant"].file, label=f"Open participant {pid}",
+                    icon=PAGES["participant"].icon, query_params={"pid": pid})
+
+
 def table(df: pd.DataFrame, key: str, page_size: int = TABLE_PAGE_ROWS,
-          height: int | None = None, container: Any = st) -> None:
+          height: int | None = None, container: Any = st, ctx: Context | None = None
+          ) -> None:
     """A table that pages when long: the browser never receives more than a page of rows.
 
     ``df`` is a cached result (see :func:`cached`); the Arrow table sent for
-    each page of it is made once and kept with it.
+    each page of it is made once and kept with it. With ``ctx``, a table of
+    participants (a ``participant_id`` column of real IDs, not the numbers of a
+    pooled listing) lets a row be chosen to open that participant's course, for
+    a role that may open it.
     """
     n = len(df)
     page = page_number(n, page_size, f"{key}_page",
                        f"Page ({page_size:,} rows each; {n:,} rows in all)", container)
     start = (page - 1) * page_size
     arrow = table_page(df, start, page_size, lambda: _arrow(df, start, start + page_size))
-    container.dataframe(arrow, hide_index=True, width="stretch",
-                        **({"height": height} if height else {}))
+    opens = (ctx is not None and "participant" in ctx.role.pages and "participant_id" in df
+             and n > 0 and not str(df["participant_id"].iloc[0]).startswith("#"))
+    if not opens:
+        container.dataframe(arrow, hide_index=True, width="stretch",
+                            **({"height": height} if height else {}))
+        return
+    chosen = container.dataframe(arrow, hide_index=True, width="stretch", key=f"{key}_rows",
+                                 on_select="rerun", selection_mode="single-row",
+                                 **({"height": height} if height else {}))
+    rows = chosen.selection.rows if chosen is not None else []
+    if rows:
+        pid = str(df["participant_id"].iloc[start + rows[0]])
+        container.page_link(PAGES["participant"].file, label=f"Open participant {pid}",
+                            icon=PAGES["participant"].icon, query_params={"pid": pid})
+    else:
+        container.caption("Choose a row to open that participant's course.")

@@ -167,13 +167,32 @@ def progression(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
     return t
 
 
+def _settled(exp: Export, start: dt.date, as_of: dt.date) -> dt.date:
+    """The last day on which a progression value can change: a record dated, a visit turning
+    overdue, or the planned accrual ending (the expected recruitment stops growing)."""
+    last = exp.query("last_change", as_of=as_of)["last_change"].iloc[0]
+    planned_end = start + dt.timedelta(days=math.ceil(exp.protocol.planned_accrual_months
+                                                      * MONTH_DAYS))
+    return max(planned_end, start if pd.isna(last) else pd.Timestamp(last).date())
+
+
 def course(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
     """Each visible criterion's value and status at every month end since the accrual start
     (and at the data cut), as the dashboard would have shown them then."""
     start = accrual_start(exp, as_of)
     if start is None or start > as_of:
         return pd.DataFrame(columns=["as_of", "label", *COLUMNS])
-    t = _table(exp, month_ends(start, as_of), role)
+    ends = month_ends(start, as_of)
+    # past the last change (a record, a window closing, the end of planned accrual) every
+    # month end shows what the first one after it shows: computed once, not once a month
+    # (a data cut far in the future is otherwise thousands of queries)
+    settled = _settled(exp, start, as_of)
+    live = [d for d in ends if d <= settled]
+    rest = [d for d in ends if d > settled]
+    t = _table(exp, live + rest[:1], role)
+    if len(rest) > 1:
+        last = t[t["as_of"] == rest[0]]
+        t = pd.concat([t, *[last.assign(as_of=d) for d in rest[1:]]], ignore_index=True)
     labels = {r.id: r.label for r in exp.protocol.progression}
     t.insert(1, "label", t["criterion"].map(labels))
     return t

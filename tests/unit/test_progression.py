@@ -9,6 +9,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -276,3 +277,17 @@ def test_each_point_of_the_course_is_the_figure_at_that_cut(pilot, folder):
         alone = pg.progression(exp, day, FULL_ACCESS)
         cols = ["criterion", "numerator", "denominator", "value", "status"]
         assert part[cols].reset_index(drop=True).equals(alone[cols].reset_index(drop=True)), day
+
+
+def test_the_course_past_the_last_change_is_computed_once_and_is_the_same():
+    # issue 28: a data cut far ahead took a query per month end; past the last change
+    # (the last record, visit window or planned accrual end) every month end is the same
+    exp = open_export(SAMPLE_DIR)
+    role = load_protocol().roles["dsmb"]
+    far = D(2031, 6, 30)
+    start = pg.accrual_start(exp, far)
+    full = pg._table(exp, month_ends(start, far), role)
+    got = pg.course(exp, far, role).drop(columns="label")
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), full.reset_index(drop=True))
+    # the sample's last 24-month window closes 2029-01-01: the day after, nothing changes
+    assert pg._settled(exp, start, far) == D(2029, 1, 2)

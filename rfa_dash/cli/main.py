@@ -282,7 +282,6 @@ def _to_redcap(args) -> int:
 
 
 def _import_redcap(args) -> int:
-    from rfa_dash.ingest.problems import to_frame
     from rfa_dash.ingest.redcap import importer
 
     if not args.redcap.is_dir():
@@ -296,7 +295,13 @@ def _import_redcap(args) -> int:
         print(f"rfa_dash: {exc}", file=sys.stderr)
         return 2
     importer.write_contract(imported, args.out)
-    df = to_frame(imported.problems)
+    # the written export checked as `check` checks it: the same problems, the same status
+    converted = open_export(args.out, use_cache=False)
+    try:
+        df = importer.all_problems(imported.problems, converted.problems,
+                                   imported.locations, imported.fields)
+    finally:
+        converted.close()
     if len(df):
         write_rows(df[["table", "line", "column", "severity", "message"]], "table", sys.stderr)
     return 1 if (df["severity"] == "error").any() else 0

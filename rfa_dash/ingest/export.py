@@ -341,9 +341,8 @@ def _open_redcap(folder: Path, protocol: Protocol, use_cache: bool) -> Export:
     rproblems = [Problem(**p) for p in saved["problems"]]
     exp = open_export(conv, protocol, use_cache)
     # contract problems name lines of the converted files: point them at the records file
-    contract = redcap.remap_lines(exp.problems, pq.read_table(where_file), saved["fields"])
-    frame = pd.concat([to_frame(rproblems), contract], ignore_index=True) \
-        if rproblems else contract
+    frame = redcap.all_problems(rproblems, exp.problems, pq.read_table(where_file),
+                                saved["fields"])
     # the REDCap folder's export: its problems, its fingerprint, and as the file each table
     # came from, the records file (of the tables the mapping gives)
     return dataclasses.replace(

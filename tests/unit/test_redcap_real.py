@@ -13,7 +13,7 @@ import pytest
 
 from rfa_dash.cli import main
 from rfa_dash.ingest.export import open_export
-from rfa_dash.ingest.redcap.importer import import_folder
+from rfa_dash.ingest.redcap.importer import RedcapError, import_folder
 from rfa_dash.ingest.redcap.project import is_redcap_folder, read_dictionary
 from rfa_dash.ingest.redcap.values import to_date
 
@@ -80,12 +80,12 @@ def test_two_arm_demo_opens_and_reports_contract_problems_on_records_lines(tmp_p
 def test_events_csv_checks_the_mapping_event_names(tmp_path):
     mapping = (DOCS / "redcap-demo-2-arms.toml").read_text().replace(
         '"visit_2" = 3', '"visit_two" = 3')
-    imp = import_folder(project(tmp_path, "longitudinal", mapping))
-    [w] = by_severity(imp.problems, "warning")
-    assert "event visit_two of [tables.visits] is not an event of the project's events CSV" \
-        in w.message
-    # and the visit_2 rows, now used by no table, are listed with their count
-    assert any("visit_2_arm_1 (2 rows)" in p.message for p in imp.problems)
+    # issue 26: an event the project does not have is an error naming the closest ones
+    # (it was a warning, and the visits of that event were silently left out)
+    with pytest.raises(RedcapError, match="event visit_two of \\[tables.visits\\] is not an "
+                                          "event of the project's events CSV; the closest: "
+                                          "visit_2"):
+        import_folder(project(tmp_path, "longitudinal", mapping))
 
 
 CLASSIC_REPEATING = """

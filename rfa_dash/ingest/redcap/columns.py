@@ -26,7 +26,7 @@ from rfa_dash.ingest.redcap.mapping import (
     event_matches,
 )
 from rfa_dash.ingest.redcap.records import SYSTEM, choice_columns
-from rfa_dash.ingest.redcap.rows import Done, Rows, blank, mask, spread
+from rfa_dash.ingest.redcap.rows import Done, Rows, blank, closest, mask, spread
 from rfa_dash.ingest.redcap.values import Decoder, Result, to_date, to_number
 
 TICKED = {"1", "checked"}
@@ -47,7 +47,8 @@ def convert(rows: Rows, tm: TableMap, spec: FieldSpec, idx: np.ndarray, done: di
     if spec.source not in rows.rec.header:
         rows.problems.append(Problem(t, None, spec.source, "error",
                                      f"field {spec.source} (for {t}.{spec.column}) is not a "
-                                     f"column of {rows.rec.path.name}; left empty"))
+                                     f"column of {rows.rec.path.name}; left empty; "
+                                     + closest(spec.source, list(rows.rec.header))))
         return blank(len(idx)), None
     f = rows.p.field_of(spec.source)
     if f is None and spec.source not in SYSTEM and spec.source != rows.p.record_id:

@@ -30,7 +30,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from rfa_dash.contract import TABLE_ORDER, TABLES
-from rfa_dash.ingest.problems import Problem
+from rfa_dash.ingest.problems import Problem, to_frame
 from rfa_dash.ingest.redcap import columns
 from rfa_dash.ingest.redcap.mapping import (
     DEFAULT_MAPPING,
@@ -48,8 +48,8 @@ from rfa_dash.ingest.redcap.project import (
 from rfa_dash.ingest.redcap.records import SYSTEM
 from rfa_dash.ingest.redcap.rows import Done, Rows, blank
 
-__all__ = ["DEFAULT_MAPPING", "Imported", "RedcapError", "fingerprint", "import_folder",
-           "is_redcap_folder", "remap_lines", "write_contract"]
+__all__ = ["DEFAULT_MAPPING", "Imported", "RedcapError", "all_problems", "fingerprint",
+           "import_folder", "is_redcap_folder", "remap_lines", "write_contract"]
 
 FEW = 5   # names shown in a summary line
 
@@ -134,15 +134,6 @@ def _summarize(rows: Rows, used_rows: np.ndarray) -> None:
             rows.info(f"{len(unused_ev)} event(s) not used by the mapping, their rows "
                       f"ignored: {_few(unused_ev)} (list them in [redcap].ignore_events)",
                       "redcap_event_name")
-        if rows.p.events:
-            known = [e.unique for e in rows.p.events]
-            for t in m.tables.values():
-                for e in t.events or ():
-                    if not any(event_matches(e, k) for k in known):
-                        rows.problems.append(Problem(
-                            "redcap", None, "redcap_event_name", "warning",
-                            f"event {e} of [tables.{t.name}] is not an event of the "
-                            "project's events CSV"))
     if rows.labelled:
         rows.info(f"values of {len(rows.labelled)} field(s) are labels rather than raw "
                   f"codes (a labels export), read through the data dictionary: "
@@ -253,6 +244,15 @@ def remap_lines(problems: pd.DataFrame, locations: pa.Table,
         names = fields.get(table, {})
         out.loc[rows, "column"] = [names.get(c, c) for c in out.loc[rows, "column"]]
     return out
+
+
+def all_problems(redcap: list[Problem], contract: pd.DataFrame, locations: pa.Table,
+                 fields: dict[str, dict[str, str]]) -> pd.DataFrame:
+    """The problems of a converted REDCap folder as ``check`` lists them: the conversion's
+    own, then the contract's (``contract``: the converted export's problems) told in
+    terms of the records file (:func:`remap_lines`)."""
+    told = remap_lines(contract, locations, fields)
+    return pd.concat([to_frame(redcap), told], ignore_index=True) if redcap else told
 
 
 def write_contract(imported: Imported, out: Path, parquet: bool = False) -> None:

@@ -8,6 +8,7 @@ instruments given as labels (a labels export) are decoded to their unique names.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable
 from typing import Any
@@ -23,6 +24,21 @@ from rfa_dash.ingest.redcap.records import SYSTEM, read_records
 from rfa_dash.ingest.redcap.values import Result
 
 Done = tuple[np.ndarray, dict[str, pa.Array]]   # a converted table: source rows, columns
+
+
+def closest(name: str, names: list[str]) -> str:
+    """"the closest: a, b" among ``names`` (or all of a few), for a message.
+
+    Example
+    -------
+    >>> closest("fllow_up", ["follow_up", "screening", "sre"])
+    'the closest: follow_up'
+    """
+    near = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+    if near:
+        return "the closest: " + ", ".join(near)
+    return ("the project has: " + ", ".join(names[:8]) + (" ..." if len(names) > 8 else "")
+            if names else "the project has none")
 
 
 def mask(values: pa.Array) -> np.ndarray:
@@ -166,9 +182,16 @@ class Rows:
                                   "events, but the records file has no redcap_event_name "
                                   "column (a classic project: leave event out)")
             uniq = pc.unique(self.event_arrow).to_pylist()
+            self._check_events(tm, uniq)
             hit = [u for u in uniq if any(event_matches(e, u) for e in tm.events)]
             keep &= mask(pc.is_in(self.event_arrow, value_set=pa.array(hit, type=pa.string())))
         if tm.repeat_instrument is not None:
+            forms = list(dict.fromkeys(f.form for f in self.p.dictionary.values()))
+            if tm.repeat_instrument and tm.repeat_instrument not in forms:
+                raise RedcapError(f"mapping {self.p.mapping.name}: [tables.{tm.name}] "
+                                  f"repeat_instrument {tm.repeat_instrument!r} is not an "
+                                  "instrument of the data dictionary; "
+                                  + closest(tm.repeat_instrument, forms))
             keep &= mask(pc.equal(self.repeat_arrow, tm.repeat_instrument))
         if tm.required_field:
             if tm.required_field not in self.rec.header:
@@ -177,6 +200,38 @@ class Rows:
                                   f"of {self.rec.path.name}")
             keep &= mask(pc.not_equal(self.arrow(tm.required_field), ""))
         return np.nonzero(keep)[0]
+
+    def _check_events(self, tm: TableMap, present: list[str]) -> None:
+        """Every event ``tm`` names must be the project's: with an events CSV, one of its
+        events (else an error). Without one only the records tell the events, and an event
+        no participant has reached yet has no rows; when none of the table's events has
+        any (the table would be empty), a name close to a row's event is taken for a
+        misspelling (an error), others for events not reached yet (a warning)."""
+        known = [e.unique for e in self.p.events] or [u for u in present if u]
+        missing = [e for e in tm.events or () if not any(event_matches(e, k) for k in known)]
+        if not missing:
+            return
+        where = ("the project's events CSV" if self.p.events else
+                 f"any row of {self.rec.path.name} (no events CSV in the folder)")
+        text = (f"mapping {self.p.mapping.name}: event {missing[0]} of [tables.{tm.name}] is "
+                f"not an event of {where}; " + closest(missing[0], known))
+        if not self.p.events:
+            text += ("; if no participant has reached it yet, put the project's events CSV "
+                     "in the folder (Project Setup, Define My Events, Download; or "
+                     "fetch-redcap)")
+        if self.p.events:
+            raise RedcapError(text)
+        if len(missing) < len(tm.events or ()):
+            return
+        bases = [re.sub(r"_arm_\d+$", "", k) for k in known]   # as mappings write them
+        if any(difflib.get_close_matches(e, known + bases, n=1, cutoff=0.6) for e in missing):
+            raise RedcapError(text)
+        self.problems.append(Problem(
+            "redcap", None, "redcap_event_name", "warning",
+            f"mapping {self.p.mapping.name}: no row of {self.rec.path.name} has the events of "
+            f"[tables.{tm.name}] ({', '.join(missing[:5])}): the table is empty; if that is "
+            "wrong, put the project's events CSV in the folder (Project Setup, Define My "
+            "Events, Download; or fetch-redcap) and check again"))
 
     def locations(self, done: dict[str, Done]) -> pa.Table:
         parts = []

@@ -123,5 +123,5 @@ def fig_profile(timeline, *, cut: str, title: str) -> go.Figure:
     lanes = [lane for lane in PROFILE_LANES if lane in set(timeline["lane"])]
     fig.update_yaxes(categoryorder="array", categoryarray=lanes[::-1], title_text="")
     fig.update_xaxes(title_text="Date")
-    fig.update_layout(legend=dict(orientation="h", y=-0.25))
-    return layout(fig, title, cut, height=160 + 45 * len(lanes))
+    fig.update_layout(legend=dict(orientation="h", y=-0.45))
+    return layout(fig, title, cut, height=200 + 45 * len(lanes))

@@ -75,4 +75,4 @@ def navigation(allowed: Iterable[str]) -> StreamlitPage:
     if names not in made:
         made[names] = [st.Page(p.file, title=p.nav, icon=p.icon, default=p.default)
                        for p in map(PAGES.__getitem__, names)]
-    return st.navigation(made[names])
+    return st.navigation(made[names], expanded=True)   # every page listed, none behind "more"

@@ -131,6 +131,18 @@ def masks_ids(role: Role) -> bool:
     return role.outcomes and not role.outcomes_by_arm and not role.listing_ids
 
 
+def groups(role: Role, arm_codes: list[str]) -> list[str]:
+    """The groups a result has for ``role``: the arms, in the order given, for a role that
+    sees outcomes by arm; else the one pooled group.
+
+    Example
+    -------
+    >>> groups(FULL_ACCESS, ["rfa_rt", "rt_alone"])
+    ['rfa_rt', 'rt_alone']
+    """
+    return list(arm_codes) if sees(role, "outcomes_by_arm") else [POOLED]
+
+
 def scope_note(role: Role, n_arms: int) -> str:
     """The line an outcome page opens with: by arm, or pooled over the arms."""
     if sees(role, "outcomes_by_arm"):

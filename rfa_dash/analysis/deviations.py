@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from rfa_dash.blinding import POOLED, Role, masks_ids, pseudonymize, require, sees
+from rfa_dash.blinding import POOLED, Role, groups, masks_ids, pseudonymize, require, sees
 from rfa_dash.frames import with_dates
 from rfa_dash.ingest.export import Export
 
@@ -66,11 +66,11 @@ def deviations(exp: Export, as_of: dt.date, role: Role) -> Deviations:
     """
     require(role, "outcomes")
     by_arm = sees(role, "outcomes_by_arm")
-    groups = exp.protocol.arm_codes if by_arm else [POOLED]
+    group_codes = groups(role, exp.protocol.arm_codes)
     d = with_dates(exp.query("deviation_listing", as_of=as_of))
     d["group"] = d["arm"] if by_arm else POOLED
     rows = []
-    for g in groups:
+    for g in group_codes:
         part = d[d["group"] == g]
         for cat in [*sorted(d["category"].unique()), "All categories"]:
             sel = part if cat == "All categories" else part[part["category"] == cat]

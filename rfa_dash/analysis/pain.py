@@ -20,6 +20,7 @@ from rfa_dash.blinding import (
     GROUP,
     POOLED,
     Role,
+    groups,
     masks_ids,
     pseudonymize,
     require,
@@ -50,10 +51,6 @@ def assessments(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
     return a
 
 
-def _groups(exp: Export, role: Role) -> list[str]:
-    return exp.protocol.arm_codes if sees(role, "outcomes_by_arm") else [POOLED]
-
-
 def response(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
     """Per group and visit month: evaluable, assessed, each response category, how many
     were judged on pain alone, the response rate (complete + partial among the assessed)
@@ -73,7 +70,7 @@ def response(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
     """
     a = assessments(exp, as_of, role)
     rows = []
-    for g in _groups(exp, role):
+    for g in groups(role, exp.protocol.arm_codes):
         for m in exp.protocol.visit_months:
             part = a[(a[GROUP] == g) & (a["visit_month"] == m)]
             done = part[part["assessed"]]
@@ -113,7 +110,7 @@ def over_time(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
                             "change": done["pain_nrs"] - done["baseline_pain"]})]
     long = pd.concat(frames, ignore_index=True)
     rows = []
-    for g in _groups(exp, role):
+    for g in groups(role, exp.protocol.arm_codes):
         for m in (0, *exp.protocol.visit_months):
             part = long[(long[GROUP] == g) & (long["month"] == m)]
             pain = part["pain"].dropna().astype(float)

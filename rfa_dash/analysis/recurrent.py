@@ -22,6 +22,7 @@ from rfa_dash.blinding import (
     GROUP,
     POOLED,
     Role,
+    groups,
     masks_ids,
     pseudonymize,
     require,
@@ -101,9 +102,9 @@ def recurrent_data(exp: Export, as_of: dt.date) -> Recurrent:
 
 
 def _groups(exp: Export, role: Role, df: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
-    if sees(role, "outcomes_by_arm"):
-        return [(a, df[df["arm"] == a]) for a in exp.protocol.arm_codes]
-    return [(POOLED, df)]
+    """``df``'s rows per group of ``role`` (each arm's, or all of them pooled)."""
+    return [(g, df if g == POOLED else df[df["arm"] == g])
+            for g in groups(role, exp.protocol.arm_codes)]
 
 
 def morbidity_rate(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rfa_dash.ingest.loader import files_digest
-from rfa_dash.ingest.redcap.mapping import Mapping, RedcapError, load_mapping
+from rfa_dash.ingest.redcap.mapping import DEFAULT_MAPPING, Mapping, RedcapError, load_mapping
 
 # the two dictionary forms: web download header -> API name
 WEB_TO_API = {
@@ -224,19 +224,39 @@ def open_project(folder: Path, mapping_path: Path | None = None) -> Project | No
     return Project(folder, records, kinds["dictionary"][0], dictionary, rid, mapping, events)
 
 
+# what a folder may hold instead of the CSV files, and what to export in its place
+OTHER_FORMS = {".xml": "REDCap's project XML or another CDISC ODM file (not read: export the "
+                       "records as CSV (raw) and the data dictionary as CSV instead)",
+               ".json": "JSON, as the API gives with format=json (not read: export with "
+                        "format=csv, or use fetch-redcap)"}
+
+
 def describe(folder: Path) -> str:
-    """Why ``folder`` is not a REDCap project export, in words for a one-line message."""
+    """Why ``folder`` is not a REDCap project export, in words for a one-line message: what
+    it holds instead, or which mapping was tried and how to write one."""
     kinds = classify(folder)
     if not kinds["dictionary"]:
-        return "no data dictionary CSV (first column \"Variable / Field Name\" or field_name)"
+        found = [f"{p.name}: {OTHER_FORMS[p.suffix.lower()]}"
+                 for p in sorted(Path(folder).iterdir())
+                 if p.is_file() and p.suffix.lower() in OTHER_FORMS]
+        return ("no data dictionary CSV (first column \"Variable / Field Name\" or field_name)"
+                + ("; found " + "; ".join(found[:3]) if found else ""))
     try:
         dictionary = read_dictionary(kinds["dictionary"][0])
-        mapping = load_mapping(_mapping_file(folder))
+        own = _mapping_file(folder)
+        mapping = load_mapping(own)
     except RedcapError as exc:
         return str(exc)
     rid = mapping.record_id or next(iter(dictionary))
+    first = next(iter(dictionary))
+    tried = (f"the mapping {own.name}" if own else
+             f"no mapping TOML in the folder, so the reference trial's mapping "
+             f"({DEFAULT_MAPPING.name}) was tried")
+    hint = ("" if rid == first else
+            f"; this project's record ID field is {first} (the dictionary's first field): "
+            f"write a mapping with [redcap] record_id = \"{first}\" (docs/redcap.md)")
     return (f"a data dictionary ({kinds['dictionary'][0].name}) but no records CSV whose first "
-            f"column is the record ID field {rid}")
+            f"column is the record ID field {rid}; {tried}{hint}")
 
 
 def is_redcap_folder(folder: Path) -> bool:

@@ -160,6 +160,8 @@ class Rows:
         rep, inst = self.repeat_arrow[i].as_py(), self.instance_arrow[i].as_py()
         if rep:
             parts.append(f"{rep} #{inst}" if inst else rep)
+        elif inst:   # a repeating event: its instance belongs to the event
+            parts[-1] += f" #{inst}"
         return ", ".join(parts)
 
     def problem(self, table: str, i: int | None, column: str, severity: str, message: str,
@@ -241,10 +243,13 @@ class Rows:
             if self.has_events:
                 pieces += [pa.scalar(", event "), self.event_arrow.take(take)]
             rep = self.repeat_arrow.take(take)
-            if pc.any(pc.not_equal(rep, "")).as_py():
-                inst = self.instance_arrow.take(take)
-                pieces.append(pc.if_else(pc.equal(rep, ""), "", pc.binary_join_element_wise(
-                    ", ", rep, " #", inst, "")))
+            inst = self.instance_arrow.take(take)
+            if pc.any(pc.or_(pc.not_equal(rep, ""), pc.not_equal(inst, ""))).as_py():
+                # as where(): a repeating instrument's ", sre #2", a repeating event's " #2"
+                number = pc.if_else(pc.equal(inst, ""), "",
+                                    pc.binary_join_element_wise(" #", inst, ""))
+                pieces.append(pc.if_else(pc.equal(rep, ""), number,
+                                         pc.binary_join_element_wise(", ", rep, number, "")))
             where = pc.binary_join_element_wise(*pieces, "")
             parts.append(pa.table({
                 "table": pa.repeat(pa.scalar(t, pa.string()), len(rows)),

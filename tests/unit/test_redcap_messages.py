@@ -51,3 +51,28 @@ def test_a_repeating_event_keeps_its_instance_in_messages(tmp_path):
     bad = [p for p in import_folder(folder).problems if p.column == "fu_date"]
     assert bad and f"record {visit['record_id']}, event month_1_arm_1 #2, field fu_date" \
         in bad[0].message
+
+
+def _without_offstudy(tmp_path, declare: bool):
+    import re
+
+    folder = tmp_path / "rc"
+    shutil.copytree(SAMPLE_DIR / "redcap", folder)
+    path = folder / "redcap_mapping.toml"
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r"\[tables\.offstudy\].*?(?=\n\[tables\.(?!offstudy))", "", text, flags=re.S)
+    if declare:
+        text = text.replace("[redcap]\n", '[redcap]\nempty_tables = ["offstudy"]\n', 1)
+    path.write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_a_required_table_can_be_declared_empty(tmp_path, capsys):
+    # no off-study form built yet: without the declaration an error, with it an info line
+    assert main(["check", str(_without_offstudy(tmp_path / "a", False))]) == 1
+    assert "add [tables.offstudy], or list it in [redcap] empty_tables" in \
+        capsys.readouterr().out
+    folder = _without_offstudy(tmp_path / "b", True)
+    assert main(["check", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "offstudy is declared empty in redcap_mapping.toml ([redcap] empty_tables)" in out

@@ -193,10 +193,15 @@ def import_folder(folder: Path, mapping_path: Path | None = None) -> Imported:
     for name in TABLE_ORDER:
         if name not in done and TABLES[name].required:
             # written empty, so that the one message is the mapping's, not a missing file's
-            run.problems.append(Problem(name, None, "", "error",
-                                        f"the mapping {project.mapping.name} gives no {name} "
-                                        f"table, which the contract requires: add "
-                                        f"[tables.{name}]"))
+            if name in project.mapping.empty_tables:
+                run.info(f"{name} is declared empty in {project.mapping.name} ([redcap] "
+                         "empty_tables): the project does not collect it yet")
+            else:
+                run.problems.append(Problem(
+                    name, None, "", "error",
+                    f"the mapping {project.mapping.name} gives no {name} table, which the "
+                    f"contract requires: add [tables.{name}], or list it in [redcap] "
+                    "empty_tables while the project does not collect it"))
             done[name] = (np.array([], dtype=np.int64), {})
     used = np.concatenate([rows for rows, _ in done.values()]) if done else np.array([], int)
     _summarize(run, used)

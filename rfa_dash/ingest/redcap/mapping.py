@@ -63,6 +63,9 @@ class Mapping:
     ignore_events: tuple[str, ...]
     tables: dict[str, TableMap]      # in an order where from_record sources come first
     name: str                        # file name, for messages
+    # required tables the project does not collect yet (no off-study form built): written
+    # empty, said in an info line, instead of the error a missing table is
+    empty_tables: tuple[str, ...] = ()
 
     def fields_used(self) -> set[str]:
         """REDCap fields the mapping reads (checkbox fields by their base name)."""
@@ -173,7 +176,8 @@ def load_mapping(path: Path | None) -> Mapping:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise RedcapError(f"mapping {p.name}: {exc}") from exc
     head = doc.get("redcap", {})
-    unknown = set(doc) - {"redcap", "tables"} | set(head) - {"record_id", "ignore_events"}
+    unknown = set(doc) - {"redcap", "tables"} | set(head) - {"record_id", "ignore_events",
+                                                             "empty_tables"}
     if unknown:
         raise RedcapError(f"mapping {p.name}: unknown key {sorted(unknown)[0]}")
     ignore = head.get("ignore_events", [])
@@ -192,5 +196,14 @@ def load_mapping(path: Path | None) -> Mapping:
                               f"({', '.join(pending)})")
         for n in sorted(ready, key=lambda n: TABLE_ORDER.index(n)):
             ordered[n] = pending.pop(n)
+    empty = head.get("empty_tables", [])
+    if not isinstance(empty, list) or not all(isinstance(t, str) for t in empty):
+        raise RedcapError(f"mapping {p.name}: empty_tables must be a list of table names")
+    for t in empty:
+        if t not in TABLES or t in tables:
+            raise RedcapError(f"mapping {p.name}: empty_tables names {t!r}, which is "
+                              + ("mapped under [tables]" if t in tables else
+                                 "no table of the contract"))
     rid = head.get("record_id")
-    return Mapping(rid if isinstance(rid, str) and rid else None, tuple(ignore), ordered, p.name)
+    return Mapping(rid if isinstance(rid, str) and rid else None, tuple(ignore), ordered, p.name,
+                   tuple(empty))

@@ -30,8 +30,9 @@ from rfa_dash.registry import PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 
-COMMANDS = ["check", "eligibility", "visits", "overdue", "sre", "progression", "report",
-            "report-pdf", "to-redcap", "import-redcap", "add-user"]
+COMMANDS = ["check", "eligibility", "visits", "overdue", "sre", "progression", "sre-rate",
+            "recurrent", "pain", "report", "report-pdf", "to-redcap", "import-redcap",
+            "add-user"]
 
 
 def _argv(cmd: str, folder: Path, work: Path, n: int) -> list[str]:

@@ -39,10 +39,16 @@ def _api_dictionary(path: Path) -> bytes:
 class RedcapStandIn:
     """Serve ``folder`` as a REDCap project's API at ``self.url`` until ``close()``."""
 
-    def __init__(self, folder: Path, title: str = "Stand-in project", fail: str | None = None):
+    def __init__(self, folder: Path, title: str = "Stand-in project", fail: str | None = None,
+                 misbehave: dict[str, str] | None = None):
         self.folder = Path(folder)
         self.title = title
         self.fail = fail            # a content whose export answers HTTP 500
+        # content -> how its export misbehaves, as servers in the wild do: "html" (a login
+        # page with 200), "json", "empty", "echo" (an error page echoing the request, token
+        # and all), "endless" (a body without end), "trickle" (a byte every half second),
+        # "truncated" (a body cut short of its Content-Length)
+        self.misbehave = misbehave or {}
         self.requests: list[dict[str, str]] = []
         kinds = classify(self.folder)
         self.files = {"metadata": _api_dictionary(kinds["dictionary"][0])}
@@ -68,6 +74,41 @@ class RedcapStandIn:
             def _error(self, code: int, message: str) -> None:
                 self._send(code, json.dumps({"error": message}).encode(), "application/json")
 
+            def _misbehave(self, mode: str, form: dict[str, str]) -> None:
+                import time
+
+                if mode == "html":
+                    return self._send(200, b"<!DOCTYPE html><html><body>Log in</body></html>",
+                                      "text/html")
+                if mode == "json":
+                    return self._send(200, b'{"note": "not what was asked"}', "application/json")
+                if mode == "empty":
+                    return self._send(200, b"", "text/csv")
+                if mode == "echo":
+                    return self._send(500, ("Bad request: " + urllib.parse.urlencode(form))
+                                      .encode(), "text/plain")
+                self.send_response(200)
+                self.send_header("Content-Type", "text/csv")
+                if mode == "truncated":
+                    self.send_header("Content-Length", "100000")
+                    self.end_headers()
+                    self.wfile.write(b"record_id,x\n1,2\n")
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return None
+                self.end_headers()
+                try:
+                    for _ in range(10_000):
+                        if mode == "endless":
+                            self.wfile.write(b"x" * (1 << 20))
+                        else:   # trickle
+                            self.wfile.write(b"x")
+                            self.wfile.flush()
+                            time.sleep(0.5)
+                except OSError:   # the client gave up: as it should
+                    pass
+                return None
+
             def do_GET(self) -> None:
                 self._error(400, "The REDCap API only accepts POST requests")
 
@@ -78,6 +119,9 @@ class RedcapStandIn:
                 if form.get("token") != TOKEN:
                     return self._error(403, "You do not have permissions to use the API")
                 content = form.get("content", "")
+                mode = server.misbehave.get(content)
+                if mode:
+                    return self._misbehave(mode, form)
                 if content == server.fail:
                     return self._error(500, "The server encountered an error exporting data")
                 if content == "project":

@@ -18,20 +18,31 @@ The token is read from a file and never printed or logged.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import http.client
+import io
 import ipaddress
 import json
 import os
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from rfa_dash.ingest.redcap.project import dictionary_kind
+
 FILES = {"metadata": "redcap_data_dictionary.csv", "event": "redcap_events.csv",
          "arm": "redcap_arms.csv", "formEventMapping": "redcap_form_events.csv",
          "record": "redcap_records.csv"}
-TIMEOUT = 300   # seconds per request: a large project's records take a while
+TIMEOUT = 300   # seconds for a whole request, answer included: large records take a while
+READ_TIMEOUT = 30            # seconds of silence in a read
+MAX_BYTES = 1 << 30          # the largest answer read (1 GiB)
+# what each CSV export must have in its header (the records': the record ID field first)
+HEADERS = {"event": {"unique_event_name", "arm_num"}, "arm": {"arm_num", "name"},
+           "formEventMapping": {"arm_num", "unique_event_name", "form"}}
 
 
 class FetchError(Exception):
@@ -77,24 +88,74 @@ def check_url(url: str) -> str:
 
 
 def _post(url: str, fields: dict[str, str], timeout: float) -> bytes:
+    """One export, read to its end within ``timeout`` seconds in all and :data:`MAX_BYTES`;
+    every message is free of the token, whatever the server sends back."""
     body = urllib.parse.urlencode(fields).encode("ascii")
     req = urllib.request.Request(url, data=body, method="POST", headers={
         "Content-Type": "application/x-www-form-urlencoded", "Accept": "text/csv, application/json",
         "User-Agent": "rfa_dash"})
-    what = fields["content"]
+    what, host = fields["content"], urllib.parse.urlsplit(url).netloc
+    deadline = time.monotonic() + timeout
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            data: bytes = resp.read()
-            return data
+        with urllib.request.urlopen(req, timeout=min(timeout, READ_TIMEOUT)) as resp:
+            parts, size = [], 0
+            while chunk := resp.read1(1 << 20):   # one network read at a time
+                size += len(chunk)
+                if size > MAX_BYTES:
+                    raise FetchError(f"the {what} export from {host} is larger than "
+                                     f"{MAX_BYTES >> 20} MB; not read")
+                if time.monotonic() > deadline:
+                    raise FetchError(f"the {what} export from {host} did not arrive within "
+                                     f"{timeout:.0f} s")
+                parts.append(chunk)
+            if resp.length:   # the connection closed before the Content-Length was read
+                raise http.client.IncompleteRead(b"", resp.length)
+            return b"".join(parts)
     except urllib.error.HTTPError as exc:
-        raise FetchError(f"REDCap refused the {what} export (HTTP {exc.code}): "
-                         f"{_error_text(exc.read())}") from None
+        raise FetchError(_redact(f"REDCap refused the {what} export (HTTP {exc.code}): "
+                                 f"{_error_text(exc.read(64 << 10))}", fields)) from None
     except urllib.error.URLError as exc:
-        raise FetchError(f"cannot reach {urllib.parse.urlsplit(url).netloc}: "
-                         f"{exc.reason}") from None
+        raise FetchError(_redact(f"cannot reach {host}: {exc.reason}", fields)) from None
+    except http.client.HTTPException as exc:   # a body cut short, a malformed answer
+        raise FetchError(f"the {what} export from {host} broke off "
+                         f"({type(exc).__name__}); nothing was replaced") from None
     except (TimeoutError, OSError) as exc:
-        raise FetchError(f"the {what} export from {urllib.parse.urlsplit(url).netloc} "
-                         f"failed: {exc}") from None
+        raise FetchError(_redact(f"the {what} export from {host} failed: {exc}",
+                                 fields)) from None
+
+
+def _redact(text: str, fields: dict[str, str]) -> str:
+    """``text`` without the token (a server can echo the request back in its error page)."""
+    token = fields.get("token", "")
+    return text.replace(token, "[token]") if token else text
+
+
+def _check_answer(content: str, data: bytes, record_id: str | None) -> None:
+    """Raise :class:`FetchError` unless ``data`` is the CSV export ``content`` asked for (a
+    200 answer can be a login page, JSON or nothing at all)."""
+    text = data[:4096].decode("utf-8-sig", "replace").lstrip()
+    what = f"REDCap's {content} export"
+    if not text:
+        raise FetchError(f"{what} came back empty; the earlier fetch is kept")
+    if text.startswith("<"):
+        raise FetchError(f"{what} came back as an HTML page (a login or error page?), not "
+                         "CSV; the earlier fetch is kept")
+    if text[0] in "{[":
+        raise FetchError(f"{what} came back as JSON, not CSV: {_error_text(data[:4096])}; "
+                         "the earlier fetch is kept")
+    header = [h.strip() for h in next(csv.reader(io.StringIO(text)), [])]
+    if content == "metadata":
+        ok = dictionary_kind(header) is not None
+    elif content == "record":
+        ok = bool(header) and header[0] == record_id
+    else:
+        ok = HEADERS[content] <= {h.lower() for h in header}
+    if not ok:
+        expected = ("a data dictionary" if content == "metadata" else
+                    f"records whose first column is {record_id}" if content == "record" else
+                    ", ".join(sorted(HEADERS[content])))
+        raise FetchError(f"{what} is not {expected} (its first line: "
+                         f"{', '.join(header[:4])[:80]!r}); the earlier fetch is kept")
 
 
 def _error_text(body: bytes) -> str:
@@ -109,7 +170,7 @@ def _error_text(body: bytes) -> str:
     return (text[:200] + "...") if len(text) > 200 else (text or "no message")
 
 
-def fetch(url: str, token: str, out: Path, timeout: float = TIMEOUT) -> Fetched:
+def fetch(url: str, token: str, out: Path, timeout: float | None = None) -> Fetched:
     """Export the project behind ``token`` into the folder ``out``.
 
     The files are written under temporary names and renamed once every export
@@ -124,6 +185,7 @@ def fetch(url: str, token: str, out: Path, timeout: float = TIMEOUT) -> Fetched:
         or the server cannot be reached.
     """
     url = check_url(url)
+    timeout = TIMEOUT if timeout is None else timeout
     base = {"token": token, "returnFormat": "json"}
     info_raw = _post(url, {**base, "content": "project", "format": "json"}, timeout)
     try:
@@ -138,11 +200,17 @@ def fetch(url: str, token: str, out: Path, timeout: float = TIMEOUT) -> Fetched:
     got: dict[str, bytes] = {}
     for content in wanted:
         got[content] = _post(url, {**base, "content": content, "format": "csv"}, timeout)
+        _check_answer(content, got[content], None)
+    first = next(csv.reader(io.StringIO(got["metadata"].decode("utf-8-sig", "replace"))), [])
+    rows = csv.reader(io.StringIO(got["metadata"].decode("utf-8-sig", "replace")))
+    next(rows, None)
+    record_id = next((r[0].strip() for r in rows if r), "") if first else ""
     moment = dt.datetime.now(dt.UTC).replace(microsecond=0)
     got["record"] = _post(url, {**base, "content": "record", "format": "csv", "type": "flat",
                                 "rawOrLabel": "raw", "rawOrLabelHeaders": "raw",
                                 "exportCheckboxLabel": "false", "exportSurveyFields": "true",
                                 "exportDataAccessGroups": "true"}, timeout)
+    _check_answer("record", got["record"], record_id)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     manifest = {"exported_at": moment.date().isoformat(),
@@ -153,10 +221,17 @@ def fetch(url: str, token: str, out: Path, timeout: float = TIMEOUT) -> Fetched:
     staged = {FILES[c]: data for c, data in got.items()}
     staged["manifest.json"] = (json.dumps(manifest, indent=2) + "\n").encode("utf-8")
     for name, data in staged.items():
-        tmp = out / f".{name}.part"
-        tmp.write_bytes(data)
+        with open(out / f".{name}.part", "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())   # on disk before any earlier file is replaced
     for name in staged:
         os.replace(out / f".{name}.part", out / name)
+    directory = os.open(out, os.O_RDONLY)
+    try:
+        os.fsync(directory)         # the renames themselves
+    finally:
+        os.close(directory)
     for content in ("event", "arm", "formEventMapping"):
         if content not in got and (out / FILES[content]).exists():
             (out / FILES[content]).unlink()   # a project no longer longitudinal

@@ -201,10 +201,10 @@ def fetch(url: str, token: str, out: Path, timeout: float | None = None) -> Fetc
     for content in wanted:
         got[content] = _post(url, {**base, "content": content, "format": "csv"}, timeout)
         _check_answer(content, got[content], None)
-    first = next(csv.reader(io.StringIO(got["metadata"].decode("utf-8-sig", "replace"))), [])
+    # the record ID field is the dictionary's first field: the records must start with it
     rows = csv.reader(io.StringIO(got["metadata"].decode("utf-8-sig", "replace")))
-    next(rows, None)
-    record_id = next((r[0].strip() for r in rows if r), "") if first else ""
+    next(rows, None)                                        # the header (checked above)
+    record_id = next((r[0].strip() for r in rows if r), "")
     moment = dt.datetime.now(dt.UTC).replace(microsecond=0)
     got["record"] = _post(url, {**base, "content": "record", "format": "csv", "type": "flat",
                                 "rawOrLabel": "raw", "rawOrLabelHeaders": "raw",

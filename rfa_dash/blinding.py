@@ -174,5 +174,19 @@ def pseudonymize(df: pd.DataFrame, column: str = "participant_id",
         return df
     codes = pd.factorize(df[column])[0]
     out = df.drop(columns=[c for c in drop if c in df])
-    out[column] = [f"#{c + first}" for c in codes]
+    out[column] = [f"{PSEUDONYM_MARK}{c + first}" for c in codes]
     return out
+
+
+PSEUDONYM_MARK = "#"
+
+
+def is_pseudonym(participant_id: object) -> bool:
+    """True for a number :func:`pseudonymize` gave (it names no participant).
+
+    Example
+    -------
+    >>> is_pseudonym("#3"), is_pseudonym("003")
+    (True, False)
+    """
+    return str(participant_id).startswith(PSEUDONYM_MARK)

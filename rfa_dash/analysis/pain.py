@@ -100,15 +100,7 @@ def over_time(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
     BlindingError
         For a role that must not see outcomes.
     """
-    a = assessments(exp, as_of, role)
-    done = a[a["visit_date"].notna() & a["pain_nrs"].notna()]
-    base = a.drop_duplicates("participant_id")
-    frames = [pd.DataFrame({GROUP: base[GROUP], "month": 0, "pain": base["baseline_pain"],
-                            "omed": base["baseline_omed"], "change": 0.0}),
-              pd.DataFrame({GROUP: done[GROUP], "month": done["visit_month"],
-                            "pain": done["pain_nrs"], "omed": done["omed_mg"],
-                            "change": done["pain_nrs"] - done["baseline_pain"]})]
-    long = pd.concat(frames, ignore_index=True)
+    long = _scores(assessments(exp, as_of, role))
     rows = []
     for g in groups(role, exp.protocol.arm_codes):
         for m in (0, *exp.protocol.visit_months):
@@ -138,16 +130,24 @@ def courses(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
     BlindingError
         For a role that must not see outcomes.
     """
-    a = assessments(exp, as_of, role)
+    long = _scores(assessments(exp, as_of, role)).sort_values(["participant_id", "month"],
+                                                               kind="stable")
+    long = long[long["pain"].notna()].reset_index(drop=True)
+    long = long[["participant_id", GROUP, "month", "pain", "omed", "response"]]
+    return pseudonymize(long, drop=()) if masks_ids(role) else long
+
+
+def _scores(a: pd.DataFrame) -> pd.DataFrame:
+    """Every pain score of :func:`assessments`: each participant's baseline (month 0) and
+    each completed visit with a score, with OMED, the change from baseline and the
+    response (none at baseline)."""
     base = a.drop_duplicates("participant_id")
     done = a[a["visit_date"].notna() & a["pain_nrs"].notna()]
-    long = pd.concat([
+    return pd.concat([
         pd.DataFrame({"participant_id": base["participant_id"], GROUP: base[GROUP],
                       "month": 0, "pain": base["baseline_pain"],
-                      "omed": base["baseline_omed"], "response": None}),
+                      "omed": base["baseline_omed"], "change": 0.0, "response": None}),
         pd.DataFrame({"participant_id": done["participant_id"], GROUP: done[GROUP],
                       "month": done["visit_month"], "pain": done["pain_nrs"],
-                      "omed": done["omed_mg"], "response": done["response"]})],
-        ignore_index=True).sort_values(["participant_id", "month"], kind="stable")
-    long = long[long["pain"].notna()].reset_index(drop=True)
-    return pseudonymize(long, drop=()) if masks_ids(role) else long
+                      "omed": done["omed_mg"], "change": done["pain_nrs"] - done["baseline_pain"],
+                      "response": done["response"]})], ignore_index=True)

@@ -11,6 +11,7 @@ import pyarrow as pa
 import streamlit as st
 from streamlit import dataframe_util
 
+from rfa_dash.blinding import is_pseudonym
 from rfa_dash.frames import n_pages
 from rfa_dash.present.spreadsheet import spreadsheet_csv
 from rfa_dash.registry import PAGES, Page
@@ -36,10 +37,17 @@ def header(key: str, ctx: Context) -> Page:
     return page
 
 
-def page_link(key: str, label: str) -> None:
-    """A link to page ``key`` with its icon."""
+def page_link(key: str, label: str, query_params: dict[str, str] | None = None,
+              container: Any = st) -> None:
+    """A link to page ``key`` with its icon (and ``query_params``)."""
     page = PAGES[key]
-    st.page_link(page.file, label=label, icon=page.icon)
+    container.page_link(page.file, label=label, icon=page.icon, query_params=query_params)
+
+
+def _opens_participants(ctx: Context, first_id: object) -> bool:
+    """Whether a list of participants can link to their courses: a role that may open the
+    participant page, and real IDs (not the numbers of a pooled listing)."""
+    return "participant" in ctx.role.pages and not is_pseudonym(first_id)
 
 
 def tabs(labels: list[str], page: Page) -> Sequence[Any]:
@@ -88,12 +96,11 @@ def open_participant(ctx: Context, ids: Sequence[object], key: str, container: A
     participants it shows and a link to that participant's course, for a role that may
     open it and real IDs (not the numbers of a pooled listing)."""
     shown = [str(i) for i in dict.fromkeys(ids)]
-    if "participant" not in ctx.role.pages or not shown or shown[0].startswith("#"):
+    if not shown or not _opens_participants(ctx, shown[0]):
         return
     left, right = container.columns([1, 2])
     pid = left.selectbox("Open a participant shown above", shown, key=key)
-    right.page_link(PAGES["participant"].file, label=f"Open participant {pid}",
-                    icon=PAGES["participant"].icon, query_params={"pid": pid})
+    page_link("participant", f"Open participant {pid}", {"pid": pid}, right)
 
 
 def table(df: pd.DataFrame, key: str, page_size: int = TABLE_PAGE_ROWS,
@@ -112,8 +119,8 @@ def table(df: pd.DataFrame, key: str, page_size: int = TABLE_PAGE_ROWS,
                        f"Page ({page_size:,} rows each; {n:,} rows in all)", container)
     start = (page - 1) * page_size
     arrow = table_page(df, start, page_size, lambda: _arrow(df, start, start + page_size))
-    opens = (ctx is not None and "participant" in ctx.role.pages and "participant_id" in df
-             and n > 0 and not str(df["participant_id"].iloc[0]).startswith("#"))
+    opens = (ctx is not None and "participant_id" in df and n > 0
+             and _opens_participants(ctx, df["participant_id"].iloc[0]))
     if not opens:
         container.dataframe(arrow, hide_index=True, width="stretch",
                             **({"height": height} if height else {}))
@@ -124,7 +131,6 @@ def table(df: pd.DataFrame, key: str, page_size: int = TABLE_PAGE_ROWS,
     rows = chosen.selection.rows if chosen is not None else []
     if rows:
         pid = str(df["participant_id"].iloc[start + rows[0]])
-        container.page_link(PAGES["participant"].file, label=f"Open participant {pid}",
-                            icon=PAGES["participant"].icon, query_params={"pid": pid})
+        page_link("participant", f"Open participant {pid}", {"pid": pid}, container)
     else:
         container.caption("Choose a row to open that participant's course.")

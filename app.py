@@ -4,13 +4,18 @@ the page."""
 import streamlit as st
 
 from rfa_dash import ui
+from rfa_dash.state.store import StoreError
 
 st.set_page_config(page_title="rfa_dash · NCT07090122", page_icon=":material/monitoring:",
                    layout="wide")
 
-ctx = ui.sidebar()
-if ctx is None:  # signing in, or no export chosen yet
-    st.navigation([st.Page(ui.gate, title="rfa_dash", url_path="start")],
-                  position="hidden").run()
-    st.stop()
-ui.navigation(ctx.role.pages).run()
+try:
+    ctx = ui.sidebar()
+    if ctx is None:  # signing in, or no export chosen yet
+        st.navigation([st.Page(ui.gate, title="rfa_dash", url_path="start")],
+                      position="hidden").run()
+        st.stop()
+    ui.navigation(ctx.role.pages).run()
+except StoreError as exc:  # the state store unreachable or full: one message, the page stays
+    st.error(f"{exc}. What was being done was not recorded; try again, or tell the "
+             "dashboard's administrator.")

@@ -3,7 +3,8 @@ export as ``exp`` and its data cut as ``as_of``."""
 
 import pytest
 
-collect_ignore = ["rfa_dash/__main__.py", "bench", "pages", "app.py"]
+collect_ignore = ["rfa_dash/__main__.py", "bench", "pages", "app.py",
+                  "rfa_dash/state/migrations"]
 
 
 @pytest.fixture(scope="session")

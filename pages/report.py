@@ -5,6 +5,7 @@ import streamlit as st
 
 from rfa_dash import auth, ui
 from rfa_dash.analysis import cuts
+from rfa_dash.analysis.cuts import CutDamaged
 from rfa_dash.blinding import sees
 from rfa_dash.report import RenderError, notice_file, report_file, session_of
 
@@ -27,42 +28,54 @@ if closed:
 top = st.container()
 
 st.subheader("Frozen data cuts")
-root = cuts.cuts_dir()
-st.caption(f"Cuts are saved under {root} as Parquet with a manifest and fingerprint; each cut "
-           "opens as an export folder.")
+st.caption("A cut is saved in the dashboard's store: every table as of the data cut with its "
+           "SHA-256, checked on every read (a cut changed afterwards is listed as damaged and "
+           "never compared with). `python -m rfa_dash export-cut` writes one out as an "
+           "export folder.")
 if st.button(f"Save the data cut of {ctx.as_of.isoformat()}", key="save_cut"):
-    folder = cuts.save_cut(ctx.export, ctx.as_of, root)
-    auth.audit("cut_saved", ctx.user, ctx.role.name, ctx.export.fingerprint, detail=folder.name)
-    st.success(f"Saved {folder.name}.")
-saved = ui.cached_folder(cuts.list_cuts, root)
+    saved_now = cuts.save_cut(ctx.export, ctx.as_of, ctx.user, ctx.role.name)
+    if saved_now.created:
+        st.success(f"Saved {saved_now.name}.")
+    else:
+        st.info(f"{saved_now.name} was saved already (by you or another session): one cut.")
+saved = cuts.list_cuts()
 chosen = None
 if saved.empty:
     st.info("No cut saved yet.")
 else:
-    ui.table(ui.cached_folder(cuts.list_cuts, root, view=cuts.cut_listing), "saved_cuts")
+    ui.table(cuts.cut_listing(saved), "saved_cuts")
     default = cuts.previous_cut(saved, ctx.as_of)
-    options = list(saved["folder"])
-    chosen = st.selectbox("Compare the current data with (also the report's last section)",
-                          options, index=options.index(default) if default in options else 0,
-                          format_func=lambda f: f.rsplit("/", 1)[-1], key="cut_prev")
-    ch = ui.cached(cuts.changes_since, ctx, chosen, ctx.role)
-    c = st.columns(5)
-    c[0].metric("New randomizations", len(ch["randomized"]))
-    c[1].metric("New SREs", len(ch["sre"]))
-    c[2].metric("New deaths", len(ch["deaths"]))
-    c[3].metric("New SAEs", len(ch["saes"]))
-    c[4].metric("New deviations", len(ch["deviations"]))
-    lists = [(key, title) for key, title in (
-        ("randomized", "New randomizations"), ("randomized_by_arm", "New randomizations by arm"),
-        ("sre", "New SREs"), ("deaths", "New deaths"), ("saes", "New SAEs"),
-        ("deviations", "New deviations"), ("edited", "Edited records"))
-        if len(ch[key])]
-    if lists:  # one tab per list that has rows, drawn when open
-        tabs = ui.tabs([f"{title} ({len(ch[key])})" for key, title in lists], this_page)
-        for (key, _), tab in zip(lists, tabs, strict=True):
-            if tab.open:
-                with tab:
-                    ui.table(ch[key], f"cut_{key}")
+    options = list(saved.loc[saved["status"] == "intact", "cut"])
+    if not options:
+        st.warning("Every saved cut is damaged: none can be compared with.")
+    else:
+        chosen = st.selectbox("Compare the current data with (also the report's last section)",
+                              options, index=options.index(default) if default in options
+                              else 0, key="cut_prev")
+        try:
+            ch = ui.cached(cuts.changes_since, ctx, chosen, ctx.role)
+        except CutDamaged as exc:     # damaged since it was listed
+            st.error(str(exc))
+            chosen, ch = None, None
+    if chosen and ch is not None:
+        c = st.columns(5)
+        c[0].metric("New randomizations", len(ch["randomized"]))
+        c[1].metric("New SREs", len(ch["sre"]))
+        c[2].metric("New deaths", len(ch["deaths"]))
+        c[3].metric("New SAEs", len(ch["saes"]))
+        c[4].metric("New deviations", len(ch["deviations"]))
+        lists = [(key, title) for key, title in (
+            ("randomized", "New randomizations"),
+            ("randomized_by_arm", "New randomizations by arm"),
+            ("sre", "New SREs"), ("deaths", "New deaths"), ("saes", "New SAEs"),
+            ("deviations", "New deviations"), ("edited", "Edited records"))
+            if len(ch[key])]
+        if lists:  # one tab per list that has rows, drawn when open
+            tabs = ui.tabs([f"{title} ({len(ch[key])})" for key, title in lists], this_page)
+            for (key, _), tab in zip(lists, tabs, strict=True):
+                if tab.open:
+                    with tab:
+                        ui.table(ch[key], f"cut_{key}")
 
 session = session_of(ctx.role, masked, ctx.protocol)
 
@@ -73,7 +86,7 @@ def _report(fmt: str) -> bytes:
     finish first."""
     try:
         data = ui.cached(report_file, ctx, ctx.role, fmt, masked, chosen)
-    except RenderError as exc:   # the download then says why, in a file of its format
+    except (RenderError, CutDamaged) as exc:   # the download says why, in its format
         auth.audit("report_download_failed", ctx.user, ctx.role.name, ctx.export.fingerprint,
                    detail=f"as_of={ctx.as_of.isoformat()} format={fmt} session={session}")
         return notice_file(fmt, f"{exc}. Try again in a minute; if it happens again, tell "
@@ -98,5 +111,5 @@ with top:
         mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         on_click="ignore", icon=":material/description:", key="report_docx")
     st.caption("The report's last section lists the changes since "
-               + (chosen.rsplit("/", 1)[-1] if chosen else "no earlier cut (none saved)")
+               + (chosen if chosen else "no earlier cut (none saved)")
                + ".")

@@ -33,15 +33,20 @@ class Setting:
 
 PROTOCOL = Setting("RFA_DASH_PROTOCOL", "another protocol file")
 EXPORT_ROOT = Setting("RFA_DASH_EXPORT_ROOT", "the folder the server's folder source may open")
-USERS = Setting("RFA_DASH_USERS", "the signed users file (unset: demo mode)")
-SECRET = Setting("RFA_DASH_SECRET", "the key that signs the users file")
+STATE_URL = Setting("RFA_DASH_STATE_URL", "the state store: a postgresql:// URL for several "
+                    "servers (unset: an SQLite file in the state folder)")
+USERS = Setting("RFA_DASH_USERS", "a users file of an earlier version, moved into the store "
+                "on first start (set: sign-in is required)")
+SECRET = Setting("RFA_DASH_SECRET", "the key that signs accounts and chains the audit trail")
 AUTH = Setting("RFA_DASH_AUTH", "'oidc' for sign-in through an identity provider")
-AUDIT_LOG = Setting("RFA_DASH_AUDIT_LOG", "the audit log")
-CUTS_DIR = Setting("RFA_DASH_CUTS_DIR", "where frozen data cuts are saved")
+AUDIT_LOG = Setting("RFA_DASH_AUDIT_LOG", "an audit log of an earlier version, moved into the "
+                    "store on first start")
+CUTS_DIR = Setting("RFA_DASH_CUTS_DIR", "a cuts folder of an earlier version, moved into the "
+                   "store on first start")
 CACHE_DIR = Setting("RFA_DASH_CACHE_DIR", "the Parquet cache of loaded exports")
 UPLOAD_DIR = Setting("RFA_DASH_UPLOAD_DIR", "where uploaded exports are kept")
 
-SETTINGS = (PROTOCOL, EXPORT_ROOT, USERS, SECRET, AUTH, AUDIT_LOG, CUTS_DIR, CACHE_DIR,
+SETTINGS = (PROTOCOL, EXPORT_ROOT, STATE_URL, USERS, SECRET, AUTH, AUDIT_LOG, CUTS_DIR, CACHE_DIR,
             UPLOAD_DIR)
 
 
@@ -71,13 +76,19 @@ def export_root() -> str | None:
     return value(EXPORT_ROOT)
 
 
+def state_url() -> str:
+    """``RFA_DASH_STATE_URL``, else an SQLite file ``state.sqlite`` in :func:`state_dir`."""
+    return value(STATE_URL) or f"sqlite:///{state_dir() / 'state.sqlite'}"
+
+
 def users_file() -> Path | None:
-    """``RFA_DASH_USERS``: the users file, or None (demo mode)."""
+    """``RFA_DASH_USERS``: an earlier version's users file (moved into the store), or None."""
     return _path(USERS)
 
 
 def secret() -> str | None:
-    """``RFA_DASH_SECRET``: the users file's signing key (never printed)."""
+    """``RFA_DASH_SECRET``: the key of the accounts' signatures and the audit chain (never
+    printed)."""
     return value(SECRET)
 
 

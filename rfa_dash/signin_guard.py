@@ -12,15 +12,14 @@
   further attempts for it are refused until the window has passed, without
   checking the password. Behind a reverse proxy every client has the proxy's
   address (Streamlit reads no forwarding header), hence the higher client
-  limit. The counts live in the server process (a restart clears them).
+  limit. The counts live in the state store, shared by every server.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 import unicodedata
-from collections import deque
+from typing import Any
 
 MAX_FAILURES = 5           # per user name
 MAX_CLIENT_FAILURES = 20   # per client address: behind a proxy every user shares one
@@ -65,55 +64,62 @@ def look_alike(name: str, existing: list[str]) -> str | None:
 
 
 class Throttle:
-    """Failed sign-ins per key (``"user:<name>"``, ``"client:<address>"``) in a window."""
+    """Failed sign-ins per key (``"user:<name>"``, ``"client:<address>"``) in a window.
+
+    The failures are rows of the state store, so every server behind a load
+    balancer counts them, and a restart does not clear them. A failure is
+    recorded in the caller's transaction (with its audit entry).
+    """
 
     def __init__(self, max_failures: int = MAX_FAILURES, window_s: float = WINDOW_S,
                  max_client_failures: int = MAX_CLIENT_FAILURES):
         self.max_failures = max_failures
         self.max_client_failures = max_client_failures
         self.window_s = window_s
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        q = self._failures.setdefault(key, deque())
-        while q and now - q[0] > self.window_s:
-            q.popleft()
-        return q
 
     def blocked(self, keys: list[str], now: float | None = None) -> float:
         """Seconds until the first of ``keys`` may try again (0: none is blocked)."""
-        now = time.monotonic() if now is None else now
+        from sqlalchemy import func, select
+
+        from rfa_dash.state import schema, store
+
+        now = time.time() if now is None else now
+        f = schema.signin_failures
+        with store.reading() as conn:
+            rows = conn.execute(select(f.c.key, func.count(), func.min(f.c.at))
+                                .where(f.c.key.in_(keys), f.c.at > now - self.window_s)
+                                .group_by(f.c.key)).all()
         wait = 0.0
-        with self._lock:
-            for key in keys:
-                q = self._recent(key, now)
-                limit = self.max_client_failures if key.startswith("client:") \
-                    else self.max_failures
-                if len(q) >= limit:
-                    wait = max(wait, self.window_s - (now - q[0]))
+        for key, n, first in rows:
+            limit = self.max_client_failures if key.startswith("client:") \
+                else self.max_failures
+            if n >= limit:
+                wait = max(wait, self.window_s - (now - first))
         return wait
 
-    def failed(self, keys: list[str], now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            for key in keys:
-                self._recent(key, now).append(now)
-            if len(self._failures) > 100_000:   # bounded: forget the quiet keys
-                for k in [k for k, q in self._failures.items() if not q]:
-                    del self._failures[k]
+    def failed(self, conn: Any, keys: list[str], now: float | None = None) -> None:
+        """Count one failure for each of ``keys`` in ``conn``'s transaction."""
+        from rfa_dash.state import schema
+
+        now = time.time() if now is None else now
+        f = schema.signin_failures
+        conn.execute(f.delete().where(f.c.at <= now - self.window_s))   # bounded
+        conn.execute(f.insert(), [{"key": k, "at": now} for k in keys])
 
     def succeeded(self, keys: list[str]) -> None:
         """Forget the failures of ``keys`` (the user's own, after a right password; a
         client's count stays, so that guessing many names is still slowed)."""
-        with self._lock:
-            for key in keys:
-                self._failures.pop(key, None)
+        from rfa_dash.state import schema, store
 
+        with store.transaction() as conn:
+            conn.execute(schema.signin_failures.delete()
+                         .where(schema.signin_failures.c.key.in_(keys)))
 
     def reset(self) -> None:
-        with self._lock:
-            self._failures.clear()
+        from rfa_dash.state import schema, store
+
+        with store.transaction() as conn:
+            conn.execute(schema.signin_failures.delete())
 
 
 THROTTLE = Throttle()

@@ -1,4 +1,5 @@
-"""Shared test set-up: audit log and cuts go to a temporary folder, never the user's."""
+"""Shared test set-up: the state store (SQLite), cache and earlier files go to a temporary
+folder, never the user's."""
 
 import pytest
 
@@ -13,11 +14,13 @@ def _private_state(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("RFA_DASH_AUDIT_LOG", str(state / "audit.log"))
     monkeypatch.setenv("RFA_DASH_CUTS_DIR", str(state / "cuts"))
     monkeypatch.setenv("RFA_DASH_CACHE_DIR", str(state / "cache"))
+    monkeypatch.setenv("RFA_DASH_STATE_URL", f"sqlite:///{state / 'state.sqlite'}")
     monkeypatch.delenv("RFA_DASH_USERS", raising=False)
     monkeypatch.delenv("RFA_DASH_AUTH", raising=False)
+    monkeypatch.delenv("RFA_DASH_SECRET", raising=False)
     # the folder source is on only with an export root: tests open folders anywhere
     monkeypatch.setenv("RFA_DASH_EXPORT_ROOT", "/")
-    from rfa_dash.signin_guard import THROTTLE
-
-    THROTTLE.reset()   # failed sign-ins of one test do not lock out the next
     yield state
+    from rfa_dash.state import store
+
+    store.forget()

@@ -73,3 +73,28 @@ def run_pages_like_the_server() -> None:
     from rfa_dash.ui.multipage import run_like_the_server
 
     run_like_the_server()
+
+
+def ledger() -> dict[str, set[str]]:
+    """notify's ledger in the test's state store: the keys sent, per recipient."""
+    from sqlalchemy import select
+
+    from rfa_dash.state import schema, store
+
+    led = schema.notify_ledger
+    out: dict[str, set[str]] = {}
+    with store.reading() as conn:
+        for r in conn.execute(select(led.c.email, led.c.key).where(led.c.state == "sent")):
+            out.setdefault(r.email, set()).add(r.key)
+    return out
+
+
+def audit_entries() -> list[dict]:
+    """The audit trail of the test's state store, oldest first."""
+    from sqlalchemy import select
+
+    from rfa_dash.state import schema, store
+
+    with store.reading() as conn:
+        return [dict(r._mapping) for r in conn.execute(
+            select(schema.audit).order_by(schema.audit.c.seq))]

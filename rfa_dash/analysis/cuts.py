@@ -1,35 +1,51 @@
 """Frozen data cuts: save the export as of a date, and what changed since a previous cut.
 
-A cut is a folder ``<as_of>_<fingerprint12>`` under the cuts folder
-(``RFA_DASH_CUTS_DIR``, else ``cuts`` beside the users file, else the state
-folder) holding one Parquet file per table (the validated rows dated on or
-before the as-of date), and ``manifest.json`` with the data cut, the source
-export's SHA-256 and the cut's own. A cut is itself a valid export: open it
-as a folder to see exactly what the board saw.
+A cut lives in the state store: a row with the data cut, the source
+export's SHA-256 and who saved it, and one Parquet table per contract table
+(the validated rows dated on or before the as-of date) with its SHA-256.
+Saving is one transaction with its audit entry: two sessions saving the same
+cut get one cut, and an unfinished save is never listed. Every read checks
+each table against its digest: a cut changed afterwards is *damaged*, listed
+as such, never compared with. ``python -m rfa_dash export-cut`` writes a cut
+out as an export folder, to open exactly what the board saw.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
 
-from rfa_dash import settings
 from rfa_dash.blinding import Role, allocation_at_any_date, masks_ids, pseudonymize, sees
 from rfa_dash.contract import TABLE_ORDER, TABLES
-from rfa_dash.ingest.export import Export, fingerprint
+from rfa_dash.ingest.export import Export
+from rfa_dash.state import audit as trail
+from rfa_dash.state import schema, store
 
 # the tables whose rows have a key (the contract's unique columns): edits are found by it
 KEYS = {t: list(TABLES[t].unique) for t in TABLE_ORDER if TABLES[t].unique}
+COLUMNS = ["cut", "as_of", "saved_at", "saved_by", "source", "status"]
 
 
-def cuts_dir() -> Path:
-    """Where cuts are saved."""
-    return settings.cuts_dir()
+class CutDamaged(ValueError):
+    """A saved cut whose content no longer matches its digests."""
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What :func:`save_cut` did: the cut's name, and whether this call saved it."""
+
+    name: str
+    created: bool
 
 
 def cut_tables(exp: Export, as_of: dt.date) -> dict[str, pa.Table]:
@@ -39,60 +55,126 @@ def cut_tables(exp: Export, as_of: dt.date) -> dict[str, pa.Table]:
     return {t: run(exp.con, f"cuts/{t}", {"as_of": as_of}, arrow=True) for t in TABLE_ORDER}
 
 
-def save_cut(exp: Export, as_of: dt.date, root: Path | None = None) -> Path:
-    """Write the cut (Parquet per table + manifest); return its folder.
+def _parquet(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink)
+    return bytes(sink.getvalue().to_pybytes())
 
-    Saving the same export at the same as-of date again returns the existing cut.
+
+def _fingerprint(digests: dict[str, str]) -> str:
+    h = hashlib.sha256()
+    for t in sorted(digests):
+        h.update(f"{t}\0{digests[t]}\0".encode())
+    return h.hexdigest()
+
+
+def insert_cut(conn: Connection, name: str, manifest: dict[str, Any], tables: dict[str, bytes],
+               saved_by: str) -> bool:
+    """Write a cut in the caller's transaction; False when one of that name exists."""
+    digests = {t: hashlib.sha256(b).hexdigest() for t, b in tables.items()}
+    row = {"name": name, "as_of": str(manifest["exported_at"]),
+           "trial": str(manifest.get("trial") or ""), "synthetic": bool(manifest.get("synthetic")),
+           "cut_of": str(manifest.get("cut_of") or ""),
+           "source_exported_at": str(manifest.get("source_exported_at") or ""),
+           "saved_at": str(manifest.get("saved_at") or trail.now()), "saved_by": saved_by,
+           "fingerprint": _fingerprint(digests)}
+    done = conn.execute(store.insert(conn, schema.cuts).values(**row)
+                        .on_conflict_do_nothing(index_elements=["name"])).rowcount
+    if not done:
+        return False
+    conn.execute(schema.cut_tables.insert(),
+                 [{"cut": name, "tbl": t, "sha256": digests[t], "data": b}
+                  for t, b in tables.items()])
+    return True
+
+
+def save_cut(exp: Export, as_of: dt.date, user: str = "", role: str = "") -> Saved:
+    """Save the cut of ``exp`` at ``as_of`` (one transaction with its audit entry).
+
+    Saving the same export at the same as-of date again (or at once from two
+    sessions) gives one cut: the later call is told it was saved already.
     """
-    root = Path(root or cuts_dir()).expanduser().resolve()
-    if root.is_relative_to(exp.folder):
-        raise ValueError("cuts may not be saved inside the export folder")
-    folder = root / f"{as_of.isoformat()}_{exp.fingerprint[:12]}"
-    if (folder / "manifest.json").is_file():
-        return folder
-    tmp = root / (folder.name + ".partial")
-    tmp.mkdir(parents=True, exist_ok=True)
-    for t, data in cut_tables(exp, as_of).items():
-        pq.write_table(data, tmp / f"{t}.parquet")
-    manifest = {
-        "exported_at": as_of.isoformat(), "trial": exp.protocol.registry_id,
-        "synthetic": exp.synthetic, "cut_of": exp.fingerprint,
-        "source_exported_at": exp.manifest.get("exported_at"),
-        "saved_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-    }
-    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
-    manifest["fingerprint"] = fingerprint(tmp)
-    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
-    tmp.replace(folder)
-    return folder
+    name = f"{as_of.isoformat()}_{exp.fingerprint[:12]}"
+    with store.reading() as conn:
+        if conn.execute(select(schema.cuts.c.name).where(schema.cuts.c.name == name)).first():
+            return Saved(name, False)
+    tables = {t: _parquet(data) for t, data in cut_tables(exp, as_of).items()}
+    manifest = {"exported_at": as_of.isoformat(), "trial": exp.protocol.registry_id,
+                "synthetic": exp.synthetic, "cut_of": exp.fingerprint,
+                "source_exported_at": exp.manifest.get("exported_at") or "",
+                "saved_at": trail.now()}
+    with store.transaction() as conn:
+        created = insert_cut(conn, name, manifest, tables, saved_by=user)
+        if created:
+            trail.append(conn, "cut_saved", user, role, exp.fingerprint, detail=name)
+    return Saved(name, created)
 
 
-def list_cuts(root: Path | None = None) -> pd.DataFrame:
-    """Saved cuts, newest data cut first."""
-    root = Path(root or cuts_dir()).expanduser()
-    rows = []
-    if root.is_dir():
-        for f in sorted(root.iterdir()):
-            m = f / "manifest.json"
-            if f.is_dir() and m.is_file():
-                d = json.loads(m.read_text(encoding="utf-8"))
-                rows.append({"cut": f.name, "as_of": d.get("exported_at"),
-                             "saved_at": d.get("saved_at"), "source": d.get("cut_of", "")[:12],
-                             "folder": str(f)})
-    df = pd.DataFrame(rows, columns=["cut", "as_of", "saved_at", "source", "folder"])
+def _damaged(conn: Connection, name: str) -> str:
+    """Why the cut ``name`` is damaged ('' when it is intact)."""
+    ct = schema.cut_tables
+    for r in conn.execute(select(ct.c.tbl, ct.c.sha256, ct.c.data).where(ct.c.cut == name)):
+        if hashlib.sha256(r.data).hexdigest() != r.sha256:
+            return f"its table {r.tbl} no longer matches its digest"
+    return ""
+
+
+def list_cuts() -> pd.DataFrame:
+    """Saved cuts, newest data cut first, each checked against its digests
+    (``status``: ``intact`` or ``damaged: why``)."""
+    with store.reading() as conn:
+        rows = [{"cut": r.name, "as_of": r.as_of, "saved_at": r.saved_at,
+                 "saved_by": r.saved_by, "source": r.cut_of[:12],
+                 "status": ("damaged: " + why) if (why := _damaged(conn, r.name)) else "intact"}
+                for r in conn.execute(select(schema.cuts))]
+    df = pd.DataFrame(rows, columns=COLUMNS)
     return df.sort_values(["as_of", "saved_at"], ascending=False).reset_index(drop=True)
 
 
 def cut_listing(cuts: pd.DataFrame) -> pd.DataFrame:
-    """:func:`list_cuts` as shown to people (without the server folder)."""
-    return cuts.drop(columns="folder")
+    """:func:`list_cuts` as shown to people."""
+    return cuts
 
 
-def read_cut(folder: Path) -> dict[str, pa.Table]:
-    """A saved cut's tables (Arrow); a table the cut predates (saved before the contract
-    had it, as ``deviations``) is left out, and :func:`diff` reads it as empty."""
-    return {t: pq.read_table(Path(folder) / f"{t}.parquet") for t in TABLE_ORDER
-            if (Path(folder) / f"{t}.parquet").exists()}
+def read_cut(name: str) -> dict[str, pa.Table]:
+    """A saved cut's tables (Arrow), each checked against its digest; a table the cut
+    predates (saved before the contract had it, as ``deviations``) is left out, and
+    :func:`diff` reads it as empty.
+
+    Raises
+    ------
+    CutDamaged
+        No such cut, or a table no longer matches its digest.
+    """
+    ct = schema.cut_tables
+    with store.reading() as conn:
+        if not conn.execute(select(schema.cuts.c.name).where(schema.cuts.c.name == name)).first():
+            raise CutDamaged(f"no saved cut {name!r}")
+        rows = list(conn.execute(select(ct.c.tbl, ct.c.sha256, ct.c.data).where(ct.c.cut == name)))
+    out = {}
+    for r in rows:
+        if hashlib.sha256(r.data).hexdigest() != r.sha256:
+            raise CutDamaged(f"the saved cut {name} is damaged: its table {r.tbl} no longer "
+                             "matches its digest; it is not compared with")
+        if r.tbl in TABLE_ORDER:
+            out[r.tbl] = pq.read_table(pa.BufferReader(r.data))
+    return out
+
+
+def export_cut(name: str, out: Path) -> Path:
+    """Write the cut ``name`` as an export folder (Parquet per table, ``manifest.json``)."""
+    from rfa_dash import files
+
+    tables = read_cut(name)
+    with store.reading() as conn:
+        r = conn.execute(select(schema.cuts).where(schema.cuts.c.name == name)).one()
+    manifest = {"exported_at": r.as_of, "trial": r.trial, "synthetic": r.synthetic,
+                "cut_of": r.cut_of, "source_exported_at": r.source_exported_at,
+                "saved_at": r.saved_at, "fingerprint": r.fingerprint}
+    content = {f"{t}.parquet": _parquet(data) for t, data in tables.items()}
+    content["manifest.json"] = (json.dumps(manifest, indent=1) + "\n").encode()
+    files.write_folder(out, content)
+    return out
 
 
 def _edited_sql(table: str, key: list[str], cols: list[str], hidden: set[str]) -> str:
@@ -184,17 +266,24 @@ def diff(prev: dict, cur: dict, role: Role) -> dict[str, pd.DataFrame]:
 
 
 def previous_cut(cuts: pd.DataFrame, as_of: dt.date) -> str | None:
-    """The newest saved cut dated before ``as_of`` (else the newest one), or None."""
-    if cuts.empty:
+    """The newest intact cut dated before ``as_of`` (else the newest intact one), or None."""
+    intact = cuts[cuts["status"] == "intact"] if "status" in cuts else cuts
+    if intact.empty:
         return None
-    day, folders = as_of.isoformat(), cuts["folder"].tolist()
+    day, names = as_of.isoformat(), intact["cut"].tolist()
     # the listing is newest first: the first cut dated before as_of
-    earlier = [f for d, f in zip(cuts["as_of"].tolist(), folders, strict=True)
+    earlier = [n for d, n in zip(intact["as_of"].tolist(), names, strict=True)
                if isinstance(d, str) and d < day]
-    return str(earlier[0] if earlier else folders[0])
+    return str(earlier[0] if earlier else names[0])
 
 
-def changes_since(exp: Export, as_of: dt.date, folder: str, role: Role
+def changes_since(exp: Export, as_of: dt.date, cut: str, role: Role
                   ) -> dict[str, pd.DataFrame]:
-    """What changed between a saved cut and the export at ``as_of``, for ``role``."""
-    return diff(read_cut(Path(folder)), cut_tables(exp, as_of), role)
+    """What changed between the saved cut ``cut`` and the export at ``as_of``, for ``role``.
+
+    Raises
+    ------
+    CutDamaged
+        The cut no longer matches its digests.
+    """
+    return diff(read_cut(cut), cut_tables(exp, as_of), role)

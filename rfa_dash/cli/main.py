@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
 import sys
 from pathlib import Path
 
-from rfa_dash import settings
 from rfa_dash.cli import commands as queries
 from rfa_dash.cli.output import write_rows
 from rfa_dash.contract import parse_date
@@ -71,8 +71,8 @@ def _parser() -> argparse.ArgumentParser:
                         "(first = Group A; default [report] groups)")
     s.add_argument("--key", choices=REPORT_KEYS, default=None,
                    help="print the key on a separate last page, or leave it out")
-    s.add_argument("--since", type=Path, default=None,
-                   help="a saved data cut folder: list what changed since it")
+    s.add_argument("--since", default=None, metavar="CUT",
+                   help="a saved data cut's name (see `cuts`): list what changed since it")
     s = sub.add_parser("notify", help="send the coordinators' digest and the alerts on new "
                                       "events by e-mail (for cron or a systemd timer)")
     s.add_argument("export", nargs="?", type=Path, default=SAMPLE_DIR,
@@ -82,18 +82,22 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--as-of", type=_date, default=None, help="data cut YYYY-MM-DD")
     s.add_argument("--dry-run", action="store_true",
                    help="print the messages instead of sending them (nothing is recorded)")
-    s = sub.add_parser("add-user", help="create or replace a local account in the users file")
+    s = sub.add_parser("add-user", help="create or replace a local account in the state store")
     s.add_argument("username")
     s.add_argument("--role", required=True)
     s.add_argument("--email", default="", help="e-mail, for identity-provider sign-in")
-    s.add_argument("--users", type=Path, default=None,
-                   help="users file (default: $RFA_DASH_USERS)")
     s.add_argument("--password-stdin", action="store_true",
                    help="read the password from standard input instead of prompting")
-    s = sub.add_parser("remove-user", help="remove a local account from the users file")
+    s = sub.add_parser("remove-user", help="remove a local account from the state store")
     s.add_argument("username")
-    s.add_argument("--users", type=Path, default=None,
-                   help="users file (default: $RFA_DASH_USERS)")
+    sub.add_parser("verify-audit", help="check the audit trail's chain: exit 0 intact, 1 broken")
+    sub.add_parser("cuts", help="list the saved data cuts (each checked against its digests)")
+    s = sub.add_parser("export-cut", help="write a saved data cut out as an export folder")
+    s.add_argument("cut", help="the cut's name (see `cuts`)")
+    s.add_argument("--out", type=Path, required=True, help="the folder to write")
+    s = sub.add_parser("backup-state", help="copy the state store while the app runs (SQLite; "
+                       "use pg_dump for PostgreSQL)")
+    s.add_argument("--out", type=Path, required=True, help="the backup file to write")
     s = sub.add_parser("import-redcap", help="convert a REDCap project export to a contract export")
     s.add_argument("redcap", type=Path, help="folder with the records CSV and data dictionary")
     s.add_argument("--out", type=Path, required=True, help="folder for the contract export")
@@ -120,14 +124,14 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit status."""
+    from rfa_dash.state.store import StoreError
+
     try:
         args = _parser().parse_args(argv)
+        if args.command in STATE_COMMANDS:
+            return STATE_COMMANDS[args.command](args)
         if args.command == "synth":
             return _synth(args)
-        if args.command == "add-user":
-            return _add_user(args)
-        if args.command == "remove-user":
-            return _remove_user(args)
         if args.command == "import-redcap":
             return _import_redcap(args)
         if args.command == "fetch-redcap":
@@ -135,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "to-redcap":
             return _to_redcap(args)
         exp = open_export(args.export)
-    except UsageError as exc:
+    except (UsageError, StoreError) as exc:
         print(f"rfa_dash: {exc}", file=sys.stderr)
         return 2
     except (ExportError, ProtocolError) as exc:
@@ -164,8 +168,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _report(exp, as_of, args) -> int:
+    from rfa_dash import files
+    from rfa_dash.analysis.cuts import CutDamaged
     from rfa_dash.blinding import BlindingError
     from rfa_dash.report import RenderError, report_file
+    from rfa_dash.state.store import StoreError
 
     role = exp.protocol.roles.get(args.role)
     if role is None:
@@ -182,34 +189,25 @@ def _report(exp, as_of, args) -> int:
     if out.is_relative_to(exp.folder):
         print("rfa_dash: the report may not be written into the export folder", file=sys.stderr)
         return 2
-    if args.since is not None and not (args.since / "manifest.json").is_file():
-        print(f"rfa_dash: --since {args.since} is not a saved data cut (no manifest.json)",
-              file=sys.stderr)
-        return 2
     groups = tuple(g.strip() for g in args.groups.split(",")) if args.groups else None
     try:
-        data = report_file(exp, as_of, role, fmt, args.masked,
-                           str(args.since) if args.since else None, groups, args.key)
-    except (BlindingError, ProtocolError, RenderError) as exc:
+        data = report_file(exp, as_of, role, fmt, args.masked, args.since, groups, args.key)
+    except (BlindingError, ProtocolError, RenderError, CutDamaged, StoreError) as exc:
         print(f"rfa_dash: {exc}", file=sys.stderr)
         return 2
     try:
-        out.write_bytes(data)
-    except OSError as exc:
-        print(f"rfa_dash: cannot write {out}: {exc.strerror}", file=sys.stderr)
+        files.write_bytes(out, data)
+    except files.WriteError as exc:
+        print(f"rfa_dash: {exc}", file=sys.stderr)
         return 2
     return 0
 
 
 def _add_user(args) -> int:
-    import getpass
-
     from rfa_dash import auth
     from rfa_dash.protocol import load_protocol
+    from rfa_dash.state import store
 
-    path = args.users or auth.users_path()
-    if path is None:
-        raise UsageError(f"no users file: pass --users FILE or set {settings.USERS.name}")
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -217,29 +215,74 @@ def _add_user(args) -> int:
         if getpass.getpass("Again: ") != password:
             raise UsageError("the passwords differ")
     try:
-        auth.add_user(Path(path), args.username, password, args.role, args.email,
-                      roles=list(load_protocol().roles))
-    except (ValueError, auth.AuthError) as exc:
+        replaced = auth.add_user(args.username, password, args.role, args.email,
+                                 roles=list(load_protocol().roles))
+    except ValueError as exc:
         raise UsageError(str(exc)) from exc
-    print(f"rfa_dash: {args.username} ({args.role}) saved in {path}", file=sys.stderr)
+    print(f"rfa_dash: {args.username} ({args.role}) {'changed' if replaced else 'added'} in "
+          f"{store.shown(store.url())}", file=sys.stderr)
     return 0
 
 
 def _remove_user(args) -> int:
     from rfa_dash import auth
+    from rfa_dash.state import store
 
-    path = args.users or auth.users_path()
-    if path is None:
-        raise UsageError(f"no users file: give --users or set {settings.USERS.name}")
-    try:
-        removed = auth.remove_user(path, args.username)
-    except auth.AuthError as exc:
-        raise UsageError(str(exc)) from exc
-    if not removed:
-        raise UsageError(f"no account {args.username!r} in {path}")
-    print(f"rfa_dash: {args.username} removed from {path}; their sessions end at their next "
-          "interaction", file=sys.stderr)
+    if not auth.remove_user(args.username):
+        raise UsageError(f"no account {args.username!r} in {store.shown(store.url())}")
+    print(f"rfa_dash: {args.username} removed; their sessions end at their next interaction",
+          file=sys.stderr)
     return 0
+
+
+def _verify_audit(args) -> int:
+    from rfa_dash.state import audit
+
+    v = audit.verify()
+    if not v.ok:
+        print(f"rfa_dash: {v.problem} ({v.checked} entries before it are intact)")
+        return 1
+    print(f"rfa_dash: the audit trail is intact: {v.checked} entries checked")
+    return 0
+
+
+def _cuts(args) -> int:
+    from rfa_dash.analysis import cuts
+
+    write_rows(cuts.list_cuts(), "table", sys.stdout)
+    return 0
+
+
+def _export_cut(args) -> int:
+    from rfa_dash import files
+    from rfa_dash.analysis import cuts
+
+    if args.out.exists() and (not args.out.is_dir() or any(args.out.iterdir())):
+        raise UsageError(f"--out {args.out} exists: choose a new or empty folder")
+    try:
+        cuts.export_cut(args.cut, args.out)
+    except (cuts.CutDamaged, files.WriteError) as exc:
+        print(f"rfa_dash: {exc}", file=sys.stderr)
+        return 2
+    print(f"rfa_dash: the cut {args.cut} written to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _backup_state(args) -> int:
+    from rfa_dash.state import backup
+
+    try:
+        n = backup.backup(args.out)
+    except backup.BackupError as exc:
+        print(f"rfa_dash: {exc}", file=sys.stderr)
+        return 2
+    print(f"rfa_dash: the state store copied to {args.out} ({n:,} bytes)", file=sys.stderr)
+    return 0
+
+
+STATE_COMMANDS = {"add-user": _add_user, "remove-user": _remove_user,
+                  "verify-audit": _verify_audit, "cuts": _cuts, "export-cut": _export_cut,
+                  "backup-state": _backup_state}
 
 
 def _fetch_redcap(args) -> int:
@@ -282,6 +325,7 @@ def _to_redcap(args) -> int:
 
 
 def _import_redcap(args) -> int:
+    from rfa_dash import files
     from rfa_dash.ingest.redcap import importer
 
     if not args.redcap.is_dir():
@@ -294,7 +338,15 @@ def _import_redcap(args) -> int:
     except importer.RedcapError as exc:
         print(f"rfa_dash: {exc}", file=sys.stderr)
         return 2
-    importer.write_contract(imported, args.out)
+    out = args.out
+    if out.is_dir() and any(out.iterdir()) and not (out / "manifest.json").is_file():
+        raise UsageError(f"--out {out} holds files that are not an export: choose a new or "
+                         "empty folder (an earlier import there is replaced whole)")
+    try:
+        files.replace_folder(out, lambda tmp: importer.write_contract(imported, tmp))
+    except files.WriteError as exc:
+        print(f"rfa_dash: {exc}", file=sys.stderr)
+        return 2
     # the written export checked as `check` checks it: the same problems, the same status
     converted = open_export(args.out, use_cache=False)
     try:

@@ -6,6 +6,9 @@ this code. They are saved once as Parquet under ``RFA_DASH_CACHE_DIR``
 (default ``~/.cache/rfa_dash``), in a folder named by a hash of all three, so
 a second start reads them back instead. Any change to the export, the
 protocol or the code gives a new key; stale folders are simply never read.
+An entry is written whole (files fsync'd, then the folder renamed into
+place); one that cannot be read back (damaged, cut short) is discarded with
+an info line and rebuilt.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -22,7 +26,7 @@ import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
 
-from rfa_dash import settings
+from rfa_dash import files, settings
 from rfa_dash.contract import TABLE_ORDER
 
 PACKAGE = Path(__file__).resolve().parent.parent  # the whole rfa_dash package
@@ -75,9 +79,23 @@ def save(con: duckdb.DuckDBPyConnection, folder: Path, problems: pd.DataFrame,
                            tmp / f"{t}.parquet")
         problems.to_parquet(tmp / "problems.parquet", index=False)
         (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+        files.fsync_files(tmp)
         tmp.replace(folder)
+        files.fsync_dir(folder.parent)
     except OSError:
         shutil.rmtree(tmp, ignore_errors=True)  # another process won, or no space: no cache
+
+
+# what reading a damaged entry raises: the files cut short or changed
+DAMAGE = (OSError, ValueError, KeyError, TypeError, duckdb.Error)
+
+
+def discard(folder: Path, exc: BaseException) -> None:
+    """Remove a damaged entry (it is rebuilt), with one info line."""
+    why = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+    print(f"rfa_dash: info: the cache entry {folder.name} could not be read ({why}); "
+          "it is rebuilt", file=sys.stderr)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def load(con: duckdb.DuckDBPyConnection, folder: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -88,4 +106,6 @@ def load(con: duckdb.DuckDBPyConnection, folder: Path) -> tuple[pd.DataFrame, di
         create_from_arrow(con, t, pq.read_table(folder / f"{t}.parquet"))
     problems = pd.read_parquet(folder / "problems.parquet")
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    if not isinstance(meta.get("files"), dict) or not isinstance(meta.get("manifest"), dict):
+        raise ValueError("meta.json lacks its files or manifest")
     return problems, meta

@@ -242,12 +242,14 @@ def open_export(folder: Path | str, protocol: Protocol | None = None,
             cached = cache.cache_folder(cache.cache_key(fp, protocol.source), folder)
         if cached is not None and (cached / "meta.json").is_file():
             con = analysis.result()
-            problem_frame, meta = cache.load(con, cached)
-            _derived_eligibility(con, protocol)
-            con.execute(db.sql_text("derived/participants"))
-            con.execute(db.sql_text("derived/adverse_events"))
-            return Export(folder=folder, protocol=protocol, con=con, problems=problem_frame,
-                          manifest=meta["manifest"], fingerprint=fp, files=meta["files"])
+            try:
+                problem_frame, meta = cache.load(con, cached)
+            except cache.DAMAGE as exc:
+                cache.discard(cached, exc)
+                con.close()
+                analysis = pool.submit(_analysis_database)
+            else:
+                return _from_cache(folder, protocol, con, problem_frame, meta, fp)
         problems: list[Problem] = []
         manifest = _read_manifest(folder, problems)
         infos, checked = _load_and_validate(folder, protocol, pool, analysis)
@@ -263,6 +265,15 @@ def open_export(folder: Path | str, protocol: Protocol | None = None,
         cache.save(con, cached, problem_frame, {"files": files, "manifest": manifest})
     return Export(folder=folder, protocol=protocol, con=con, problems=problem_frame,
                   manifest=manifest, fingerprint=fp, files=files)
+
+
+def _from_cache(folder: Path, protocol: Protocol, con: db.Connection,
+                problem_frame: pd.DataFrame, meta: dict[str, Any], fp: str) -> Export:
+    _derived_eligibility(con, protocol)
+    con.execute(db.sql_text("derived/participants"))
+    con.execute(db.sql_text("derived/adverse_events"))
+    return Export(folder=folder, protocol=protocol, con=con, problems=problem_frame,
+                  manifest=meta["manifest"], fingerprint=fp, files=meta["files"])
 
 
 def _load_and_validate(folder: Path, protocol: Protocol, pool: Executor,

@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from rfa_dash import settings
+from rfa_dash.files import fsync_dir, fsync_files
 
 MAX_FILES = 20          # an export has 7 files and a REDCap project about 6
 MAX_AGE_S = 12 * 3600   # an upload is kept for a working day at most
@@ -104,12 +105,21 @@ def save(files: list[tuple[str, bytes]], root: Path | None = None) -> tuple[Path
     if folder.is_dir():
         os.utime(folder)   # in use again: its age starts over
         return folder, False
-    tmp = Path(tempfile.mkdtemp(prefix=".part_", dir=root))
-    for name, data in files:
-        (tmp / Path(name).name.lower()).write_bytes(data)
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=".part_", dir=root))
+    except OSError as exc:
+        raise UploadError(f"the upload cannot be saved: {exc.strerror or exc}") from None
+    try:
+        for name, data in files:
+            (tmp / Path(name).name.lower()).write_bytes(data)
+        fsync_files(tmp)   # whole on disk before it takes its name
+    except OSError as exc:  # a full disk: nothing half-saved stays behind
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise UploadError(f"the upload cannot be saved: {exc.strerror or exc}") from None
     try:
         tmp.rename(folder)
     except OSError:        # another session saved the same files first
         shutil.rmtree(tmp, ignore_errors=True)
         return folder, False
+    fsync_dir(root)
     return folder, True

@@ -6,12 +6,11 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from rfa_dash import auth
 from rfa_dash.ingest.export import Export
 from rfa_dash.notify import messages
 from rfa_dash.notify.config import NotifyConfig
 from rfa_dash.notify.send import DeliveryError, connect, deliver
-from rfa_dash.notify.state import State
+from rfa_dash.notify.state import Ledger, move_in
 
 
 @dataclass
@@ -22,7 +21,7 @@ class Report:
     failures: list[str] = field(default_factory=list)
 
 
-def build(exp: Export, as_of: dt.date, cfg: NotifyConfig, state: State
+def build(exp: Export, as_of: dt.date, cfg: NotifyConfig, state: Ledger
           ) -> list[messages.Outgoing]:
     """Every message due in this run, recipient by recipient, in the config's order."""
     out: list[messages.Outgoing] = []
@@ -43,10 +42,13 @@ def notify(exp: Export, as_of: dt.date, cfg: NotifyConfig, dry_run: bool = False
     """Send (or with ``dry_run`` print) every message due; record each one sent at once.
 
     A server that cannot be reached fails the run for everyone (one line); a
-    refused recipient fails for that message only, the others still go. The
-    state file changes only for what the server accepted.
+    refused recipient fails for that message only, the others still go. Each
+    message is claimed in the ledger before it is sent and recorded (with its
+    audit entry) when the server accepts it (:mod:`rfa_dash.notify.state`):
+    a message another run has claimed is left to it.
     """
-    state = State(cfg.state_file)
+    move_in(cfg.state_file)
+    state = Ledger()
     todo = build(exp, as_of, cfg, state)
     report = Report()
     if dry_run:
@@ -63,14 +65,19 @@ def notify(exp: Export, as_of: dt.date, cfg: NotifyConfig, dry_run: bool = False
         return report
     try:
         for o in todo:
+            if not state.claim(o.recipient.email, o.keys):
+                continue   # another run is sending it, or has sent it
             try:
                 deliver(conn, o.message)
             except DeliveryError as exc:
+                state.release(o.recipient.email, o.keys)
                 report.failures.append(str(exc))
                 continue
-            state.record(o.recipient.email, o.keys, exp.fingerprint)
-            auth.audit("notify_sent", o.recipient.email, o.recipient.role, exp.fingerprint,
-                       detail=f"{o.kind}: {o.count}")
+            except BaseException:
+                state.release(o.recipient.email, o.keys)
+                raise
+            state.record(o.recipient.email, o.keys, exp.fingerprint, o.recipient.role,
+                         detail=f"{o.kind}: {o.count}")
             report.sent.append(o)
     finally:
         try:

@@ -1,62 +1,115 @@
-"""What was sent to whom: a JSON state file, rewritten atomically after every message.
+"""What was sent to whom: notify's ledger in the state store, claimed before sending.
 
-Each message is recorded the moment the SMTP server accepts it (a temporary
-file, flushed to disk, then renamed over the state file), so a crash or a
-failed delivery never marks a message sent that was not, and only a crash in
-the instant between the server's acceptance and that rename could send one
-twice (its Message-ID is the same, so the repeat can be recognised).
+Overlapping runs (cron beside a manual run, or two servers) never send one
+alert twice. For each message, in this order:
+
+1. **claim**: in one transaction, its keys (``digest:<date>``, one per alert
+   record) are inserted for the recipient as *claimed* by this run; when any
+   is already claimed or sent, the message is another run's and is skipped.
+2. **send**: the SMTP server accepts or refuses it.
+3. **record** (accepted): in one transaction the keys become *sent* and the
+   audit entry is written; **release** (refused): the claim is deleted, so the
+   next run tries again.
+
+The one window SMTP cannot close: the server accepted and the process died
+before step 3. Its claim then expires after :data:`CLAIM_TTL_S` and one later
+run sends the message again, with the same Message-ID (docs/notify.md).
+
+An earlier version's JSON state file is moved into the ledger the first time
+notify runs with its configuration (:func:`move_in`), and left untouched.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import os
-import tempfile
+import time
+import uuid
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from rfa_dash.state import audit as trail
+from rfa_dash.state import moving_in, schema, store
+
+CLAIM_TTL_S = 15 * 60   # a claim older than this belongs to a run that died
+
 
 class StateError(ValueError):
-    """The state file cannot be read."""
+    """The earlier state file cannot be read."""
 
 
-class State:
-    """Keys sent per recipient: ``sent[email][key] = {"at": ..., "export": ...}``."""
+class Ledger:
+    """The ledger as one run sees it (``run`` names the run in its claims)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.sent: dict[str, dict[str, dict[str, str]]] = {}
-        if path.exists():
-            try:
-                data: Any = json.loads(path.read_text(encoding="utf-8"))
-                self.sent = {str(e): dict(v) for e, v in data["sent"].items()}
-            except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-                raise StateError(f"the notify state file {path} cannot be read ({exc}); "
-                                 "move it away to start afresh (every alert is then sent "
-                                 "again)") from exc
+    def __init__(self) -> None:
+        self.run = uuid.uuid4().hex
 
     def keys(self, email: str) -> set[str]:
-        return set(self.sent.get(email, {}))
+        """Keys sent to ``email``, or claimed by a run still within its time."""
+        led = schema.notify_ledger
+        fresh = time.time() - CLAIM_TTL_S
+        with store.reading() as conn:
+            rows = conn.execute(select(led.c.key, led.c.state, led.c.claimed_at)
+                                .where(led.c.email == email))
+            return {r.key for r in rows if r.state == "sent" or r.claimed_at > fresh}
 
-    def record(self, email: str, keys: list[str], export: str) -> None:
-        """Mark ``keys`` sent to ``email`` and write the file at once."""
-        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-        mine = self.sent.setdefault(email, {})
-        for k in keys:
-            mine[k] = {"at": now, "export": export}
-        self._write()
+    def claim(self, email: str, keys: list[str]) -> bool:
+        """Claim ``keys`` for ``email`` in one transaction; False when another run has
+        (or sent) any of them."""
+        led = schema.notify_ledger
+        now = time.time()
+        with store.transaction() as conn:
+            store.lock(conn, f"notify:{email}")
+            rows = list(conn.execute(select(led.c.key, led.c.state, led.c.claimed_at)
+                                     .where(led.c.email == email, led.c.key.in_(keys))))
+            if any(r.state == "sent" or r.claimed_at > now - CLAIM_TTL_S for r in rows):
+                return False
+            if rows:   # expired claims of a run that died
+                conn.execute(led.delete().where(led.c.email == email, led.c.key.in_(keys)))
+            conn.execute(led.insert(), [{"email": email, "key": k, "state": "claimed",
+                                         "run": self.run, "claimed_at": now, "sent_at": "",
+                                         "export": ""} for k in keys])
+        return True
 
-    def _write(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".notify-state.", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump({"version": 1, "sent": self.sent}, f, indent=1, sort_keys=True)
-                f.flush()
-                os.fsync(f.fileno())
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+    def record(self, email: str, keys: list[str], export: str, role: str, detail: str) -> None:
+        """Mark the claimed ``keys`` sent, with the audit entry, in one transaction."""
+        led = schema.notify_ledger
+        with store.transaction() as conn:
+            conn.execute(led.update().where(led.c.email == email, led.c.key.in_(keys),
+                                            led.c.run == self.run)
+                         .values(state="sent", sent_at=trail.now(), export=export))
+            trail.append(conn, "notify_sent", email, role, export, detail=detail)
+
+    def release(self, email: str, keys: list[str]) -> None:
+        """Give the claim up (the server refused the message): the next run tries again."""
+        led = schema.notify_ledger
+        with store.transaction() as conn:
+            conn.execute(led.delete().where(led.c.email == email, led.c.key.in_(keys),
+                                            led.c.run == self.run, led.c.state == "claimed"))
+
+
+def _state_file(conn: Connection, path: Path) -> str:
+    try:
+        data: Any = json.loads(path.read_text(encoding="utf-8"))
+        sent = {str(e): dict(v) for e, v in data["sent"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise StateError(f"the notify state file {path} cannot be read ({exc}); move it "
+                         "away to start afresh (every alert is then sent again)") from None
+    led = schema.notify_ledger
+    n = 0
+    for email, keys in sent.items():
+        for k, v in keys.items():
+            conn.execute(store.insert(conn, led).values(
+                email=email, key=str(k), state="sent", run="moved in", claimed_at=0.0,
+                sent_at=str((v or {}).get("at", "")), export=str((v or {}).get("export", "")))
+                .on_conflict_do_nothing(index_elements=["email", "key"]))
+            n += 1
+    return f"{n} sent key(s) of {len(sent)} recipient(s) imported"
+
+
+def move_in(path: Path) -> None:
+    """Import an earlier version's notify state file once (it is left untouched)."""
+    if path.is_file():
+        moving_in.once(store.url(), path, "notify", _state_file)

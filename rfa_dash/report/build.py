@@ -75,7 +75,7 @@ def build_document(exp: Export, as_of: dt.date, role: Role, *,
         Override the protocol's ``[report]`` closed mode, key (arm codes in group
         order) and key placement ("page" or "omit").
     since
-        A saved cut's folder: the last section lists what changed since it.
+        A saved cut's name: the last section lists what changed since it.
     listing_rows
         Rows printed of each listing (None: all).
 
@@ -100,7 +100,7 @@ def build_document(exp: Export, as_of: dt.date, role: Role, *,
     cut = chart_cut(p.registry_id, as_of, exp.synthetic)
     ctx = sections.Ctx(exp, as_of, view, labels, colors, cut, masker is not None, listing_rows,
                        cuts.changes_since(exp, as_of, since, view) if since else None,
-                       since.rstrip("/").rsplit("/", 1)[-1] if since else "")
+                       since or "")
     body = [make(ctx) for make in sections.SECTIONS]
     ratio = ":".join(str(a.ratio) for a in p.arms)
     cover = [("Trial", f"{p.registry_id} ({p.sponsor_id})")]

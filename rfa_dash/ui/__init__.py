@@ -15,7 +15,7 @@ furniture), ``multipage`` (Streamlit's old multipage mode, handled once).
 from rfa_dash.ui.context import Context, context
 from rfa_dash.ui.sidebar import navigation, sidebar
 from rfa_dash.ui.signin import gate
-from rfa_dash.ui.store import cached, cached_export, cached_folder, chart
+from rfa_dash.ui.store import cached, cached_export, chart
 from rfa_dash.ui.widgets import (
     TABLE_PAGE_ROWS,
     csv_download,
@@ -28,7 +28,7 @@ from rfa_dash.ui.widgets import (
 )
 
 __all__ = [
-    "TABLE_PAGE_ROWS", "Context", "cached", "cached_export", "cached_folder", "chart",
+    "TABLE_PAGE_ROWS", "Context", "cached", "cached_export", "chart",
     "context", "csv_download", "gate", "header", "navigation", "open_participant", "page_link",
     "page_number",
     "sidebar", "table", "tabs",

@@ -1,31 +1,32 @@
-"""Sign-in: local accounts (the signed users file) or an identity provider (OIDC).
+"""Sign-in: local accounts (in the state store) or an identity provider (OIDC).
 
-Without a users file the app runs in demo mode: the bundled sample only, the
-role chosen in the sidebar.
+Without accounts the app runs in demo mode: the bundled sample only, the role
+chosen in the sidebar. A store that cannot be reached is one message, never a
+traceback (and never demo mode).
 """
 
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import streamlit as st
 
 from rfa_dash import auth, settings, signin_guard
 from rfa_dash.protocol import Protocol
+from rfa_dash.state import audit as trail
+from rfa_dash.state import store
 
 
 def gate() -> None:
     """The page shown while there is nothing else to show: the sign-in form or a hint."""
-    path = auth.users_path()
-    if st.session_state.get("_gate") == "sign_in" and path is not None:
-        _sign_in_form(path)
+    if st.session_state.get("_gate") == "sign_in":
+        _sign_in_form()
     elif st.session_state.get("_gate") == "export":
         st.title("rfa_dash")
         st.info("Choose an export in the sidebar.")
 
 
-def _sign_in_form(path: Path) -> None:
+def _sign_in_form() -> None:
     st.title("rfa_dash: sign in")
     with st.form("sign_in"):
         username = st.text_input("User name", key="signin_user")
@@ -36,53 +37,56 @@ def _sign_in_form(path: Path) -> None:
         ip = st.context.ip_address
         client = ip if isinstance(ip, str) and ip else "unknown"
         keys = [f"user:{name}", f"client:{client}"]
-        wait = signin_guard.THROTTLE.blocked(keys)
-        if wait:
-            auth.audit("sign_in_throttled", name, "", detail=f"client {client}")
-            st.error("Too many failed sign-ins for this user name or from this computer; "
-                     f"try again in {max(1, round(wait / 60))} minute(s).")
-            return
         try:
-            user = auth.authenticate(path, name, password)
-        except auth.AuthError as exc:
+            wait = signin_guard.THROTTLE.blocked(keys)
+            if wait:
+                auth.audit("sign_in_throttled", name, "", detail=f"client {client}")
+                st.error("Too many failed sign-ins for this user name or from this computer; "
+                         f"try again in {max(1, round(wait / 60))} minute(s).")
+                return
+            user = auth.authenticate(name, password)
+            if user is None:
+                with store.transaction() as conn:   # the failure and its entry together
+                    signin_guard.THROTTLE.failed(conn, keys)
+                    trail.append(conn, "sign_in_failed", name, "", detail=f"client {client}")
+                time.sleep(1.5)  # slows down guessing
+                st.error("Wrong user name or password.")
+                return
+            signin_guard.THROTTLE.succeeded([f"user:{name}"])
+        except (auth.AuthError, store.StoreError) as exc:
             st.error(str(exc))
             return
-        if user is None:
-            signin_guard.THROTTLE.failed(keys)
-            auth.audit("sign_in_failed", name, "", detail=f"client {client}")
-            time.sleep(1.5)  # slows down guessing
-            st.error("Wrong user name or password.")
-            return
-        signin_guard.THROTTLE.succeeded([f"user:{name}"])
         auth.audit("sign_in", user.username, user.role, detail=f"client {client}")
         st.session_state["user"] = user
         st.rerun()
 
 
 def identity(protocol: Protocol) -> tuple[auth.User | None, bool]:
-    """The signed-in user and whether the app runs in demo mode (no users file)."""
-    path = auth.users_path()
-    if path is None:
-        return auth.User("demo", "", ""), True
+    """The signed-in user and whether the app runs in demo mode (no accounts)."""
     signed_in = st.session_state.get("user")
     try:
+        if not auth.sign_in_required():
+            return auth.User("demo", "", ""), True
         # read on every rerun: a removed account or a changed role ends the session
-        auth.load_users(path)
-        current = auth.account(path, signed_in.username) if signed_in else None
-    except auth.AuthError as exc:
+        current = auth.account(signed_in.username) if signed_in else None
+    except store.StoreError as exc:
         st.error(str(exc))
         return None, False
     if signed_in is not None and current != signed_in:
         st.session_state.pop("user", None)
         auth.audit("signed_out", signed_in.username, signed_in.role,
-                   detail="account removed or changed in the users file")
+                   detail="account removed or changed")
         st.warning("Your account was changed or removed; sign in again.")
     if settings.oidc():
         if not st.user.is_logged_in:
             st.title("rfa_dash")
             st.button("Sign in with your identity provider", on_click=st.login)
             return None, False
-        user = auth.user_by_email(path, str(st.user.get("email", "")))
+        try:
+            user = auth.user_by_email(str(st.user.get("email", "")))
+        except store.StoreError as exc:
+            st.error(str(exc))
+            return None, False
         if user is None:
             if not st.session_state.get("_refusal_logged"):   # once, not on every rerun
                 auth.audit("sign_in_refused", str(st.user.get("email", "")), "",

@@ -10,12 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import pickle
 import weakref
 from collections.abc import Callable, Hashable
 from dataclasses import is_dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -87,23 +85,6 @@ def cached_export(fn: Callable[..., Any], ctx: Context, *args: Any) -> Any:
     """Call ``fn(ctx.export, *args)`` (a result that does not depend on the data cut)."""
     return _RESULTS.get((ctx.export.fingerprint, ctx.protocol.source, _name(fn, args), None,
                          ctx.role.name), lambda: fn(ctx.export, *args))
-
-
-def cached_folder(fn: Callable[[Path], Any], folder: Path,
-                  view: Callable[[Any], Any] | None = None) -> Any:
-    """``fn(folder)``, read again only when an entry of ``folder`` is added, removed or renamed.
-
-    With ``view``, ``view(<that result>)``, cached with it. For listings such
-    as the saved data cuts, which other sessions may change at any time.
-    """
-    try:
-        signature = (folder.stat().st_mtime_ns, tuple(sorted(os.listdir(folder))))
-    except OSError:  # not there (yet)
-        signature = None
-    key = (_name(fn, (str(folder),)), signature)
-    if view is None:
-        return _RESULTS.get(key, lambda: fn(folder))
-    return _RESULTS.get(key + (_qualname(view),), lambda: view(cached_folder(fn, folder)))
 
 
 class _BuiltFigure(go.Figure):

@@ -30,12 +30,10 @@ SECRET = "test-secret-for-the-users-file"
 
 @pytest.fixture()
 def accounts(tmp_path, monkeypatch):
-    """A users file with one account per role; returns {role: auth.User}."""
-    path = tmp_path / "users.json"
+    """One account per role in the test's state store; returns {role: auth.User}."""
     monkeypatch.setenv("RFA_DASH_SECRET", SECRET)
     for role in PROTOCOL.roles:
-        auth.add_user(path, f"{role}1", f"{role}-password-1", role, f"{role}@example.org")
-    monkeypatch.setenv("RFA_DASH_USERS", str(path))
+        auth.add_user(f"{role}1", f"{role}-password-1", role, f"{role}@example.org")
     return {r: auth.User(f"{r}1", f"{r}@example.org", r) for r in PROTOCOL.roles}
 
 
@@ -43,7 +41,7 @@ def app(role: str, page: str | None = None, user=None, **state) -> AppTest:
     """Run the app once as ``role`` on ``page`` with the given widget state.
 
     Without ``user`` the app is in demo mode (role picker); with one (an
-    ``auth.User``, after a users file is configured) the user is signed in.
+    ``auth.User``, once accounts exist) the user is signed in.
     """
     at = AppTest.from_file(APP, default_timeout=60)
     if user is None:
@@ -315,11 +313,14 @@ def test_report_page_saves_a_cut_and_shows_changes(_private_state):
     at.button(key="save_cut").click().run()
     assert not at.exception
     assert any("Saved 2026-11-16_" in s.value for s in at.success)
-    assert (_private_state / "cuts").is_dir()
-    log = (_private_state / "audit.log").read_text()
-    assert '"action": "cut_saved"' in log
+    from tests.helpers import audit_entries
+
+    assert [(e["action"], e["user"]) for e in audit_entries()] == [("cut_saved", "demo")]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["New randomizations"] == "0"  # same data as the cut just saved
+    at.button(key="save_cut").click().run()       # again (or from another session): one cut
+    assert any("was saved already" in s.value for s in at.info)
+    assert len(audit_entries()) == 1
 
 
 def test_report_page_offers_pdf_and_html_and_masking_to_the_dsmb_only():
@@ -340,7 +341,7 @@ def test_report_lists_the_changes_since_a_cut_in_tabs(_private_state):
     from rfa_dash.ingest.export import open_export
 
     exp = open_export(SAMPLE_DIR)
-    cuts.save_cut(exp, dt.date(2026, 3, 1), _private_state / "cuts")
+    cuts.save_cut(exp, dt.date(2026, 3, 1))
     exp.close()
     shown = {}
     for at in every_tab("dsmb", "report"):

@@ -1,6 +1,10 @@
-"""Sign-in, the users file's integrity, add-user, and the append-only audit log."""
+"""Sign-in, the accounts' integrity, add-user, moving an earlier users file in, and the
+audit trail."""
 
+import hashlib
+import hmac
 import json
+import sqlite3
 import time
 from pathlib import Path
 
@@ -9,87 +13,133 @@ from streamlit.testing.v1 import AppTest
 
 from rfa_dash import auth
 from rfa_dash.cli import main
+from tests.helpers import audit_entries
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 SECRET = "another-test-secret"
 
 
 @pytest.fixture()
-def users(tmp_path, monkeypatch):
-    path = tmp_path / "users.json"
+def users(_private_state, monkeypatch):
+    """Two accounts in the test's state store; yields the store's SQLite file."""
     monkeypatch.setenv("RFA_DASH_SECRET", SECRET)
-    auth.add_user(path, "dana", "correct horse battery", "dsmb", "Dana@Example.org")
-    auth.add_user(path, "ian", "investigator pass 1", "investigator")
-    monkeypatch.setenv("RFA_DASH_USERS", str(path))
-    return path
+    auth.add_user("dana", "correct horse battery", "dsmb", "Dana@Example.org")
+    auth.add_user("ian", "investigator pass 1", "investigator")
+    return _private_state / "state.sqlite"
 
 
-def _audit(state):
-    return [json.loads(x) for x in (state / "audit.log").read_text().splitlines()]
+def _audit(_state=None):
+    return audit_entries()
+
+
+def _edit(db: Path, sql: str, *args) -> None:
+    """A hand edit of the store, as someone with the file (not the key) could make."""
+    con = sqlite3.connect(db)
+    con.execute(sql, args)
+    con.commit()
+    con.close()
 
 
 def test_password_is_salted_bcrypt(users):
-    data = json.loads(users.read_text())
-    hashes = {u["username"]: u["password_hash"] for u in data["users"]}
-    assert hashes["dana"].startswith("$2b$12$") and "correct" not in users.read_text()
-    auth.add_user(users, "dana2", "correct horse battery", "dsmb")
-    again = {u["username"]: u["password_hash"] for u in json.loads(users.read_text())["users"]}
+    con = sqlite3.connect(users)
+    hashes = dict(con.execute("SELECT username, password_hash FROM accounts"))
+    assert hashes["dana"].startswith("$2b$12$") and b"correct" not in users.read_bytes()
+    auth.add_user("dana2", "correct horse battery", "dsmb")
+    again = dict(con.execute("SELECT username, password_hash FROM accounts"))
     assert again["dana2"] != again["dana"]  # same password, different salt
 
 
 def test_authenticate(users):
-    assert auth.authenticate(users, "dana", "correct horse battery") == auth.User(
+    assert auth.authenticate("dana", "correct horse battery") == auth.User(
         "dana", "dana@example.org", "dsmb")
-    assert auth.authenticate(users, "dana", "wrong password here") is None
-    assert auth.authenticate(users, "nobody", "correct horse battery") is None
+    assert auth.authenticate("dana", "wrong password here") is None
+    assert auth.authenticate("nobody", "correct horse battery") is None
 
 
-def test_tampered_users_file_is_refused(users):
-    data = json.loads(users.read_text())
-    for u in data["users"]:
-        if u["username"] == "ian":
-            u["role"] = "dsmb"  # raise one's own role by hand
-    users.write_text(json.dumps(data))
+def test_an_account_edited_by_hand_is_refused(users):
+    _edit(users, "UPDATE accounts SET role = 'dsmb' WHERE username = 'ian'")  # raise one's role
     with pytest.raises(auth.AuthError, match="changed outside `add-user`"):
-        auth.authenticate(users, "ian", "investigator pass 1")
+        auth.authenticate("ian", "investigator pass 1")
+    assert auth.account("ian") is None          # an open session ends
+    assert auth.authenticate("dana", "correct horse battery") is not None   # others unharmed
 
 
-def test_wrong_secret_is_refused(users, monkeypatch):
+def test_another_secret_refuses_every_account(users, monkeypatch):
     monkeypatch.setenv("RFA_DASH_SECRET", "not the secret")
     with pytest.raises(auth.AuthError, match="signature does not match"):
-        auth.load_users(users)
-
-
-def test_missing_secret_and_malformed_file(tmp_path, monkeypatch):
-    p = tmp_path / "u.json"
-    p.write_text("{}")
-    monkeypatch.delenv("RFA_DASH_SECRET", raising=False)
-    with pytest.raises(auth.AuthError):
-        auth.load_users(p)
-    monkeypatch.setenv("RFA_DASH_SECRET", "x")
-    with pytest.raises(auth.AuthError, match="malformed"):
-        auth.load_users(p)
+        auth.authenticate("dana", "correct horse battery")
 
 
 def test_user_by_email(users):
-    assert auth.user_by_email(users, " dana@EXAMPLE.org").role == "dsmb"
-    assert auth.user_by_email(users, "ian@example.org") is None
+    assert auth.user_by_email(" dana@EXAMPLE.org").role == "dsmb"
+    assert auth.user_by_email("ian@example.org") is None
 
 
-def test_add_user_cli(tmp_path, monkeypatch, capsys):
+def test_add_user_cli(monkeypatch, capsys, _private_state):
     monkeypatch.setenv("RFA_DASH_SECRET", SECRET)
-    path = tmp_path / "u.json"
     monkeypatch.setattr("sys.stdin", __import__("io").StringIO("a long enough pw\n"))
-    assert main(["add-user", "cora", "--role", "coordinator", "--users", str(path),
-                 "--password-stdin"]) == 0
-    assert auth.authenticate(path, "cora", "a long enough pw").role == "coordinator"
+    assert main(["add-user", "cora", "--role", "coordinator", "--password-stdin"]) == 0
+    assert "cora (coordinator) added in sqlite:///" in capsys.readouterr().err
+    assert auth.authenticate("cora", "a long enough pw").role == "coordinator"
     monkeypatch.setattr("sys.stdin", __import__("io").StringIO("a long enough pw\n"))
-    assert main(["add-user", "x", "--role", "king", "--users", str(path),
-                 "--password-stdin"]) == 2
+    assert main(["add-user", "x", "--role", "king", "--password-stdin"]) == 2
     assert "unknown role" in capsys.readouterr().err
     monkeypatch.setattr("sys.stdin", __import__("io").StringIO("short\n"))
-    assert main(["add-user", "y", "--role", "dsmb", "--users", str(path),
-                 "--password-stdin"]) == 2
+    assert main(["add-user", "y", "--role", "dsmb", "--password-stdin"]) == 2
+    assert main(["remove-user", "cora"]) == 0 and auth.account("cora") is None
+    assert main(["remove-user", "cora"]) == 2
+    actions = [(e["action"], e["detail"].split()[0]) for e in _audit()]
+    assert actions == [("account_added", "cora"), ("account_removed", "cora")]
+
+
+def _old_users_file(path: Path, secret: str, accounts: list[dict]) -> Path:
+    """A users file as the earlier version wrote it (signed JSON)."""
+    canonical = json.dumps(accounts, sort_keys=True, separators=(",", ":")).encode()
+    sig = hmac.new(secret.encode(), canonical, hashlib.sha256).hexdigest()
+    path.write_text(json.dumps({"version": 1, "users": accounts, "signature": sig}, indent=1))
+    return path
+
+
+def test_an_earlier_users_file_and_audit_log_move_in_once_untouched(tmp_path, monkeypatch,
+                                                                   _private_state):
+    import bcrypt
+
+    from rfa_dash.state import audit, store
+
+    monkeypatch.setenv("RFA_DASH_SECRET", SECRET)
+    h = bcrypt.hashpw(b"old password 123", bcrypt.gensalt(rounds=4)).decode()
+    path = _old_users_file(tmp_path / "users.json", SECRET, [
+        {"username": "olga", "email": "olga@example.org", "role": "dsmb", "password_hash": h}])
+    log = _private_state / "audit.log"
+    log.write_text('{"time": "2026-01-02T10:00:00Z", "user": "olga", "role": "dsmb", '
+                   '"action": "sign_in", "export": "", "detail": "client 10.0.0.1"}\n'
+                   '{"time": "2026-01-02T10:05:00Z", "user": "ol\n')   # cut off by a full disk
+    before = (path.read_bytes(), log.read_bytes())
+    monkeypatch.setenv("RFA_DASH_USERS", str(path))
+    assert auth.authenticate("olga", "old password 123") == auth.User(
+        "olga", "olga@example.org", "dsmb")
+    entries = _audit()
+    assert [(e["action"], e["imported"]) for e in entries[:2]] == [
+        ("sign_in", True), ("imported_line_unreadable", True)]
+    assert entries[0]["time"] == "2026-01-02T10:00:00Z"
+    assert entries[1]["detail"].startswith("line 2 of audit.log: ")
+    assert {e["action"] for e in entries[2:]} == {"moved_in"}
+    assert audit.verify().ok
+    assert (path.read_bytes(), log.read_bytes()) == before      # left untouched
+    store.forget()
+    auth.authenticate("olga", "old password 123")
+    assert len(_audit()) == len(entries)                         # moved in once
+
+
+def test_a_tampered_earlier_users_file_is_not_moved_in(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("RFA_DASH_SECRET", SECRET)
+    path = _old_users_file(tmp_path / "users.json", SECRET, [
+        {"username": "ian", "email": "", "role": "investigator", "password_hash": "$2b$x"}])
+    path.write_text(path.read_text().replace('"investigator"', '"dsmb"'))
+    monkeypatch.setenv("RFA_DASH_USERS", str(path))
+    assert auth.account("ian") is None
+    assert "was not moved in: users file" in capsys.readouterr().err
+    assert auth.sign_in_required()     # never demo mode while a users file is configured
 
 
 def _sign_in(username, password):
@@ -109,7 +159,7 @@ def test_sign_in_form_right_password(users, _private_state):
     at = _sign_in("dana", "correct horse battery")
     assert at.session_state["user"].role == "dsmb"
     assert at.title[0].value == "Overview"
-    log = _audit(_private_state)
+    log = _audit()
     assert log[-1]["action"] == "sign_in" and log[-1]["user"] == "dana"
     assert log[-1]["time"].endswith("Z")
 
@@ -120,7 +170,7 @@ def test_sign_in_form_wrong_password_is_slow_and_plain(users, _private_state):
     assert time.monotonic() - start >= 1.5
     assert [e.value for e in at.error] == ["Wrong user name or password."]
     assert "user" not in at.session_state
-    assert _audit(_private_state)[-1]["action"] == "sign_in_failed"
+    assert _audit()[-1]["action"] == "sign_in_failed"
 
 
 def test_sign_in_unknown_user_gets_the_same_message(users):
@@ -128,13 +178,11 @@ def test_sign_in_unknown_user_gets_the_same_message(users):
     assert [e.value for e in at.error] == ["Wrong user name or password."]
 
 
-def test_tampered_file_disables_sign_in_in_the_app(users):
-    users.write_text(users.read_text().replace('"investigator"', '"dsmb"'))
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    assert not at.exception
+def test_a_tampered_account_is_a_message_in_the_app(users):
+    _edit(users, "UPDATE accounts SET role = 'dsmb' WHERE username = 'ian'")
+    at = _sign_in("ian", "investigator pass 1")
     assert any("changed outside `add-user`" in e.value for e in at.error)
-    assert not at.text_input  # no form to try passwords on
+    assert "user" not in at.session_state
 
 
 @pytest.mark.parametrize("change", ["role", "removed"])
@@ -142,67 +190,51 @@ def test_a_changed_or_removed_account_ends_the_session(users, _private_state, ch
     at = _sign_in("dana", "correct horse battery")
     assert at.title[0].value == "Overview"
     if change == "role":
-        auth.add_user(users, "dana", "correct horse battery", "coordinator", "dana@example.org")
+        auth.add_user("dana", "correct horse battery", "coordinator", "dana@example.org")
     else:
-        data = json.loads(users.read_text())
-        data["users"] = [u for u in data["users"] if u["username"] != "dana"]
-        data["signature"] = auth._sign(data["users"])
-        users.write_text(json.dumps(data))
+        auth.remove_user("dana")
     at.run()
     assert not at.exception
     assert "user" not in at.session_state
     assert at.title[0].value == "rfa_dash: sign in"
     assert [w.value for w in at.warning] == ["Your account was changed or removed; sign in again."]
-    log = _audit(_private_state)
+    log = _audit()
     assert (log[-1]["action"], log[-1]["user"], log[-1]["role"]) == ("signed_out", "dana", "dsmb")
 
 
-def test_audit_log_is_append_only_lines(_private_state):
+def test_audit_entries_are_chained(_private_state):
     auth.audit("report_download", "dana", "dsmb", "abc", "as_of=2026-01-01")
     auth.audit("upload", "ian", "investigator", "", "screening.csv")
-    lines = _audit(_private_state)
+    lines = _audit()
     assert [x["action"] for x in lines] == ["report_download", "upload"]
-    assert set(lines[0]) == {"time", "user", "role", "action", "export", "detail"}
+    assert lines[1]["prev_hash"] == lines[0]["hash"] and lines[0]["time"].endswith("Z")
 
 
 # -- issue 16: passwords bcrypt would cut, look-alike names, malformed entries, throttling
 def test_password_over_72_bytes_is_refused_at_sign_in_too(users):
     long_pw = "p" * 72
-    auth.add_user(users, "lena", long_pw, "dsmb")
-    assert auth.authenticate(users, "lena", long_pw) is not None
+    auth.add_user("lena", long_pw, "dsmb")
+    assert auth.authenticate("lena", long_pw) is not None
     # bcrypt would read only the first 72 bytes: anything appended would "match"
-    assert auth.authenticate(users, "lena", long_pw + "anything") is None
+    assert auth.authenticate("lena", long_pw + "anything") is None
     with pytest.raises(ValueError, match="at most 72 bytes"):
-        auth.add_user(users, "max", "é" * 37, "dsmb")   # 74 bytes in UTF-8
+        auth.add_user("max", "é" * 37, "dsmb")   # 74 bytes in UTF-8
 
 
 def test_user_names_are_normalized_and_look_alikes_refused(users):
-    auth.add_user(users, "\uff43\uff4f\uff52\uff41 ", "coordinator pw 1", "coordinator")
-    assert auth.account(users, "cora") is not None                 # full-width, NFKC
-    assert auth.authenticate(users, " cora", "coordinator pw 1").username == "cora"
+    auth.add_user("\uff43\uff4f\uff52\uff41 ", "coordinator pw 1", "coordinator")
+    assert auth.account("cora") is not None                 # full-width, NFKC
+    assert auth.authenticate(" cora", "coordinator pw 1").username == "cora"
     for twin in ("Dana", "dаna", "dana\u0301", "d4na".replace("4", "a"), "DANA "):
         if twin.strip() == "dana":
             continue
         with pytest.raises(ValueError, match="looks like the existing 'dana'"):
-            auth.add_user(users, twin, "some password 1", "dsmb")
+            auth.add_user(twin, "some password 1", "dsmb")
     with pytest.raises(ValueError, match="looks like the existing 'ian'"):
-        auth.add_user(users, "1an", "some password 1", "dsmb")
-    auth.add_user(users, "dana", "a new password 1", "dsmb")       # replacing is fine
+        auth.add_user("1an", "some password 1", "dsmb")
+    auth.add_user("dana", "a new password 1", "dsmb")       # replacing is fine
     with pytest.raises(ValueError, match="spaces or control"):
-        auth.add_user(users, "da na", "some password 1", "dsmb")
-
-
-def test_signed_file_with_a_malformed_entry_is_a_message(users, monkeypatch):
-    from rfa_dash.auth import _sign
-
-    for bad in ([{"username": "x"}], ["not an account"], [{"username": "x", "role": "dsmb",
-                                                            "password_hash": 7}]):
-        users.write_text(json.dumps({"version": 1, "users": bad, "signature": _sign(bad)}))
-        with pytest.raises(auth.AuthError, match="entry 1"):
-            auth.authenticate(users, "x", "whatever password")
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    assert not at.exception and any("entry 1" in e.value for e in at.error)
+        auth.add_user("da na", "some password 1", "dsmb")
 
 
 def test_failed_sign_ins_are_throttled_per_user_and_logged(users, _private_state,
@@ -214,7 +246,7 @@ def test_failed_sign_ins_are_throttled_per_user_and_logged(users, _private_state
     at = _sign_in("dana", "correct horse battery")     # even the right password now waits
     assert "user" not in at.session_state
     assert at.error[0].value.startswith("Too many failed sign-ins")
-    log = _audit(_private_state)
+    log = _audit()
     assert [x["action"] for x in log[-6:]] == ["sign_in_failed"] * 5 + ["sign_in_throttled"]
     assert all(x["detail"].startswith("client ") for x in log[-6:])
     # another user from the same client is not held up by dana's five...
@@ -229,12 +261,14 @@ def test_failed_sign_ins_are_throttled_per_user_and_logged(users, _private_state
 
 def test_throttle_window_passes():
     from rfa_dash.signin_guard import Throttle
+    from rfa_dash.state import store
 
     t = Throttle(max_failures=3, window_s=60, max_client_failures=3)
     keys = ["user:a", "client:1"]
     for i in range(3):
         assert t.blocked(keys, now=i) == 0
-        t.failed(keys, now=i)
+        with store.transaction() as conn:
+            t.failed(conn, keys, now=i)
     assert t.blocked(keys, now=3) == pytest.approx(57)
     assert t.blocked(["user:b"], now=3) == 0 and t.blocked(["client:1"], now=3) > 0
     assert t.blocked(keys, now=61) == 0          # the first failure left the window

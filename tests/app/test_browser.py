@@ -44,7 +44,7 @@ def _serve(state: Path, log_name: str):
     """Run `streamlit run app.py` on a free loopback port; yield its URL."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("RFA_DASH_")}
-    env.update(RFA_DASH_AUDIT_LOG=str(state / "audit.log"), RFA_DASH_CUTS_DIR=str(state / "cuts"))
+    env.update(RFA_DASH_STATE_URL=f"sqlite:///{state / 'state.sqlite'}")
     log = (ROOT / "test-artifacts")
     log.mkdir(exist_ok=True)
     out = open(log / log_name, "w")
@@ -327,7 +327,12 @@ def test_dsmb_report_downloads_when_clicked_and_is_audited(server, browser):
         assert "Key to the groups" in pages[-1] and "RT alone" not in "".join(pages[:-1])
         page.wait_for_function(IDLE, timeout=60000)
         page.wait_for_timeout(1000)
-        audit = (SERVER_STATE["dir"] / "audit.log").read_text(encoding="utf-8")
-        assert '"report_download"' in audit and "format=pdf session=masked" in audit
+        import sqlite3
+
+        con = sqlite3.connect(SERVER_STATE["dir"] / "state.sqlite")
+        audit = con.execute("SELECT action, detail FROM audit").fetchall()
+        con.close()
+        assert any(a == "report_download" and "format=pdf session=masked" in d
+                   for a, d in audit)
     finally:
         page.close()

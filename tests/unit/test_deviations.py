@@ -43,7 +43,8 @@ def test_cuts_carry_deviations_and_open_as_an_export(tmp_path):
 
     exp = open_export(SAMPLE_DIR)
     assert exp.con.execute("SELECT count(*) FROM stg_deviations").fetchone()[0] == 6
-    path = cuts.save_cut(exp, dt.date(2026, 6, 1), tmp_path / "cuts")
+    saved = cuts.save_cut(exp, dt.date(2026, 6, 1))
+    path = cuts.export_cut(saved.name, tmp_path / "cut")
     dev = pq.read_table(path / "deviations.parquet").to_pandas()
     assert len(dev) == 3 and (dev["deviation_date"] <= dt.date(2026, 6, 1)).all()
     cut = open_export(path)          # a cut is an export of its own

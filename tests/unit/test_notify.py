@@ -18,7 +18,7 @@ from rfa_dash.ingest.export import SAMPLE_DIR, open_export
 from rfa_dash.notify.config import ConfigError, load_config
 from rfa_dash.notify.run import notify
 from rfa_dash.protocol import load_protocol
-from tests.helpers import make_export, rand, screen
+from tests.helpers import audit_entries, ledger, make_export, rand, screen
 
 PROTOCOL = load_protocol()
 ARM_WORDS = ["rfa_rt", "rt_alone", "RFA/BA + RT", "RT alone", "arm"]
@@ -223,8 +223,7 @@ def test_refused_recipient_fails_alone_and_is_not_recorded(tmp_path, smtp, event
     assert code == 3
     assert err.count("not sent: pi@example.org refused by the server: 550") == 3
     assert {m["To"] for m in sink.received} == {"dsmb@example.org"}
-    state = json.loads((tmp_path / "cfg" / "notify.state.json").read_text())
-    assert set(state["sent"]) == {"dsmb@example.org"}
+    assert set(ledger()) == {"dsmb@example.org"}
     # once the server takes it, the PI's alerts go (and the DSMB's are not repeated)
     sink.refuse.clear()
     assert main(["notify", str(events), "--config", str(path), "--as-of", "2025-12-01"]) == 0
@@ -238,7 +237,7 @@ def test_dead_server_is_one_line_and_nothing_recorded(tmp_path, events, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("rfa_dash: not sent: cannot reach 127.0.0.1:")
     assert "Traceback" not in err[0]
-    assert not (tmp_path / "cfg" / "notify.state.json").exists()
+    assert ledger() == {}
 
 
 def test_dry_run_prints_and_sends_nothing(tmp_path, smtp, events, capsys):
@@ -249,7 +248,7 @@ def test_dry_run_prints_and_sends_nothing(tmp_path, smtp, events, capsys):
     out = capsys.readouterr()
     assert "Subject: [NCT07090122] 1 new death" in out.out
     assert "would send: death (1) to pi@example.org" in out.err
-    assert sink.received == [] and not (tmp_path / "cfg" / "notify.state.json").exists()
+    assert sink.received == [] and ledger() == {}
 
 
 def _tls_server(smtp, tmp_path):
@@ -325,12 +324,12 @@ def test_a_server_that_never_answers_times_out(tmp_path, events, capsys):
     assert err.endswith("did not answer within 1 s") and len(err.splitlines()) == 1
 
 
-def test_every_sent_message_is_audited(tmp_path, smtp, events, _private_state):
+def test_every_sent_message_is_audited(tmp_path, smtp, events):
     sink, port = smtp()
     cfg = load_config(_config(tmp_path / "cfg", port, [PI]), PROTOCOL)
     exp = open_export(events)
     notify(exp, dt.date(2025, 12, 1), cfg)
-    lines = [json.loads(x) for x in (_private_state / "audit.log").read_text().splitlines()]
+    lines = audit_entries()
     sent = [x for x in lines if x["action"] == "notify_sent"]
     assert sorted(x["detail"] for x in sent) == ["death: 1", "serious_ae: 1", "sre: 1"]
     assert {(x["user"], x["role"], x["export"]) for x in sent} == {

@@ -201,17 +201,15 @@ def test_typst_source_takes_data_as_text_only():
 
 
 def test_changes_since_a_cut_list_new_saes_deaths_sres_and_deviations(exp, tmp_path):
-    folder = cuts.save_cut(exp, dt.date(2026, 6, 1), tmp_path / "cuts")
-    doc = build_document(exp, exp.default_as_of, ROLES["dsmb"], since=str(folder))
+    name = cuts.save_cut(exp, dt.date(2026, 6, 1)).name
+    doc = build_document(exp, exp.default_as_of, ROLES["dsmb"], since=name)
     sec = doc.sections[-1]
     titles = [b.title for b in sec.blocks if hasattr(b, "frame")]
     assert titles[0] == "Changes since the previous cut"
     assert {"New serious adverse events", "New deaths", "New SREs",
             "New protocol deviations"} <= set(titles)
-    ch = cuts.changes_since(exp, exp.default_as_of, str(folder), ROLES["dsmb"])
-    import pyarrow.parquet as pq
-
-    before = pq.read_table(folder / "deviations.parquet").to_pandas()
+    ch = cuts.changes_since(exp, exp.default_as_of, name, ROLES["dsmb"])
+    before = cuts.read_cut(name)["deviations"].to_pandas()
     now = exp.query("deviation_listing", as_of=exp.default_as_of)
     assert len(ch["deviations"]) == len(now) - len(before) > 0
     assert not set(ch["deviations"]["description"]) & set(before["description"])
@@ -229,9 +227,9 @@ def test_report_cli_writes_pdf_by_suffix(tmp_path, capsys):
     assert main(["report", "--role", "investigator", "--masked", "--out",
                  str(tmp_path / "x.pdf")]) == 2
     assert "no arms to mask" in capsys.readouterr().err
-    assert main(["report", "--role", "dsmb", "--since", str(tmp_path), "--out",
+    assert main(["report", "--role", "dsmb", "--since", "2026-01-01_nosuchcut", "--out",
                  str(tmp_path / "y.pdf")]) == 2
-    assert "not a saved data cut" in capsys.readouterr().err
+    assert "no saved cut '2026-01-01_nosuchcut'" in capsys.readouterr().err
     assert not (tmp_path / "x.pdf").exists() and not (tmp_path / "y.pdf").exists()
 
 

@@ -160,23 +160,29 @@ def test_report_opens_offline_in_chromium(reports, tmp_path):
 
 def test_cut_round_trip_and_changes(tmp_path):
     exp = open_export(SAMPLE_DIR)
-    folder = cuts.save_cut(exp, D(2026, 6, 1), tmp_path / "cuts")
-    assert cuts.save_cut(exp, D(2026, 6, 1), tmp_path / "cuts") == folder  # idempotent
+    saved = cuts.save_cut(exp, D(2026, 6, 1), "dsmb1", "dsmb")
+    assert saved.created and saved.name == f"2026-06-01_{exp.fingerprint[:12]}"
+    again = cuts.save_cut(exp, D(2026, 6, 1), "dsmb2", "dsmb")   # idempotent: one cut
+    assert again == cuts.Saved(saved.name, False)
+    listed = cuts.list_cuts()
+    assert listed[["cut", "as_of", "saved_by", "status"]].values.tolist() == [
+        [saved.name, "2026-06-01", "dsmb1", "intact"]]
+    folder = cuts.export_cut(saved.name, tmp_path / "cut")
     manifest = pd.read_json(folder / "manifest.json", typ="series")
     assert manifest["exported_at"] == "2026-06-01" and manifest["cut_of"] == exp.fingerprint
     assert len(manifest["fingerprint"]) == 64
-    cut = open_export(folder)  # a cut is an export
+    cut = open_export(folder)  # a cut written out is an export
     assert cut.problems.empty
     f_cut = cut.query("enrollment_funnel", as_of=cut.default_as_of)
     f_exp = exp.query("enrollment_funnel", as_of=D(2026, 6, 1))
     assert f_cut["n"].tolist() == f_exp["n"].tolist()
-    ch = cuts.changes_since(exp, exp.default_as_of, str(folder), ROLES["dsmb"])
+    ch = cuts.changes_since(exp, exp.default_as_of, saved.name, ROLES["dsmb"])
     # sample: 7 randomized after 2026-06-01, SREs on 07-21, 07-23, 07-28, death 06-27
     assert ch["randomized"]["participant_id"].tolist() == ["025", "026", "027", "028", "029",
                                                            "030", "031"]
     assert len(ch["sre"]) == 3 and ch["deaths"]["participant_id"].tolist() == ["023"]
     assert "arm" in ch["sre"].columns and ch["edited"].empty
-    inv = cuts.changes_since(exp, exp.default_as_of, str(folder), ROLES["investigator"])
+    inv = cuts.changes_since(exp, exp.default_as_of, saved.name, ROLES["investigator"])
     assert "arm" not in inv["sre"].columns and "arm" not in inv["deaths"].columns
     # allocation counts are open to investigators at month ends only (the protocol's
     # default): new randomizations by arm between two cuts of any dates are not shown
@@ -184,51 +190,99 @@ def test_cut_round_trip_and_changes(tmp_path):
     assert inv["randomized_by_arm"].empty
     from dataclasses import replace
     anyday = replace(ROLES["investigator"], allocation_counts="any_date")
-    inv = cuts.changes_since(exp, exp.default_as_of, str(folder), anyday)
+    inv = cuts.changes_since(exp, exp.default_as_of, saved.name, anyday)
     assert inv["randomized_by_arm"].set_index("arm")["new"].sum() == 7
 
 
 def test_cut_detects_edited_records(tmp_path):
     e1 = open_export(make_export(tmp_path / "a", randomization=[rand(sins="7")]))
-    folder = cuts.save_cut(e1, D(2026, 1, 1), tmp_path / "cuts")
+    name = cuts.save_cut(e1, D(2026, 1, 1)).name
     e2 = open_export(make_export(tmp_path / "b", randomization=[rand(sins="9", arm="rt_alone")]))
-    ch = cuts.changes_since(e2, D(2026, 1, 1), str(folder), ROLES["investigator"])
+    ch = cuts.changes_since(e2, D(2026, 1, 1), name, ROLES["investigator"])
     assert ch["edited"].values.tolist() == [["randomization", "001", "arm, sins"]]
-    ch = cuts.changes_since(e2, D(2026, 1, 1), str(folder), ROLES["coordinator"])
+    ch = cuts.changes_since(e2, D(2026, 1, 1), name, ROLES["coordinator"])
     assert ch["edited"].values.tolist() == [["randomization", "001", "(hidden), sins"]]
     assert ch["sre"].empty and ch["deaths"].empty and "arm" not in ch["randomized"]
     assert ch["randomized_by_arm"].empty
 
 
-def test_cut_never_inside_the_export(tmp_path):
-    folder = make_export(tmp_path / "e")
-    with pytest.raises(ValueError):
-        cuts.save_cut(open_export(folder), D(2026, 1, 1), folder / "cuts")
+def test_a_cut_edited_afterwards_is_damaged_listed_so_and_never_compared_with():
+    """A death removed from a saved cut by hand must not come back as a "new" death."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from sqlalchemy import update
+
+    from rfa_dash.state import schema, store
+
+    exp = open_export(SAMPLE_DIR)
+    name = cuts.save_cut(exp, exp.default_as_of).name
+    off = cuts.read_cut(name)["offstudy"]
+    kept = off.filter(pa.compute.not_equal(off["reason"], "death"))
+    sink = pa.BufferOutputStream()
+    pq.write_table(kept, sink)
+    with store.transaction() as conn:
+        conn.execute(update(schema.cut_tables)
+                     .where(schema.cut_tables.c.cut == name,
+                            schema.cut_tables.c.tbl == "offstudy")
+                     .values(data=sink.getvalue().to_pybytes()))
+    listed = cuts.list_cuts()
+    assert listed["status"].tolist() == [
+        "damaged: its table offstudy no longer matches its digest"]
+    assert cuts.previous_cut(listed, exp.default_as_of) is None
+    with pytest.raises(cuts.CutDamaged, match="damaged"):
+        cuts.changes_since(exp, exp.default_as_of, name, ROLES["dsmb"])
 
 
-def test_cut_saved_in_the_earlier_format_compares_without_spurious_edits(tmp_path):
-    # cuts used to be written from pandas frames (timestamps, floats for integers with gaps)
+def test_cut_saved_in_the_earlier_format_moves_in_and_compares_without_spurious_edits(
+        tmp_path, monkeypatch):
+    # cuts used to be folders written from pandas frames (timestamps, floats for integers
+    # with gaps), a manifest with the fingerprint of the folder
+    import json
+
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     from rfa_dash import db
     from rfa_dash.contract import TABLE_ORDER
+    from rfa_dash.ingest.export import fingerprint
+    from rfa_dash.state import store
 
     exp = open_export(SAMPLE_DIR)
-    folder = cuts.save_cut(exp, exp.default_as_of, tmp_path / "cuts")
+    root = tmp_path / "old_cuts"
+    folder = root / f"{exp.default_as_of.isoformat()}_{exp.fingerprint[:12]}"
+    folder.mkdir(parents=True)
     for t in TABLE_ORDER:
         old = db.run(exp.con, f"cuts/{t}", {"as_of": exp.default_as_of})
         pq.write_table(pa.Table.from_pandas(old, preserve_index=False), folder / f"{t}.parquet")
-    ch = cuts.changes_since(exp, exp.default_as_of, str(folder), ROLES["dsmb"])
+    manifest = {"exported_at": exp.default_as_of.isoformat(), "trial": "NCT07090122",
+                "synthetic": True, "cut_of": exp.fingerprint, "source_exported_at": None,
+                "saved_at": "2026-11-20T10:00:00+00:00"}
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    manifest["fingerprint"] = fingerprint(folder)
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    damaged = root / "2026-01-01_000000000000"
+    damaged.mkdir()
+    (damaged / "manifest.json").write_text(json.dumps(manifest | {"exported_at": "2026-01-01"}))
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    monkeypatch.setenv("RFA_DASH_CUTS_DIR", str(root))
+    store.forget()
+    listed = cuts.list_cuts()          # the store opens: the earlier cuts move in
+    assert listed[["cut", "saved_by", "status"]].values.tolist() == [
+        [folder.name, "moved in", "intact"]]
+    ch = cuts.changes_since(exp, exp.default_as_of, folder.name, ROLES["dsmb"])
     assert ch["edited"].empty and ch["randomized"].empty
     assert ch["sre"].empty and ch["deaths"].empty
+    assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before  # untouched
+    store.forget()
+    assert len(cuts.list_cuts()) == 1   # moved in once
 
 
 def test_previous_cut_is_the_newest_dated_before_the_data_cut():
     from rfa_dash.analysis.cuts import previous_cut
 
     saved = pd.DataFrame({"as_of": ["2026-03-01", "2026-02-01", None, "2026-01-01"],
-                          "folder": ["c3", "c2", "c_undated", "c1"]})
+                          "cut": ["c3", "c2", "c_undated", "c1"],
+                          "status": ["intact"] * 4})
     assert previous_cut(saved, dt.date(2026, 2, 15)) == "c2"
     assert previous_cut(saved, dt.date(2026, 2, 1)) == "c1"  # a cut of that very day is not earlier
     assert previous_cut(saved, dt.date(2025, 12, 1)) == "c3"  # none earlier: the newest

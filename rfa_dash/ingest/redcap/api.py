@@ -24,7 +24,7 @@ import http.client
 import io
 import ipaddress
 import json
-import os
+import shutil
 import time
 import urllib.error
 import urllib.parse
@@ -32,6 +32,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from rfa_dash import files
 from rfa_dash.ingest.redcap.project import dictionary_kind
 
 FILES = {"metadata": "redcap_data_dictionary.csv", "event": "redcap_events.csv",
@@ -212,7 +213,6 @@ def fetch(url: str, token: str, out: Path, timeout: float | None = None) -> Fetc
                                 "exportDataAccessGroups": "true"}, timeout)
     _check_answer("record", got["record"], record_id)
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     manifest = {"exported_at": moment.date().isoformat(),
                 "exported_at_time": moment.isoformat().replace("+00:00", "Z"),
                 "source": "REDCap API", "api_url": url,
@@ -220,19 +220,18 @@ def fetch(url: str, token: str, out: Path, timeout: float | None = None) -> Fetc
                 "project_id": str(info.get("project_id", ""))}
     staged = {FILES[c]: data for c, data in got.items()}
     staged["manifest.json"] = (json.dumps(manifest, indent=2) + "\n").encode("utf-8")
-    for name, data in staged.items():
-        with open(out / f".{name}.part", "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())   # on disk before any earlier file is replaced
-    for name in staged:
-        os.replace(out / f".{name}.part", out / name)
-    directory = os.open(out, os.O_RDONLY)
-    try:
-        os.fsync(directory)         # the renames themselves
-    finally:
-        os.close(directory)
-    for content in ("event", "arm", "formEventMapping"):
-        if content not in got and (out / FILES[content]).exists():
-            (out / FILES[content]).unlink()   # a project no longer longitudinal
+    # a project no longer longitudinal leaves no events behind
+    stale = {FILES[c] for c in ("event", "arm", "formEventMapping") if c not in got}
+
+    def fill(tmp: Path) -> None:
+        # the folder's other files (a mapping, notes) come along; the fetched ones are new
+        if out.is_dir():
+            for p in out.iterdir():
+                if p.is_file() and p.name not in staged and p.name not in stale:
+                    shutil.copy2(p, tmp / p.name)
+        for name, data in staged.items():
+            (tmp / name).write_bytes(data)
+
+    # the fetched files replace the earlier ones together, or not at all
+    files.replace_folder(out, fill)
     return Fetched(out, manifest["project_title"], longitudinal, len(got["record"]))

@@ -1,0 +1,277 @@
+"""The store: one database for what the dashboard records of its own.
+
+``RFA_DASH_STATE_URL`` chooses it: unset, an SQLite file ``state.sqlite`` in
+the state folder (embedded, nothing to set up); a ``postgresql://`` URL for
+one or more servers sharing their state (driven by psycopg 3).
+
+- On SQLite every writing transaction starts with ``BEGIN IMMEDIATE`` (writers
+  take turns; readers go on, the journal is a write-ahead log), and each
+  commit is on disk before it returns (``synchronous=FULL``).
+- On PostgreSQL the writers that must take turns (the audit chain, accounts,
+  claims) take an advisory lock inside their transaction.
+- The schema is versioned by Alembic migrations, applied on first use; a store
+  whose schema is newer than this code knows is refused with one line.
+
+Every failure of the database reaches callers as :class:`StoreError`: one
+line, the URL without its password.
+
+Example
+-------
+>>> import tempfile
+>>> url = f"sqlite:///{tempfile.mkdtemp()}/state.sqlite"
+>>> from rfa_dash.state import schema
+>>> from sqlalchemy import select, func
+>>> with transaction(url) as conn:
+...     conn.execute(select(func.count()).select_from(schema.accounts)).scalar()
+0
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from rfa_dash import settings
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+CONNECT_TIMEOUT_S = 10      # reaching a PostgreSQL server
+BUSY_TIMEOUT_S = 30         # waiting for another writer (SQLite) or a lock (PostgreSQL)
+STATEMENT_TIMEOUT_S = 120   # any one statement on PostgreSQL
+
+_ENGINES: dict[str, Engine] = {}
+_LOCK = threading.Lock()
+
+
+class StoreError(Exception):
+    """The store cannot be opened, read or written (one line, no password)."""
+
+
+def url() -> str:
+    """The configured store's URL (:func:`rfa_dash.settings.state_url`)."""
+    return settings.state_url()
+
+
+def shown(u: str) -> str:
+    """``u`` as it may be printed: without its password."""
+    try:
+        return make_url(u).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(an unreadable state URL)"
+
+
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    lines = str(orig).strip().splitlines()
+    return lines[0] if lines else type(orig).__name__
+
+
+def _driver_url(u: str) -> str:
+    """PostgreSQL URLs are driven by psycopg 3 (SQLAlchemy's default would be psycopg2)."""
+    for scheme in ("postgresql://", "postgres://"):
+        if u.startswith(scheme):
+            return "postgresql+psycopg://" + u[len(scheme):]
+    return u
+
+
+def is_sqlite(u: str) -> bool:
+    return u.startswith("sqlite:")
+
+
+def sqlite_path(u: str) -> Path | None:
+    """The database file of an SQLite URL (None for other stores)."""
+    if not is_sqlite(u):
+        return None
+    db = make_url(u).database
+    return Path(db) if db else None
+
+
+def _open(u: str) -> Engine:
+    if is_sqlite(u):
+        path = sqlite_path(u)
+        if path is None:
+            raise StoreError("the SQLite state URL names no file")
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        eng = create_engine(u, connect_args={"timeout": BUSY_TIMEOUT_S})
+
+        @event.listens_for(eng, "connect")
+        def _connect(dbapi_con: Any, _record: Any) -> None:
+            dbapi_con.isolation_level = None   # transactions are begun below, not by pysqlite
+            cur = dbapi_con.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")
+            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+            cur.close()
+
+        @event.listens_for(eng, "begin")
+        def _begin(conn: Connection) -> None:
+            read = conn.get_execution_options().get("rfa_read", False)
+            conn.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
+
+        if path.exists():
+            os.chmod(path, 0o600)
+        return eng
+    if not u.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+        raise StoreError(f"{settings.STATE_URL.name} must be an sqlite:/// or postgresql:// "
+                         f"URL, not {shown(u)}")
+    opts = (f"-c statement_timeout={STATEMENT_TIMEOUT_S * 1000} "
+            f"-c lock_timeout={BUSY_TIMEOUT_S * 1000}")
+    return create_engine(_driver_url(u), pool_pre_ping=True,
+                         connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "options": opts})
+
+
+def _migrate(eng: Engine, u: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(str(MIGRATIONS))
+    known = {r.revision for r in script.walk_revisions()}
+    head = script.get_current_head()
+    with eng.begin() as conn:
+        lock(conn, "migrate")
+        current = MigrationContext.configure(conn).get_current_revision()
+        if current is not None and current not in known:
+            raise StoreError(f"the state store {shown(u)} has schema revision {current}, newer "
+                             f"than this rfa_dash knows (up to {head}): install the newer "
+                             "rfa_dash, or restore a backup made before the upgrade")
+        if current != head:
+            cfg = Config()
+            cfg.set_main_option("script_location", str(MIGRATIONS))
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+
+def engine(u: str | None = None) -> Engine:
+    """The store's engine, opened, migrated and moved into once per process.
+
+    Raises
+    ------
+    StoreError
+        Unreachable, unreadable, or a schema newer than this code.
+    """
+    u = u or url()
+    with _LOCK:
+        eng = _ENGINES.get(u)
+        if eng is not None:
+            return eng
+        try:
+            eng = _open(u)
+            _migrate(eng, u)
+        except StoreError:
+            raise
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreError(f"the state store {shown(u)} cannot be opened: "
+                             f"{_first_line(exc)}") from None
+        _ENGINES[u] = eng
+    from rfa_dash.state import moving_in
+
+    moving_in.run(u)
+    return eng
+
+
+def forget(u: str | None = None) -> None:
+    """Close the engine of ``u`` (all when None): the next use opens the store afresh."""
+    with _LOCK:
+        for k in list(_ENGINES) if u is None else [u]:
+            eng = _ENGINES.pop(k, None)
+            if eng is not None:
+                eng.dispose()
+
+
+@contextmanager
+def transaction(u: str | None = None) -> Iterator[Connection]:
+    """A writing transaction: committed when the block ends, rolled back on any error.
+
+    Database errors become :class:`StoreError`; the block's own exceptions pass through.
+    """
+    u = u or url()
+    eng = engine(u)
+    try:
+        with eng.begin() as conn:
+            yield conn
+    except SQLAlchemyError as exc:
+        raise StoreError(f"the state store {shown(u)} failed: {_first_line(exc)}") from None
+
+
+@contextmanager
+def reading(u: str | None = None) -> Iterator[Connection]:
+    """A reading transaction (on SQLite it does not wait for writers)."""
+    u = u or url()
+    eng = engine(u)
+    try:
+        with eng.connect().execution_options(rfa_read=True) as conn, conn.begin():
+            yield conn
+    except SQLAlchemyError as exc:
+        raise StoreError(f"the state store {shown(u)} failed: {_first_line(exc)}") from None
+
+
+def lock(conn: Connection, name: str) -> None:
+    """Writers of ``name`` take turns until the transaction ends (PostgreSQL: an advisory
+    lock; SQLite: every writing transaction already holds the database's write lock)."""
+    if conn.dialect.name == "postgresql":
+        n = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        conn.execute(text("SELECT pg_advisory_xact_lock(:n)"), {"n": n})
+
+
+def insert(conn: Connection, table: Any) -> Any:
+    """An INSERT of the connection's dialect (it has ``on_conflict_do_nothing``)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
+
+
+def key_for(conn: Connection) -> bytes:
+    """:func:`key` of the store ``conn`` belongs to."""
+    return key(conn.engine.url.render_as_string(hide_password=False))
+
+
+def key(u: str | None = None) -> bytes:
+    """The key of the accounts' signatures and the audit chain.
+
+    ``RFA_DASH_SECRET`` when set. Without it, an SQLite store keeps a random
+    key in ``secret.key`` beside its file (readable by the server's user only);
+    a PostgreSQL store, shared by servers, needs the same secret on each.
+    """
+    s = settings.secret()
+    if s:
+        return s.encode("utf-8")
+    u = u or url()
+    path = sqlite_path(u)
+    if path is None:
+        raise StoreError(f"{settings.SECRET.name} is not set: a PostgreSQL state store needs "
+                         "the same secret on every server")
+    kf = path.parent / "secret.key"
+    if not kf.exists():
+        # written whole under a private name, then linked into place: two servers starting
+        # at once agree on one key, and none reads a half-written one
+        tmp = kf.with_name(f".secret.key.{os.getpid()}.{threading.get_ident()}")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
+                f.flush()
+                os.fsync(f.fileno())
+            try:
+                os.link(tmp, kf)
+            except FileExistsError:
+                pass
+        except OSError as exc:
+            raise StoreError(f"cannot create the key file {kf}: {exc.strerror}") from None
+        finally:
+            tmp.unlink(missing_ok=True)
+    return kf.read_bytes().strip()

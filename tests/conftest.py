@@ -24,3 +24,29 @@ def _private_state(tmp_path_factory, monkeypatch):
     from rfa_dash.state import store
 
     store.forget()
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL server on loopback for the whole run (tests/pg_server.py)."""
+    from tests.pg_server import Server
+
+    server = Server().start()
+    yield server
+    server.stop()
+
+
+_DB_COUNT = iter(range(1, 1_000_000))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def state_url(request, _private_state, monkeypatch):
+    """The test's state store, on SQLite and on a real PostgreSQL server in turn (a fresh
+    database each); ``RFA_DASH_STATE_URL`` is set to it."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{_private_state / 'state.sqlite'}"
+    else:
+        url = request.getfixturevalue("pg_server").create(f"t{next(_DB_COUNT)}")
+    monkeypatch.setenv("RFA_DASH_STATE_URL", url)
+    monkeypatch.setenv("RFA_DASH_SECRET", "state-test-secret")
+    yield url

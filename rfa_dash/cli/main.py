@@ -54,6 +54,11 @@ def _parser() -> argparse.ArgumentParser:
                        help="export folder (default: the bundled sample)")
         s.add_argument("--as-of", type=_date, default=None, help="data cut YYYY-MM-DD")
         s.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    s = sub.add_parser("save-cut", help="freeze the export as of a data cut in the state store "
+                       "(a monthly timer's job; idempotent)")
+    s.add_argument("export", nargs="?", type=Path, default=SAMPLE_DIR,
+                   help="export folder (default: the bundled sample)")
+    s.add_argument("--as-of", type=_date, default=None, help="data cut YYYY-MM-DD")
     s = sub.add_parser("report", help="write the DSMB report: PDF, DOCX or one self-contained "
                                       "HTML file, by the suffix of --out")
     s.add_argument("export", nargs="?", type=Path, default=SAMPLE_DIR,
@@ -151,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
             return _report(exp, as_of, args)
         if args.command == "notify":
             return _notify(exp, as_of, args)
+        if args.command == "save-cut":
+            return _save_cut(exp, as_of)
         if args.command == "check":
             df = exp.problems[["table", "line", "column", "severity", "message"]]
             write_rows(df, args.format, sys.stdout)
@@ -235,12 +242,26 @@ def _remove_user(args) -> int:
     return 0
 
 
+def _save_cut(exp, as_of: dt.date) -> int:
+    from rfa_dash.analysis import cuts
+    from rfa_dash.state.store import StoreError
+
+    try:
+        saved = cuts.save_cut(exp, as_of, user="cli", role="")
+    except StoreError as exc:
+        print(f"rfa_dash: {exc}", file=sys.stderr)
+        return 2
+    print(f"rfa_dash: {'saved' if saved.created else 'already saved'}: {saved.name}",
+          file=sys.stderr)
+    return 0
+
+
 def _verify_audit(args) -> int:
     from rfa_dash.state import audit
 
     v = audit.verify()
     if not v.ok:
-        print(f"rfa_dash: {v.problem} ({v.checked} entries before it are intact)")
+        print(f"rfa_dash: {v.problem} (the {v.checked} entries before it are intact)")
         return 1
     print(f"rfa_dash: the audit trail is intact: {v.checked} entries checked")
     return 0

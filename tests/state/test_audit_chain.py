@@ -1,0 +1,91 @@
+"""The audit trail on SQLite and on a real PostgreSQL server: append-only in the database,
+and every kind of edit found by verify-audit (issue 25)."""
+
+import pytest
+
+from rfa_dash.state import audit, store
+from tests.state.helpers import cli, raw, tamper
+
+
+@pytest.fixture()
+def trail(state_url):
+    """Five entries: sign-ins, a failed one, a download."""
+    for action, user in [("sign_in", "dana"), ("sign_in_failed", "mallory"),
+                         ("sign_in", "ian"), ("report_download", "dana"), ("sign_out", "dana")]:
+        with store.transaction() as conn:
+            audit.append(conn, action, user, "dsmb", detail="client 127.0.0.1")
+    store.forget()
+    return state_url
+
+
+def test_an_intact_trail_verifies_with_its_count(trail):
+    r = cli("verify-audit")
+    assert (r.returncode, r.stdout.strip()) == (
+        0, "rfa_dash: the audit trail is intact: 5 entries checked")
+
+
+def test_the_database_refuses_to_change_or_delete_an_entry(trail):
+    for sql in ('UPDATE audit SET "user" = \'x\' WHERE seq = 2', "DELETE FROM audit WHERE seq = 2"):
+        with pytest.raises(Exception, match="append-only"):
+            raw(trail, sql)
+    assert audit.verify().ok
+
+
+@pytest.mark.parametrize("edit, first_break", [
+    # a changed user name
+    (['UPDATE audit SET "user" = \'someone\' WHERE seq = 2'],
+     r"audit entry 2 \(.* sign_in_failed by someone\) was changed after it was written"),
+    # a deleted failed sign-in
+    (["DELETE FROM audit WHERE seq = 2"],
+     "audit entry 2 is missing: the entry after 1 is 3"),
+    # an entry inserted (the later ones renumbered to make room)
+    (["UPDATE audit SET seq = seq + 10 WHERE seq >= 3",
+      "UPDATE audit SET seq = seq - 9 WHERE seq >= 13",
+      "INSERT INTO audit SELECT 3, time, 'ghost', role, action, export, detail, imported, "
+      "key_id, prev_hash, hash FROM audit WHERE seq = 2"],
+     r"audit entry 3 \(.* by ghost\) was changed after it was written"),
+    # two entries swapped
+    (["UPDATE audit SET seq = 100 WHERE seq = 3", "UPDATE audit SET seq = 3 WHERE seq = 4",
+      "UPDATE audit SET seq = 4 WHERE seq = 100"],
+     "audit entry 3 .* was changed after it was written"),
+    # the last entries cut off
+    (["DELETE FROM audit WHERE seq >= 4"],
+     "the trail ends at entry 3, but entry 5 was written: entries 4 to 5 were cut off"),
+    # the head moved back to hide the cut (its signature no longer matches)
+    (["DELETE FROM audit WHERE seq >= 4", "UPDATE audit_head SET seq = 3, "
+      "hash = (SELECT hash FROM audit WHERE seq = 3)"],
+     "the trail's head record was changed after it was written"),
+])
+def test_every_kind_of_edit_is_found(trail, edit, first_break):
+    import re
+
+    tamper(trail, *edit)
+    r = cli("verify-audit")
+    assert r.returncode == 1, r.stdout + r.stderr
+    line = r.stdout.strip()
+    assert len(line.splitlines()) == 1 and re.search(first_break, line), line
+
+
+def test_another_key_is_named(trail, monkeypatch):
+    r = cli("verify-audit", env={"RFA_DASH_SECRET": "a different secret"})
+    assert r.returncode == 1
+    assert "audit entry 1 " in r.stdout and "was signed with another key" in r.stdout
+    assert "a different secret" not in r.stdout + r.stderr
+
+
+def test_a_store_with_a_newer_schema_is_refused_with_one_line(trail):
+    raw(trail, "UPDATE alembic_version SET version_num = '9999'")
+    r = cli("verify-audit")
+    assert r.returncode == 2
+    err = r.stderr.strip()
+    assert len(err.splitlines()) == 1 and "has schema revision 9999, newer than this " \
+        "rfa_dash knows (up to 0001)" in err and "Traceback" not in err
+
+
+def test_an_unreachable_store_is_one_line_without_its_password(monkeypatch):
+    r = cli("verify-audit", env={"RFA_DASH_STATE_URL":
+                                 "postgresql://rfa:hunter2secret@127.0.0.1:1/rfa",
+                                 "RFA_DASH_SECRET": "x"})
+    assert r.returncode == 2
+    assert len(r.stderr.strip().splitlines()) == 1 and "cannot be opened" in r.stderr
+    assert "hunter2secret" not in r.stderr and "***" in r.stderr

@@ -13,6 +13,7 @@ from rfa_dash.ingest.export import SAMPLE_DIR
 from rfa_dash.state import audit, store
 from tests.helpers import audit_entries
 from tests.state.helpers import cli, raw
+from tests.unit.test_notify import events  # noqa: F401 - the fixture
 
 ROOT = Path(__file__).resolve().parents[2]
 KILL_AT = str(ROOT / "tests" / "state" / "kill_at.py")
@@ -109,8 +110,8 @@ def test_import_redcap_killed_at_each_step_never_mixes_tables(tmp_path):
     assert {p.name: p.read_bytes() for p in out.iterdir()} == first
 
 
-def test_notify_killed_at_each_step_repeats_at_most_the_one_message(tmp_path, events,
-                                                                    monkeypatch):  # noqa: F811
+def test_notify_killed_at_each_step_repeats_at_most_the_one_message(
+        tmp_path, events, monkeypatch):  # noqa: F811
     """Each time a fresh ledger and mailbox; the run killed at step n, then run again: every
     alert arrives, each with its audit entry, and a repeat is only ever the same message
     (same Message-ID) once, where the kill fell between the server's acceptance and the
@@ -173,5 +174,3 @@ def test_a_cache_write_killed_at_each_step_is_rebuilt(_private_state):
         assert r.returncode == 0 and "Traceback" not in r.stderr, (n, r.stderr)
     assert n > 3     # the entry's files, its rename and its folder were each a step
 
-
-from tests.unit.test_notify import events  # noqa: E402, F401

@@ -27,7 +27,7 @@ run: $(VENV)/.runtime
 
 ## make test: install app + test requirements (and Debian's chromium, poppler-utils and postgresql if missing), lint, type-check, run every test
 test: $(VENV)/.dev
-	@(command -v /usr/bin/chromium && command -v pdftoppm && ls /usr/lib/postgresql/*/bin/initdb) >/dev/null 2>&1 || sh tests/install_debian_packages.sh
+	@(command -v /usr/bin/chromium && command -v pdftoppm && ls /usr/lib/postgresql/*/bin/initdb && test -x /usr/sbin/nginx) >/dev/null 2>&1 || sh tests/install_debian_packages.sh
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q

@@ -223,20 +223,17 @@ def one_size(n: int, work: Path) -> dict:
     out["redcap_mb"] = (rc / "redcap_records.csv").stat().st_size / 1e6
     # pages, signed in as the DSMB role (sees every page) on this export
     os.environ["RFA_DASH_SECRET"] = "bench"
-    users = work / "users.json"
-    if not users.exists():
-        auth.add_user(users, "bench", "bench-password", "dsmb")
-    os.environ["RFA_DASH_USERS"] = str(users)
-    os.environ["RFA_DASH_AUDIT_LOG"] = str(work / "audit.log")
+    os.environ["RFA_DASH_STATE_URL"] = f"sqlite:///{work / f'state_{n}.sqlite'}"
+    if auth.account("bench") is None:
+        auth.add_user("bench", "bench-password", "dsmb")
     # a saved cut 90 days back, so the report page also compares against it
     from rfa_dash.analysis import cuts
 
-    os.environ["RFA_DASH_CUTS_DIR"] = str(work / f"cuts_{n}")
     exp = open_export(folder)
-    cuts.save_cut(exp, exp.default_as_of - dt.timedelta(days=90), work / f"cuts_{n}")
+    cuts.save_cut(exp, exp.default_as_of - dt.timedelta(days=90))
     exp.close()
     os.environ["RFA_DASH_EXPORT_ROOT"] = str(work)   # the folder source needs a root
-    state = {"user": auth.User("bench", "", "dsmb"), "source": "Folder on this server",
+    state = {"user": auth.account("bench"), "source": "Folder on this server",
              "folder": str(folder)}
     _like_the_server()
     empty = work / "empty_app.py"

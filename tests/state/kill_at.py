@@ -12,47 +12,48 @@ import os
 import signal
 import sys
 
-N = int(sys.argv[1])
 STEPS = 0
 
 
-def step() -> None:
-    global STEPS
-    STEPS += 1
-    if STEPS == N:
-        os.kill(os.getpid(), signal.SIGKILL)
+def main() -> int:
+    n = int(sys.argv[1])
 
+    def step() -> None:
+        global STEPS
+        STEPS += 1
+        if STEPS == n:
+            os.kill(os.getpid(), signal.SIGKILL)
 
-def _wrap(name: str) -> None:
-    orig = getattr(os, name)
+    def wrap(name: str) -> None:
+        orig = getattr(os, name)
 
-    def wrapped(*args, **kwargs):
+        def wrapped(*args, **kwargs):
+            step()
+            return orig(*args, **kwargs)
+
+        setattr(os, name, wrapped)
+
+    for name in ("fsync", "replace", "rename", "link"):
+        wrap(name)
+
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    @event.listens_for(Engine, "before_cursor_execute")
+    def _statement(conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip().upper().startswith(("SELECT", "PRAGMA", "BEGIN")):
+            step()
+
+    @event.listens_for(Engine, "commit")
+    def _commit(conn):
         step()
-        return orig(*args, **kwargs)
 
-    setattr(os, name, wrapped)
+    from rfa_dash.cli import main as cli_main
 
-
-for _name in ("fsync", "replace", "rename", "link"):
-    _wrap(_name)
-
-from sqlalchemy import event  # noqa: E402
-from sqlalchemy.engine import Engine  # noqa: E402
+    code = cli_main(sys.argv[2:])
+    print(f"steps={STEPS}", file=sys.stderr)
+    return code
 
 
-@event.listens_for(Engine, "before_cursor_execute")
-def _statement(conn, cursor, statement, parameters, context, executemany):
-    if not statement.lstrip().upper().startswith(("SELECT", "PRAGMA", "BEGIN")):
-        step()
-
-
-@event.listens_for(Engine, "commit")
-def _commit(conn):
-    step()
-
-
-from rfa_dash.cli import main  # noqa: E402
-
-code = main(sys.argv[2:])
-print(f"steps={STEPS}", file=sys.stderr)
-sys.exit(code)
+if __name__ == "__main__":
+    sys.exit(main())

@@ -108,6 +108,11 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--out", type=Path, required=True, help="folder for the contract export")
     s.add_argument("--mapping", type=Path, default=None,
                    help="mapping TOML (default: the folder's, else the reference trial's)")
+    s = sub.add_parser("redcap-mapping", help="draft a mapping TOML from a REDCap project's "
+                       "dictionary and events (each line says why and how sure)")
+    s.add_argument("redcap", type=Path, help="folder with the project's data dictionary CSV")
+    s.add_argument("--out", type=Path, default=None,
+                   help="file to write (default: standard output); never overwritten")
     s = sub.add_parser("fetch-redcap", help="export a REDCap project through its API into a folder")
     s.add_argument("--url", required=True, help="the API URL, https://<server>/api/")
     s.add_argument("--token-file", type=Path, required=True,
@@ -301,9 +306,37 @@ def _backup_state(args) -> int:
     return 0
 
 
-STATE_COMMANDS = {"add-user": _add_user, "remove-user": _remove_user,
-                  "verify-audit": _verify_audit, "cuts": _cuts, "export-cut": _export_cut,
-                  "backup-state": _backup_state}
+def _redcap_mapping(args) -> int:
+    from rfa_dash import files
+    from rfa_dash.ingest.redcap.draft import draft
+    from rfa_dash.ingest.redcap.mapping import RedcapError
+
+    if not args.redcap.is_dir():
+        raise UsageError(f"not a folder: {args.redcap}")
+    try:
+        text = draft(args.redcap)
+    except RedcapError as exc:
+        print(f"rfa_dash: {exc}", file=sys.stderr)
+        return 2
+    if args.out is None:
+        sys.stdout.write(text)
+        return 0
+    if args.out.exists():
+        raise UsageError(f"--out {args.out} exists: a draft never replaces a mapping")
+    try:
+        files.write_bytes(args.out, text.encode("utf-8"))
+    except files.WriteError as exc:
+        print(f"rfa_dash: {exc}", file=sys.stderr)
+        return 2
+    print(f"rfa_dash: draft mapping written to {args.out}: check every line, then run "
+          f"check {args.redcap}", file=sys.stderr)
+    return 0
+
+
+# commands that read no export (the store's, and the REDCap draft)
+STATE_COMMANDS = {"redcap-mapping": _redcap_mapping, "add-user": _add_user,
+                  "remove-user": _remove_user, "verify-audit": _verify_audit, "cuts": _cuts,
+                  "export-cut": _export_cut, "backup-state": _backup_state}
 
 
 def _fetch_redcap(args) -> int:

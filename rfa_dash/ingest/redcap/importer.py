@@ -44,6 +44,7 @@ from rfa_dash.ingest.redcap.project import (
     fingerprint,
     is_redcap_folder,
     open_project,
+    own_mapping,
 )
 from rfa_dash.ingest.redcap.records import SYSTEM
 from rfa_dash.ingest.redcap.rows import Done, Rows, blank
@@ -203,6 +204,14 @@ def import_folder(folder: Path, mapping_path: Path | None = None) -> Imported:
                     f"contract requires: add [tables.{name}], or list it in [redcap] "
                     "empty_tables while the project does not collect it"))
             done[name] = (np.array([], dtype=np.int64), {})
+    if mapping_path is None and own_mapping(folder) is None \
+            and any(p.severity == "error" for p in run.problems):
+        # the reference trial's mapping read another project: say so before its errors
+        run.problems.insert(0, Problem(
+            "redcap", 1, "", "warning",
+            f"no mapping TOML in {folder}, so the reference trial's mapping "
+            f"({DEFAULT_MAPPING.name}) was used; `python -m rfa_dash redcap-mapping {folder} "
+            f"--out {folder / 'mapping.toml'}` drafts one for this project"))
     used = np.concatenate([rows for rows, _ in done.values()]) if done else np.array([], int)
     _summarize(run, used)
     manifest = _manifest(folder, run.problems)

@@ -180,6 +180,11 @@ def classify(folder: Path) -> dict[str, list[Path]]:
     return kinds
 
 
+def own_mapping(folder: Path) -> Path | None:
+    """The folder's own mapping TOML (the first by name), or None."""
+    return _mapping_file(folder)
+
+
 def _mapping_file(folder: Path) -> Path | None:
     tomls = sorted(p for p in Path(folder).glob("*.toml") if p.is_file())
     return tomls[0] if tomls else None
@@ -251,7 +256,8 @@ def describe(folder: Path) -> str:
     first = next(iter(dictionary))
     tried = (f"the mapping {own.name}" if own else
              f"no mapping TOML in the folder, so the reference trial's mapping "
-             f"({DEFAULT_MAPPING.name}) was tried")
+             f"({DEFAULT_MAPPING.name}) was tried; `python -m rfa_dash redcap-mapping "
+             f"{folder} --out {Path(folder) / 'mapping.toml'}` drafts one")
     hint = ("" if rid == first else
             f"; this project's record ID field is {first} (the dictionary's first field): "
             f"write a mapping with [redcap] record_id = \"{first}\" (docs/redcap.md)")

@@ -1,0 +1,434 @@
+"""A draft mapping from a REDCap project's own metadata (``redcap-mapping``).
+
+For each contract table and column it proposes the likeliest event, form and
+field, judged by the field's name, its label, its type and validation, and
+its choices, and says on the line why and how sure it is. What it could not
+place is listed at the end. The draft is a start, never a finished mapping:
+a person checks every line against the project (docs/redcap.md).
+
+How a field is scored for a column (highest wins, ties to the earlier field):
+
+- its name matches the column's name pattern: +3; its label matches the
+  column's label pattern: +2;
+- its type fits the column's kind (a date validation for a date, integer or
+  number for a count or measurement, a coded field for a code, yes/no for a
+  flag): +2; it clearly does not (a text field for a date): -3;
+- for the tables with a row per visit or event (visits, SREs, adverse
+  events, deviations), a field on a form not named as one: -4.
+
+A score of 4 places the field: 7 or more is "sure", 5 or 6 "likely", 4 "a
+guess". The record ID (the dictionary's first field) is the screening and
+participant ID; a project with two or more arms gives the arm by its arm;
+visit months come from the events' names (a number in the name: "Visit 2",
+"Month 3"; the n-th visit is the protocol's n-th visit month).
+
+Example
+-------
+>>> from pathlib import Path
+>>> folder = Path("tests/data/redcap/longitudinal")
+>>> text = draft(folder)
+>>> "screen_date = \\"date_enrolled\\"" in text
+True
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rfa_dash.contract import TABLE_ORDER, TABLES
+from rfa_dash.ingest.redcap.mapping import RedcapError
+from rfa_dash.ingest.redcap.project import (
+    COMPLETE_CHOICES,
+    IMPLICIT_CHOICES,
+    DictField,
+    Event,
+    _read_events,
+    classify,
+    read_dictionary,
+)
+from rfa_dash.protocol import Protocol, load_protocol
+
+# table -> (pattern on form and event names, pattern on their labels)
+TABLE_WORDS = {
+    "screening": r"screen|eligib|enrol|demograph|baseline|consent|regist",
+    "randomization": r"random|alloc|enrol|baseline|regist|treat",
+    "visits": r"visit|follow|month|week",
+    "sre_events": r"sre|skeletal|fracture",
+    "offstudy": r"off|withdr|termin|complet|final|end_of|end of|death|exit",
+    "adverse_events": r"adverse|\bae\b|^ae_|_ae$|toxic",
+    "deviations": r"deviat|violat",
+}
+
+# (table, column) -> (name pattern, label pattern); columns not here match on their own
+# name's words
+COLUMN_WORDS: dict[tuple[str, str], tuple[str, str]] = {
+    ("screening", "screen_date"): (r"scr.*date|screen.*date|date_?enrol|enrol.*date",
+                                   r"screen|enrol|consent|registration"),
+    ("screening", "age"): (r"^age$|_age$|^age_", r"\bage\b"),
+    ("screening", "sex"): (r"sex|gender", r"\bsex\b|gender"),
+    ("screening", "weight_kg"): (r"weight|^wt", r"weight"),
+    ("screening", "consent_date"): (r"consent.*date|date.*consent|date_?enrol",
+                                    r"consent"),
+    ("screening", "consented"): (r"^consent(ed)?(_yn)?$", r"consent"),
+    ("screening", "platelets"): (r"plt|platelet", r"platelet"),
+    ("screening", "hemoglobin"): (r"hgb|hemoglobin|haemoglobin|\bhb\b", r"h(a)?emoglobin"),
+    ("screening", "bilirubin"): (r"bili", r"bilirubin"),
+    ("screening", "creatinine"): (r"creat", r"creatinine"),
+    ("screening", "albumin"): (r"^alb|_alb$|albumin", r"albumin"),
+    ("randomization", "randomization_date"): (r"rand.*date|date.*rand|alloc.*date|date_?enrol",
+                                              r"random|alloc|enrol"),
+    ("randomization", "arm"): (r"^arm$|_arm$|group|alloc", r"\barm\b|group|allocat"),
+    ("randomization", "treatment_date"): (r"(tx|treat|proc).*date|date.*(tx|treat|proc)",
+                                          r"treat|procedure"),
+    ("randomization", "pain_nrs"): (r"pain|nrs", r"pain"),
+    ("randomization", "omed_mg"): (r"omed|opioid|morphine", r"opioid|morphine"),
+    ("randomization", "primary_tumor"): (r"primary|tumou?r", r"primary"),
+    ("randomization", "lesion_type"): (r"lesion", r"lesion"),
+    ("visits", "visit_date"): (r"visit.*date|date.*visit|fu.*date", r"visit|follow"),
+    ("visits", "pain_nrs"): (r"pain|nrs", r"pain"),
+    ("visits", "omed_mg"): (r"omed|opioid|morphine", r"opioid|morphine"),
+    ("sre_events", "event_date"): (r"(sre|event|fract).*date|date.*(sre|event)",
+                                   r"skeletal|event"),
+    ("sre_events", "sre_type"): (r"sre.*type|type.*sre|sre_?kind", r"type"),
+    ("sre_events", "spine_level"): (r"level", r"level"),
+    ("offstudy", "off_study_date"): (r"(off|withdr|termin|death|end|exit).*date|"
+                                     r"date.*(off|withdr|termin|death|exit)",
+                                     r"withdr|off study|termination|death|end of study"),
+    ("offstudy", "reason"): (r"reason|cause", r"reason|why"),
+    ("adverse_events", "onset_date"): (r"(ae|onset|start).*date|onset", r"onset|start"),
+    ("adverse_events", "term"): (r"term|ae_?desc|ae_?name", r"term|adverse event"),
+    ("adverse_events", "grade"): (r"grade|sever", r"grade|severity"),
+    ("adverse_events", "serious"): (r"serious|sae", r"serious"),
+    ("adverse_events", "related"): (r"relat|attrib|causal", r"relat|attribut"),
+    ("adverse_events", "soc"): (r"soc|organ", r"organ class"),
+    ("deviations", "deviation_date"): (r"dev.*date|date.*dev", r"deviation"),
+    ("deviations", "category"): (r"categ|dev.*type|type", r"category|type"),
+    ("deviations", "important"): (r"import|major", r"important|major"),
+    ("deviations", "description"): (r"desc|detail", r"descri"),
+}
+
+# contract code -> words of a choice's label that give it
+CODE_WORDS = {
+    ("screening", "sex"): {"F": r"^f|female|woman", "M": r"^m|male|\bman\b"},
+    ("offstudy", "reason"): {"death": r"death|died|deceas|expired",
+                             "lost_to_follow_up": r"lost",
+                             "study_completed": r"complet",
+                             "withdrawal": r"withdr|consent|refus|wish|non-?compl|opt"},
+    ("sre_events", "sre_type"): {"pathologic_fracture": r"fractur",
+                                 "cord_compression": r"cord",
+                                 "nerve_root_compression": r"nerve|radicul",
+                                 "pain_instability": r"pain|instab",
+                                 "surgery": r"surg",
+                                 "repeat_rfa_ba": r"ablation|rfa",
+                                 "repeat_rt": r"radiother|radiation|\brt\b"},
+    ("randomization", "lesion_type"): {"lytic": r"lytic", "mixed": r"mixed"},
+}
+REPEATED = ("visits", "sre_events", "adverse_events", "deviations")   # a row per event
+ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
+STRENGTH = ((7, "sure"), (5, "likely"), (4, "a guess"))
+
+
+@dataclass
+class Placed:
+    """One line of the draft: the TOML value, and why."""
+
+    value: str
+    why: str
+
+
+@dataclass
+class TableDraft:
+    event: str | None = None
+    event_why: str = ""
+    required_field: str | None = None
+    fields: dict[str, Placed] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+
+
+def _q(s: str) -> str:
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _kind_fit(kind: str, f: DictField) -> int:
+    v, t = f.validation, f.ftype
+    if kind in ("date", "partial_date"):
+        return 2 if v.startswith("date") else -3
+    if kind in ("int", "num"):
+        return 2 if v in ("integer", "number") or v.startswith("number") or t == "calc" \
+            else (-3 if v.startswith("date") or t in ("radio", "checkbox", "yesno") else 0)
+    if kind == "bool":
+        return 2 if t in ("yesno", "truefalse") or (t in ("radio", "dropdown")
+                                                    and len(f.choices) == 2) else -3
+    if kind == "code":
+        return 2 if t in ("radio", "dropdown") else (-3 if v.startswith("date") else 0)
+    if kind in ("text", "id"):
+        return 1 if t in ("text", "notes") and not v.startswith("date") else -3
+    return 0
+
+
+def _generic(column: str) -> tuple[str, str]:
+    """A column's own words, all of them, in the name or in the label."""
+    words = [re.escape(w) for w in column.split("_") if len(w) > 2] or [re.escape(column)]
+    every = "".join(f"(?=.*(?<![a-z]){w}(?![a-z]))" for w in words)   # whole words
+    return every, every
+
+
+def _score(table: str, column: str, kind: str, f: DictField) -> tuple[int, str]:
+    name_pat, label_pat = COLUMN_WORDS.get((table, column)) or _generic(column)
+    s, why = 0, list[str]()
+    if re.search(name_pat, f.name.lower()):
+        s, why = s + 3, why + ["its name"]
+    if re.search(label_pat, f.label.lower()):
+        s, why = s + 2, why + [f"its label {f.label.strip()[:40]!r}"]
+    fit = _kind_fit(kind, f)
+    if s and fit > 0:
+        why.append(f"a {f.validation or f.ftype} field")
+    if s and table in REPEATED:
+        # a visit's, an SRE's, an AE's value is on that kind of form, never elsewhere
+        if re.search(TABLE_WORDS[table], f.form.lower()):
+            why.append(f"on form {f.form}")
+        else:
+            fit -= 4
+    return (s + fit if s else 0), " and ".join(why)
+
+
+def _strength(score: int) -> str:
+    return next(word for floor, word in STRENGTH if score >= floor)
+
+
+def _values(table: str, column: str, f: DictField, codes: tuple[str, ...],
+            protocol: Protocol) -> tuple[dict[str, str], list[str]]:
+    """Contract code per REDCap code, and the choices it could not place."""
+    choices = f.choices or IMPLICIT_CHOICES.get(f.ftype, {})
+    if column == "arm":
+        arms = [a.code for a in protocol.arms]
+        return {c: arms[i] for i, c in enumerate(choices) if i < len(arms)}, \
+            [lab for i, lab in enumerate(choices.values()) if i >= len(arms)]
+    words = CODE_WORDS.get((table, column), {})
+    out, left = {}, []
+    for code, label in choices.items():
+        hit = next((k for k, pat in words.items() if re.search(pat, label.lower())), None)
+        if hit is None and code in codes:
+            hit = code
+        if hit is None and table == "offstudy" and "withdr" in f.name.lower():
+            hit = "withdrawal"      # reasons of a withdrawal field are withdrawals
+        if hit is None:
+            left.append(label)
+        else:
+            out[code] = hit
+    return out, left
+
+
+def _field_line(table: str, column: str, f: DictField, score: int, why: str,
+                protocol: Protocol) -> Placed:
+    spec = TABLES[table].column(column)
+    codes = tuple(c for c in (spec.codes or ()) if not c.startswith("protocol:"))
+    note = f"{why} ({_strength(score)})"
+    if spec.kind == "code" and (f.choices or f.ftype in IMPLICIT_CHOICES):
+        values, left = _values(table, column, f, codes, protocol)
+        inner = ", ".join(f"{_q(k)} = {_q(v)}" for k, v in values.items())
+        if left:
+            note += "; choices to place by hand: " + ", ".join(repr(x) for x in left)
+        return Placed(f"{{ field = {_q(f.name)}, values = {{ {inner} }} }}", note)
+    if f.ftype == "checkbox" and spec.kind == "text":
+        return Placed(f"{{ checkbox = {_q(f.name)} }}", note)
+    return Placed(_q(f.name), note)
+
+
+def _strip_arm(unique: str) -> str:
+    return re.sub(r"_arm_\d+$", "", unique)
+
+
+def _visit_number(e: Event) -> int | None:
+    text = f"{e.label} {_strip_arm(e.unique)}".lower()
+    if not re.search(TABLE_WORDS["visits"], text):
+        return None
+    m = re.search(r"(\d+)", text)
+    if m:
+        return int(m.group(1))
+    return next((n for w, n in ORDINALS.items() if w in text), None)
+
+
+@dataclass
+class _Project:
+    dictionary: dict[str, DictField]
+    events: list[Event]
+    form_events: dict[str, list[str]]     # form -> unique event names
+
+
+def _read(folder: Path) -> _Project:
+    import csv
+
+    kinds = classify(folder)
+    if not kinds["dictionary"]:
+        raise RedcapError(f"{folder}: no data dictionary CSV (first column \"Variable / "
+                          "Field Name\" or field_name): export it from the project first")
+    dictionary = read_dictionary(kinds["dictionary"][0])
+    events = (_read_events(kinds["events"][0], kinds["arms"][0] if kinds["arms"] else None)
+              if kinds["events"] else [])
+    form_events: dict[str, list[str]] = {}
+    if kinds["form_events"]:
+        with kinds["form_events"][0].open(newline="", encoding="utf-8-sig") as fh:
+            for r in csv.DictReader(fh):
+                form_events.setdefault(r.get("form", ""), []).append(
+                    r.get("unique_event_name", ""))
+    return _Project(dictionary, events, form_events)
+
+
+def _table_event(table: str, forms: list[str], p: _Project) -> tuple[str | None, str]:
+    """The event (without its arm) a table's rows come from, and why."""
+    if not p.events:
+        return None, ""
+    for form in forms:
+        evs = p.form_events.get(form)
+        if evs:
+            return _strip_arm(evs[0]), (f"the event of form {form} in the instrument-event "
+                                        "mapping (sure)")
+    pat = TABLE_WORDS[table]
+    for e in p.events:
+        if re.search(pat, e.label.lower()) or re.search(pat, _strip_arm(e.unique)):
+            return _strip_arm(e.unique), f"the event {e.label!r} by its name (likely)"
+    return None, ""
+
+
+def _visits(d: TableDraft, p: _Project, protocol: Protocol) -> None:
+    months = list(protocol.visit_months)
+    by_event: dict[str, int] = {}
+    for e in p.events:
+        n = _visit_number(e)
+        if n is None:
+            continue
+        text = f"{e.label} {e.unique}".lower()
+        # "Month 3" is month 3; "Visit 2" is the protocol's second visit month
+        month = n if "month" in text and n in months else (
+            months[n - 1] if 0 < n <= len(months) else None)
+        if month is not None:
+            by_event.setdefault(_strip_arm(e.unique), month)
+    if by_event:
+        inner = ", ".join(f"{_q(k)} = {v}" for k, v in by_event.items())
+        d.fields["visit_month"] = Placed(
+            f"{{ from_event = {{ {inner} }} }}",
+            "the events named as visits; their number is the protocol's n-th visit month "
+            "(likely: check each)")
+    else:
+        d.missing.append("visit_month (no event is named as a visit)")
+    visit_forms = list(dict.fromkeys(f.form for f in p.dictionary.values()   # in order
+                                     if re.search(TABLE_WORDS["visits"], f.form.lower())))
+    if visit_forms:
+        form = visit_forms[0]
+        d.fields["status"] = Placed(
+            f"{{ field = {_q(form + '_complete')}, values = {{ \"0\" = \"missed\", "
+            "\"1\" = \"completed\", \"2\" = \"completed\" } }",
+            f"form {form}'s completion status ({', '.join(COMPLETE_CHOICES.values())}): "
+            "an incomplete form is a missed visit (a guess: a visit-status field is better)")
+
+
+def draft_tables(folder: Path, protocol: Protocol | None = None) -> dict[str, TableDraft]:
+    """The draft of every contract table for the project in ``folder``."""
+    protocol = protocol or load_protocol()
+    p = _read(Path(folder))
+    fields = list(p.dictionary.values())
+    rid = fields[0].name
+    arms = sorted({e.arm for e in p.events if e.arm})
+    out: dict[str, TableDraft] = {}
+    for table in TABLE_ORDER:
+        d = out.setdefault(table, TableDraft())
+        forms: list[str] = []
+        for col in TABLES[table].columns:
+            name = col.name
+            if name in ("screening_id",) or (name == "participant_id"
+                                               and table == "randomization"):
+                d.fields[name] = Placed(_q(rid), "the record ID (the dictionary's first "
+                                                 "field) (sure)")
+                continue
+            if name == "participant_id":
+                d.fields[name] = Placed('{ from_record = "randomization.participant_id" }',
+                                        "the record's participant ID (sure)")
+                continue
+            if table == "visits" and name in ("visit_month", "status"):
+                continue
+            if table == "randomization" and name == "arm" and len(arms) >= 2:
+                codes = [a.code for a in protocol.arms]
+                names = {e.arm: e.arm_name for e in p.events}
+                inner = ", ".join(f"{_q(a)} = {_q(codes[i])}" for i, a in enumerate(arms)
+                                  if i < len(codes))
+                d.fields[name] = Placed(
+                    f"{{ from_arm = {{ {inner} }} }}",
+                    "the project's arms, in order: " + ", ".join(
+                        f"arm {a} {names.get(a, '')!r}" for a in arms)
+                    + " (likely: check which arm is which)")
+                continue
+            scored = [(s, why, f) for f in fields if f.name != rid
+                      for s, why in [_score(table, name, col.kind, f)] if s >= 4]
+            if not scored:
+                if col.required:
+                    d.missing.append(name)
+                continue
+            s, why, f = max(scored, key=lambda x: x[0])
+            d.fields[name] = _field_line(table, name, f, s, why, protocol)
+            forms.append(f.form)
+        if table == "visits":
+            _visits(d, p, protocol)
+        if table not in ("visits",):
+            d.event, d.event_why = _table_event(table, forms, p)
+        if table == "offstudy" and "off_study_date" in d.fields:
+            d.required_field = d.fields["off_study_date"].value.strip('"')
+    return out
+
+
+def _placed_required(table: str, d: TableDraft) -> bool:
+    return all(c.name in d.fields for c in TABLES[table].columns if c.required)
+
+
+def draft(folder: Path, protocol: Protocol | None = None) -> str:
+    """The draft mapping TOML for the project in ``folder`` (see the module's docstring)."""
+    tables = draft_tables(folder, protocol)
+    p = _read(Path(folder))
+    used = {d.event for d in tables.values() if d.event}
+    for d in tables.values():
+        if "visit_month" in d.fields and "from_event" in d.fields["visit_month"].value:
+            used |= set(re.findall(r'"([^"]+)" =', d.fields["visit_month"].value))
+    unused = sorted({_strip_arm(e.unique) for e in p.events} - used)
+    lines = [f"# Draft mapping for the REDCap project in {Path(folder).name}/, written by",
+             "# `python -m rfa_dash redcap-mapping` from the project's dictionary and events.",
+             "# Every line says why it was chosen and how sure the guess is: check each",
+             "# against the project (docs/redcap.md), then save this file in the folder.",
+             "", "[redcap]",
+             f"# record ID: {next(iter(p.dictionary))} (the dictionary's first field)"]
+    if unused:
+        lines.append("# events no table reads (so that the import does not list them)")
+        lines.append("ignore_events = [" + ", ".join(_q(e) for e in unused) + "]")
+    left: list[str] = []
+    empty = [t for t in TABLE_ORDER if TABLES[t].required and not _placed_required(t, tables[t])]
+    if empty:
+        lines.append("# required tables not found in the project: declare them empty until "
+                     "they are built")
+        lines.append("# empty_tables = [" + ", ".join(_q(t) for t in empty) + "]")
+    for table in TABLE_ORDER:
+        d = tables[table]
+        if not _placed_required(table, d):
+            missing = [c.name for c in TABLES[table].columns
+                       if c.required and c.name not in d.fields]
+            left.append(f"{table}: {', '.join(missing)} not found"
+                        + (" (a required table: see empty_tables above)"
+                           if TABLES[table].required else " (an optional table)"))
+            continue
+        lines += ["", f"[tables.{table}]"]
+        if d.event:
+            lines.append(f"event = {_q(d.event)}{' ' * max(1, 30 - len(d.event))}# "
+                         f"{d.event_why}")
+        if d.required_field:
+            lines.append(f"required_field = {_q(d.required_field)}   # a row only where it "
+                         "is filled in (likely)")
+        lines.append(f"[tables.{table}.fields]")
+        for col in TABLES[table].columns:
+            pl = d.fields.get(col.name)
+            if pl is not None:
+                lines.append(f"{col.name} = {pl.value}   # {pl.why}")
+    if left:
+        lines += ["", "# Not placed (write these by hand, or declare a table the project does "
+                  "not collect", "# yet under [redcap] empty_tables):"]
+        lines += [f"#   {x}" for x in left]
+    return "\n".join(lines) + "\n"

@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from rfa_dash import db
+from rfa_dash import db, files
 from rfa_dash.contract import (
     DATE_MAX,
     DATE_MIN,
@@ -336,18 +336,25 @@ def _open_redcap(folder: Path, protocol: Protocol, use_cache: bool) -> Export:
             imported = redcap.import_folder(folder)
         except redcap.RedcapError as exc:
             raise ExportError(str(exc)) from exc
-        redcap.write_contract(imported, conv, parquet=True)
-        pq.write_table(imported.locations, where_file)
         arm_events = imported.project is not None and any(
             f.kind == "from_arm" for t in imported.project.mapping.tables.values()
             for f in t.fields)
-        problems_file.write_text(json.dumps({"problems": [p.__dict__ for p in imported.problems],
-                                             "fields": imported.fields,
-                                             "arm_events": arm_events,
-                                             "records": imported.project.records.name
-                                             if imported.project else "",
-                                             "mapped": list(imported.fields)}),
-                                 encoding="utf-8")
+        source = imported.project.source or imported.project.records \
+            if imported.project else None
+        meta = json.dumps({"problems": [p.__dict__ for p in imported.problems],
+                           "fields": imported.fields, "arm_events": arm_events,
+                           "records": source.name if source else "",
+                           "mapped": list(imported.fields)})
+
+        def fill(tmp: Path) -> None:
+            redcap.write_contract(imported, tmp, parquet=True)
+            pq.write_table(imported.locations, tmp / where_file.name)
+            (tmp / problems_file.name).write_text(meta, encoding="utf-8")
+
+        try:   # whole or not at all: a half-converted project is never read as one
+            files.replace_folder(conv, fill)
+        except files.WriteError as exc:
+            raise ExportError(str(exc)) from None
     saved = json.loads(problems_file.read_text(encoding="utf-8"))
     rproblems = [Problem(**p) for p in saved["problems"]]
     exp = open_export(conv, protocol, use_cache)
@@ -359,5 +366,7 @@ def _open_redcap(folder: Path, protocol: Protocol, use_cache: bool) -> Export:
     return dataclasses.replace(
         exp, problems=frame, folder=folder, fingerprint=fp, source="redcap",
         arm_events=bool(saved.get("arm_events")),
-        files={t: (f"{saved['records']} (REDCap)" if t in saved["mapped"] else None)
+        files={t: (f"{saved['records']} ("
+                   + ("CDISC ODM" if saved["records"].lower().endswith(".xml") else "REDCap")
+                   + ")" if t in saved["mapped"] else None)
                for t in exp.files})

@@ -17,7 +17,7 @@ def test_a_folder_of_xml_and_json_says_what_it_found(tmp_path, capsys):
     assert main(["check", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
-    assert "found project.xml: REDCap's project XML or another CDISC ODM file" in err
+    assert "found project.xml: XML that is not a CDISC ODM 1.3 file" in err
     assert "records.json: JSON, as the API gives with format=json" in err
 
 

@@ -63,6 +63,9 @@ class Project:
     record_id: str
     mapping: Mapping
     events: list[Event] = field(default_factory=list)
+    # an ODM XML file read as this project: the file, and the XML line of each records row
+    source: Path | None = None
+    source_lines: list[int] | None = None
 
     def field_of(self, column: str) -> DictField | None:
         """The dictionary field behind a records column (``_complete`` and timestamps too)."""
@@ -214,7 +217,7 @@ def open_project(folder: Path, mapping_path: Path | None = None) -> Project | No
     folder = Path(folder)
     kinds = classify(folder)
     if not kinds["dictionary"]:
-        return None
+        return _open_odm(folder, mapping_path)
     if len(kinds["dictionary"]) > 1:
         raise RedcapError("more than one data dictionary: "
                           + ", ".join(p.name for p in kinds["dictionary"]))
@@ -229,9 +232,41 @@ def open_project(folder: Path, mapping_path: Path | None = None) -> Project | No
     return Project(folder, records, kinds["dictionary"][0], dictionary, rid, mapping, events)
 
 
+def _open_odm(folder: Path, mapping_path: Path | None) -> Project | None:
+    """The project of the folder's ODM XML file (REDCap's project XML, OpenClinica's
+    export), or None when it has none: read through REDCap-form files (``odm.py``)."""
+    from dataclasses import replace
+
+    from rfa_dash.ingest.redcap import odm
+
+    xml = odm.odm_file(folder)
+    if xml is None:
+        return None
+    conv = odm.convert(xml)
+    kinds = classify(conv.folder)
+    dictionary = read_dictionary(kinds["dictionary"][0])
+    mapping = load_mapping(mapping_path or _mapping_file(folder))
+
+    def event(name: str) -> str:   # a StudyEventOID stands for its event
+        return conv.event_names.get(name, name)
+
+    tables = {n: replace(tm, events=tuple(event(e) for e in tm.events)
+                         if tm.events is not None else None,
+                         repeat_instrument=conv.form_names.get(tm.repeat_instrument or "",
+                                                               tm.repeat_instrument))
+              for n, tm in mapping.tables.items()}
+    mapping = replace(mapping, tables=tables,
+                      ignore_events=tuple(event(e) for e in mapping.ignore_events))
+    rid = mapping.record_id or next(iter(dictionary))
+    events = (_read_events(kinds["events"][0], kinds["arms"][0] if kinds["arms"] else None)
+              if kinds["events"] else [])
+    records = conv.folder / "records.csv"
+    return Project(folder, records, xml, dictionary, rid, mapping, events, xml, conv.lines)
+
+
 # what a folder may hold instead of the CSV files, and what to export in its place
-OTHER_FORMS = {".xml": "REDCap's project XML or another CDISC ODM file (not read: export the "
-                       "records as CSV (raw) and the data dictionary as CSV instead)",
+OTHER_FORMS = {".xml": "XML that is not a CDISC ODM 1.3 file (REDCap's project XML and "
+                       "OpenClinica's ODM exports are read; this one is not ODM)",
                ".json": "JSON, as the API gives with format=json (not read: export with "
                         "format=csv, or use fetch-redcap)"}
 
@@ -271,12 +306,16 @@ def is_redcap_folder(folder: Path) -> bool:
     if not folder.is_dir():
         return False
     try:
+        if not classify(folder)["dictionary"]:
+            from rfa_dash.ingest.redcap.odm import odm_file
+
+            return odm_file(folder) is not None
         return open_project(folder) is not None
     except RedcapError:
         return True   # a REDCap folder with a problem: opening it reports the problem
 
 
 def fingerprint(folder: Path) -> str:
-    """SHA-256 over the names and bytes of the folder's CSV, TOML and JSON files."""
-    return files_digest([p for p in sorted(Path(folder).iterdir())
-                         if p.is_file() and p.suffix.lower() in (".csv", ".toml", ".json")])
+    """SHA-256 over the names and bytes of the folder's CSV, TOML, JSON and XML files."""
+    return files_digest([p for p in sorted(Path(folder).iterdir()) if p.is_file()
+                         and p.suffix.lower() in (".csv", ".toml", ".json", ".xml")])

@@ -81,6 +81,11 @@ class Rows:
         used = project.mapping.fields_used() | set(SYSTEM) | {project.record_id}
         self.rec = read_records(project, self.problems,
                                 lambda n: n in used or n.split("___")[0] in used)
+        if project.source is not None and project.source_lines is not None:
+            # read from an ODM file: messages name its lines and its name
+            self.rec.lines = np.asarray(project.source_lines, dtype=np.int64)[
+                self.rec.lines - 2] if len(self.rec) else self.rec.lines
+            self.rec.path = project.source
         names = set(self.rec.names)
         if project.record_id not in names:
             raise RedcapError(f"{self.rec.path.name} has no {project.record_id} column "

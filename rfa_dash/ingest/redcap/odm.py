@@ -1,0 +1,337 @@
+"""CDISC ODM 1.3 XML, read as a REDCap project: REDCap's project XML and OpenClinica's exports.
+
+A folder holding one ODM file (metadata and clinical data in one XML file)
+is read wherever a REDCap folder is: the file is turned into the files a
+REDCap CSV export has (records, data dictionary, events, arms, the
+instrument-event mapping) in a private temporary folder, and the same
+importer, mapping language and checks run on them. Messages name lines of
+the XML file: the line of the element a record's row came from (the study
+event, form or item group).
+
+How ODM's parts become REDCap's:
+
+=====================  ==========================  ==============================
+ODM                    REDCap project XML          OpenClinica (and other ODM)
+=====================  ==========================  ==============================
+record ID              ``redcap:RecordIdField``    ``subject_id``: the
+                                                   ``OpenClinica:StudySubjectID``
+                                                   (else the ``SubjectKey``)
+event                  ``redcap:UniqueEventName``  the ``StudyEventOID``
+instrument             ``redcap:FormName``         the ``FormOID``
+field                  ``redcap:Variable``         the ``ItemOID``
+choices                the ``CodeList``            the ``CodeList`` (a multi-select
+                                                   list is a checkbox field)
+repeating rows         repeating instruments and   a repeating item group (its
+                       events (``FormRepeatKey``,  form is the repeat instrument,
+                       ``StudyEventRepeatKey``)    its ``ItemGroupRepeatKey`` the
+                                                   instance) or event
+=====================  ==========================  ==============================
+
+A mapping may name events by their ``StudyEventOID`` and instruments by their
+``FormOID`` too (``Event.visit_1_arm_1``, ``Form.demographics``): they are
+read as the REDCap names. A repeating item group inside a repeating event
+numbers its rows ``event repeat x 1000 + group repeat``.
+
+The XML is parsed without entities, DTDs or network access, and at most
+:data:`MAX_BYTES`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import csv
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rfa_dash.ingest.redcap.mapping import RedcapError
+
+ODM_NS = "http://www.cdisc.org/ns/odm/v1.3"
+REDCAP_NS = "https://projectredcap.org"
+OC_NS = "http://www.openclinica.org/ns/odm_ext_v130/v3.1"
+MAX_BYTES = 1 << 30
+OC_RECORD_ID = "subject_id"
+
+
+def _o(tag: str) -> str:
+    return f"{{{ODM_NS}}}{tag}"
+
+
+def _r(attr: str) -> str:
+    return f"{{{REDCAP_NS}}}{attr}"
+
+
+def odm_file(folder: Path) -> Path | None:
+    """The folder's ODM XML file (its root element ODM in the CDISC namespace), or None."""
+    found = []
+    for p in sorted(Path(folder).glob("*")):
+        if p.suffix.lower() == ".xml" and p.is_file():
+            with p.open("rb") as f:
+                head = f.read(4096)
+            if b"<ODM" in head and ODM_NS.encode() in head:
+                found.append(p)
+    if len(found) > 1:
+        raise RedcapError("more than one ODM XML file: " + ", ".join(p.name for p in found))
+    return found[0] if found else None
+
+
+def _text(el: Any) -> str:
+    """A definition's label: its Question's (else Description's) first translated text."""
+    if el is None:
+        return ""
+    for tag in ("Question", "Description", "Decode"):
+        q = el.find(_o(tag))
+        if q is not None:
+            t = q.find(_o("TranslatedText"))
+            if t is not None and t.text:
+                return " ".join(t.text.split())
+    return ""
+
+
+@dataclass
+class Converted:
+    """The REDCap-form files of an ODM file, and where each records row came from."""
+
+    folder: Path                  # the temporary folder with the CSV files
+    source: Path                  # the XML file
+    lines: list[int]              # XML line of records row i
+    system: str                   # "REDCap" or "ODM"
+    event_names: dict[str, str] = field(default_factory=dict)   # StudyEventOID -> name
+    form_names: dict[str, str] = field(default_factory=dict)    # FormOID -> name
+
+
+def _parse(path: Path) -> Any:
+    from lxml import etree
+
+    if path.stat().st_size > MAX_BYTES:
+        raise RedcapError(f"{path.name} is larger than {MAX_BYTES >> 20} MB: not read")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                             huge_tree=False, remove_comments=True)
+    try:
+        return etree.parse(str(path), parser).getroot()
+    except etree.XMLSyntaxError as exc:
+        line = getattr(exc, "lineno", None)
+        raise RedcapError(f"{path.name}" + (f", line {line}" if line else "")
+                          + f": not well-formed XML ({exc.msg})") from None
+
+
+class _Rows:
+    """Records rows keyed by (record, event, instrument, instance), in first-seen order."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str, str, str], dict[str, str]] = {}
+        self.lines: dict[tuple[str, str, str, str], int] = {}
+
+    def put(self, key: tuple[str, str, str, str], line: int, values: dict[str, str]) -> None:
+        row = self.rows.setdefault(key, {})
+        self.lines.setdefault(key, line)
+        row.update(values)
+
+
+def convert(path: Path) -> Converted:
+    """Turn the ODM file ``path`` into REDCap-form CSV files in a private temporary folder.
+
+    Raises
+    ------
+    RedcapError
+        Not well-formed, too large, or not an ODM file with metadata and clinical data.
+    """
+    root = _parse(path)
+    if root.tag != _o("ODM"):
+        raise RedcapError(f"{path.name}: the root element is not a CDISC ODM 1.3 <ODM>")
+    study = root.find(_o("Study"))
+    mdv = study.find(_o("MetaDataVersion")) if study is not None else None
+    clinical = root.findall(_o("ClinicalData"))
+    if mdv is None:
+        raise RedcapError(f"{path.name}: no <Study>/<MetaDataVersion>: export the metadata "
+                          "with the data")
+    if not clinical:
+        raise RedcapError(f"{path.name}: no <ClinicalData>: this is the project's metadata "
+                          "only; export the metadata and the data")
+    redcap = root.get("SourceSystem") == "REDCap" or mdv.get(_r("RecordIdField")) is not None
+    oc = f"{{{OC_NS}}}"
+
+    # -- metadata
+    code_lists: dict[str, dict[str, str]] = {}
+    for cl in mdv.findall(_o("CodeList")):
+        code_lists[cl.get("OID", "")] = {
+            i.get("CodedValue", ""): _text(i) for i in cl.findall(_o("CodeListItem"))}
+    for msl in mdv.iter(oc + "MultiSelectList"):
+        code_lists["MSL:" + msl.get("ID", "")] = {
+            i.get("CodedOptionValue", ""): _text(i) for i in msl.iter(oc + "MultiSelectListItem")}
+    item_defs = {d.get("OID", ""): d for d in mdv.findall(_o("ItemDef"))}
+    groups = {g.get("OID", ""): g for g in mdv.findall(_o("ItemGroupDef"))}
+    forms = mdv.findall(_o("FormDef"))
+    form_names = {f.get("OID", ""): (f.get(_r("FormName")) if redcap else None)
+                  or f.get("OID", "") for f in forms}
+    events = mdv.findall(_o("StudyEventDef"))
+    event_names = {e.get("OID", ""): (e.get(_r("UniqueEventName")) if redcap else None)
+                   or e.get("OID", "") for e in events}
+    repeating_events = {e.get("OID", "") for e in events if e.get("Repeating") == "Yes"}
+    repeating_forms: set[str] = set()
+    if redcap:
+        for ri in root.iter(_r("RepeatingInstrument")):
+            repeating_forms.add(ri.get(_r("RepeatInstrument"), ""))
+        for rev in root.iter(_r("RepeatingEvent")):
+            repeating_events.add("Event." + rev.get(_r("UniqueEventName"), ""))
+    record_id = (mdv.get(_r("RecordIdField")) if redcap else None) or OC_RECORD_ID
+
+    def var(item_oid: str) -> str:
+        d = item_defs.get(item_oid)
+        return (d.get(_r("Variable")) if redcap and d is not None else None) or item_oid
+
+    # the dictionary: one row per field, in the forms' order (the record ID first)
+    fields: dict[str, dict[str, str]] = {}
+    checkbox_items: dict[str, tuple[str, str]] = {}   # OC multi-select item -> (field, list)
+    if not redcap:
+        fields[record_id] = {"field_name": record_id, "form_name": "subject",
+                             "field_type": "text", "field_label": "Study subject ID"}
+    for f in forms:
+        form = form_names[f.get("OID", "")]
+        for gref in f.findall(_o("ItemGroupRef")):
+            g = groups.get(gref.get("ItemGroupOID", ""))
+            for iref in g.findall(_o("ItemRef")) if g is not None else []:
+                d = item_defs.get(iref.get("ItemOID", ""))
+                if d is None:
+                    continue
+                name = var(d.get("OID", ""))
+                if name in fields or name == f"{form}_complete":   # REDCap's own status
+                    continue
+                ftype = d.get(_r("FieldType")) if redcap else None
+                choices = ""
+                cref = d.find(_o("CodeListRef"))
+                msl = d.find(oc + "MultiSelectListRef")
+                if ftype == "checkbox":
+                    cl = mdv.find(f"{_o('CodeList')}[@OID='{d.get('OID')}.choices']")
+                    choices = cl.get(_r("CheckboxChoices"), "") if cl is not None else ""
+                elif msl is not None:
+                    ftype = "checkbox"
+                    items = code_lists.get("MSL:" + msl.get("MultiSelectListID", ""), {})
+                    choices = " | ".join(f"{k}, {v}" for k, v in items.items())
+                    checkbox_items[d.get("OID", "")] = (name, "MSL")
+                elif cref is not None:
+                    items = code_lists.get(cref.get("CodeListOID", ""), {})
+                    ftype = ftype or "radio"
+                    if ftype not in ("yesno", "truefalse"):
+                        choices = " | ".join(f"{k}, {v}" for k, v in items.items())
+                dtype = d.get("DataType", "")
+                validation = (d.get(_r("TextValidationType")) if redcap else None) or {
+                    "date": "date_ymd", "integer": "integer", "float": "number",
+                    "datetime": "datetime_ymd"}.get(dtype, "")
+                fields[name] = {"field_name": name, "form_name": form,
+                                "field_type": ftype or ("calc" if d.get(_r("Calculation"))
+                                                        else "text"),
+                                "field_label": (_text(d) or d.get("Comment", "")
+                                                or d.get("Name", ""))[:200],
+                                "select_choices_or_calculations": choices,
+                                "text_validation_type_or_show_slider_number":
+                                    validation.replace("int", "integer")
+                                    if validation == "int" else validation}
+    # REDCap writes each form's completion status as a field of its own
+    complete = {f"{form_names[f.get('OID', '')]}_complete" for f in forms} if redcap else set()
+
+    # -- clinical data
+    rows = _Rows()
+    longitudinal = bool(events)
+    for cd in clinical:
+        for subj in cd.findall(_o("SubjectData")):
+            rid = (subj.get(oc + "StudySubjectID") or subj.get("SubjectKey", "")).strip()
+            for ev in subj.findall(_o("StudyEventData")) or [subj]:
+                ev_oid = ev.get("StudyEventOID", "")
+                ev_name = (ev.get(_r("UniqueEventName")) or event_names.get(ev_oid, ev_oid)) \
+                    if ev is not subj else ""
+                ev_rep = ev.get("StudyEventRepeatKey", "") if ev_oid in repeating_events else ""
+                base = (rid, ev_name, "", ev_rep)
+                rows.put(base, ev.sourceline or subj.sourceline or 0, {record_id: rid})
+                for fd in ev.findall(_o("FormData")):
+                    form = form_names.get(fd.get("FormOID", ""), fd.get("FormOID", ""))
+                    key = base
+                    if form in repeating_forms:
+                        key = (rid, ev_name, form, fd.get("FormRepeatKey", "1"))
+                    for gd in fd.findall(_o("ItemGroupData")):
+                        gdef = groups.get(gd.get("ItemGroupOID", ""))
+                        gkey = key
+                        if not redcap and gdef is not None and gdef.get("Repeating") == "Yes":
+                            n = int(gd.get("ItemGroupRepeatKey", "1") or 1)
+                            inst = str(int(ev_rep) * 1000 + n) if ev_rep else str(n)
+                            gkey = (rid, ev_name, form, inst)
+                        values: dict[str, str] = {record_id: rid}
+                        for it in gd.findall(_o("ItemData")):
+                            oid = it.get("ItemOID", "")
+                            value = it.get("Value", "") or ""
+                            if oid in checkbox_items:
+                                name = checkbox_items[oid][0]
+                                ticked = {v.strip() for v in value.split(",") if v.strip()}
+                                for code in _choice_codes(fields[name]):
+                                    values[f"{name}___{code}"] = "1" if code in ticked else "0"
+                            else:
+                                values[oid] = value   # REDCap: the ItemOID is the column
+                        rows.put(gkey, gd.sourceline or fd.sourceline or 0, values)
+    return _write(path, fields, complete, rows, events, event_names, form_names, redcap,
+                  longitudinal, record_id, mdv)
+
+
+def _choice_codes(d: dict[str, str]) -> list[str]:
+    return [c.split(",", 1)[0].strip() for c in d.get("select_choices_or_calculations",
+                                                        "").split("|") if c.strip()]
+
+
+def _write(path: Path, fields: dict[str, dict[str, str]], complete: set[str], rows: _Rows,
+           events: list[Any], event_names: dict[str, str], form_names: dict[str, str],
+           redcap: bool, longitudinal: bool, record_id: str, mdv: Any) -> Converted:
+    out = Path(tempfile.mkdtemp(prefix="rfa_odm_"))
+    atexit.register(shutil.rmtree, out, True)
+    dict_cols = ["field_name", "form_name", "field_type", "field_label",
+                 "select_choices_or_calculations", "text_validation_type_or_show_slider_number"]
+    with (out / "dictionary.csv").open("w", newline="", encoding="utf-8") as f:
+        dw = csv.DictWriter(f, dict_cols, restval="")
+        dw.writeheader()
+        rid = fields.pop(record_id, None)
+        for d in ([rid] if rid else []) + list(fields.values()):
+            dw.writerow(d)
+        if rid:
+            fields = {record_id: rid, **fields}
+    columns = [record_id] + (["redcap_event_name"] if longitudinal else []) + \
+        ["redcap_repeat_instrument", "redcap_repeat_instance"]
+    seen = dict.fromkeys(columns)
+    for values in rows.rows.values():
+        seen.update(dict.fromkeys(values))
+    for c in sorted(complete):
+        seen.setdefault(c)
+    lines = []
+    with (out / "records.csv").open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(list(seen))
+        for key, values in rows.rows.items():
+            _, ev, instrument, instance = key
+            row = {**values, "redcap_repeat_instrument": instrument,
+                   "redcap_repeat_instance": instance}
+            if longitudinal:
+                row["redcap_event_name"] = ev
+            w.writerow([row.get(c, "") for c in seen])
+            lines.append(rows.lines[key])
+    if longitudinal:
+        with (out / "events.csv").open("w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["event_name", "arm_num", "unique_event_name"])
+            for e in events:
+                w.writerow([e.get(_r("EventName")) or e.get("Name", ""),
+                            e.get(_r("ArmNum")) or "1", event_names[e.get("OID", "")]])
+        arms = {e.get(_r("ArmNum")) or "1": e.get(_r("ArmName")) or "" for e in events}
+        with (out / "arms.csv").open("w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["arm_num", "name"])
+            for num, name in arms.items():
+                w.writerow([num, name])
+        with (out / "form_events.csv").open("w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["arm_num", "unique_event_name", "form"])
+            for e in events:
+                for fr in e.findall(_o("FormRef")):
+                    w.writerow([e.get(_r("ArmNum")) or "1", event_names[e.get("OID", "")],
+                                form_names.get(fr.get("FormOID", ""), fr.get("FormOID", ""))])
+    return Converted(out, path, lines, "REDCap" if redcap else "ODM",
+                     {k: v for k, v in event_names.items() if k != v},
+                     {k: v for k, v in form_names.items() if k != v})

@@ -18,8 +18,9 @@ from rfa_dash.ui.store import loaded_export
 SOURCES = ("Bundled sample (synthetic)", "Folder on this server", "Upload files")
 MAX_UPLOAD_TOTAL_MB = 200
 ALLOWED_UPLOADS = {t + s for t in TABLES for s in FILE_SUFFIXES} | {"manifest.json"}
-# a REDCap project export: records CSV, data dictionary CSV, optional mapping TOML
-REDCAP_SUFFIXES = (".csv", ".toml")
+# a REDCap project export: records CSV, data dictionary CSV, optional mapping TOML; or one
+# CDISC ODM XML file (REDCap's project XML, OpenClinica's export) with its mapping
+REDCAP_SUFFIXES = (".csv", ".toml", ".xml")
 
 
 def signature(folder: Path) -> tuple[tuple[str, int, int], ...]:
@@ -91,8 +92,9 @@ def choose_folder(demo: bool, user: str, role: str) -> tuple[Path | None, str]:
         help="One file per table (screening.csv, randomization.csv, visits.csv, "
              "sre_events.csv, offstudy.csv, optional adverse_events.csv and manifest.json), "
              "or a REDCap project export: the records CSV, the data dictionary CSV, "
-             "optionally the events and arms CSVs, and a mapping TOML.",
-        type=["csv", "parquet", "xlsx", "json", "toml"])
+             "optionally the events and arms CSVs, and a mapping TOML; or one CDISC ODM XML "
+             "file (REDCap's project XML, OpenClinica's ODM export) and its mapping TOML.",
+        type=["csv", "parquet", "xlsx", "json", "toml", "xml"])
     if not files:
         st.sidebar.info("Upload the export's files.")
         return None, ""

@@ -161,3 +161,21 @@ def test_an_external_entity_is_never_read(tmp_path, capsys):
         assert "TOP-SECRET-VALUE" not in str(_tables(imp))
     except RedcapError as exc:
         assert "TOP-SECRET-VALUE" not in str(exc)
+
+
+def test_an_uploaded_odm_file_and_its_mapping_open(tmp_path):
+    """What the sidebar's upload does with an XML file and a mapping TOML."""
+    from rfa_dash.ingest import uploads
+    from rfa_dash.ui.source import REDCAP_SUFFIXES
+
+    xml = next(JUNO.glob("*.xml"))
+    assert xml.name.endswith(REDCAP_SUFFIXES)     # the upload keeps it
+    root = tmp_path / "uploads"
+    root.mkdir(mode=0o700)
+    folder, _ = uploads.save([(xml.name, xml.read_bytes()),
+                              ("juno.toml", (JUNO / "juno.toml").read_bytes())], root)
+    exp = open_export(folder, use_cache=False)
+    try:
+        assert exp.con.execute("SELECT count(*) FROM stg_screening").fetchone()[0] > 10
+    finally:
+        exp.close()

@@ -4,7 +4,7 @@ the page."""
 import streamlit as st
 
 from rfa_dash import ui
-from rfa_dash.state.store import StoreError
+from rfa_dash.state.errors import StoreError
 
 st.set_page_config(page_title="rfa_dash · NCT07090122", page_icon=":material/monitoring:",
                    layout="wide")

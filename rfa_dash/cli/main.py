@@ -134,7 +134,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit status."""
-    from rfa_dash.state.store import StoreError
+    from rfa_dash.state.errors import StoreError   # the store itself loads when used
 
     try:
         args = _parser().parse_args(argv)
@@ -184,7 +184,7 @@ def _report(exp, as_of, args) -> int:
     from rfa_dash.analysis.cuts import CutDamaged
     from rfa_dash.blinding import BlindingError
     from rfa_dash.report import RenderError, report_file
-    from rfa_dash.state.store import StoreError
+    from rfa_dash.state.errors import StoreError
 
     role = exp.protocol.roles.get(args.role)
     if role is None:
@@ -249,7 +249,7 @@ def _remove_user(args) -> int:
 
 def _save_cut(exp, as_of: dt.date) -> int:
     from rfa_dash.analysis import cuts
-    from rfa_dash.state.store import StoreError
+    from rfa_dash.state.errors import StoreError
 
     try:
         saved = cuts.save_cut(exp, as_of, user="cli", role="")

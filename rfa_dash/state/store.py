@@ -42,6 +42,10 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from rfa_dash import settings
+from rfa_dash.state.errors import StoreError
+
+__all__ = ["StoreError", "engine", "forget", "insert", "key", "key_for", "lock", "reading",
+           "transaction", "url"]
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 CONNECT_TIMEOUT_S = 10      # reaching a PostgreSQL server
@@ -50,10 +54,6 @@ STATEMENT_TIMEOUT_S = 120   # any one statement on PostgreSQL
 
 _ENGINES: dict[str, Engine] = {}
 _LOCK = threading.Lock()
-
-
-class StoreError(Exception):
-    """The store cannot be opened, read or written (one line, no password)."""
 
 
 def url() -> str:

@@ -134,7 +134,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit status."""
-    from rfa_dash.state.errors import StoreError   # the store itself loads when used
+    from rfa_dash.state.errors import StoreError  # the store itself loads when used
 
     try:
         args = _parser().parse_args(argv)

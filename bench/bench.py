@@ -20,6 +20,7 @@ import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -35,6 +36,9 @@ COMMANDS = ["check", "eligibility", "visits", "overdue", "sre", "progression", "
             "add-user"]
 
 
+SLOW_COMMANDS = {"report", "report-pdf", "to-redcap", "import-redcap"}   # timed once
+
+
 def _argv(cmd: str, folder: Path, work: Path, n: int) -> list[str]:
     """Arguments of one CLI command on the export ``folder`` (outputs under ``work``)."""
     rc, out = work / f"redcap_{n}", work / f"out_{n}"
@@ -43,8 +47,7 @@ def _argv(cmd: str, folder: Path, work: Path, n: int) -> list[str]:
         "report-pdf": ["report", str(folder), "--role", "dsmb", "--out", str(out / "report.pdf")],
         "to-redcap": ["to-redcap", str(folder), "--out", str(rc)],
         "import-redcap": ["import-redcap", str(rc), "--out", str(out / "from_redcap")],
-        "add-user": ["add-user", "u", "--users", str(out / "users.json"), "--role", "dsmb",
-                     "--password-stdin"],
+        "add-user": ["add-user", "u", "--role", "dsmb", "--password-stdin"],
     }.get(cmd, [cmd, str(folder), "--format", "csv"])
 
 
@@ -148,6 +151,42 @@ def _pages(apps: dict) -> dict:
     return {name: (cold[name], warm[name]) for name in apps}
 
 
+PDF_RUNS = ("import json, sys, threading, time\n"
+            "from rfa_dash.ingest.export import open_export\n"
+            "from rfa_dash.report import RenderError, build_pdf\n"
+            "e = open_export(sys.argv[1])\n"
+            "role = e.protocol.roles['dsmb']\n"
+            "times, failed = [], 0\n"
+            "for _ in range(50):\n"
+            "    t = time.perf_counter()\n"
+            "    try:\n"
+            "        build_pdf(e, e.default_as_of, role)\n"
+            "    except RenderError:\n"
+            "        failed += 1\n"
+            "    times.append(time.perf_counter() - t)\n"
+            "pair, errs = [], []\n"
+            "def one():\n"
+            "    t = time.perf_counter()\n"
+            "    try:\n"
+            "        build_pdf(e, e.default_as_of, role)\n"
+            "    except RenderError as exc:\n"
+            "        errs.append(str(exc))\n"
+            "    pair.append(time.perf_counter() - t)\n"
+            "t = time.perf_counter()\n"
+            "th = [threading.Thread(target=one) for _ in range(2)]\n"
+            "[x.start() for x in th]; [x.join() for x in th]\n"
+            "print(json.dumps({'times': times, 'failed': failed, 'pair': pair,\n"
+            "                  'pair_wall': time.perf_counter() - t, 'pair_failed': len(errs)}))\n")
+
+
+def _pdf_runs(folder: Path) -> dict:
+    """Fifty closed PDFs in a row on one loaded export, then two at once (as two sessions'
+    downloads): each bounded by the renderer's own time limit (report/charts_render.py)."""
+    r = subprocess.run([sys.executable, "-c", PDF_RUNS, str(folder)], cwd=ROOT,
+                       capture_output=True, text=True, check=True, env=dict(os.environ))
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
 def one_size(n: int, work: Path) -> dict:
     """Measure one size; runs in its own process."""
     from rfa_dash import auth
@@ -188,8 +227,16 @@ def one_size(n: int, work: Path) -> dict:
     r = subprocess.run([sys.executable, "-c", code, str(folder)], cwd=ROOT, capture_output=True,
                        text=True, check=True, env=dict(os.environ))
     out["report_pdf_s"], out["report_pdf_mb"] = json.loads(r.stdout.strip().splitlines()[-1])
+    if n <= 100:   # the pilot's size: fifty PDFs in a row, then two at once (two sessions)
+        out["pdf_runs"] = _pdf_runs(folder)
     out["cli_s"] = {}
-    env = dict(os.environ, RFA_DASH_CACHE_DIR=str(work / f"cache_{n}"), RFA_DASH_SECRET="bench")
+    # the floor of every command: Python starting and importing DuckDB and pyarrow
+    out["cli_floor_s"] = _timed(lambda: subprocess.run(
+        [sys.executable, "-c", "import duckdb, pyarrow, pyarrow.parquet, pyarrow.csv"],
+        check=True), repeat=5)
+    cli_repeat = 5 if n <= 100 else 3 if n <= 10_000 else 1
+    env = dict(os.environ, RFA_DASH_CACHE_DIR=str(work / f"cache_{n}"), RFA_DASH_SECRET="bench",
+               RFA_DASH_STATE_URL=f"sqlite:///{work / f'cli_state_{n}.sqlite'}")
     (work / f"out_{n}").mkdir(exist_ok=True)
     for cmd in COMMANDS:  # in order: import-redcap reads what to-redcap wrote
         def run(cmd=cmd):
@@ -198,7 +245,7 @@ def one_size(n: int, work: Path) -> dict:
                                stderr=subprocess.PIPE, check=False)
             if r.returncode not in (0, 1):  # 1: `check` found problems
                 raise RuntimeError(f"{cmd}: {r.stderr.decode()}")
-        out["cli_s"][cmd] = _timed(run)
+        out["cli_s"][cmd] = _timed(run, repeat=1 if cmd in SLOW_COMMANDS else cli_repeat)
     # REDCap: the folder to-redcap wrote, imported and opened directly, against the load
     from rfa_dash.ingest.redcap.importer import import_folder, write_contract
 
@@ -289,6 +336,8 @@ def report(results: list[dict], when: str) -> str:
     row("synth", lambda r: f"{r['synth_s']:.2f}")
     row("DuckDB bare scan (count rows only)", lambda r: f"{r['bare_scan_s']:.2f}")
     row("DuckDB bare read_csv into tables (floor)", lambda r: f"{r['bare_read_s']:.2f}")
+    row("Python starting with DuckDB and pyarrow (the commands' floor)",
+        lambda r: f"{r['cli_floor_s']:.2f}")
     row("load and validate", lambda r: f"{r['load_validate_s']:.2f} "
         f"({r['load_validate_s'] / r['bare_read_s']:.1f}x floor)")
     row("load from the Parquet cache", lambda r: f"{r['load_cached_s']:.2f}")
@@ -300,8 +349,16 @@ def report(results: list[dict], when: str) -> str:
         "load)")
     row("DSMB report PDF, closed, on the loaded export (s; peak MB of its process)",
         lambda r: f"{r['report_pdf_s']:.2f} ({r['report_pdf_mb']:.0f} MB)")
+    row("50 closed PDFs in a row: median / slowest s, failed; then two at once: wall s, "
+        "failed",
+        lambda r: (f"{statistics.median(r['pdf_runs']['times']):.2f} / "
+                   f"{max(r['pdf_runs']['times']):.2f}, {r['pdf_runs']['failed']}; "
+                   f"{r['pdf_runs']['pair_wall']:.2f}, {r['pdf_runs']['pair_failed']}")
+        if "pdf_runs" in r else "(at 36 only)")
     for cmd in COMMANDS:
-        row(f"CLI `{cmd}`", lambda r, c=cmd: f"{r['cli_s'][c]:.2f}")
+        row(f"CLI `{cmd}`", lambda r, c=cmd: f"{r['cli_s'][c]:.2f} "
+            f"({r['cli_s'][c] / r['cli_floor_s']:.1f}x floor)" if "cli_floor_s" in r
+            else f"{r['cli_s'][c]:.2f}")
     row("empty page, cold s / warm ms", lambda r: f"{r['empty_page_s'][0]:.3f} / "
         f"{r['empty_page_s'][1] * 1000:.1f}")
     for p in PAGES:

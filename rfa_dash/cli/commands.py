@@ -4,11 +4,13 @@ returning the spec's columns (:data:`COMMANDS`)."""
 from __future__ import annotations
 
 import datetime as dt
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from rfa_dash.blinding import FULL_ACCESS
 from rfa_dash.ingest.export import Export
+
+if TYPE_CHECKING:   # the commands' results are frames; `check` loads no pandas
+    import pandas as pd
 
 
 def eligibility(exp: Export, as_of: dt.date) -> pd.DataFrame:

@@ -164,8 +164,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "save-cut":
             return _save_cut(exp, as_of)
         if args.command == "check":
-            df = exp.problems[["table", "line", "column", "severity", "message"]]
-            write_rows(df, args.format, sys.stdout)
+            rows = exp.problem_table().select(["table", "line", "column", "severity",
+                                               "message"])
+            write_rows(rows, args.format, sys.stdout)
             return 1 if exp.n_errors else 0
         df = queries.COMMANDS[args.command](exp, as_of)
         write_rows(df, args.format, sys.stdout)

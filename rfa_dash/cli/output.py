@@ -1,7 +1,8 @@
 """Write result frames as table, CSV or JSON (spec: CLI output rules).
 
 Dates as YYYY-MM-DD, booleans as true/false, missing values empty (CSV and
-table) or null (JSON).
+table) or null (JSON). Frames are pandas DataFrames, or Arrow tables (what
+``check`` writes, so that it never loads pandas).
 """
 
 from __future__ import annotations
@@ -10,28 +11,40 @@ import csv
 import datetime as dt
 import json
 import math
+import sys
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+import pyarrow as pa
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def _missing(v: Any) -> bool:
+    """pandas' missing markers, when pandas is loaded (only a frame can hold them)."""
+    pd = sys.modules.get("pandas")
+    return pd is not None and (v is pd.NA or v is pd.NaT)
 
 
 def _cell(v):
-    if v is None or v is pd.NA or v is pd.NaT:
+    if v is None or _missing(v):
         return None
     if isinstance(v, float) and math.isnan(v):
         return None
     if isinstance(v, bool):
         return v
-    if isinstance(v, pd.Timestamp):
-        return v.date().isoformat()
-    if isinstance(v, (dt.date, dt.datetime)):
+    if isinstance(v, (dt.date, dt.datetime)):   # a pandas Timestamp is a datetime
         return (v.date() if isinstance(v, dt.datetime) else v).isoformat()
     if hasattr(v, "item"):  # numpy scalar
         return _cell(v.item())
     return v
 
 
-def records(df: pd.DataFrame) -> list[list]:
+def records(df: pd.DataFrame | pa.Table) -> list[list]:
     """Rows of ``df`` with cells converted to plain Python values."""
+    if isinstance(df, pa.Table):
+        cols = [c.to_pylist() for c in df.columns]
+        return [[_cell(v) for v in row] for row in zip(*cols, strict=True)] if cols else []
     return [[_cell(v) for v in row] for row in df.itertuples(index=False, name=None)]
 
 
@@ -47,6 +60,8 @@ def _text(v) -> str:
 
 def _text_column(col: pd.Series) -> pd.Series:
     """A column as CSV text, vectorized: the same rules as :func:`_text`."""
+    import pandas as pd
+
     if pd.api.types.is_datetime64_any_dtype(col):
         return col.dt.strftime("%Y-%m-%d").fillna("")
     if pd.api.types.is_bool_dtype(col) and not col.isna().any():
@@ -58,10 +73,17 @@ def _text_column(col: pd.Series) -> pd.Series:
     return pd.Series([_text(_cell(v)) for v in col], index=col.index, dtype=object)
 
 
-def write_rows(df: pd.DataFrame, fmt: str, out) -> None:
+def write_rows(df: pd.DataFrame | pa.Table, fmt: str, out) -> None:
     """Write ``df`` to the stream ``out`` in ``fmt`` (table, csv or json)."""
-    cols = list(df.columns)
+    cols = list(df.column_names) if isinstance(df, pa.Table) else list(df.columns)
+    if fmt == "csv" and isinstance(df, pa.Table):
+        w = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+        w.writerow(cols)
+        w.writerows([_text(v) for v in row] for row in records(df))
+        return
     if fmt == "csv":
+        import pandas as pd
+
         text = pd.DataFrame({c: _text_column(df[c]) for c in cols}, columns=cols)
         text.to_csv(out, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
         return

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from rfa_dash import files, settings
@@ -68,7 +68,7 @@ def cache_folder(key: str, export_folder: Path) -> Path | None:
 TABLES = [f"stg_{t}" for t in TABLE_ORDER] + ["rows_read"]
 
 
-def save(con: duckdb.DuckDBPyConnection, folder: Path, problems: pd.DataFrame,
+def save(con: duckdb.DuckDBPyConnection, folder: Path, problems: pa.Table,
          meta: dict[str, Any]) -> None:
     """Write the staged tables, the problems and ``meta`` (files, manifest) to ``folder``."""
     tmp = folder.with_name(folder.name + f".partial{os.getpid()}")
@@ -77,7 +77,7 @@ def save(con: duckdb.DuckDBPyConnection, folder: Path, problems: pd.DataFrame,
         for t in TABLES:
             pq.write_table(con.cursor().sql(f"SELECT * FROM {t}").to_arrow_table(),
                            tmp / f"{t}.parquet")
-        problems.to_parquet(tmp / "problems.parquet", index=False)
+        pq.write_table(problems, tmp / "problems.parquet")
         (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
         files.fsync_files(tmp)
         tmp.replace(folder)
@@ -98,13 +98,20 @@ def discard(folder: Path, exc: BaseException) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def load(con: duckdb.DuckDBPyConnection, folder: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+def _read(path: Path) -> pa.Table:
+    with pq.ParquetFile(path) as f:
+        return f.read()
+
+
+def load(con: duckdb.DuckDBPyConnection, folder: Path) -> tuple[pa.Table, dict[str, Any]]:
     """Copy the cached tables into ``con`` (read by pyarrow); return (problems, meta)."""
     from rfa_dash.db import create_from_arrow
 
+    # ParquetFile, not read_table: the latter goes through pyarrow.dataset, which loads
+    # pandas (a quarter of a second of every command's start-up)
     for t in TABLES:
-        create_from_arrow(con, t, pq.read_table(folder / f"{t}.parquet"))
-    problems = pd.read_parquet(folder / "problems.parquet")
+        create_from_arrow(con, t, _read(folder / f"{t}.parquet"))
+    problems = _read(folder / "problems.parquet")
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     if not isinstance(meta.get("files"), dict) or not isinstance(meta.get("manifest"), dict):
         raise ValueError("meta.json lacks its files or manifest")

@@ -13,10 +13,9 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -30,9 +29,11 @@ from rfa_dash.contract import (
 )
 from rfa_dash.ingest import cache, protocol_tables
 from rfa_dash.ingest.loader import files_digest, find_files, load_table
-from rfa_dash.ingest.problems import Problem, to_frame
-from rfa_dash.ingest.validate import validate
+from rfa_dash.ingest.problems import Problem, frame_of, to_table
 from rfa_dash.protocol import Protocol, load_protocol
+
+if TYPE_CHECKING:   # pandas loads with the first frame: `check` on a cached export never needs it
+    import pandas as pd
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"
 
@@ -52,7 +53,10 @@ class Export:
     protocol : Protocol
         Protocol settings used for validation and all rules.
     problems : DataFrame
-        Every problem found: table, line, column, severity, message, value.
+        Every problem found: table, line, column, severity, message, value (made from
+        ``problem_rows`` when first asked for).
+    problem_rows : Table or DataFrame
+        The same problems as they were read (Arrow, from a load or the cache).
     manifest : dict
         Parsed ``manifest.json``, or ``{}``.
     fingerprint : str
@@ -64,7 +68,7 @@ class Export:
     folder: Path
     protocol: Protocol
     con: duckdb.DuckDBPyConnection
-    problems: pd.DataFrame
+    problem_rows: Any                # pa.Table, or a DataFrame once made (problems)
     manifest: dict[str, Any]
     fingerprint: str
     files: dict[str, str | None]
@@ -89,17 +93,37 @@ class Export:
         return bool(self.manifest.get("synthetic"))
 
     @property
+    def problems(self) -> pd.DataFrame:
+        """Every problem as a DataFrame (made once from the Arrow rows, which `check`
+        writes without pandas)."""
+        if isinstance(self.problem_rows, pa.Table):
+            self.problem_rows = frame_of(self.problem_rows)
+        frame: pd.DataFrame = self.problem_rows
+        return frame
+
+    def problem_table(self) -> pa.Table:
+        """Every problem as an Arrow table."""
+        if isinstance(self.problem_rows, pa.Table):
+            return self.problem_rows
+        return pa.Table.from_pandas(self.problem_rows, preserve_index=False)
+
+    def _count(self, severity: str) -> int:
+        if isinstance(self.problem_rows, pa.Table):   # (pyarrow.compute would load pandas)
+            return int(self.problem_rows["severity"].to_pylist().count(severity))
+        return int((self.problem_rows["severity"] == severity).sum())
+
+    @property
     def n_errors(self) -> int:
-        return int((self.problems["severity"] == "error").sum())
+        return self._count("error")
 
     @property
     def n_warnings(self) -> int:
-        return int((self.problems["severity"] == "warning").sum())
+        return self._count("warning")
 
     @property
     def n_notes(self) -> int:
         """Info lines (what a REDCap mapping leaves unused), neither errors nor warnings."""
-        return int((self.problems["severity"] == "info").sum())
+        return self._count("info")
 
     def query(self, name: str, **params: Any) -> pd.DataFrame:
         """Run the result query ``sql/results/<name>.sql`` with bound ``params`` on its own
@@ -221,9 +245,9 @@ def open_export(folder: Path | str, protocol: Protocol | None = None,
         raise ExportError(f"not a folder: {folder}")
     folder = folder.resolve()
     protocol = protocol or load_protocol()
-    from rfa_dash.ingest.redcap import importer as redcap
+    from rfa_dash.ingest.redcap.project import is_redcap_folder
 
-    if redcap.is_redcap_folder(folder):
+    if is_redcap_folder(folder):
         return _open_redcap(folder, protocol, use_cache)
     if not any(find_files(folder).values()):
         from rfa_dash.ingest.redcap.project import describe
@@ -243,13 +267,13 @@ def open_export(folder: Path | str, protocol: Protocol | None = None,
         if cached is not None and (cached / "meta.json").is_file():
             con = analysis.result()
             try:
-                problem_frame, meta = cache.load(con, cached)
+                problem_table, meta = cache.load(con, cached)
             except cache.DAMAGE as exc:
                 cache.discard(cached, exc)
                 con.close()
                 analysis = pool.submit(_analysis_database)
             else:
-                return _from_cache(folder, protocol, con, problem_frame, meta, fp)
+                return _from_cache(folder, protocol, con, problem_table, meta, fp)
         problems: list[Problem] = []
         manifest = _read_manifest(folder, problems)
         infos, checked = _load_and_validate(folder, protocol, pool, analysis)
@@ -260,19 +284,19 @@ def open_export(folder: Path | str, protocol: Protocol | None = None,
     files = {name: info["file"] for name, info in infos.items()}
     con.execute("CREATE TABLE rows_read AS SELECT unnest($t) AS tbl, unnest($n) AS n",
                 {"t": list(infos), "n": [infos[n]["rows"] for n in infos]})
-    problem_frame = to_frame(problems)
+    problem_table = to_table(problems)
     if cached is not None:
-        cache.save(con, cached, problem_frame, {"files": files, "manifest": manifest})
-    return Export(folder=folder, protocol=protocol, con=con, problems=problem_frame,
+        cache.save(con, cached, problem_table, {"files": files, "manifest": manifest})
+    return Export(folder=folder, protocol=protocol, con=con, problem_rows=problem_table,
                   manifest=manifest, fingerprint=fp, files=files)
 
 
 def _from_cache(folder: Path, protocol: Protocol, con: db.Connection,
-                problem_frame: pd.DataFrame, meta: dict[str, Any], fp: str) -> Export:
+                problem_table: pa.Table, meta: dict[str, Any], fp: str) -> Export:
     _derived_eligibility(con, protocol)
     con.execute(db.sql_text("derived/participants"))
     con.execute(db.sql_text("derived/adverse_events"))
-    return Export(folder=folder, protocol=protocol, con=con, problems=problem_frame,
+    return Export(folder=folder, protocol=protocol, con=con, problem_rows=problem_table,
                   manifest=meta["manifest"], fingerprint=fp, files=meta["files"])
 
 
@@ -302,6 +326,8 @@ def _load_and_validate(folder: Path, protocol: Protocol, pool: Executor,
         # nothing before it needs them): made while the rest is checked
         if t == "screening":
             eligibility.append(pool.submit(_derived_eligibility, analysis.result(), protocol))
+
+    from rfa_dash.ingest.validate import validate  # not needed for a cached export
 
     checked = validate(analysis, protocol, {n: read(n) for n in TABLE_ORDER}, pool, staged)
     for f in eligibility:
@@ -364,7 +390,7 @@ def _open_redcap(folder: Path, protocol: Protocol, use_cache: bool) -> Export:
     # the REDCap folder's export: its problems, its fingerprint, and as the file each table
     # came from, the records file (of the tables the mapping gives)
     return dataclasses.replace(
-        exp, problems=frame, folder=folder, fingerprint=fp, source="redcap",
+        exp, problem_rows=frame, folder=folder, fingerprint=fp, source="redcap",
         arm_events=bool(saved.get("arm_events")),
         files={t: (f"{saved['records']} ("
                    + ("CDISC ODM" if saved["records"].lower().endswith(".xml") else "REDCap")

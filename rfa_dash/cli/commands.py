@@ -9,23 +9,25 @@ from typing import TYPE_CHECKING
 from rfa_dash.blinding import FULL_ACCESS
 from rfa_dash.ingest.export import Export
 
-if TYPE_CHECKING:   # the commands' results are frames; `check` loads no pandas
+if TYPE_CHECKING:   # the analyses' results are frames; the plain queries' Arrow tables
     import pandas as pd
+    import pyarrow as pa
 
 
-def eligibility(exp: Export, as_of: dt.date) -> pd.DataFrame:
+# the three plain queries are written from Arrow tables: no pandas at start-up
+def eligibility(exp: Export, as_of: dt.date) -> pa.Table:
     """One row per screened patient: screening_id, status, failed, unknown."""
-    return exp.query("eligibility_status", as_of=as_of)
+    return exp.query_arrow("eligibility_status", as_of=as_of)
 
 
-def visits(exp: Export, as_of: dt.date) -> pd.DataFrame:
+def visits(exp: Export, as_of: dt.date) -> pa.Table:
     """One row per randomized participant x visit month with window and status."""
-    return exp.query("visit_schedule", as_of=as_of)
+    return exp.query_arrow("visit_schedule", as_of=as_of)
 
 
-def overdue(exp: Export, as_of: dt.date) -> pd.DataFrame:
+def overdue(exp: Export, as_of: dt.date) -> pa.Table:
     """One row per overdue visit, most overdue first."""
-    return exp.query("overdue_visits", as_of=as_of)
+    return exp.query_arrow("overdue_visits", as_of=as_of)
 
 
 def sre(exp: Export, as_of: dt.date) -> pd.DataFrame:

@@ -130,6 +130,11 @@ class Export:
         cursor."""
         return db.run(self.con, f"results/{name}", params)
 
+    def query_arrow(self, name: str, **params: Any) -> pa.Table:
+        """:meth:`query` as an Arrow table (for writing out without pandas)."""
+        result: pa.Table = db.run(self.con, f"results/{name}", params, arrow=True)
+        return result
+
     def close(self) -> None:
         self.con.close()
 

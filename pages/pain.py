@@ -21,9 +21,11 @@ time_tab, response_tab, opioid_tab = ui.tabs(
 
 if time_tab.open:
     with time_tab:
-        lines = ui.cached(courses, ctx, ctx.role)
-        ids = list(dict.fromkeys(lines["participant_id"]))
         show = st.toggle("Show each participant's course", key="pain_courses")
+        # every participant's course is computed only when asked for: at 100,000
+        # participants it is half a million points
+        lines = ui.cached(courses, ctx, ctx.role) if show else None
+        ids = list(dict.fromkeys(lines["participant_id"])) if lines is not None else []
         pick = st.selectbox("Pick out one participant", [None, *ids], key="pain_pick",
                             format_func=lambda p: "none" if p is None else str(p)
                             ) if show else None

@@ -95,29 +95,41 @@ def over_time(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
     a score, mean pain with its 95% t interval, mean change from baseline, and the mean
     and median OMED (mg/day) among those with one.
 
+    The scores are aggregated in ``sql/results/pain_over_time.sql``; here the t interval
+    and the rows of groups and months with no score.
+
     Raises
     ------
     BlindingError
         For a role that must not see outcomes.
+
+    Examples
+    --------
+    >>> t = over_time(exp, as_of, exp.protocol.roles["investigator"])
+    >>> list(t["month"]), set(t["group"])
+    ([0, 1, 3, 6, 12, 24], {'all'})
     """
-    long = _scores(assessments(exp, as_of, role))
+    require(role, "outcomes")
+    agg = exp.query("pain_over_time", as_of=as_of,
+                    pooled=not sees(role, "outcomes_by_arm"))
+    found = {(g, int(m)): r for g, m, r in zip(agg["group"], agg["month"],
+                                                agg.to_dict("records"), strict=True)}
     rows = []
     for g in groups(role, exp.protocol.arm_codes):
         for m in (0, *exp.protocol.visit_months):
-            part = long[(long[GROUP] == g) & (long["month"] == m)]
-            pain = part["pain"].dropna().astype(float)
-            omed = part["omed"].dropna().astype(float)
-            n = len(pain)
-            mean = float(pain.mean()) if n else np.nan
-            half = (float(stats.t.ppf(0.975, n - 1) * pain.std(ddof=1) / np.sqrt(n))
+            r = found.get((g, m), {})
+            n = int(r.get("n") or 0)
+            mean = float(r["mean_pain"]) if n else np.nan
+            half = (float(stats.t.ppf(0.975, n - 1) * r["sd_pain"] / np.sqrt(n))
                     if n > 1 else np.nan)
+            n_omed = int(r.get("n_omed") or 0)
             rows.append({GROUP: g, "month": m, "n": n, "mean_pain": mean,
                          "lower": mean - half, "upper": mean + half,
-                         "mean_change": float(part.loc[pain.index, "change"].mean())
-                         if n and m else (0.0 if n else np.nan),
-                         "n_omed": len(omed),
-                         "mean_omed": float(omed.mean()) if len(omed) else np.nan,
-                         "median_omed": float(omed.median()) if len(omed) else np.nan})
+                         "mean_change": (float(r["mean_change"]) if m else 0.0)
+                         if n else np.nan,
+                         "n_omed": n_omed,
+                         "mean_omed": float(r["mean_omed"]) if n_omed else np.nan,
+                         "median_omed": float(r["median_omed"]) if n_omed else np.nan})
     return pd.DataFrame(rows)
 
 

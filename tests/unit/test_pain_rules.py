@@ -144,3 +144,36 @@ def test_pain_command(tmp_path):
     assert len(rows) == 1 + 2 * 5
     assert rows[1][:10] == ["rfa_rt", "1", "4", "3", "1", "1", "1", "0", "3",
                             "0.6666666667"]
+
+
+def test_pain_over_time_by_hand(tmp_path):
+    """Three participants on one arm: baseline pain 6, 4, 8 (OMED 30, none, 60); at month
+    1, two completed visits with pain 2 and 4 (OMED 20, 60) and one missed. Computed by
+    hand: baseline n 3, mean 6, sd 2, 95% t interval 6 -+ 4.303 x 2 / sqrt(3) = 6 -+ 4.969;
+    OMED among those with one: n 2, mean 45, median 45. Month 1: n 2, mean 3, sd 1.414,
+    interval 3 -+ 12.706 x 1.414 / sqrt(2) = 3 -+ 12.706; change (2 - 6, 4 - 4) mean -2;
+    OMED 20 and 60: mean 40, median 40."""
+    people = [("001", "S1", 6, 30), ("002", "S2", 4, ""), ("003", "S3", 8, 60)]
+    folder = make_export(
+        tmp_path / "e",
+        screening=[screen(screening_id=s) for _, s, _, _ in people],
+        randomization=[rand(participant_id=p, screening_id=s, pain_nrs=b, omed_mg=o)
+                       for p, s, b, o in people],
+        visits=[{"participant_id": "001", "visit_month": "1", "status": "completed",
+                 "visit_date": "2025-02-20", "pain_nrs": 2, "omed_mg": 20},
+                {"participant_id": "002", "visit_month": "1", "status": "completed",
+                 "visit_date": "2025-02-20", "pain_nrs": 4, "omed_mg": 60},
+                {"participant_id": "003", "visit_month": "1", "status": "missed",
+                 "visit_date": "", "pain_nrs": "", "omed_mg": ""}])
+    t = pain.over_time(open_export(folder), AS_OF, ROLES["dsmb"])
+    arm = t[t["group"] == "rfa_rt"].set_index("month")
+    base, m1 = arm.loc[0], arm.loc[1]
+    assert (base["n"], base["mean_pain"], base["mean_change"]) == (3, 6.0, 0.0)
+    assert base["lower"] == pytest.approx(6 - 4.302653 * 2 / 3 ** 0.5, abs=1e-5)
+    assert (base["n_omed"], base["mean_omed"], base["median_omed"]) == (2, 45.0, 45.0)
+    assert (m1["n"], m1["mean_pain"], m1["mean_change"]) == (2, 3.0, -2.0)
+    assert m1["upper"] == pytest.approx(3 + 12.706205 * 2 ** 0.5 / 2 ** 0.5, abs=1e-5)
+    assert (m1["n_omed"], m1["mean_omed"], m1["median_omed"]) == (2, 40.0, 40.0)
+    assert arm.loc[3, "n"] == 0 and arm.loc[3, "mean_pain"] != arm.loc[3, "mean_pain"]  # NaN
+    other = t[t["group"] == "rt_alone"]
+    assert (other["n"] == 0).all()

@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection
 
 from rfa_dash.blinding import Role, allocation_at_any_date, masks_ids, pseudonymize, sees
 from rfa_dash.contract import TABLE_ORDER, TABLES
+from rfa_dash.frames import with_dates
 from rfa_dash.ingest.export import Export
 from rfa_dash.state import audit as trail
 from rfa_dash.state import schema, store
@@ -216,7 +217,7 @@ def diff(prev: dict, cur: dict, role: Role) -> dict[str, pd.DataFrame]:
     con = hardened_connection(None)
 
     def query(name):  # on this connection: cursors do not see registered tables
-        return con.execute(sql_text(name)).df()
+        return with_dates(con.execute(sql_text(name)).df())   # dates, not midnights
 
     try:
         for t in TABLE_ORDER:

@@ -79,9 +79,11 @@ def insert_cut(conn: Connection, name: str, manifest: dict[str, Any], tables: di
            "source_exported_at": str(manifest.get("source_exported_at") or ""),
            "saved_at": str(manifest.get("saved_at") or trail.now()), "saved_by": saved_by,
            "fingerprint": _fingerprint(digests)}
+    # RETURNING, not rowcount: psycopg reports -1 for an INSERT through SQLAlchemy
     done = conn.execute(store.insert(conn, schema.cuts).values(**row)
-                        .on_conflict_do_nothing(index_elements=["name"])).rowcount
-    if not done:
+                        .on_conflict_do_nothing(index_elements=["name"])
+                        .returning(schema.cuts.c.name)).first()
+    if done is None:
         return False
     conn.execute(schema.cut_tables.insert(),
                  [{"cut": name, "tbl": t, "sha256": digests[t], "data": b}

@@ -97,7 +97,6 @@ class Converted:
     folder: Path                  # the temporary folder with the CSV files
     source: Path                  # the XML file
     lines: list[int]              # XML line of records row i
-    system: str                   # "REDCap" or "ODM"
     event_names: dict[str, str] = field(default_factory=dict)   # StudyEventOID -> name
     form_names: dict[str, str] = field(default_factory=dict)    # FormOID -> name
 
@@ -155,8 +154,9 @@ def convert(path: Path) -> Converted:
 
     # -- metadata
     code_lists: dict[str, dict[str, str]] = {}
-    for cl in mdv.findall(_o("CodeList")):
-        code_lists[cl.get("OID", "")] = {
+    code_list_els = {cl.get("OID", ""): cl for cl in mdv.findall(_o("CodeList"))}
+    for oid, cl in code_list_els.items():
+        code_lists[oid] = {
             i.get("CodedValue", ""): _text(i) for i in cl.findall(_o("CodeListItem"))}
     for msl in mdv.iter(oc + "MultiSelectList"):
         code_lists["MSL:" + msl.get("ID", "")] = {
@@ -204,7 +204,7 @@ def convert(path: Path) -> Converted:
                 cref = d.find(_o("CodeListRef"))
                 msl = d.find(oc + "MultiSelectListRef")
                 if ftype == "checkbox":
-                    cl = mdv.find(f"{_o('CodeList')}[@OID='{d.get('OID')}.choices']")
+                    cl = code_list_els.get(f"{d.get('OID')}.choices")
                     choices = cl.get(_r("CheckboxChoices"), "") if cl is not None else ""
                 elif msl is not None:
                     ftype = "checkbox"
@@ -269,8 +269,8 @@ def convert(path: Path) -> Converted:
                             else:
                                 values[oid] = value   # REDCap: the ItemOID is the column
                         rows.put(gkey, gd.sourceline or fd.sourceline or 0, values)
-    return _write(path, fields, complete, rows, events, event_names, form_names, redcap,
-                  longitudinal, record_id, mdv)
+    return _write(path, fields, complete, rows, events, event_names, form_names,
+                  longitudinal, record_id)
 
 
 def _choice_codes(d: dict[str, str]) -> list[str]:
@@ -280,7 +280,7 @@ def _choice_codes(d: dict[str, str]) -> list[str]:
 
 def _write(path: Path, fields: dict[str, dict[str, str]], complete: set[str], rows: _Rows,
            events: list[Any], event_names: dict[str, str], form_names: dict[str, str],
-           redcap: bool, longitudinal: bool, record_id: str, mdv: Any) -> Converted:
+           longitudinal: bool, record_id: str) -> Converted:
     out = Path(tempfile.mkdtemp(prefix="rfa_odm_"))
     atexit.register(shutil.rmtree, out, True)
     dict_cols = ["field_name", "form_name", "field_type", "field_label",
@@ -288,11 +288,8 @@ def _write(path: Path, fields: dict[str, dict[str, str]], complete: set[str], ro
     with (out / "dictionary.csv").open("w", newline="", encoding="utf-8") as f:
         dw = csv.DictWriter(f, dict_cols, restval="")
         dw.writeheader()
-        rid = fields.pop(record_id, None)
-        for d in ([rid] if rid else []) + list(fields.values()):
-            dw.writerow(d)
-        if rid:
-            fields = {record_id: rid, **fields}
+        # the record ID first: REDCap's dictionary leads with it
+        dw.writerows(sorted(fields.values(), key=lambda d: d["field_name"] != record_id))
     columns = [record_id] + (["redcap_event_name"] if longitudinal else []) + \
         ["redcap_repeat_instrument", "redcap_repeat_instance"]
     seen = dict.fromkeys(columns)
@@ -332,6 +329,6 @@ def _write(path: Path, fields: dict[str, dict[str, str]], complete: set[str], ro
                 for fr in e.findall(_o("FormRef")):
                     w.writerow([e.get(_r("ArmNum")) or "1", event_names[e.get("OID", "")],
                                 form_names.get(fr.get("FormOID", ""), fr.get("FormOID", ""))])
-    return Converted(out, path, lines, "REDCap" if redcap else "ODM",
+    return Converted(out, path, lines,
                      {k: v for k, v in event_names.items() if k != v},
                      {k: v for k, v in form_names.items() if k != v})

@@ -185,10 +185,6 @@ def classify(folder: Path) -> dict[str, list[Path]]:
 
 def own_mapping(folder: Path) -> Path | None:
     """The folder's own mapping TOML (the first by name), or None."""
-    return _mapping_file(folder)
-
-
-def _mapping_file(folder: Path) -> Path | None:
     tomls = sorted(p for p in Path(folder).glob("*.toml") if p.is_file())
     return tomls[0] if tomls else None
 
@@ -222,7 +218,7 @@ def open_project(folder: Path, mapping_path: Path | None = None) -> Project | No
         raise RedcapError("more than one data dictionary: "
                           + ", ".join(p.name for p in kinds["dictionary"]))
     dictionary = read_dictionary(kinds["dictionary"][0])
-    mapping = load_mapping(mapping_path or _mapping_file(folder))
+    mapping = load_mapping(mapping_path or own_mapping(folder))
     rid = mapping.record_id or next(iter(dictionary))
     records = _records_file(kinds["other"], dictionary, rid)
     if records is None:
@@ -245,7 +241,7 @@ def _open_odm(folder: Path, mapping_path: Path | None) -> Project | None:
     conv = odm.convert(xml)
     kinds = classify(conv.folder)
     dictionary = read_dictionary(kinds["dictionary"][0])
-    mapping = load_mapping(mapping_path or _mapping_file(folder))
+    mapping = load_mapping(mapping_path or own_mapping(folder))
 
     def event(name: str) -> str:   # a StudyEventOID stands for its event
         return conv.event_names.get(name, name)
@@ -283,7 +279,7 @@ def describe(folder: Path) -> str:
                 + ("; found " + "; ".join(found[:3]) if found else ""))
     try:
         dictionary = read_dictionary(kinds["dictionary"][0])
-        own = _mapping_file(folder)
+        own = own_mapping(folder)
         mapping = load_mapping(own)
     except RedcapError as exc:
         return str(exc)

@@ -43,7 +43,7 @@ chosen = None
 if saved.empty:
     st.info("No cut saved yet.")
 else:
-    ui.table(cuts.cut_listing(saved), "saved_cuts")
+    ui.table(saved, "saved_cuts")
     default = cuts.previous_cut(saved, ctx.as_of)
     options = list(saved.loc[saved["status"] == "intact", "cut"])
     if not options:

@@ -113,36 +113,33 @@ def save_cut(exp: Export, as_of: dt.date, user: str = "", role: str = "") -> Sav
     return Saved(name, created)
 
 
-def _damaged(conn: Connection, name: str) -> str:
-    """Why the cut ``name`` is damaged ('' when it is intact)."""
-    ct = schema.cut_tables
-    for r in conn.execute(select(ct.c.tbl, ct.c.sha256, ct.c.data).where(ct.c.cut == name)):
-        if hashlib.sha256(r.data).hexdigest() != r.sha256:
-            return f"its table {r.tbl} no longer matches its digest"
-    return ""
+def _intact(r: Any) -> bool:
+    """Whether a stored table's bytes still match the digest saved with them."""
+    return hashlib.sha256(r.data).hexdigest() == r.sha256
 
 
 def list_cuts() -> pd.DataFrame:
     """Saved cuts, newest data cut first, each checked against its digests
     (``status``: ``intact`` or ``damaged: why``)."""
+    ct = schema.cut_tables
     with store.reading() as conn:
+        damaged: dict[str, str] = {}
+        for r in conn.execute(select(ct.c.cut, ct.c.tbl, ct.c.sha256, ct.c.data)):
+            if r.cut not in damaged and not _intact(r):
+                damaged[r.cut] = r.tbl
         rows = [{"cut": r.name, "as_of": r.as_of, "saved_at": r.saved_at,
                  "saved_by": r.saved_by, "source": r.cut_of[:12],
-                 "status": ("damaged: " + why) if (why := _damaged(conn, r.name)) else "intact"}
+                 "status": (f"damaged: its table {damaged[r.name]} no longer matches its "
+                            "digest") if r.name in damaged else "intact"}
                 for r in conn.execute(select(schema.cuts))]
     df = pd.DataFrame(rows, columns=COLUMNS)
     return df.sort_values(["as_of", "saved_at"], ascending=False).reset_index(drop=True)
 
 
-def cut_listing(cuts: pd.DataFrame) -> pd.DataFrame:
-    """:func:`list_cuts` as shown to people."""
-    return cuts
-
-
-def read_cut(name: str) -> dict[str, pa.Table]:
-    """A saved cut's tables (Arrow), each checked against its digest; a table the cut
-    predates (saved before the contract had it, as ``deviations``) is left out, and
-    :func:`diff` reads it as empty.
+def _verified(name: str) -> tuple[Any, dict[str, bytes]]:
+    """The cut's row and its contract tables' Parquet bytes, each checked against its
+    digest; a table the cut predates (saved before the contract had it, as
+    ``deviations``) is not there.
 
     Raises
     ------
@@ -151,30 +148,39 @@ def read_cut(name: str) -> dict[str, pa.Table]:
     """
     ct = schema.cut_tables
     with store.reading() as conn:
-        if not conn.execute(select(schema.cuts.c.name).where(schema.cuts.c.name == name)).first():
+        cut = conn.execute(select(schema.cuts).where(schema.cuts.c.name == name)).first()
+        if cut is None:
             raise CutDamaged(f"no saved cut {name!r}")
         rows = list(conn.execute(select(ct.c.tbl, ct.c.sha256, ct.c.data).where(ct.c.cut == name)))
-    out = {}
     for r in rows:
-        if hashlib.sha256(r.data).hexdigest() != r.sha256:
+        if not _intact(r):
             raise CutDamaged(f"the saved cut {name} is damaged: its table {r.tbl} no longer "
                              "matches its digest; it is not compared with")
-        if r.tbl in TABLE_ORDER:
-            out[r.tbl] = pq.read_table(pa.BufferReader(r.data))
-    return out
+    return cut, {r.tbl: r.data for r in rows if r.tbl in TABLE_ORDER}
+
+
+def read_cut(name: str) -> dict[str, pa.Table]:
+    """A saved cut's tables (Arrow), each checked against its digest; a table the cut
+    predates is left out, and :func:`diff` reads it as empty.
+
+    Raises
+    ------
+    CutDamaged
+        No such cut, or a table no longer matches its digest.
+    """
+    return {t: pq.read_table(pa.BufferReader(data)) for t, data in _verified(name)[1].items()}
 
 
 def export_cut(name: str, out: Path) -> Path:
-    """Write the cut ``name`` as an export folder (Parquet per table, ``manifest.json``)."""
+    """Write the cut ``name`` as an export folder (its Parquet tables as saved, and
+    ``manifest.json``)."""
     from rfa_dash import files
 
-    tables = read_cut(name)
-    with store.reading() as conn:
-        r = conn.execute(select(schema.cuts).where(schema.cuts.c.name == name)).one()
+    r, tables = _verified(name)
     manifest = {"exported_at": r.as_of, "trial": r.trial, "synthetic": r.synthetic,
                 "cut_of": r.cut_of, "source_exported_at": r.source_exported_at,
                 "saved_at": r.saved_at, "fingerprint": r.fingerprint}
-    content = {f"{t}.parquet": _parquet(data) for t, data in tables.items()}
+    content = {f"{t}.parquet": data for t, data in tables.items()}
     content["manifest.json"] = (json.dumps(manifest, indent=1) + "\n").encode()
     files.write_folder(out, content)
     return out

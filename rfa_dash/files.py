@@ -48,15 +48,20 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def fsync_file(path: Path) -> None:
+    """A file written by someone else (a library, a database) on disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def fsync_files(folder: Path) -> None:
     """Every file directly in ``folder``, then the folder itself, on disk."""
     for p in folder.iterdir():
         if p.is_file():
-            fd = os.open(p, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            fsync_file(p)
     fsync_dir(folder)
 
 
@@ -64,7 +69,8 @@ def _tmp_name(target: Path) -> Path:
     return target.with_name(f".{target.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
 
 
-def _write_file(path: Path, data: bytes, mode: int) -> None:
+def write_new(path: Path, data: bytes, mode: int) -> None:
+    """Create ``path`` (it must not exist) holding ``data``, on disk before returning."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     with os.fdopen(fd, "wb") as f:
         f.write(data)
@@ -84,7 +90,7 @@ def write_bytes(target: Path, data: bytes, mode: int = 0o644) -> None:
     tmp = _tmp_name(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        _write_file(tmp, data, mode)
+        write_new(tmp, data, mode)
         os.replace(tmp, target)
         fsync_dir(target.parent)
     except OSError as exc:
@@ -153,6 +159,6 @@ def write_folder(target: Path, content: dict[str, bytes]) -> None:
     """:func:`replace_folder` with the files ``content`` (name to bytes)."""
     def fill(tmp: Path) -> None:
         for name, data in content.items():
-            _write_file(tmp / name, data, 0o644)
+            write_new(tmp / name, data, 0o644)
 
     replace_folder(target, fill)

@@ -43,11 +43,7 @@ def backup(out: Path, u: str | None = None) -> int:
         finally:
             target.close()
             source.close()
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        files.fsync_file(tmp)
         os.chmod(tmp, 0o600)
         os.replace(tmp, out)
         files.fsync_dir(out.parent)

@@ -41,7 +41,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from rfa_dash import settings
+from rfa_dash import files, settings
 from rfa_dash.state.errors import StoreError
 
 __all__ = ["StoreError", "engine", "forget", "insert", "key", "key_for", "lock", "reading",
@@ -261,11 +261,8 @@ def key(u: str | None = None) -> bytes:
         # at once agree on one key, and none reads a half-written one
         tmp = kf.with_name(f".secret.key.{os.getpid()}.{threading.get_ident()}")
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_hex(32))
-                f.flush()
-                os.fsync(f.fileno())
+            tmp.unlink(missing_ok=True)   # left by a killed process of the same number
+            files.write_new(tmp, secrets.token_hex(32).encode(), 0o600)
             try:
                 os.link(tmp, kf)
             except FileExistsError:

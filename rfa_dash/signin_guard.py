@@ -21,6 +21,10 @@ import time
 import unicodedata
 from typing import Any
 
+from sqlalchemy import func, select
+
+from rfa_dash.state import schema, store
+
 MAX_FAILURES = 5           # per user name
 MAX_CLIENT_FAILURES = 20   # per client address: behind a proxy every user shares one
 WINDOW_S = 15 * 60
@@ -79,10 +83,6 @@ class Throttle:
 
     def blocked(self, keys: list[str], now: float | None = None) -> float:
         """Seconds until the first of ``keys`` may try again (0: none is blocked)."""
-        from sqlalchemy import func, select
-
-        from rfa_dash.state import schema, store
-
         now = time.time() if now is None else now
         f = schema.signin_failures
         with store.reading() as conn:
@@ -99,8 +99,6 @@ class Throttle:
 
     def failed(self, conn: Any, keys: list[str], now: float | None = None) -> None:
         """Count one failure for each of ``keys`` in ``conn``'s transaction."""
-        from rfa_dash.state import schema
-
         now = time.time() if now is None else now
         f = schema.signin_failures
         conn.execute(f.delete().where(f.c.at <= now - self.window_s))   # bounded
@@ -109,15 +107,11 @@ class Throttle:
     def succeeded(self, keys: list[str]) -> None:
         """Forget the failures of ``keys`` (the user's own, after a right password; a
         client's count stays, so that guessing many names is still slowed)."""
-        from rfa_dash.state import schema, store
-
         with store.transaction() as conn:
             conn.execute(schema.signin_failures.delete()
                          .where(schema.signin_failures.c.key.in_(keys)))
 
     def reset(self) -> None:
-        from rfa_dash.state import schema, store
-
         with store.transaction() as conn:
             conn.execute(schema.signin_failures.delete())
 

@@ -36,6 +36,12 @@ from rfa_dash.state import moving_in, schema, store
 CLAIM_TTL_S = 15 * 60   # a claim older than this belongs to a run that died
 
 
+def _held(r: Any, now: float) -> bool:
+    """A ledger row that keeps a message from being sent: sent, or claimed by a run still
+    within its time."""
+    return bool(r.state == "sent" or r.claimed_at > now - CLAIM_TTL_S)
+
+
 class StateError(ValueError):
     """The earlier state file cannot be read."""
 
@@ -49,11 +55,11 @@ class Ledger:
     def keys(self, email: str) -> set[str]:
         """Keys sent to ``email``, or claimed by a run still within its time."""
         led = schema.notify_ledger
-        fresh = time.time() - CLAIM_TTL_S
+        now = time.time()
         with store.reading() as conn:
             rows = conn.execute(select(led.c.key, led.c.state, led.c.claimed_at)
                                 .where(led.c.email == email))
-            return {r.key for r in rows if r.state == "sent" or r.claimed_at > fresh}
+            return {r.key for r in rows if _held(r, now)}
 
     def claim(self, email: str, keys: list[str]) -> bool:
         """Claim ``keys`` for ``email`` in one transaction; False when another run has
@@ -64,7 +70,7 @@ class Ledger:
             store.lock(conn, f"notify:{email}")
             rows = list(conn.execute(select(led.c.key, led.c.state, led.c.claimed_at)
                                      .where(led.c.email == email, led.c.key.in_(keys))))
-            if any(r.state == "sent" or r.claimed_at > now - CLAIM_TTL_S for r in rows):
+            if any(_held(r, now) for r in rows):
                 return False
             if rows:   # expired claims of a run that died
                 conn.execute(led.delete().where(led.c.email == email, led.c.key.in_(keys)))

@@ -325,10 +325,8 @@ def _visits(d: TableDraft, p: _Project, protocol: Protocol) -> None:
             "an incomplete form is a missed visit (a guess: a visit-status field is better)")
 
 
-def draft_tables(folder: Path, protocol: Protocol | None = None) -> dict[str, TableDraft]:
-    """The draft of every contract table for the project in ``folder``."""
-    protocol = protocol or load_protocol()
-    p = _read(Path(folder))
+def draft_tables(p: _Project, protocol: Protocol) -> dict[str, TableDraft]:
+    """The draft of every contract table for the project ``p``."""
     fields = list(p.dictionary.values())
     rid = fields[0].name
     arms = sorted({e.arm for e in p.events if e.arm})
@@ -384,8 +382,8 @@ def _placed_required(table: str, d: TableDraft) -> bool:
 
 def draft(folder: Path, protocol: Protocol | None = None) -> str:
     """The draft mapping TOML for the project in ``folder`` (see the module's docstring)."""
-    tables = draft_tables(folder, protocol)
     p = _read(Path(folder))
+    tables = draft_tables(p, protocol or load_protocol())
     used = {d.event for d in tables.values() if d.event}
     for d in tables.values():
         if "visit_month" in d.fields and "from_event" in d.fields["visit_month"].value:

@@ -145,6 +145,7 @@ class TableDraft:
     required_field: str | None = None
     fields: dict[str, Placed] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
+    row_events: list[str] = field(default_factory=list)   # events giving rows by name
 
 
 def _q(s: str) -> str:
@@ -307,6 +308,7 @@ def _visits(d: TableDraft, p: _Project, protocol: Protocol) -> None:
         if month is not None:
             by_event.setdefault(_strip_arm(e.unique), month)
     if by_event:
+        d.row_events = list(by_event)
         inner = ", ".join(f"{_q(k)} = {v}" for k, v in by_event.items())
         d.fields["visit_month"] = Placed(
             f"{{ from_event = {{ {inner} }} }}",
@@ -384,10 +386,7 @@ def draft(folder: Path, protocol: Protocol | None = None) -> str:
     """The draft mapping TOML for the project in ``folder`` (see the module's docstring)."""
     p = _read(Path(folder))
     tables = draft_tables(p, protocol or load_protocol())
-    used = {d.event for d in tables.values() if d.event}
-    for d in tables.values():
-        if "visit_month" in d.fields and "from_event" in d.fields["visit_month"].value:
-            used |= set(re.findall(r'"([^"]+)" =', d.fields["visit_month"].value))
+    used = {e for d in tables.values() for e in ([d.event] if d.event else []) + d.row_events}
     unused = sorted({_strip_arm(e.unique) for e in p.events} - used)
     lines = [f"# Draft mapping for the REDCap project in {Path(folder).name}/, written by",
              "# `python -m rfa_dash redcap-mapping` from the project's dictionary and events.",

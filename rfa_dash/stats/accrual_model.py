@@ -13,10 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-from scipy import stats
+
+from rfa_dash.stats.dist import betaprime_ppf, nbinom_ppf, nbinom_sf
+
+if TYPE_CHECKING:   # prob_at_least serves `progression`, which makes no frame
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,7 @@ def project(randomized: int, elapsed_days: int, target: int, planned_days: float
                           None, certainty, planned_days)
 
     def day(q: float) -> dt.date:
-        s = float(stats.betaprime.ppf(q, remaining, shape)) * rate
+        s = betaprime_ppf(q, remaining, shape) * rate
         return as_of + dt.timedelta(days=int(np.ceil(s)))
 
     return Projection(False, randomized, target, elapsed_days, shape, rate, day(0.5),
@@ -75,11 +79,13 @@ def predictive_fan(p: Projection, as_of: dt.date, horizon_days: int,
                    quantiles: tuple[float, ...] = (0.025, 0.10, 0.5, 0.90, 0.975)
                    ) -> pd.DataFrame:
     """Quantiles of the cumulative number randomized on future days (negative binomial)."""
+    import pandas as pd
+
     days = np.unique(np.linspace(0, horizon_days, 60).astype(int))
     rows = []
     for s in days:
         prob = p.rate / (p.rate + s)
-        q = [p.randomized + (stats.nbinom.ppf(x, p.shape, prob) if s else 0) for x in quantiles]
+        q = [p.randomized + (nbinom_ppf(x, p.shape, prob) if s else 0) for x in quantiles]
         rows.append([as_of + dt.timedelta(days=int(s)), *np.minimum(q, p.target)])
     return pd.DataFrame(rows, columns=["date", *[f"q{x:g}" for x in quantiles]])
 
@@ -102,4 +108,4 @@ def prob_at_least(shape: float, rate: float, days: float, k: int) -> float:
         return 1.0
     if days <= 0:
         return 0.0
-    return float(stats.nbinom.sf(k - 1, shape, rate / (rate + days)))
+    return nbinom_sf(k - 1, shape, rate / (rate + days))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from scipy import stats
+from rfa_dash.stats.dist import betaincinv, chi2_ppf
 
 
 def exact_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Clopper-Pearson interval for k of n (NaN when n is 0).
+    """Clopper-Pearson interval for k of n (NaN when n is 0): the beta quantiles
+    ``Beta(a/2; k, n - k + 1)`` to ``Beta(1 - a/2; k + 1, n - k)``, 0 and 1 at the ends, the
+    interval R's ``binom.test`` reports.
 
     Examples
     --------
@@ -15,8 +17,12 @@ def exact_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
     """
     if n == 0:
         return float("nan"), float("nan")
-    ci = stats.binomtest(k, n).proportion_ci(confidence_level=level, method="exact")
-    return float(ci.low), float(ci.high)
+    if not 0 <= k <= n:
+        raise ValueError(f"a count of n = {n} is in 0..{n}, not {k}")
+    alpha = 1 - level
+    lower = betaincinv(k, n - k + 1, alpha / 2) if k > 0 else 0.0
+    upper = betaincinv(k + 1, n - k, 1 - alpha / 2) if k < n else 1.0
+    return lower, upper
 
 
 def poisson_exact_ci(k: int, level: float = 0.95) -> tuple[float, float]:
@@ -33,6 +39,6 @@ def poisson_exact_ci(k: int, level: float = 0.95) -> tuple[float, float]:
     if k < 0:
         raise ValueError(f"a count is >= 0, not {k}")
     alpha = 1 - level
-    lower = float(stats.chi2.ppf(alpha / 2, 2 * k) / 2) if k > 0 else 0.0
-    upper = float(stats.chi2.ppf(1 - alpha / 2, 2 * k + 2) / 2)
+    lower = chi2_ppf(alpha / 2, 2 * k) / 2 if k > 0 else 0.0
+    upper = chi2_ppf(1 - alpha / 2, 2 * k + 2) / 2
     return lower, upper

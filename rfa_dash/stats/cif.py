@@ -1,9 +1,10 @@
 """Cumulative incidence with a competing risk (Aalen-Johansen), read at report months.
 
-The estimator is wrapped, not re-derived: statsmodels' ``CumIncidenceRight``
-gives the Aalen-Johansen cumulative incidence with death as the competing risk
-(ties handled exactly, no jitter) and its standard error. Checked against R
-(``etm``, ``cmprsk``, ``survival``) in ``tests/reference/``.
+The estimator and its standard error are statsmodels' ``CumIncidenceRight`` (ties handled
+exactly, no jitter), written out here on NumPy arrays step for step, so that a command
+does not import statsmodels, SciPy and pandas (three times its whole start-up) for a few
+cumulative sums. Checked against R (``etm``, ``cmprsk``, ``survival``) in
+``tests/reference/``, and against statsmodels itself in ``tests/unit/test_cif.py``.
 
 The 95% interval is the complementary log-log one (as R's ``etm`` with
 ``ci.fun = "cloglog"``): ``1 - (1 - F) ** exp(+-z * se / ((1 - F) * log(1 - F)))``.
@@ -11,14 +12,18 @@ The 95% interval is the complementary log-log one (as R's ``etm`` with
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike
-from scipy.stats import norm
 
-Z95 = float(norm.ppf(0.975))
+from rfa_dash.stats.dist import Z95
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Columns = dict[str, np.ndarray]
 
 
 def cloglog_ci(cif: np.ndarray, se: np.ndarray, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
@@ -36,8 +41,8 @@ def cloglog_ci(cif: np.ndarray, se: np.ndarray, z: float = Z95) -> tuple[np.ndar
     return lower, upper
 
 
-def cif_curve(months: ArrayLike, status: ArrayLike) -> pd.DataFrame:
-    """Aalen-Johansen cumulative incidence of status 1 with status 2 competing.
+def cif_columns(months: ArrayLike, status: ArrayLike) -> Columns:
+    """Aalen-Johansen cumulative incidence of status 1 with status 2 competing, as columns.
 
     Parameters
     ----------
@@ -46,11 +51,76 @@ def cif_curve(months: ArrayLike, status: ArrayLike) -> pd.DataFrame:
     status : array-like of int
         1 event of interest, 2 competing event, 0 censored.
 
+    Returns
+    -------
+    dict of ndarray
+        One entry per distinct time (starting with 0): ``time``, ``cif``, ``se``,
+        ``lower``, ``upper``, ``at_risk`` (participants with time >= that time),
+        ``events`` and ``competing`` at that time.
+
     Examples
     --------
     Five participants; by hand: 1/5 at month 1, then 0.8 x 1/4 at month 2 (one
     SRE and one death among 4), then 0.4 x 1/1 at month 4.
 
+    >>> c = cif_columns([1.0, 2.0, 2.0, 3.0, 4.0], [1, 2, 1, 0, 1])
+    >>> c["time"].tolist(), c["cif"].round(12).tolist(), c["at_risk"].tolist()
+    ([0.0, 1.0, 2.0, 3.0, 4.0], [0.0, 0.2, 0.4, 0.4, 0.8], [5, 5, 4, 2, 1])
+    """
+    t = np.asarray(months, dtype=float)
+    s = np.asarray(status, dtype=int)
+    times, rank = np.unique(t, return_inverse=True)
+    m = len(times)
+    # n: the risk set just before each time; d: events of each status at it
+    n = np.cumsum(np.bincount(rank, minlength=m)[::-1])[::-1]
+    events = np.bincount(rank, weights=(s == 1), minlength=m)
+    competing = np.bincount(rank, weights=(s == 2), minlength=m)
+    cif = np.zeros(m)
+    se = np.zeros(m)
+    if (s == 1).any():
+        # statsmodels' _calc_incidence_right, cause 1: all-cause Kaplan-Meier (logs summed,
+        # a step to 0 kept at 0), the incidence, and its delta-method variance. Its formula
+        # meets 0 * inf at a time when every participant still at risk has an event (the
+        # curve's last step): the interval there is reported as not estimable rather than
+        # guessed (NaN).
+        every = np.bincount(rank, weights=(s >= 1).astype(np.float64), minlength=m)
+        sp = 1 - every / n.astype(np.float64)
+        gone = sp < 1e-16
+        sp[gone] = 1e-16
+        sp = np.exp(np.cumsum(np.log(sp)))
+        sp[gone] = 0
+        d1 = events.astype(np.float64)
+        da = d1 + competing if s.max() > 1 else d1
+        sp0 = np.r_[1, sp[:-1]] / n
+        cif = np.cumsum(sp0 * d1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ra = da / (n * (n - da))
+            v = cif ** 2 * np.cumsum(ra)
+            v -= 2 * cif * np.cumsum(cif * ra)
+            v += np.cumsum(cif ** 2 * ra)
+            ra = (n - d1) * d1 / n
+            v += np.cumsum(sp0 ** 2 * ra)
+            ra = sp0 * d1 / n
+            v -= 2 * cif * np.cumsum(ra)
+            v += 2 * np.cumsum(cif * ra)
+            se = np.sqrt(v)
+    lower, upper = cloglog_ci(cif, se)
+    cols = {"time": times, "cif": cif, "se": se, "lower": lower, "upper": upper,
+            "at_risk": n.astype(np.int64), "events": events.astype(np.int64),
+            "competing": competing.astype(np.int64)}
+    if not m or times[0] > 0:   # every curve starts at time 0
+        first = {"time": 0.0, "cif": 0.0, "se": 0.0, "lower": np.nan, "upper": np.nan,
+                 "at_risk": len(t), "events": 0, "competing": 0}
+        cols = {k: np.concatenate([np.asarray([first[k]], dtype=v.dtype), v])
+                for k, v in cols.items()}
+    return cols
+
+
+def cif_curve(months: ArrayLike, status: ArrayLike) -> pd.DataFrame:
+    """:func:`cif_columns` as a frame (what the pages and the report draw).
+
+    Examples
+    --------
     >>> c = cif_curve([1.0, 2.0, 2.0, 3.0, 4.0], [1, 2, 1, 0, 1])
     >>> print(c[["time", "cif", "at_risk", "events", "competing"]].to_string(index=False))
      time  cif  at_risk  events  competing
@@ -59,53 +129,43 @@ def cif_curve(months: ArrayLike, status: ArrayLike) -> pd.DataFrame:
       2.0  0.4        4       1          1
       3.0  0.4        2       0          0
       4.0  0.8        1       1          0
-
-    Returns
-    -------
-    DataFrame
-        One row per distinct time (starting with 0): ``time``, ``cif``, ``se``,
-        ``lower``, ``upper``, ``at_risk`` (participants with time >= that time),
-        ``events`` and ``competing`` at that time.
     """
-    t = np.asarray(months, dtype=float)
-    s = np.asarray(status, dtype=int)
-    times = np.unique(t) if len(t) else np.array([], dtype=float)
-    cif = np.zeros(len(times))
-    se = np.zeros(len(times))
-    if (s == 1).any():
-        from statsmodels.duration.survfunc import CumIncidenceRight
+    import pandas as pd
 
-        # causes are numbered 1..max(status); without a death, cause 1 alone is
-        # modelled and its incidence is 1 - Kaplan-Meier, as it should be
-        # statsmodels' expanded variance formula meets 0 * inf at a time when every
-        # participant still at risk has an event (the curve's last step): the
-        # interval there is reported as not estimable rather than guessed
-        with np.errstate(divide="ignore", invalid="ignore"):
-            fit = CumIncidenceRight(t, s)
-        ft = np.asarray(fit.times)
-        idx = np.searchsorted(ft, times, side="right") - 1
-        valid = idx >= 0
-        cif[valid] = np.asarray(fit.cinc[0])[idx[valid]]
-        se[valid] = np.asarray(fit.cinc_se[0])[idx[valid]]
-    lower, upper = cloglog_ci(cif, se)
-    at_risk = np.array([(t >= x).sum() for x in times], dtype=int)
-    events = np.array([((t == x) & (s == 1)).sum() for x in times], dtype=int)
-    competing = np.array([((t == x) & (s == 2)).sum() for x in times], dtype=int)
-    df = pd.DataFrame({"time": times, "cif": cif, "se": se, "lower": lower, "upper": upper,
-                       "at_risk": at_risk, "events": events, "competing": competing})
-    if not len(df) or df["time"].iloc[0] > 0:
-        df = pd.concat([pd.DataFrame({"time": [0.0], "cif": [0.0], "se": [0.0],
-                                      "lower": [np.nan], "upper": [np.nan],
-                                      "at_risk": [len(t)], "events": [0], "competing": [0]}),
-                        df], ignore_index=True)
-    return df
+    return pd.DataFrame(cif_columns(months, status))
 
 
-def estimates_at(curve: pd.DataFrame, months: Iterable[float], times: np.ndarray) -> pd.DataFrame:
-    """The curve read at each report month (events at that exact time included).
+def estimates(curve: Mapping[str, ArrayLike], months: Iterable[float], times: ArrayLike
+              ) -> Columns:
+    """The curve (:func:`cif_columns`) read at each report month (events at that exact
+    time included), as columns month, at_risk, cif, lower, upper.
 
     ``at_risk`` counts participants whose time is >= the month. Where nobody
     is followed that long (``at_risk`` 0) the estimate is not reported (NaN).
+
+    Examples
+    --------
+    >>> times = [1.0, 2.0, 2.0, 3.0, 4.0]
+    >>> e = estimates(cif_columns(times, [1, 2, 1, 0, 1]), [2, 6], times)
+    >>> e["at_risk"].tolist(), e["cif"].round(12).tolist()
+    ([4, 0], [0.4, nan])
+    """
+    month = np.asarray(list(months))
+    ctime = np.asarray(curve["time"], dtype=float)
+    # the last curve row at or before each month (the curve starts at 0)
+    at = np.searchsorted(ctime, month, side="right") - 1
+    follow = np.sort(np.asarray(times, dtype=float))
+    at_risk = (len(follow) - np.searchsorted(follow, month, side="left")).astype(np.int64)
+    none = at_risk == 0
+    out: Columns = {"month": month, "at_risk": at_risk}
+    for col in ("cif", "lower", "upper"):
+        values = np.asarray(curve[col], dtype=float)[at]
+        out[col] = np.where(none, np.nan, values)
+    return out
+
+
+def estimates_at(curve: pd.DataFrame, months: Iterable[float], times: np.ndarray) -> pd.DataFrame:
+    """:func:`estimates` as a frame.
 
     Examples
     --------
@@ -116,14 +176,6 @@ def estimates_at(curve: pd.DataFrame, months: Iterable[float], times: np.ndarray
          2        4  0.4
          6        0  NaN
     """
-    rows = []
-    for m in months:
-        prior = curve[curve["time"] <= m]
-        last = prior.iloc[-1]
-        at_risk = int((times >= m).sum())
-        if at_risk == 0:
-            rows.append((m, 0, np.nan, np.nan, np.nan))
-        else:
-            rows.append((m, at_risk, float(last["cif"]), float(last["lower"]),
-                         float(last["upper"])))
-    return pd.DataFrame(rows, columns=["month", "at_risk", "cif", "lower", "upper"])
+    import pandas as pd
+
+    return pd.DataFrame(estimates(curve, months, times))

@@ -57,18 +57,21 @@ def hardened_connection(readable_dir: Path | None) -> duckdb.DuckDBPyConnection:
 
 
 def run(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None,
-        arrow: bool = False):
+        arrow: bool = False, numpy: bool = False):
     """Run the named query on a fresh cursor; return a DataFrame (an Arrow table with
-    ``arrow``: typed and compact, for whole tables)."""
-    return run_text(con, sql_text(name), params, arrow)
+    ``arrow``: typed and compact, for whole tables; NumPy arrays by column with ``numpy``,
+    masked where NULL: what a command computes on without loading pandas)."""
+    return run_text(con, sql_text(name), params, arrow, numpy)
 
 
 def run_text(con: duckdb.DuckDBPyConnection, text: str, params: dict | None = None,
-             arrow: bool = False):
+             arrow: bool = False, numpy: bool = False):
     """:func:`run` for query text that the contract generates (see ``contract.typed_select``)."""
     with con.cursor() as cur:
         if arrow:
             return cur.sql(text, params=params or {}).to_arrow_table()
+        if numpy:   # (pyarrow's conversions to NumPy import pandas; DuckDB's do not)
+            return cur.sql(text, params=params or {}).fetchnumpy()
         return cur.execute(text, params or {}).df()
 
 

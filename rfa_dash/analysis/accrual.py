@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
+from rfa_dash.columns import dates
 from rfa_dash.contract import MONTH_DAYS
 from rfa_dash.ingest.export import Export
 from rfa_dash.stats.accrual_model import Projection, predictive_fan, project
 from rfa_dash.stats.intervals import exact_ci
+
+if TYPE_CHECKING:   # the accrual start is wanted by `progression`, which makes no frame
+    import pandas as pd
 
 
 def accrual_start(exp: Export, as_of: dt.date) -> dt.date | None:
@@ -27,8 +30,7 @@ def accrual_start(exp: Export, as_of: dt.date) -> dt.date | None:
     """
     if exp.protocol.accrual_start:
         return dt.date.fromisoformat(exp.protocol.accrual_start)
-    first = exp.query("screening_dates", as_of=as_of)["first_screen"].iloc[0]
-    return None if pd.isna(first) else pd.Timestamp(first).date()
+    return dates(exp.query_columns("screening_dates", as_of=as_of)["first_screen"])[0]
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ class Accrual:
 
 def accrual(exp: Export, as_of: dt.date) -> Accrual:
     """Accrual figures at the data cut."""
+    import pandas as pd
+
     p = exp.protocol
     daily = exp.query("randomizations_by_day", as_of=as_of)
     dates = pd.to_datetime(daily["date"])

@@ -10,13 +10,12 @@ a role that must not see outcomes gets nothing.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
-from scipy import stats
 
 from rfa_dash.blinding import (
-    FULL_ACCESS,
     GROUP,
     POOLED,
     Role,
@@ -26,8 +25,13 @@ from rfa_dash.blinding import (
     require,
     sees,
 )
+from rfa_dash.columns import floats, output
 from rfa_dash.ingest.export import Export
+from rfa_dash.stats.dist import t_ppf
 from rfa_dash.stats.intervals import exact_ci
+
+if TYPE_CHECKING:   # frames for the pages; the `pain` command makes none
+    import pandas as pd
 
 CATEGORIES = ("complete", "partial", "progression", "indeterminate")
 COLUMNS = ["arm", "month", "evaluable", "assessed", *CATEGORIES, "pain_only", "response",
@@ -68,26 +72,55 @@ def response(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
     >>> list(t["month"]), set(t["group"])
     ([1, 3, 6, 12, 24], {'all'})
     """
+    import pandas as pd
+
     a = assessments(exp, as_of, role)
-    rows = []
-    for g in groups(role, exp.protocol.arm_codes):
-        for m in exp.protocol.visit_months:
-            part = a[(a[GROUP] == g) & (a["visit_month"] == m)]
-            done = part[part["assessed"]]
-            n = len(done)
-            counts = {c: int((done["response"] == c).sum()) for c in CATEGORIES}
-            k = counts["complete"] + counts["partial"]
-            lo, hi = exact_ci(k, n)
-            rows.append({GROUP: g, "month": m, "evaluable": int(part["evaluable"].sum()),
-                         "assessed": n, **counts, "pain_only": int(done["pain_only"].sum()),
-                         "response": k / n if n else np.nan, "lower": lo, "upper": hi,
-                         "mean_change": float(done["change"].mean()) if n else np.nan})
+    cols = {c: a[c].to_numpy() for c in ("visit_month", "evaluable", "assessed", "pain_only")}
+    cols.update(group=a[GROUP].to_numpy(object), response=a["response"].to_numpy(object),
+                change=a["change"].to_numpy(float))
+    rows = _response_rows(cols, groups(role, exp.protocol.arm_codes), exp.protocol.visit_months)
     return pd.DataFrame(rows, columns=[GROUP, *COLUMNS[1:]])
 
 
-def pain_table(exp: Export, as_of: dt.date) -> pd.DataFrame:
-    """The ``pain`` command's rows (arm x visit month), with the spec's columns."""
-    return response(exp, as_of, FULL_ACCESS).rename(columns={GROUP: "arm"})
+def _response_rows(a: Mapping[str, np.ndarray], group_list: list[str], visit_months
+                   ) -> list[dict[str, Any]]:
+    """:func:`response`'s rows from the assessments' columns (``group``, ``visit_month``,
+    ``evaluable``, ``assessed``, ``pain_only``, ``response``, ``change``)."""
+    rows = []
+    for g in group_list:
+        for m in visit_months:
+            part = (a["group"] == g) & (a["visit_month"] == m)
+            done = part & a["assessed"]
+            n = int(done.sum())
+            answers = a["response"][done]
+            counts = {c: int((answers == c).sum()) for c in CATEGORIES}
+            k = counts["complete"] + counts["partial"]
+            lo, hi = exact_ci(k, n)
+            rows.append({GROUP: g, "month": m, "evaluable": int(a["evaluable"][part].sum()),
+                         "assessed": n, **counts, "pain_only": int(a["pain_only"][done].sum()),
+                         "response": k / n if n else np.nan, "lower": lo, "upper": hi,
+                         "mean_change": float(a["change"][done].mean()) if n else np.nan})
+    return rows
+
+
+def pain_table(exp: Export, as_of: dt.date) -> dict[str, list]:
+    """The ``pain`` command's rows (arm x visit month) as columns, with the spec's columns
+    (made without pandas).
+
+    Examples
+    --------
+    >>> t = pain_table(exp, as_of)
+    >>> t["arm"][:2], t["month"][:2]
+    (['rfa_rt', 'rfa_rt'], [1, 3])
+    """
+    a = exp.query_columns("pain_assessments", as_of=as_of)
+    cols = {c: np.ma.getdata(a[c]) for c in ("visit_month", "evaluable", "assessed",
+                                             "pain_only")}
+    cols.update(group=np.ma.getdata(a["arm"]),
+                response=np.ma.filled(a["response"], None) if np.ma.isMaskedArray(a["response"])
+                else a["response"], change=floats(a["change"]))
+    rows = _response_rows(cols, exp.protocol.arm_codes, exp.protocol.visit_months)
+    return output({c: [r[GROUP if c == "arm" else c] for r in rows] for c in COLUMNS})
 
 
 def over_time(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
@@ -109,6 +142,8 @@ def over_time(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
     >>> list(t["month"]), set(t["group"])
     ([0, 1, 3, 6, 12, 24], {'all'})
     """
+    import pandas as pd
+
     require(role, "outcomes")
     agg = exp.query("pain_over_time", as_of=as_of,
                     pooled=not sees(role, "outcomes_by_arm"))
@@ -120,7 +155,7 @@ def over_time(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
             r = found.get((g, m), {})
             n = int(r.get("n") or 0)
             mean = float(r["mean_pain"]) if n else np.nan
-            half = (float(stats.t.ppf(0.975, n - 1) * r["sd_pain"] / np.sqrt(n))
+            half = (float(t_ppf(0.975, n - 1) * r["sd_pain"] / np.sqrt(n))
                     if n > 1 else np.nan)
             n_omed = int(r.get("n_omed") or 0)
             rows.append({GROUP: g, "month": m, "n": n, "mean_pain": mean,
@@ -153,6 +188,8 @@ def _scores(a: pd.DataFrame) -> pd.DataFrame:
     """Every pain score of :func:`assessments`: each participant's baseline (month 0) and
     each completed visit with a score, with OMED, the change from baseline and the
     response (none at baseline)."""
+    import pandas as pd
+
     base = a.drop_duplicates("participant_id")
     done = a[a["visit_date"].notna() & a["pain_nrs"].notna()]
     return pd.concat([

@@ -16,20 +16,25 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from rfa_dash.analysis.accrual import accrual_start
-from rfa_dash.blinding import Role, sees
+from rfa_dash.blinding import FULL_ACCESS, Role, sees
+from rfa_dash.columns import dates, output
 from rfa_dash.contract import MONTH_DAYS
 from rfa_dash.ingest.export import Export
 from rfa_dash.months import month_ends
 from rfa_dash.protocol import ProgressionRule, Protocol
 from rfa_dash.stats.accrual_model import prob_at_least
 from rfa_dash.stats.intervals import exact_ci, poisson_exact_ci
+
+if TYPE_CHECKING:   # frames for the pages; the `progression` command makes none
+    import pandas as pd
 
 COLUMNS = ["criterion", "numerator", "denominator", "value", "lower", "upper", "green", "amber",
            "status"]
@@ -86,7 +91,7 @@ def visible_rules(protocol: Protocol, role: Role) -> tuple[ProgressionRule, ...]
                  if r.id not in NEEDS_OUTCOMES or sees(role, "outcomes"))
 
 
-def _ratios(counts: pd.Series, expected: Fraction) -> dict[str, tuple[Fraction, Fraction]]:
+def _ratios(counts: Mapping[str, Any], expected: Fraction) -> dict[str, tuple[Fraction, Fraction]]:
     """Numerator and denominator of each criterion from one row of ``progression_counts``."""
     randomized = int(counts["randomized"])
     return {
@@ -120,28 +125,49 @@ def _number(x: Fraction) -> int | float:
     return int(x) if x.denominator == 1 else float(x)
 
 
-def _table(exp: Export, dates: list[dt.date], role: Role) -> pd.DataFrame:
+def _rows(exp: Export, dates_: list[dt.date], role: Role) -> list[dict[str, Any]]:
     """One row per date and visible criterion (the spec's columns, with ``as_of``)."""
     p = exp.protocol
     rules = visible_rules(p, role)
-    counts = exp.query("progression_counts", dates=dates, last=max(dates))
+    counts = exp.query_columns("progression_counts", dates=dates_, last=max(dates_))
     # the accrual start at the last cut serves every earlier one: before it nothing is
     # expected (expected_by), and a first screening on or before a cut is the same one
-    start = accrual_start(exp, max(dates))
+    start = accrual_start(exp, max(dates_))
     rows = []
-    for c in counts.itertuples(index=False):
-        as_of = pd.Timestamp(c.as_of).date()
-        row = pd.Series(c._asdict())
+    for i, as_of in enumerate(dates(counts["as_of"])):
+        assert as_of is not None   # one row per cut date asked for
+        row: dict[str, Any] = {k: v[i] for k, v in counts.items()}
         if any(r.id == "adherence" for r in rules):
             # visit adherence of every visit month (as on the Visit adherence page)
-            adh = exp.query("visit_adherence", as_of=as_of)
+            adh = exp.query_columns("visit_adherence", as_of=as_of)
             row["visits_done"], row["visits_expected"] = adh["done"].sum(), adh["expected"].sum()
         else:
             row["visits_done"] = row["visits_expected"] = 0
         ratios = _ratios(row, expected_by(p, start, as_of))
         for rule in rules:
             rows.append({"as_of": as_of, **_row(rule, *ratios[rule.id])})
-    return pd.DataFrame(rows, columns=["as_of", *COLUMNS])
+    return rows
+
+
+def _table(exp: Export, dates_: list[dt.date], role: Role) -> pd.DataFrame:
+    """:func:`_rows` as a frame."""
+    import pandas as pd
+
+    return pd.DataFrame(_rows(exp, dates_, role), columns=["as_of", *COLUMNS])
+
+
+def progression_table(exp: Export, as_of: dt.date) -> dict[str, list]:
+    """The ``progression`` command's rows as columns: every criterion, in the spec's
+    order, with the spec's columns (made without pandas).
+
+    Examples
+    --------
+    >>> t = progression_table(exp, as_of)
+    >>> t["criterion"], t["status"][:2]
+    (['recruitment', 'consent', 'retention', 'adherence', 'fidelity'], ['green', 'green'])
+    """
+    rows = _rows(exp, [as_of], FULL_ACCESS)
+    return output({c: [r[c] for r in rows] for c in COLUMNS})
 
 
 def progression(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
@@ -170,15 +196,17 @@ def progression(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
 def _settled(exp: Export, start: dt.date, as_of: dt.date) -> dt.date:
     """The last day on which a progression value can change: a record dated, a visit turning
     overdue, or the planned accrual ending (the expected recruitment stops growing)."""
-    last = exp.query("last_change", as_of=as_of)["last_change"].iloc[0]
+    last = dates(exp.query_columns("last_change", as_of=as_of)["last_change"])[0]
     planned_end = start + dt.timedelta(days=math.ceil(exp.protocol.planned_accrual_months
                                                       * MONTH_DAYS))
-    return max(planned_end, start if pd.isna(last) else pd.Timestamp(last).date())
+    return max(planned_end, start if last is None else last)
 
 
 def course(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
     """Each visible criterion's value and status at every month end since the accrual start
     (and at the data cut), as the dashboard would have shown them then."""
+    import pandas as pd
+
     start = accrual_start(exp, as_of)
     if start is None or start > as_of:
         return pd.DataFrame(columns=["as_of", "label", *COLUMNS])
@@ -223,6 +251,8 @@ def recruitment_outlook(exp: Export, as_of: dt.date) -> Outlook:
     """Where recruitment is heading: the model's probability of green at the end of planned
     accrual, and when its status changes if the randomization rate of the last
     ``recent_rate_months`` holds."""
+    import pandas as pd
+
     p = exp.protocol
     rule = next((r for r in p.progression if r.id == "recruitment"), None)
     start = accrual_start(exp, as_of)

@@ -7,18 +7,21 @@ counted SRE is the same SRE; follow-up runs from randomization to death, else to
 latest completed visit or counted SRE. The estimators are
 :mod:`rfa_dash.stats.recurrent` (checked against R's ``mets`` in ``tests/reference/``).
 By arm for a role that sees outcomes by arm, pooled (group "all") otherwise.
+
+The counting is done once, on the queries' NumPy columns (:func:`_count`): the pages'
+frames are made from it, and the ``sre-rate`` and ``recurrent`` commands write it
+without loading pandas.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from rfa_dash.blinding import (
-    FULL_ACCESS,
     GROUP,
     POOLED,
     Role,
@@ -28,10 +31,13 @@ from rfa_dash.blinding import (
     require,
     sees,
 )
+from rfa_dash.columns import output
 from rfa_dash.contract import MONTH_DAYS
-from rfa_dash.frames import with_dates
 from rfa_dash.ingest.export import Export
-from rfa_dash.stats.recurrent import counted_events, event_rate, mean_cumulative
+from rfa_dash.stats.recurrent import counted_events, event_rate, mean_cumulative_columns
+
+if TYPE_CHECKING:   # frames for the pages; the commands make none
+    import pandas as pd
 
 YEAR_DAYS = 365.25   # participant-years = days / 365.25 (spec)
 RATE_COLUMNS = ["arm", "participants", "events", "participant_years", "rate", "lower",
@@ -57,54 +63,102 @@ class Recurrent:
     follow_up: pd.DataFrame
 
 
+@dataclass(frozen=True)
+class _Counted:
+    """The records in participant and date order with what counts (``counted``, ``after``
+    an off-study date, the record each repeat ``repeats``, the participant it belongs to
+    as ``owner``), and each participant's follow-up, as NumPy columns."""
+
+    records: dict[str, np.ndarray]
+    follow_up: dict[str, np.ndarray]
+
+
+def _days(col: np.ndarray) -> np.ndarray:
+    """Dates as day numbers (float; NaN where NULL), so that a maximum skips the missing."""
+    days = np.asarray(col).astype("datetime64[D]").astype(np.int64).astype(float)
+    days[np.ma.getmaskarray(col)] = np.nan
+    return days
+
+
+def _count(exp: Export, as_of: dt.date) -> _Counted:
+    """Which SRE records count and each participant's follow-up (the module's rules)."""
+    gap = exp.protocol.sre_min_gap_days
+    rec = exp.query_columns("sre_event_listing", as_of=as_of)
+    fu = exp.query_columns("recurrent_follow_up", as_of=as_of)
+    pos = {pid: i for i, pid in enumerate(fu["participant_id"].tolist())}
+    owner = np.asarray([pos[pid] for pid in rec["participant_id"].tolist()], dtype=np.int64)
+    event_day = _days(rec["event_date"])
+    # participant (follow-up rows are in ID order), then date; a stable sort keeps the
+    # listing's order among records of one day
+    order = np.lexsort((event_day, owner))
+    rec = {k: np.asarray(v)[order] for k, v in rec.items()}
+    owner, event_day = owner[order], event_day[order]
+    rec["days"] = rec.pop("days_from_randomization").astype(np.int64)
+    # an SRE after another off-study date falls outside follow-up: not counted (data-rules)
+    stop = _days(fu["off_study_date"])[owner]
+    after = ~np.isnan(stop) & (event_day > stop)
+    inside = np.nonzero(~after)[0]
+    ok, rep = counted_events(owner[inside], rec["days"][inside], gap)
+    counted = np.zeros(len(owner), dtype=bool)
+    counted[inside] = ok
+    repeats = np.full(len(owner), -1)
+    repeats[inside] = np.where(rep >= 0, inside[np.maximum(rep, 0)], -1)
+    rec.update(counted=counted, after=after, repeats=repeats, owner=owner)
+    # end of follow-up: death; else the latest completed visit or counted SRE (neither
+    # after an off-study date); else randomization (time zero)
+    n = len(pos)
+    last_sre = np.full(n, np.nan)
+    np.fmax.at(last_sre, owner[counted], event_day[counted])
+    death = _days(fu["death_date"])
+    start = _days(fu["randomization_date"])
+    died = ~np.isnan(death)
+    end = np.where(died, death, np.fmax(_days(fu["last_visit_date"]), last_sre))
+    end = np.where(np.isnan(end), start, end)
+    days = (end - start).astype(np.int64)
+    follow = {"participant_id": np.asarray(fu["participant_id"]), "arm": np.asarray(fu["arm"]),
+              "died": died, "end_date": end.astype(np.int64).astype("datetime64[D]"),
+              "days": days, "months": days / MONTH_DAYS, "years": days / YEAR_DAYS,
+              "events": np.bincount(owner[counted], minlength=n).astype(np.int64)}
+    return _Counted(rec, follow)
+
+
 def recurrent_data(exp: Export, as_of: dt.date) -> Recurrent:
     """The counted SREs and each participant's follow-up (by arm; for the functions below,
     which choose pooled or by arm)."""
+    import pandas as pd
+
+    core = _count(exp, as_of)
+    rec = core.records
     gap = exp.protocol.sre_min_gap_days
-    rec = exp.query("sre_event_listing", as_of=as_of).sort_values(
-        ["participant_id", "event_date"], kind="stable").reset_index(drop=True)
-    fu = exp.query("recurrent_follow_up", as_of=as_of)
-    rec = rec.rename(columns={"days_from_randomization": "days"})
-    # an SRE after another off-study date falls outside follow-up: not counted (data-rules)
-    stop = rec["participant_id"].map(fu.set_index("participant_id")["off_study_date"])
-    after = (stop.notna() & (rec["event_date"] > stop)).to_numpy()
-    inside = np.nonzero(~after)[0]
-    ok, rep = counted_events(rec["participant_id"].to_numpy()[inside],
-                             rec["days"].to_numpy()[inside], gap)
-    counted = np.zeros(len(rec), dtype=bool)
-    counted[inside] = ok
-    repeats = np.full(len(rec), -1)
-    repeats[inside] = np.where(rep >= 0, inside[np.maximum(rep, 0)], -1)
-    why = np.full(len(rec), None, dtype=object)
-    dates = [d.date() for d in rec["event_date"]]
-    for i in np.nonzero(~counted)[0]:
-        if after[i]:
+    dates = rec["event_date"].astype("datetime64[D]").tolist()
+    why = np.full(len(dates), None, dtype=object)
+    for i in np.nonzero(~rec["counted"])[0]:
+        if rec["after"][i]:
             why[i] = "after off study"
         else:
-            first = dates[repeats[i]]
+            first = dates[rec["repeats"][i]]
             why[i] = ("same day as a counted SRE" if dates[i] == first else
                       f"within {gap} days of the SRE of {first.isoformat()}")
-    rec = rec.assign(counted=counted, not_counted=why)
-    # end of follow-up: death; else the latest completed visit or counted SRE (neither
-    # after an off-study date); else randomization (time zero)
-    last_sre = rec[rec["counted"]].groupby("participant_id")["event_date"].max()
-    alive_end = pd.concat([fu["last_visit_date"], fu["participant_id"].map(last_sre)],
-                          axis=1).max(axis=1)
-    died = fu["death_date"].notna()
-    end = fu["death_date"].where(died, alive_end).fillna(fu["randomization_date"])
-    days = (end - fu["randomization_date"]).dt.days
-    events = fu["participant_id"].map(rec[rec["counted"]].groupby("participant_id").size())
-    follow = pd.DataFrame({
-        "participant_id": fu["participant_id"], "arm": fu["arm"], "died": died.to_numpy(),
-        "end_date": end, "days": days, "months": days / MONTH_DAYS,
-        "years": days / YEAR_DAYS, "events": events.fillna(0).astype(int)})
-    return Recurrent(rec, follow)
+    listed = ["participant_id", "arm", "event_date", "days", "sre_type", "spine_level",
+              "counted"]
+    records = pd.DataFrame({c: rec[c] for c in listed}).assign(not_counted=why)
+    return Recurrent(records, pd.DataFrame(core.follow_up))
 
 
-def _groups(exp: Export, role: Role, df: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
-    """``df``'s rows per group of ``role`` (each arm's, or all of them pooled)."""
-    return [(g, df if g == POOLED else df[df["arm"] == g])
-            for g in groups(role, exp.protocol.arm_codes)]
+def _members(core: _Counted, group: str) -> np.ndarray:
+    """The follow-up rows of ``group`` (an arm, or everyone pooled)."""
+    arm = core.follow_up["arm"]
+    return np.arange(len(arm)) if group == POOLED else np.nonzero(arm == group)[0]
+
+
+def _rates(core: _Counted, group_list: list[str]) -> list[tuple]:
+    rows = []
+    for g in group_list:
+        part = _members(core, g)
+        years = float(core.follow_up["years"][part].sum())
+        events = int(core.follow_up["events"][part].sum())
+        rows.append((g, len(part), events, years, *event_rate(events, years)))
+    return rows
 
 
 def morbidity_rate(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
@@ -122,13 +176,10 @@ def morbidity_rate(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
     >>> list(t.columns) == [GROUP, *RATE_COLUMNS[1:]], list(t[GROUP])
     (True, ['all'])
     """
+    import pandas as pd
+
     require(role, "outcomes")
-    fu = recurrent_data(exp, as_of).follow_up
-    rows = []
-    for g, part in _groups(exp, role, fu):
-        years = float(part["years"].sum())
-        events = int(part["events"].sum())
-        rows.append((g, len(part), events, years, *event_rate(events, years)))
+    rows = _rates(_count(exp, as_of), groups(role, exp.protocol.arm_codes))
     return pd.DataFrame(rows, columns=[GROUP, *RATE_COLUMNS[1:]])
 
 
@@ -140,6 +191,37 @@ class MeanCumulative:
 
     curves: pd.DataFrame
     table: pd.DataFrame
+
+
+def _mcf(core: _Counted, group_list: list[str], report_months, curves: bool
+         ) -> tuple[list[dict[str, np.ndarray]], list[dict[str, np.ndarray]]]:
+    """Each group's curve (when ``curves``) and report-month table as columns, group first."""
+    rec, fu = core.records, core.follow_up
+    counted = rec["counted"]
+    drawn, tables = [], []
+    for g in group_list:
+        part = _members(core, g)
+        where = np.full(len(fu["arm"]), -1)
+        where[part] = np.arange(len(part))
+        mine = counted & (where[rec["owner"]] >= 0)
+        owner = where[rec["owner"][mine]]
+        times = rec["days"][mine] / MONTH_DAYS
+        end, died = fu["months"][part].astype(float), fu["died"][part]
+        if curves:
+            grid = np.unique(np.concatenate([[0.0], times, end[died]]))
+            c = mean_cumulative_columns(end, died, owner, times, grid)
+            keep = ~np.isnan(c["mcf"])
+            drawn.append({GROUP: np.full(int(keep.sum()), g, dtype=object),
+                          **{k: v[keep] for k, v in c.items()}})
+        t = mean_cumulative_columns(end, died, owner, times, report_months)
+        tables.append({GROUP: np.full(len(t["time"]), g, dtype=object),
+                       "month": np.asarray(list(report_months)),
+                       **{k: t[k] for k in ("at_risk", "mcf", "lower", "upper")}})
+    return drawn, tables
+
+
+def _stacked(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
 def mean_cumulative_sres(exp: Export, as_of: dt.date, role: Role) -> MeanCumulative:
@@ -157,39 +239,35 @@ def mean_cumulative_sres(exp: Export, as_of: dt.date, role: Role) -> MeanCumulat
     >>> sorted(set(m.table["group"])), list(m.table["month"][:5])
     (['rfa_rt', 'rt_alone'], [1, 3, 6, 12, 24])
     """
+    import pandas as pd
+
     require(role, "outcomes")
-    data = recurrent_data(exp, as_of)
-    counted = data.records[data.records["counted"]]
-    curves, tables = [], []
-    for g, part in _groups(exp, role, data.follow_up):
-        part = part.reset_index(drop=True)
-        pos = pd.Series(np.arange(len(part)), index=part["participant_id"])
-        ev = counted[counted["participant_id"].isin(pos.index)]
-        owner = ev["participant_id"].map(pos).to_numpy()
-        times = (ev["days"] / MONTH_DAYS).to_numpy()
-        end, died = part["months"].to_numpy(float), part["died"].to_numpy(bool)
-        grid = np.unique(np.concatenate([[0.0], times, end[died]]))
-        c = mean_cumulative(end, died, owner, times, grid)
-        c.insert(0, GROUP, g)
-        curves.append(c.dropna(subset=["mcf"]))
-        t = mean_cumulative(end, died, owner, times, exp.protocol.report_months)
-        t = t.rename(columns={"time": "month"}).assign(month=list(exp.protocol.report_months))
-        t.insert(0, GROUP, g)
-        tables.append(t[[GROUP, "month", "at_risk", "mcf", "lower", "upper"]])
-    return MeanCumulative(pd.concat(curves, ignore_index=True),
-                          pd.concat(tables, ignore_index=True))
+    curves, tables = _mcf(_count(exp, as_of), groups(role, exp.protocol.arm_codes),
+                          exp.protocol.report_months, curves=True)
+    return MeanCumulative(pd.DataFrame(_stacked(curves)), pd.DataFrame(_stacked(tables)))
 
 
-def sre_rate_table(exp: Export, as_of: dt.date) -> pd.DataFrame:
-    """The ``sre-rate`` command's rows (by arm): arm, participants, events,
-    participant_years, rate, lower, upper."""
-    return morbidity_rate(exp, as_of, FULL_ACCESS).rename(columns={GROUP: "arm"})
+def sre_rate_table(exp: Export, as_of: dt.date) -> dict[str, list]:
+    """The ``sre-rate`` command's rows (by arm) as columns: arm, participants, events,
+    participant_years, rate, lower, upper.
+
+    Examples
+    --------
+    >>> t = sre_rate_table(exp, as_of)
+    >>> t["arm"], sum(t["participants"])
+    (['rfa_rt', 'rt_alone'], 31)
+    """
+    rows = _rates(_count(exp, as_of), exp.protocol.arm_codes)
+    return output(dict(zip(RATE_COLUMNS, zip(*rows, strict=True), strict=True)))
 
 
-def recurrent_table(exp: Export, as_of: dt.date) -> pd.DataFrame:
-    """The ``recurrent`` command's rows (arm x report month): arm, month, at_risk, mcf,
-    lower, upper."""
-    return mean_cumulative_sres(exp, as_of, FULL_ACCESS).table.rename(columns={GROUP: "arm"})
+def recurrent_table(exp: Export, as_of: dt.date) -> dict[str, list]:
+    """The ``recurrent`` command's rows (arm x report month) as columns: arm, month,
+    at_risk, mcf, lower, upper."""
+    _, tables = _mcf(_count(exp, as_of), exp.protocol.arm_codes, exp.protocol.report_months,
+                     curves=False)
+    cols = _stacked(tables)
+    return output({"arm": cols[GROUP], **{c: cols[c] for c in MCF_COLUMNS[1:]}})
 
 
 def record_listing(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
@@ -201,6 +279,8 @@ def record_listing(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
     BlindingError
         For a role that must not see outcomes.
     """
+    from rfa_dash.frames import with_dates
+
     require(role, "outcomes")
     rec = with_dates(recurrent_data(exp, as_of).records).rename(
         columns={"days": "days_from_randomization"})

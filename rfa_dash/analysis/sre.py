@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
+import numpy as np
 
 from rfa_dash.blinding import (
-    FULL_ACCESS,
     GROUP,
     POOLED,
     Role,
@@ -23,15 +23,39 @@ from rfa_dash.blinding import (
     sees,
 )
 from rfa_dash.contract import SRE_TYPES
-from rfa_dash.frames import with_dates
 from rfa_dash.ingest.export import Export
 from rfa_dash.present.formats import fmt_p
-from rfa_dash.stats.cif import cif_curve, estimates_at
+from rfa_dash.stats.cif import Columns, cif_columns, estimates
+
+if TYPE_CHECKING:   # pandas is imported where a frame is made: the `sre` command needs none
+    import pandas as pd
+
+TABLE_COLUMNS = ["month", "at_risk", "cif", "lower", "upper"]
 
 
 def outcomes(exp: Export, as_of: dt.date, sre_types=SRE_TYPES) -> pd.DataFrame:
     """One row per randomized participant: status (1 SRE, 2 death, 0 censored) and months."""
     return exp.query("sre_outcomes", as_of=as_of, sre_types=list(sre_types))
+
+
+def _by_group(arm: np.ndarray, status: np.ndarray, months: np.ndarray, report_months,
+              group_list: list[str]) -> tuple[list[Columns], list[Columns], dict[str, int]]:
+    """Each group's curve and report-month table as columns (with ``group`` first), and its
+    number of events of interest: the one computation behind the frames and the command."""
+    curves, tables, events = [], [], {}
+    for g in group_list:
+        keep = slice(None) if g == POOLED else arm == g
+        t, s = months[keep], status[keep]
+        c = cif_columns(t, s)
+        curves.append({GROUP: np.full(len(c["time"]), g, dtype=object), **c})
+        e = estimates(c, report_months, t)
+        tables.append({GROUP: np.full(len(e["month"]), g, dtype=object), **e})
+        events[g] = int((s == 1).sum())
+    return curves, tables, events
+
+
+def _stacked(parts: list[Columns]) -> Columns:
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
 @dataclass(frozen=True)
@@ -49,12 +73,6 @@ class SreResult:
     events_per_group: dict
     gray: dict | None
     gray_note: str
-
-
-def _groups(df: pd.DataFrame, by_arm: bool, arm_codes: list[str]) -> list[tuple[str, pd.DataFrame]]:
-    if by_arm:
-        return [(a, df[df["arm"] == a]) for a in arm_codes]
-    return [(POOLED, df)]
 
 
 def cumulative_incidence(out: pd.DataFrame, report_months, arm_codes: list[str], by_arm: bool,
@@ -83,6 +101,7 @@ def cumulative_incidence(out: pd.DataFrame, report_months, arm_codes: list[str],
     Two arms by hand: in arm "a" one SRE among 2 at month 1; in arm "b" a death, then an
     SRE among the 1 left at month 2 (1/2 x 1/1).
 
+    >>> import pandas as pd
     >>> out = pd.DataFrame({"arm": ["a", "a", "b", "b"], "status": [1, 0, 2, 1],
     ...                     "months": [1.0, 3.0, 1.0, 2.0]})
     >>> r = cumulative_incidence(out, [3], ["a", "b"], by_arm=True, gray_min_events=5)
@@ -93,15 +112,11 @@ def cumulative_incidence(out: pd.DataFrame, report_months, arm_codes: list[str],
     >>> r.gray_note
     "Gray's test is shown once every arm has at least 5 SREs (now a: 1, b: 1)."
     """
-    curves, tables, events = [], [], {}
-    for g, part in _groups(out, by_arm, arm_codes):
-        c = cif_curve(part["months"], part["status"])
-        c.insert(0, GROUP, g)
-        curves.append(c)
-        t = estimates_at(c, report_months, part["months"].to_numpy())
-        t.insert(0, GROUP, g)
-        tables.append(t)
-        events[g] = int((part["status"] == 1).sum())
+    import pandas as pd
+
+    curves, tables, events = _by_group(
+        out["arm"].to_numpy(object), out["status"].to_numpy(int),
+        out["months"].to_numpy(float), report_months, arm_codes if by_arm else [POOLED])
     gray, note = None, ""
     if by_arm:
         low = {a: n for a, n in events.items() if n < gray_min_events}
@@ -118,8 +133,8 @@ def cumulative_incidence(out: pd.DataFrame, report_months, arm_codes: list[str],
             gray = {"statistic": float(r.stat), "df": int(r.df), "p_value": float(r.pvalue)}
             note = (f"Gray's test (rho = 0): chi-square {gray['statistic']:.2f} on {gray['df']} "
                     f"df, {fmt_p(gray['p_value'])}.")
-    return SreResult(curves=pd.concat(curves, ignore_index=True),
-                     table=pd.concat(tables, ignore_index=True), events_per_group=events,
+    return SreResult(curves=pd.DataFrame(_stacked(curves)),
+                     table=pd.DataFrame(_stacked(tables)), events_per_group=events,
                      gray=gray, gray_note=note)
 
 
@@ -151,24 +166,31 @@ def sre_analysis(exp: Export, as_of: dt.date, role: Role, sre_types=SRE_TYPES,
                                 p.arm_labels)
 
 
-def sre_table(exp: Export, as_of: dt.date) -> pd.DataFrame:
-    """The ``sre`` command's rows: arm, month, at_risk, cif, lower, upper (always by arm).
+def sre_table(exp: Export, as_of: dt.date) -> dict[str, list]:
+    """The ``sre`` command's rows as columns: arm, month, at_risk, cif, lower, upper
+    (always by arm), computed on the query's NumPy columns (no pandas: the command starts
+    in a third of the time).
 
     Examples
     --------
     On the bundled sample (``exp``) at its data cut (``as_of``):
 
-    >>> print(sre_table(exp, as_of).head(3).round(4).to_string(index=False))
-       arm  month  at_risk    cif  lower  upper
-    rfa_rt      1       19 0.0000    NaN    NaN
-    rfa_rt      3       15 0.0000    NaN    NaN
-    rfa_rt      6        8 0.0947 0.0139 0.5061
+    >>> t = sre_table(exp, as_of)
+    >>> t["arm"][:3], t["at_risk"][:3], [round(x, 4) for x in t["cif"][:3]]
+    (['rfa_rt', 'rfa_rt', 'rfa_rt'], [19, 15, 8], [0.0, 0.0, 0.0947])
     """
-    return sre_analysis(exp, as_of, FULL_ACCESS).table.rename(columns={GROUP: "arm"})
+    out = exp.query_columns("sre_outcomes", as_of=as_of, sre_types=list(SRE_TYPES))
+    p = exp.protocol
+    _, tables, _ = _by_group(out["arm"], out["status"].astype(int),
+                             out["months"].astype(float), p.report_months, p.arm_codes)
+    cols = _stacked(tables)
+    return {"arm": cols[GROUP].tolist(), **{c: cols[c].tolist() for c in TABLE_COLUMNS}}
 
 
 def components(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
     """Cumulative incidence of each SRE component (death competing), at the report months."""
+    import pandas as pd
+
     rows = []
     for key, (label, types) in exp.protocol.sre_components.items():
         t = sre_analysis(exp, as_of, role, types, gray=False).table
@@ -216,6 +238,8 @@ def event_listing(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
                 #1 2025-12-20 nerve_root_compression          T6
     """
     require(role, "outcomes")
+    from rfa_dash.frames import with_dates
+
     ev = with_dates(exp.query("sre_event_listing", as_of=as_of))
     if sees(role, "outcomes_by_arm"):
         return ev

@@ -6,15 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from rfa_dash.blinding import FULL_ACCESS
 from rfa_dash.ingest.export import Export
 
-if TYPE_CHECKING:   # the analyses' results are frames; the plain queries' Arrow tables
-    import pandas as pd
+if TYPE_CHECKING:
     import pyarrow as pa
 
 
-# the three plain queries are written from Arrow tables: no pandas at start-up
+# no command loads pandas: the three plain queries are written from Arrow tables, the
+# analyses from columns (a dict of lists; rfa_dash/columns.py)
 def eligibility(exp: Export, as_of: dt.date) -> pa.Table:
     """One row per screened patient: screening_id, status, failed, unknown."""
     return exp.query_arrow("eligibility_status", as_of=as_of)
@@ -30,23 +29,22 @@ def overdue(exp: Export, as_of: dt.date) -> pa.Table:
     return exp.query_arrow("overdue_visits", as_of=as_of)
 
 
-def sre(exp: Export, as_of: dt.date) -> pd.DataFrame:
+def sre(exp: Export, as_of: dt.date) -> dict[str, list]:
     """One row per arm x report month: at_risk, cif, lower, upper."""
     from rfa_dash.analysis.sre import sre_table
 
     return sre_table(exp, as_of)
 
 
-def progression(exp: Export, as_of: dt.date) -> pd.DataFrame:
+def progression(exp: Export, as_of: dt.date) -> dict[str, list]:
     """One row per progression criterion of the protocol, in the spec's order: criterion,
     numerator, denominator, value, lower, upper, green, amber, status."""
-    from rfa_dash.analysis.progression import COLUMNS
-    from rfa_dash.analysis.progression import progression as criteria
+    from rfa_dash.analysis.progression import progression_table
 
-    return criteria(exp, as_of, FULL_ACCESS)[COLUMNS]
+    return progression_table(exp, as_of)
 
 
-def sre_rate(exp: Export, as_of: dt.date) -> pd.DataFrame:
+def sre_rate(exp: Export, as_of: dt.date) -> dict[str, list]:
     """One row per arm: participants, counted SREs, participant-years and the skeletal
     morbidity rate with its exact Poisson interval."""
     from rfa_dash.analysis.recurrent import sre_rate_table
@@ -54,7 +52,7 @@ def sre_rate(exp: Export, as_of: dt.date) -> pd.DataFrame:
     return sre_rate_table(exp, as_of)
 
 
-def recurrent(exp: Export, as_of: dt.date) -> pd.DataFrame:
+def recurrent(exp: Export, as_of: dt.date) -> dict[str, list]:
     """One row per arm x report month: the mean cumulative number of SREs per participant
     (death terminal) with its interval and the number at risk."""
     from rfa_dash.analysis.recurrent import recurrent_table
@@ -62,7 +60,7 @@ def recurrent(exp: Export, as_of: dt.date) -> pd.DataFrame:
     return recurrent_table(exp, as_of)
 
 
-def pain(exp: Export, as_of: dt.date) -> pd.DataFrame:
+def pain(exp: Export, as_of: dt.date) -> dict[str, list]:
     """One row per arm x visit month: pain response counts, rate and mean change."""
     from rfa_dash.analysis.pain import pain_table
 

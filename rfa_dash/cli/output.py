@@ -1,8 +1,9 @@
 """Write result frames as table, CSV or JSON (spec: CLI output rules).
 
 Dates as YYYY-MM-DD, booleans as true/false, missing values empty (CSV and
-table) or null (JSON). Frames are pandas DataFrames, or Arrow tables (what
-``check`` writes, so that it never loads pandas).
+table) or null (JSON). Frames are pandas DataFrames, Arrow tables (what ``check`` and
+the plain queries write) or columns, a dict of equally long lists (what the analysis
+commands write): neither of the last two loads pandas.
 """
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ import datetime as dt
 import json
 import math
 import sys
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Union
 
 import pyarrow as pa
 
 if TYPE_CHECKING:
     import pandas as pd
+
+Rows = Union["pd.DataFrame", pa.Table, Mapping[str, Sequence[Any]]]
 
 
 def _missing(v: Any) -> bool:
@@ -40,10 +44,11 @@ def _cell(v):
     return v
 
 
-def records(df: pd.DataFrame | pa.Table) -> list[list]:
+def records(df: Rows) -> list[list]:
     """Rows of ``df`` with cells converted to plain Python values."""
-    if isinstance(df, pa.Table):
-        cols = [c.to_pylist() for c in df.columns]
+    if isinstance(df, (pa.Table, Mapping)):
+        cols = ([c.to_pylist() for c in df.columns] if isinstance(df, pa.Table)
+                else list(df.values()))
         return [[_cell(v) for v in row] for row in zip(*cols, strict=True)] if cols else []
     return [[_cell(v) for v in row] for row in df.itertuples(index=False, name=None)]
 
@@ -73,10 +78,11 @@ def _text_column(col: pd.Series) -> pd.Series:
     return pd.Series([_text(_cell(v)) for v in col], index=col.index, dtype=object)
 
 
-def write_rows(df: pd.DataFrame | pa.Table, fmt: str, out) -> None:
+def write_rows(df: Rows, fmt: str, out) -> None:
     """Write ``df`` to the stream ``out`` in ``fmt`` (table, csv or json)."""
-    cols = list(df.column_names) if isinstance(df, pa.Table) else list(df.columns)
-    if fmt == "csv" and isinstance(df, pa.Table):
+    cols = (list(df.column_names) if isinstance(df, pa.Table)
+            else list(df) if isinstance(df, Mapping) else list(df.columns))
+    if fmt == "csv" and isinstance(df, (pa.Table, Mapping)):
         w = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
         w.writerow(cols)
         w.writerows([_text(v) for v in row] for row in records(df))

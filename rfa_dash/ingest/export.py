@@ -33,6 +33,7 @@ from rfa_dash.ingest.problems import Problem, frame_of, to_table
 from rfa_dash.protocol import Protocol, load_protocol
 
 if TYPE_CHECKING:   # pandas loads with the first frame: `check` on a cached export never needs it
+    import numpy as np
     import pandas as pd
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"
@@ -133,6 +134,12 @@ class Export:
     def query_arrow(self, name: str, **params: Any) -> pa.Table:
         """:meth:`query` as an Arrow table (for writing out without pandas)."""
         result: pa.Table = db.run(self.con, f"results/{name}", params, arrow=True)
+        return result
+
+    def query_columns(self, name: str, **params: Any) -> dict[str, np.ndarray]:
+        """:meth:`query` as NumPy arrays by column (masked where NULL; dates as
+        ``datetime64``): what the analysis commands compute on without pandas."""
+        result: dict[str, np.ndarray] = db.run(self.con, f"results/{name}", params, numpy=True)
         return result
 
     def close(self) -> None:

@@ -9,14 +9,18 @@ values computed by hand in ``tests/unit/test_recurrent_rules.py``.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike
 
+from rfa_dash.stats.dist import Z95
 from rfa_dash.stats.intervals import poisson_exact_ci
 
-Z95 = 1.959963984540054
+if TYPE_CHECKING:
+    import pandas as pd
+
+MCF_COLUMNS = ("time", "at_risk", "mcf", "se", "lower", "upper")
 
 
 def counted_events(ids: ArrayLike, days: ArrayLike, min_gap_days: int
@@ -81,6 +85,26 @@ def event_rate(events: int, years: float, level: float = 0.95) -> tuple[float, f
 
 def mean_cumulative(end: ArrayLike, died: ArrayLike, event_owner: ArrayLike,
                     event_time: ArrayLike, times: Iterable[float]) -> pd.DataFrame:
+    """:func:`mean_cumulative_columns` as a frame.
+
+    Examples
+    --------
+    >>> r = mean_cumulative([2.0, 3.0, 4.0], [True, False, False], [0, 1, 2],
+    ...                     [1.0, 1.0, 3.0], [1, 3, 5])
+    >>> print(r[["time", "at_risk", "mcf"]].round(4).to_string(index=False))
+     time  at_risk    mcf
+      1.0        3 0.6667
+      3.0        2 1.0000
+      5.0        0    NaN
+    """
+    import pandas as pd
+
+    return pd.DataFrame(mean_cumulative_columns(end, died, event_owner, event_time, times))
+
+
+def mean_cumulative_columns(end: ArrayLike, died: ArrayLike, event_owner: ArrayLike,
+                            event_time: ArrayLike, times: Iterable[float]
+                            ) -> dict[str, np.ndarray]:
     """The mean cumulative number of events per participant with death terminal (Ghosh and
     Lin 2000), at ``times``, with its robust standard error and 95% interval.
 
@@ -108,7 +132,7 @@ def mean_cumulative(end: ArrayLike, died: ArrayLike, event_owner: ArrayLike,
 
     Returns
     -------
-    DataFrame
+    dict of ndarray
         time, at_risk (Y), mcf, se, lower, upper; mcf and its interval are NaN where
         nobody is at risk, the interval also where mcf is 0.
 
@@ -119,13 +143,10 @@ def mean_cumulative(end: ArrayLike, died: ArrayLike, event_owner: ArrayLike,
     events among 3); S(3-) = 1 - 1/3 (one death among the 3 at risk at 2), so
     mu(3) = 2/3 + (2/3)(1/2) = 1.
 
-    >>> r = mean_cumulative([2.0, 3.0, 4.0], [True, False, False], [0, 1, 2],
-    ...                     [1.0, 1.0, 3.0], [1, 3, 5])
-    >>> print(r[["time", "at_risk", "mcf"]].round(4).to_string(index=False))
-     time  at_risk    mcf
-      1.0        3 0.6667
-      3.0        2 1.0000
-      5.0        0    NaN
+    >>> r = mean_cumulative_columns([2.0, 3.0, 4.0], [True, False, False], [0, 1, 2],
+    ...                             [1.0, 1.0, 3.0], [1, 3, 5])
+    >>> r["at_risk"].tolist(), r["mcf"].round(4).tolist()
+    ([3, 2, 0], [0.6667, 1.0, nan])
     """
     end = np.asarray(end, dtype=float)
     died = np.asarray(died, dtype=bool)
@@ -134,8 +155,9 @@ def mean_cumulative(end: ArrayLike, died: ArrayLike, event_owner: ArrayLike,
     times = np.asarray(list(times), dtype=float)
     n = len(end)
     if n == 0:
-        return pd.DataFrame({"time": times, "at_risk": 0, "mcf": np.nan, "se": np.nan,
-                             "lower": np.nan, "upper": np.nan})
+        nothing = np.full(len(times), np.nan)
+        return {"time": times, "at_risk": np.zeros(len(times), dtype=np.int64), "mcf": nothing,
+                "se": nothing.copy(), "lower": nothing.copy(), "upper": nothing.copy()}
     grid = np.unique(np.concatenate([end, etime]))
     # Y(u): follow-up >= u
     sorted_end = np.sort(end)
@@ -181,4 +203,6 @@ def mean_cumulative(end: ArrayLike, died: ArrayLike, event_owner: ArrayLike,
         else:
             lo = hi = np.nan
         rows.append((t, at_risk, float(mu_t), se, float(lo), float(hi)))
-    return pd.DataFrame(rows, columns=["time", "at_risk", "mcf", "se", "lower", "upper"])
+    cols = list(zip(*rows, strict=True)) if rows else [()] * len(MCF_COLUMNS)
+    return {name: np.asarray(values, dtype=np.int64 if name == "at_risk" else float)
+            for name, values in zip(MCF_COLUMNS, cols, strict=True)}

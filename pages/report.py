@@ -7,10 +7,11 @@ from rfa_dash import auth, ui
 from rfa_dash.analysis import cuts
 from rfa_dash.analysis.cuts import CutDamaged
 from rfa_dash.blinding import sees
-from rfa_dash.report import RenderError, notice_file, report_file, session_of
+from rfa_dash.report import RenderError, notice_file, report_file, session_of, warm_renderer
 
 ctx = ui.context()
 this_page = ui.header("report", ctx)
+warm_renderer()   # the charts' Chromium starts while the page is read, not on the download
 closed = sees(ctx.role, "outcomes_by_arm")
 st.markdown(f"**{'CLOSED' if closed else 'OPEN'} session report** for the "
             f"{ctx.role.label} role: "

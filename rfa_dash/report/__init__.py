@@ -11,6 +11,7 @@ from rfa_dash.report.build import (
     session_of,
 )
 from rfa_dash.report.charts_render import RenderError
+from rfa_dash.report.charts_render import warm as warm_renderer
 
 __all__ = ["RenderError", "build_docx", "build_document", "build_pdf", "build_report",
-           "notice_file", "report_file", "session_of"]
+           "notice_file", "report_file", "session_of", "warm_renderer"]

@@ -1,34 +1,50 @@
 """Charts for the PDF and DOCX reports, drawn by a renderer that cannot hang the report.
 
-Each report starts one renderer process (:mod:`rfa_dash.report.render_worker`: Kaleido's
-Chromium) as soon as it begins, so Chromium starts while the sections are computed, then
-sends it every figure at once. The process has :data:`TIMEOUT_S` (plus a little per
-figure) from its start to answer; if it does not, it is killed with its Chromium and a
-fresh one is tried once; a second silence raises :class:`RenderError` with one line, and
-nothing is written. At most :data:`AT_ONCE` renderers run at a time on a server.
+The renderer is a process of its own (:mod:`rfa_dash.report.render_worker`: Kaleido's
+Chromium) that draws one report's figures per request. Starting Chromium is most of a
+small report's time, so a renderer that answered is kept warm for the next report (at
+most :data:`KEEP_WARM` of them, each for :data:`MAX_USES` reports; one left idle for
+:data:`IDLE_S` exits by itself), and the report page starts one when it opens
+(:func:`warm`). A report that finds none starts one as soon as it begins, so Chromium
+starts while the sections are computed.
+
+Each request has :data:`TIMEOUT_S` plus :data:`PER_FIGURE_S` a figure, counted from the
+request (or from the start of a renderer started for it); a renderer that does not answer
+in time is killed with its Chromium and a fresh one is tried once; a second silence
+raises :class:`RenderError` with one line, and nothing is written. At most
+:data:`AT_ONCE` reports draw at a time on a server.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import pickle
+import selectors
 import signal
+import struct
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
 
 FIG_WIDTH = 900
 TIMEOUT_S = 60.0          # start and draw, for a report's figures ...
 PER_FIGURE_S = 2.0        # ... plus this per figure
-AT_ONCE = 2               # renderers running at a time (each a Chromium)
+AT_ONCE = 2               # reports drawing at a time (each with a Chromium of its own)
+KEEP_WARM = 1             # idle renderers kept for the next report (each a Chromium, ~150 MB)
+MAX_USES = 50             # reports one renderer draws before it is replaced (its memory)
+IDLE_S = 900              # a renderer nobody asked for this long exits (render_worker)
 MAX_OUTPUT = 256 << 20    # bytes of images one report may bring back
 WORKER = [sys.executable, "-m", "rfa_dash.report.render_worker"]
+HEADER = struct.Struct("!Q")   # each message: its length, then the pickle
 _SLOTS = threading.BoundedSemaphore(AT_ONCE)
+_LOCK = threading.Lock()
 
 Draw = Callable[[list[go.Figure], str], list[bytes]]
 
@@ -37,10 +53,33 @@ class RenderError(RuntimeError):
     """The chart renderer failed or did not answer in time (twice)."""
 
 
+@dataclass
+class _Renderer:
+    proc: subprocess.Popen[bytes]
+    started: float
+    command: tuple[str, ...]
+    uses: int = 0
+    idle_since: float = field(default_factory=time.monotonic)
+    taken: float = field(default_factory=time.monotonic)   # by this report, or its last answer
+
+    def alive(self) -> bool:
+        return (self.proc.poll() is None
+                and time.monotonic() - self.idle_since < IDLE_S - 60)   # (not about to quit)
+
+
+_IDLE: list[_Renderer] = []
+
+
 def _start() -> tuple[subprocess.Popen[bytes], float]:
     proc = subprocess.Popen(WORKER, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+                            stderr=subprocess.DEVNULL, start_new_session=True,
+                            env={**os.environ, "RFA_DASH_RENDER_IDLE_S": str(IDLE_S)})
     return proc, time.monotonic()
+
+
+def _new() -> _Renderer:
+    proc, started = _start()
+    return _Renderer(proc, started, tuple(WORKER), taken=started)
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:
@@ -52,25 +91,112 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
     proc.wait()
 
 
-def _ask(proc: subprocess.Popen[bytes], started: float, payload: bytes, budget: float
-         ) -> list[bytes] | None:
-    """The renderer's images, or None when it fails or does not answer within ``budget``
-    seconds of its start (it is then killed)."""
-    try:
-        out, _ = proc.communicate(payload, timeout=max(1.0, started + budget - time.monotonic()))
-    except subprocess.TimeoutExpired:
-        _kill(proc)
+def _take() -> _Renderer:
+    """A warm renderer of the current command if one is idle, else a new one."""
+    with _LOCK:
+        while _IDLE:
+            r = _IDLE.pop()
+            if r.command == tuple(WORKER) and r.alive():
+                r.taken = time.monotonic()
+                return r
+            _kill(r.proc)
+    return _new()
+
+
+def _give_back(r: _Renderer) -> None:
+    """Keep ``r`` warm for the next report, or stop it."""
+    with _LOCK:
+        if r.proc.poll() is None and r.uses < MAX_USES and len(_IDLE) < KEEP_WARM:
+            r.idle_since = time.monotonic()
+            _IDLE.append(r)
+            return
+    if r.proc.poll() is None:
+        _kill(r.proc)
+
+
+def warm() -> None:
+    """Start a renderer now, for a report asked for later (the report page calls this):
+    Chromium then starts while the user reads the page, not while they wait."""
+    with _LOCK:
+        if any(r.command == tuple(WORKER) and r.alive() for r in _IDLE) or \
+                len(_IDLE) >= KEEP_WARM:
+            return
+    _give_back(_new())
+
+
+@atexit.register
+def stop_idle() -> None:
+    """Stop every idle renderer (at exit; a test that wants a cold start)."""
+    with _LOCK:
+        idle = list(_IDLE)
+        _IDLE.clear()
+    for r in idle:
+        _kill(r.proc)
+
+
+def _exchange(r: _Renderer, payload: bytes, deadline: float) -> bytes | None:
+    """Send one request and read its answer by ``deadline``; None if the renderer fails,
+    says too much or is too slow (it is then killed)."""
+    assert r.proc.stdin is not None and r.proc.stdout is not None
+    out_fd, in_fd = r.proc.stdin.fileno(), r.proc.stdout.fileno()
+    os.set_blocking(out_fd, False)
+    os.set_blocking(in_fd, False)
+    todo = memoryview(HEADER.pack(len(payload)) + payload)
+    got = bytearray()
+    need = HEADER.size
+    with selectors.DefaultSelector() as sel:
+        sel.register(out_fd, selectors.EVENT_WRITE)
+        sel.register(in_fd, selectors.EVENT_READ)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            for key, _ in sel.select(min(left, 1.0)):
+                if key.fd == out_fd:
+                    try:
+                        todo = todo[os.write(out_fd, todo[:1 << 16]):]
+                    except (BrokenPipeError, BlockingIOError):
+                        if r.proc.poll() is not None:
+                            break
+                        continue
+                    if not todo:
+                        sel.unregister(out_fd)
+                    continue
+                chunk = os.read(in_fd, 1 << 20)
+                if not chunk:   # the renderer died
+                    _kill(r.proc)
+                    return None
+                got += chunk
+                if need == HEADER.size and len(got) >= HEADER.size:
+                    need += HEADER.unpack_from(got)[0]
+                    if need > MAX_OUTPUT:
+                        break
+                if len(got) >= need > HEADER.size:
+                    return bytes(got[HEADER.size:need])
+            if r.proc.poll() is not None:
+                break
+    _kill(r.proc)
+    return None
+
+
+def _ask(r: _Renderer, payload: bytes, budget: float) -> list[bytes] | None:
+    """The renderer's images, or None (see :func:`_exchange`). The time counts from when
+    the report took the renderer (a new one: its start, Chromium starting while the
+    sections are computed) or from its last answer."""
+    answer = _exchange(r, payload, r.taken + budget)
+    if answer is None:
         return None
-    if proc.returncode != 0 or not out or len(out) > MAX_OUTPUT:
-        return None
-    images = pickle.loads(out)   # our own child's answer (see render_worker)
+    r.uses += 1
+    r.taken = time.monotonic()
+    images = pickle.loads(answer)   # our own child's answer (see render_worker)
     return images if isinstance(images, list) else None
 
 
 @contextmanager
 def figure_renderer() -> Iterator[Draw]:
-    """A renderer started at once, and ``draw(figs, fmt)``: each figure as SVG (or PNG at
-    twice the size), bounded in time (see the module text). Stopped on leaving.
+    """A renderer (warm, or started at once), and ``draw(figs, fmt)``: each figure as SVG
+    (or PNG at twice the size), bounded in time (see the module text). Kept warm or
+    stopped on leaving.
 
     Raises
     ------
@@ -78,27 +204,28 @@ def figure_renderer() -> Iterator[Draw]:
         From ``draw``, when the renderer did not answer in time twice, or failed twice.
     """
     with _SLOTS:
-        proc, started = _start()
+        r = _take()
 
         def draw(figs: list[go.Figure], fmt: str = "svg") -> list[bytes]:
-            nonlocal proc, started
+            nonlocal r
             if not figs:
                 return []
             payload = pickle.dumps(([f.to_plotly_json() for f in figs], fmt, FIG_WIDTH))
             budget = TIMEOUT_S + PER_FIGURE_S * len(figs)
             for attempt in range(2):
                 if attempt:
-                    proc, started = _start()
-                images = _ask(proc, started, payload, budget)
+                    r = _new()
+                images = _ask(r, payload, budget)
                 if images is not None and len(images) == len(figs):
                     return images
+                if r.proc.poll() is None:   # answered, but not with the images asked for
+                    _kill(r.proc)
             raise RenderError(f"the chart renderer did not draw the report's {len(figs)} "
                               f"charts within {budget:.0f} s, twice; nothing was written")
         try:
             yield draw
         finally:
-            if proc.poll() is None:
-                _kill(proc)
+            _give_back(r)
 
 
 def images(figs: list[go.Figure], fmt: str = "svg") -> list[bytes]:

@@ -16,8 +16,8 @@ import contextlib, io, json, sys
 from rfa_dash.cli.main import main
 with contextlib.redirect_stdout(io.StringIO()):
     code = main(sys.argv[1:])
-print(json.dumps({"code": code, "loaded": [m for m in %r if m in sys.modules]}))
-""" % (HEAVY,)
+print(json.dumps({"code": code, "loaded": [m for m in HEAVY if m in sys.modules]}))
+""".replace("HEAVY", repr(HEAVY))
 
 
 @pytest.mark.parametrize("command", ["check", "eligibility", "visits", "overdue", "sre",

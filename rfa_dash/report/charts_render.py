@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import plotly.graph_objects as go
 
@@ -37,11 +38,14 @@ FIG_WIDTH = 900
 TIMEOUT_S = 60.0          # start and draw, for a report's figures ...
 PER_FIGURE_S = 2.0        # ... plus this per figure
 AT_ONCE = 2               # reports drawing at a time (each with a Chromium of its own)
-KEEP_WARM = 1             # idle renderers kept for the next report (each a Chromium, ~150 MB)
+KEEP_WARM = 1             # idle renderers kept for the next report (each ~210 MB with its Chromium)
 MAX_USES = 50             # reports one renderer draws before it is replaced (its memory)
 IDLE_S = 900              # a renderer nobody asked for this long exits (render_worker)
 MAX_OUTPUT = 256 << 20    # bytes of images one report may bring back
-WORKER = [sys.executable, "-m", "rfa_dash.report.render_worker"]
+# run as a file, not a module of the package, so that the process imports plotly and
+# Kaleido only (16 MB, against 200 MB with the package's analyses); -P keeps this folder
+# (html.py, docx.py) off its module path
+WORKER = [sys.executable, "-P", str(Path(__file__).with_name("render_worker.py"))]
 HEADER = struct.Struct("!Q")   # each message: its length, then the pickle
 _SLOTS = threading.BoundedSemaphore(AT_ONCE)
 _LOCK = threading.Lock()

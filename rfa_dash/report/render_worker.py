@@ -1,5 +1,6 @@
 """The chart renderer's process: Kaleido's headless Chromium, started at once, drawing the
-figures of one report per request (``python -m rfa_dash.report.render_worker``).
+figures of one report per request (``python -P rfa_dash/report/render_worker.py``: run
+as a file, it imports plotly and Kaleido and nothing of the package).
 
 Kaleido 0.2.1 can hang for good inside its Chromium (plotly/Kaleido #134, #139, #145):
 it runs here, in a process of its own, so that :mod:`rfa_dash.report.charts_render`

@@ -42,6 +42,33 @@ def dates(col: np.ndarray) -> list[dt.date | None]:
     return [None if m else d.item() for d, m in zip(days, missing, strict=True)]
 
 
+def day_numbers(col: np.ndarray) -> np.ndarray:
+    """A date column as day numbers (float, NaN where NULL), so that a maximum skips the
+    missing (``np.fmax``) and a difference is in days.
+
+    Examples
+    --------
+    >>> d = np.ma.masked_array(np.array(["1970-01-03", "1970-01-01"], dtype="datetime64[us]"),
+    ...                        mask=[False, True])
+    >>> day_numbers(d).tolist()
+    [2.0, nan]
+    """
+    days = np.asarray(col).astype("datetime64[D]").astype(np.int64).astype(float)
+    days[np.ma.getmaskarray(col)] = np.nan
+    return days
+
+
+def stacked(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Column sets with the same columns, one after the other (at least one set).
+
+    Examples
+    --------
+    >>> stacked([{"a": np.array([1])}, {"a": np.array([2, 3])}])["a"].tolist()
+    [1, 2, 3]
+    """
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
 def output(cols: Mapping[str, Iterable[Any]]) -> dict[str, list]:
     """Columns for the command's writer, as a frame would hold them: a column of numbers
     with any float in it is all floats (``37`` beside ``30.6`` is ``37.0``), so the JSON

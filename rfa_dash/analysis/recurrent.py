@@ -31,7 +31,7 @@ from rfa_dash.blinding import (
     require,
     sees,
 )
-from rfa_dash.columns import output
+from rfa_dash.columns import day_numbers, output, stacked
 from rfa_dash.contract import MONTH_DAYS
 from rfa_dash.ingest.export import Export
 from rfa_dash.stats.recurrent import counted_events, event_rate, mean_cumulative_columns
@@ -73,12 +73,6 @@ class _Counted:
     follow_up: dict[str, np.ndarray]
 
 
-def _days(col: np.ndarray) -> np.ndarray:
-    """Dates as day numbers (float; NaN where NULL), so that a maximum skips the missing."""
-    days = np.asarray(col).astype("datetime64[D]").astype(np.int64).astype(float)
-    days[np.ma.getmaskarray(col)] = np.nan
-    return days
-
 
 def _count(exp: Export, as_of: dt.date) -> _Counted:
     """Which SRE records count and each participant's follow-up (the module's rules)."""
@@ -87,7 +81,7 @@ def _count(exp: Export, as_of: dt.date) -> _Counted:
     fu = exp.query_columns("recurrent_follow_up", as_of=as_of)
     pos = {pid: i for i, pid in enumerate(fu["participant_id"].tolist())}
     owner = np.asarray([pos[pid] for pid in rec["participant_id"].tolist()], dtype=np.int64)
-    event_day = _days(rec["event_date"])
+    event_day = day_numbers(rec["event_date"])
     # participant (follow-up rows are in ID order), then date; a stable sort keeps the
     # listing's order among records of one day
     order = np.lexsort((event_day, owner))
@@ -95,7 +89,7 @@ def _count(exp: Export, as_of: dt.date) -> _Counted:
     owner, event_day = owner[order], event_day[order]
     rec["days"] = rec.pop("days_from_randomization").astype(np.int64)
     # an SRE after another off-study date falls outside follow-up: not counted (data-rules)
-    stop = _days(fu["off_study_date"])[owner]
+    stop = day_numbers(fu["off_study_date"])[owner]
     after = ~np.isnan(stop) & (event_day > stop)
     inside = np.nonzero(~after)[0]
     ok, rep = counted_events(owner[inside], rec["days"][inside], gap)
@@ -109,10 +103,10 @@ def _count(exp: Export, as_of: dt.date) -> _Counted:
     n = len(pos)
     last_sre = np.full(n, np.nan)
     np.fmax.at(last_sre, owner[counted], event_day[counted])
-    death = _days(fu["death_date"])
-    start = _days(fu["randomization_date"])
+    death = day_numbers(fu["death_date"])
+    start = day_numbers(fu["randomization_date"])
     died = ~np.isnan(death)
-    end = np.where(died, death, np.fmax(_days(fu["last_visit_date"]), last_sre))
+    end = np.where(died, death, np.fmax(day_numbers(fu["last_visit_date"]), last_sre))
     end = np.where(np.isnan(end), start, end)
     days = (end - start).astype(np.int64)
     follow = {"participant_id": np.asarray(fu["participant_id"]), "arm": np.asarray(fu["arm"]),
@@ -220,9 +214,6 @@ def _mcf(core: _Counted, group_list: list[str], report_months, curves: bool
     return drawn, tables
 
 
-def _stacked(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-
 
 def mean_cumulative_sres(exp: Export, as_of: dt.date, role: Role) -> MeanCumulative:
     """The mean cumulative number of counted SREs per participant, death terminal (Ghosh
@@ -244,7 +235,7 @@ def mean_cumulative_sres(exp: Export, as_of: dt.date, role: Role) -> MeanCumulat
     require(role, "outcomes")
     curves, tables = _mcf(_count(exp, as_of), groups(role, exp.protocol.arm_codes),
                           exp.protocol.report_months, curves=True)
-    return MeanCumulative(pd.DataFrame(_stacked(curves)), pd.DataFrame(_stacked(tables)))
+    return MeanCumulative(pd.DataFrame(stacked(curves)), pd.DataFrame(stacked(tables)))
 
 
 def sre_rate_table(exp: Export, as_of: dt.date) -> dict[str, list]:
@@ -266,7 +257,7 @@ def recurrent_table(exp: Export, as_of: dt.date) -> dict[str, list]:
     at_risk, mcf, lower, upper."""
     _, tables = _mcf(_count(exp, as_of), exp.protocol.arm_codes, exp.protocol.report_months,
                      curves=False)
-    cols = _stacked(tables)
+    cols = stacked(tables)
     return output({"arm": cols[GROUP], **{c: cols[c] for c in MCF_COLUMNS[1:]}})
 
 

@@ -22,6 +22,7 @@ from rfa_dash.blinding import (
     require,
     sees,
 )
+from rfa_dash.columns import stacked
 from rfa_dash.contract import SRE_TYPES
 from rfa_dash.ingest.export import Export
 from rfa_dash.present.formats import fmt_p
@@ -53,9 +54,6 @@ def _by_group(arm: np.ndarray, status: np.ndarray, months: np.ndarray, report_mo
         events[g] = int((s == 1).sum())
     return curves, tables, events
 
-
-def _stacked(parts: list[Columns]) -> Columns:
-    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
 @dataclass(frozen=True)
@@ -133,8 +131,8 @@ def cumulative_incidence(out: pd.DataFrame, report_months, arm_codes: list[str],
             gray = {"statistic": float(r.stat), "df": int(r.df), "p_value": float(r.pvalue)}
             note = (f"Gray's test (rho = 0): chi-square {gray['statistic']:.2f} on {gray['df']} "
                     f"df, {fmt_p(gray['p_value'])}.")
-    return SreResult(curves=pd.DataFrame(_stacked(curves)),
-                     table=pd.DataFrame(_stacked(tables)), events_per_group=events,
+    return SreResult(curves=pd.DataFrame(stacked(curves)),
+                     table=pd.DataFrame(stacked(tables)), events_per_group=events,
                      gray=gray, gray_note=note)
 
 
@@ -183,7 +181,7 @@ def sre_table(exp: Export, as_of: dt.date) -> dict[str, list]:
     p = exp.protocol
     _, tables, _ = _by_group(out["arm"], out["status"].astype(int),
                              out["months"].astype(float), p.report_months, p.arm_codes)
-    cols = _stacked(tables)
+    cols = stacked(tables)
     return {"arm": cols[GROUP].tolist(), **{c: cols[c].tolist() for c in TABLE_COLUMNS}}
 
 

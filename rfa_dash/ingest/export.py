@@ -28,7 +28,7 @@ from rfa_dash.contract import (
     parse_date,
 )
 from rfa_dash.ingest import cache, protocol_tables
-from rfa_dash.ingest.loader import files_digest, find_files, load_table
+from rfa_dash.ingest.loader import files_digest, find_files, load_arrow, load_table
 from rfa_dash.ingest.problems import Problem, frame_of, to_table
 from rfa_dash.protocol import Protocol, load_protocol
 
@@ -195,6 +195,12 @@ def _read_manifest(folder: Path, problems: list[Problem]) -> dict[str, Any]:
         problems.append(Problem("manifest", None, "", "warning",
                                 f"manifest.json is not valid JSON ({exc}); ignored"))
         return {}
+    return _checked_manifest(data, problems)
+
+
+def _checked_manifest(data: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
+    """The manifest without an ``exported_at`` that is not a date (said in ``problems``)."""
+    data = dict(data)
     exported = data.get("exported_at")
     if exported is not None:
         try:
@@ -288,18 +294,39 @@ def open_export(folder: Path | str, protocol: Protocol | None = None,
                 return _from_cache(folder, protocol, con, problem_table, meta, fp)
         problems: list[Problem] = []
         manifest = _read_manifest(folder, problems)
-        infos, checked = _load_and_validate(folder, protocol, pool, analysis)
-    con = analysis.result()
+        infos, checked = _load_and_validate(find_files(folder), protocol, pool, analysis)
+    exp = _export_of(folder, protocol, analysis.result(), problems, manifest, infos, checked, fp)
+    if cached is not None:
+        cache.save(exp.con, cached, exp.problem_table(),
+                   {"files": exp.files, "manifest": manifest})
+    return exp
+
+
+def open_tables(label: Path, tables: dict[str, pa.Table], manifest: dict[str, Any],
+                protocol: Protocol) -> Export:
+    """Load, validate and stage tables already in memory as Arrow text columns (a REDCap
+    project converted, opened without the cache: nothing is written and nothing read back);
+    each table is named ``<table>.parquet`` in messages, as its file in the cache is.
+    ``label`` stands for the folder; the fingerprint is left empty for the caller."""
+    problems: list[Problem] = []
+    manifest = _checked_manifest(manifest, problems)
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="rfa_load") as pool:
+        analysis = pool.submit(_analysis_database)
+        infos, checked = _load_and_validate(tables, protocol, pool, analysis)
+    return _export_of(label, protocol, analysis.result(), problems, manifest, infos, checked, "")
+
+
+def _export_of(folder: Path, protocol: Protocol, con: db.Connection, problems: list[Problem],
+            manifest: dict[str, Any], infos: dict[str, dict[str, Any]],
+            checked: list[Problem], fp: str) -> Export:
+    """The loaded export: every table's problems after the manifest's, then validation's."""
     for name in TABLE_ORDER:
         problems.extend(infos[name]["problems"])
     problems.extend(checked)
     files = {name: info["file"] for name, info in infos.items()}
     con.execute("CREATE TABLE rows_read AS SELECT unnest($t) AS tbl, unnest($n) AS n",
                 {"t": list(infos), "n": [infos[n]["rows"] for n in infos]})
-    problem_table = to_table(problems)
-    if cached is not None:
-        cache.save(con, cached, problem_table, {"files": files, "manifest": manifest})
-    return Export(folder=folder, protocol=protocol, con=con, problem_rows=problem_table,
+    return Export(folder=folder, protocol=protocol, con=con, problem_rows=to_table(problems),
                   manifest=manifest, fingerprint=fp, files=files)
 
 
@@ -312,22 +339,31 @@ def _from_cache(folder: Path, protocol: Protocol, con: db.Connection,
                   manifest=meta["manifest"], fingerprint=fp, files=meta["files"])
 
 
-def _load_and_validate(folder: Path, protocol: Protocol, pool: Executor,
-                       analysis: Future[db.Connection]
+def _load_and_validate(sources: dict[str, list[Path]] | dict[str, pa.Table],
+                       protocol: Protocol, pool: Executor, analysis: Future[db.Connection]
                        ) -> tuple[dict[str, dict[str, Any]], list[Problem]]:
     """Read, type and check every table; make the derived macros. Return (per-table read
     information, problems of validation).
 
-    Each table is typed as soon as it is read and the database is ready;
-    tables are checked side by side where their parents allow.
+    ``sources``: each table's files (:func:`find_files`), or each table in memory
+    (:func:`open_tables`; a table left out is a missing file). Each table is typed as
+    soon as it is read and the database is ready; tables are checked side by side where
+    their parents allow.
     """
-    found = find_files(folder)
     infos: dict[str, dict[str, Any]] = {}
     eligibility = []
 
+    def load(name: str) -> dict[str, Any]:
+        given = sources.get(name)
+        if isinstance(given, pa.Table):
+            problems: list[Problem] = []
+            return load_arrow(TABLES[name], given, f"{name}.parquet", problems) | {
+                "problems": problems}
+        return _load_one(analysis.result, name, given or [])
+
     def read(name: str) -> Callable[[], tuple[set[str], pa.Table]]:
         def run() -> tuple[set[str], pa.Table]:
-            infos[name] = info = _load_one(analysis.result, name, found[name])
+            infos[name] = info = load(name)
             # Validation scans the Arrow table in place: the raw text is
             # read to type it and to report bad values, never stored.
             return info["columns"], info["data"]
@@ -369,7 +405,11 @@ def _open_redcap(folder: Path, protocol: Protocol, use_cache: bool) -> Export:
     conv = root / "redcap" / f"{REDCAP_CACHE_VERSION}-{fp[:40]}"
     problems_file = conv / "redcap_problems.json"
     where_file = conv / "redcap_rows.parquet"     # not a contract table's name: not loaded
-    if not (problems_file.is_file() and where_file.is_file()) or not use_cache:
+    if use_cache and problems_file.is_file() and where_file.is_file():
+        saved = json.loads(problems_file.read_text(encoding="utf-8"))
+        exp = open_export(conv, protocol, use_cache)
+        locations = pq.read_table(where_file)
+    else:
         try:
             imported = redcap.import_folder(folder)
         except redcap.RedcapError as exc:
@@ -383,22 +423,25 @@ def _open_redcap(folder: Path, protocol: Protocol, use_cache: bool) -> Export:
                            "fields": imported.fields, "arm_events": arm_events,
                            "records": source.name if source else "",
                            "mapped": list(imported.fields)})
+        saved = json.loads(meta)   # the form a cached conversion is read back in
+        locations = imported.locations
+        if use_cache:
+            def fill(tmp: Path) -> None:
+                redcap.write_contract(imported, tmp, parquet=True)
+                pq.write_table(imported.locations, tmp / where_file.name)
+                (tmp / problems_file.name).write_text(meta, encoding="utf-8")
 
-        def fill(tmp: Path) -> None:
-            redcap.write_contract(imported, tmp, parquet=True)
-            pq.write_table(imported.locations, tmp / where_file.name)
-            (tmp / problems_file.name).write_text(meta, encoding="utf-8")
-
-        try:   # whole or not at all: a half-converted project is never read as one
-            files.replace_folder(conv, fill)
-        except files.WriteError as exc:
-            raise ExportError(str(exc)) from None
-    saved = json.loads(problems_file.read_text(encoding="utf-8"))
+            try:   # whole or not at all: a half-converted project is never read as one
+                files.replace_folder(conv, fill)
+            except files.WriteError as exc:
+                raise ExportError(str(exc)) from None
+            exp = open_export(conv, protocol, use_cache)
+        else:   # nothing written, nothing read back: the converted tables as they are
+            exp = open_tables(conv, redcap.contract_tables(imported, empty_as_missing=True),
+                              imported.manifest, protocol)
     rproblems = [Problem(**p) for p in saved["problems"]]
-    exp = open_export(conv, protocol, use_cache)
     # contract problems name lines of the converted files: point them at the records file
-    frame = redcap.all_problems(rproblems, exp.problems, pq.read_table(where_file),
-                                saved["fields"])
+    frame = redcap.all_problems(rproblems, exp.problems, locations, saved["fields"])
     # the REDCap folder's export: its problems, its fingerprint, and as the file each table
     # came from, the records file (of the tables the mapping gives)
     return dataclasses.replace(

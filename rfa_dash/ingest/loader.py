@@ -360,7 +360,14 @@ def load_table(table: Table, files: list[Path], problems: list[Problem],
             table.name, None, "", "error",
             f"cannot read {path.name}: {_first_line(exc)}; the table is treated as empty"))
         return info
-    info["file"] = path.name
+    return load_arrow(table, src, path.name, problems)
+
+
+def load_arrow(table: Table, src: pa.Table, file_name: str, problems: list[Problem]
+               ) -> dict[str, Any]:
+    """:func:`load_table` for a table already read (or converted, as a REDCap project's
+    tables are) as Arrow text columns, named ``file_name`` in messages."""
+    info: dict[str, Any] = {"file": file_name, "columns": set(), "rows": 0}
     src_cols = src.column_names
     mapping: dict[str, str] = {}
     for col in src_cols:
@@ -383,12 +390,12 @@ def load_table(table: Table, files: list[Path], problems: list[Problem],
             if c.required:
                 problems.append(Problem(
                     table.name, 1, c.name, "error",
-                    f"required column {c.name} is missing from {path.name}; "
+                    f"required column {c.name} is missing from {file_name}; "
                     "every row of the table was left out"))
             else:
                 problems.append(Problem(
                     table.name, 1, c.name, "warning",
-                    f"column {c.name} is missing from {path.name}; treated as empty"))
+                    f"column {c.name} is missing from {file_name}; treated as empty"))
     info["data"] = pa.table(arrays)
     info["rows"] = n
     return info

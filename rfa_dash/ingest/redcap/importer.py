@@ -269,6 +269,24 @@ def all_problems(redcap: list[Problem], contract: pd.DataFrame, locations: pa.Ta
     return pd.concat([to_frame(redcap), told], ignore_index=True) if redcap else told
 
 
+def contract_tables(imported: Imported, empty_as_missing: bool = False) -> dict[str, pa.Table]:
+    """The converted tables with the contract's columns in its order (a column the mapping
+    does not fill is empty), as text; ``empty_as_missing``: an empty value as missing, as
+    an empty CSV cell reads (what the Parquet form and the loader get)."""
+    tables = {}
+    for name in TABLE_ORDER:
+        if name not in imported.tables:
+            continue
+        frame = imported.tables[name]
+        n = len(imported.lines[name])
+        arrays = [frame[c] if c in frame else blank(n) for c in TABLES[name].names]
+        if empty_as_missing:
+            arrays = [pc.if_else(pc.equal(a, ""), pa.scalar(None, pa.string()), a)
+                      for a in arrays]
+        tables[name] = pa.table(arrays, names=TABLES[name].names)
+    return tables
+
+
 def write_contract(imported: Imported, out: Path, parquet: bool = False) -> None:
     """Write converted tables as a contract export folder.
 
@@ -278,19 +296,11 @@ def write_contract(imported: Imported, out: Path, parquet: bool = False) -> None
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    for name in TABLE_ORDER:
-        if name not in imported.tables:
-            continue
-        frame = imported.tables[name]
-        n = len(imported.lines[name])
-        arrays = [frame[c] if c in frame else blank(n) for c in TABLES[name].names]
+    for name, table in contract_tables(imported, empty_as_missing=parquet).items():
         if parquet:
-            arrays = [pc.if_else(pc.equal(a, ""), pa.scalar(None, pa.string()), a)
-                      for a in arrays]
-            pq.write_table(pa.table(arrays, names=TABLES[name].names), out / f"{name}.parquet",
-                           compression="none")
+            pq.write_table(table, out / f"{name}.parquet", compression="none")
         else:
-            pacsv.write_csv(pa.table(arrays, names=TABLES[name].names), out / f"{name}.csv",
+            pacsv.write_csv(table, out / f"{name}.csv",
                             write_options=pacsv.WriteOptions(quoting_style="needed"))
     (out / "manifest.json").write_text(json.dumps(imported.manifest, indent=2) + "\n",
                                        encoding="utf-8")

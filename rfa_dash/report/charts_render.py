@@ -75,9 +75,9 @@ _IDLE: list[_Renderer] = []
 
 
 def _start() -> tuple[subprocess.Popen[bytes], float]:
-    proc = subprocess.Popen(WORKER, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, start_new_session=True,
-                            env={**os.environ, "RFA_DASH_RENDER_IDLE_S": str(IDLE_S)})
+    proc = subprocess.Popen([*WORKER, str(IDLE_S)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
     return proc, time.monotonic()
 
 

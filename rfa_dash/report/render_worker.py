@@ -8,8 +8,8 @@ can bound each request in time and kill it (and its Chromium) when it does not a
 Each request on standard input and each answer on standard output is an 8-byte length
 and a pickle: ``(figures as Plotly JSON dicts, format, width)`` in, the list of images
 (bytes) out. The parent is this package: the pickles never leave the machine. The
-process ends when its input closes, or when no request came for
-``RFA_DASH_RENDER_IDLE_S`` seconds (a warm renderer nobody used gives its memory back).
+process ends when its input closes, or when no request came for as many seconds as its
+one argument says (a warm renderer nobody used gives its memory back).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def main() -> int:
     import plotly
     from kaleido.scopes.plotly import PlotlyScope
 
-    idle = float(os.environ.get("RFA_DASH_RENDER_IDLE_S") or 900)
+    idle = float(sys.argv[1]) if len(sys.argv) > 1 else 900.0
     js = os.path.join(os.path.dirname(plotly.__file__), "package_data", "plotly.min.js")
     scope = PlotlyScope(plotlyjs=js, mathjax=False)
     scope._ensure_kaleido()     # start at once: the parent computes while Chromium starts

@@ -12,6 +12,13 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
+
+# Plotly's own template, whatever the process's default is: inside the app Streamlit makes
+# its template the default, whose margins clip the axis titles and tick labels when the
+# renderer draws the figure, so the report downloaded from the page differed from the
+# one the command writes
+REPORT_TEMPLATE = "plotly"
 
 # the three kinds of report (docs/report.md) and their marks
 SESSION_MARKS = {"open": "OPEN SESSION",
@@ -81,6 +88,10 @@ class Figure:
     fig: go.Figure
     n: str
     number: int = 0
+
+    def __post_init__(self) -> None:
+        # a copy: a figure may be shared with whoever made it
+        self.fig = go.Figure(self.fig).update_layout(template=pio.templates[REPORT_TEMPLATE])
 
 
 Block = Text | Heading | Table | Figure

@@ -300,3 +300,23 @@ def test_status_table_and_caption_counts_by_hand(exp):
     off = next(t for t in doc.tables() if t.title.startswith("Off study at the data cut"))
     assert dict(off.frame.values.tolist()) == {"death": 6, "lost_to_follow_up": 1,
                                               "study_completed": 0, "withdrawal": 1}
+
+
+def test_figures_are_the_same_built_by_the_command_or_by_the_app(exp, monkeypatch):
+    # inside the app Streamlit makes its own Plotly template the default; the report's
+    # charts drawn with it had their axis titles over the tick labels and the labels cut
+    import plotly.io as pio
+    import streamlit.elements.plotly_chart  # noqa: F401  (registers the "streamlit" template)
+
+    def figures():
+        doc = build_document(exp, exp.default_as_of, ROLES["dsmb"], generated_at=WHEN)
+        return [f.fig.to_json() for f in doc.figures()]
+
+    monkeypatch.setattr(pio.templates, "default", "plotly")
+    by_command = figures()
+    monkeypatch.setattr(pio.templates, "default", "streamlit")
+    by_app = figures()
+    assert by_command and by_app == by_command
+    plotly_template = pio.templates["plotly"]
+    assert all(f.fig.layout.template == plotly_template for f in build_document(
+        exp, exp.default_as_of, ROLES["dsmb"], generated_at=WHEN).figures())

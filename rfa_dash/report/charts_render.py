@@ -34,6 +34,8 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
+from rfa_dash.report.document import figure_json
+
 FIG_WIDTH = 900
 TIMEOUT_S = 60.0          # start and draw, for a report's figures ...
 PER_FIGURE_S = 2.0        # ... plus this per figure
@@ -214,7 +216,7 @@ def figure_renderer() -> Iterator[Draw]:
             nonlocal r
             if not figs:
                 return []
-            payload = pickle.dumps(([f.to_plotly_json() for f in figs], fmt, FIG_WIDTH))
+            payload = pickle.dumps(([figure_json(f) for f in figs], fmt, FIG_WIDTH))
             budget = TIMEOUT_S + PER_FIGURE_S * len(figs)
             for attempt in range(2):
                 if attempt:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -19,6 +21,25 @@ import plotly.io as pio
 # renderer draws the figure, so the report downloaded from the page differed from the
 # one the command writes
 REPORT_TEMPLATE = "plotly"
+
+
+@cache
+def _template() -> dict[str, Any]:
+    return pio.templates[REPORT_TEMPLATE].to_plotly_json()   # (read only, shared)
+
+
+def figure_json(fig: go.Figure) -> dict[str, Any]:
+    """A report figure as Plotly JSON with :data:`REPORT_TEMPLATE`, what every form of the
+    report draws (set in the JSON: replacing a figure's template costs 7 ms a figure).
+
+    Examples
+    --------
+    >>> figure_json(go.Figure())["layout"]["template"] == _template()
+    True
+    """
+    data = fig.to_plotly_json()
+    data["layout"] = {**data.get("layout", {}), "template": _template()}
+    return data
 
 # the three kinds of report (docs/report.md) and their marks
 SESSION_MARKS = {"open": "OPEN SESSION",
@@ -88,10 +109,6 @@ class Figure:
     fig: go.Figure
     n: str
     number: int = 0
-
-    def __post_init__(self) -> None:
-        # a copy: a figure may be shared with whoever made it
-        self.fig = go.Figure(self.fig).update_layout(template=pio.templates[REPORT_TEMPLATE])
 
 
 Block = Text | Heading | Table | Figure

@@ -6,6 +6,7 @@ import html
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from rfa_dash.frames import with_dates
@@ -20,6 +21,7 @@ from rfa_dash.report.document import (
     Text,
     caption,
     cell_text,
+    figure_json,
 )
 
 CSS = """
@@ -55,7 +57,7 @@ def table_html(df: pd.DataFrame) -> str:
 
 
 def _fig(fig: go.Figure) -> str:
-    return fig.to_html(full_html=False, include_plotlyjs=False,
+    return pio.to_html(figure_json(fig), full_html=False, include_plotlyjs=False,
                        config={"displaylogo": False, "responsive": True})
 
 

@@ -12,6 +12,7 @@ to 1e-12 relative.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 Z95 = 1.959963984540054   # the standard normal's 0.975 quantile
 
@@ -85,35 +86,47 @@ def betaincinv(a: float, b: float, p: float) -> float:
         return 0.0
     if p == 1.0:
         return 1.0
-    lo, hi = 0.0, 1.0
-    x = _beta_start(a, b, p)
     log_norm = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
-    for _ in range(200):
-        f = betainc(a, b, x) - p
+    return _solve(lambda x: betainc(a, b, x),
+                  lambda x: math.exp(log_norm + (a - 1) * math.log(x) + (b - 1) * math.log1p(-x)),
+                  p, _beta_start(a, b, p), 1.0, 200)
+
+
+def _solve(cdf: Callable[[float], float], pdf: Callable[[float], float], p: float, x: float,
+           hi: float, steps: int) -> float:
+    """The x in [0, ``hi``] with ``cdf(x) = p``: Newton steps from ``x``, kept in the bracket
+    the steps find (a bisection instead of a step that leaves it, or a doubling while the
+    bracket has no upper end)."""
+    lo = 0.0
+    for _ in range(steps):
+        f = cdf(x) - p
         if f == 0.0:
             return x
         if f < 0:
             lo = x
         else:
             hi = x
-        pdf = math.exp(log_norm + (a - 1) * math.log(x) + (b - 1) * math.log1p(-x))
-        nxt = x - f / pdf if pdf > 0 and math.isfinite(pdf) else math.nan
-        if not lo < nxt < hi:          # Newton left the bracket: bisect instead
-            nxt = 0.5 * (lo + hi)
+        d = pdf(x)
+        nxt = x - f / d if d > 0 and math.isfinite(d) else math.nan
+        if not lo < nxt < hi:
+            nxt = 0.5 * (lo + hi) if math.isfinite(hi) else 2 * max(x, 1.0)
         if abs(nxt - x) <= 1e-15 * max(x, 1e-300) or hi - lo <= 1e-300:
             return nxt
         x = nxt
     return x
 
 
+def _rough_deviate(p: float) -> float:
+    """Numerical Recipes' rough normal deviate, the first guess of both inverses."""
+    t = math.sqrt(-2 * math.log(p if p < 0.5 else 1 - p))
+    x = (2.30753 + t * 0.27061) / (1 + t * (0.99229 + t * 0.04481)) - t
+    return -x if p < 0.5 else x
+
+
 def _beta_start(a: float, b: float, p: float) -> float:
     """A first guess for :func:`betaincinv` (Numerical Recipes' ``invbetai``)."""
     if a >= 1 and b >= 1:
-        pp = p if p < 0.5 else 1 - p
-        t = math.sqrt(-2 * math.log(pp))
-        x = (2.30753 + t * 0.27061) / (1 + t * (0.99229 + t * 0.04481)) - t
-        if p < 0.5:
-            x = -x
+        x = _rough_deviate(p)
         al = (x * x - 3) / 6
         h = 2 / (1 / (2 * a - 1) + 1 / (2 * b - 1))
         w = (x * math.sqrt(al + h) / h
@@ -184,33 +197,14 @@ def gammaincinv(a: float, p: float) -> float:
         return math.inf
     # a first guess (Numerical Recipes' invgammp), then Newton steps kept in a bracket
     if a > 1:
-        pp = p if p < 0.5 else 1 - p
-        t = math.sqrt(-2 * math.log(pp))
-        x = (2.30753 + t * 0.27061) / (1 + t * (0.99229 + t * 0.04481)) - t
-        if p < 0.5:
-            x = -x
-        x = max(1e-3, a * (1 - 1 / (9 * a) - x / (3 * math.sqrt(a))) ** 3)
+        x = max(1e-3, a * (1 - 1 / (9 * a) - _rough_deviate(p) / (3 * math.sqrt(a))) ** 3)
     else:
         t = 1 - a * (0.253 + a * 0.12)
         x = (p / t) ** (1 / a) if p < t else 1 - math.log(1 - (p - t) / (1 - t))
-    lo, hi = 0.0, math.inf
     lga = math.lgamma(a)
-    for _ in range(300):
-        f = gammainc(a, x) - p
-        if f == 0.0:
-            return x
-        if f < 0:
-            lo = x
-        else:
-            hi = x
-        pdf = math.exp((a - 1) * math.log(x) - x - lga) if x > 0 else 0.0
-        nxt = x - f / pdf if pdf > 0 and math.isfinite(pdf) else math.nan
-        if not lo < nxt < hi:
-            nxt = 0.5 * (lo + hi) if math.isfinite(hi) else 2 * max(x, 1.0)
-        if abs(nxt - x) <= 1e-15 * max(x, 1e-300):
-            return nxt
-        x = nxt
-    return x
+    return _solve(lambda y: gammainc(a, y),
+                  lambda y: math.exp((a - 1) * math.log(y) - y - lga) if y > 0 else 0.0,
+                  p, x, math.inf, 300)
 
 
 def chi2_ppf(p: float, df: float) -> float:

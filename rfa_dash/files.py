@@ -40,16 +40,9 @@ def _why(exc: OSError) -> str:
     return exc.strerror or str(exc) or type(exc).__name__
 
 
-def fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def fsync_file(path: Path) -> None:
-    """A file written by someone else (a library, a database) on disk."""
+def fsync_path(path: Path) -> None:
+    """A folder's entries, or a file written by someone else (a library, a database), on
+    disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -61,8 +54,8 @@ def fsync_files(folder: Path) -> None:
     """Every file directly in ``folder``, then the folder itself, on disk."""
     for p in folder.iterdir():
         if p.is_file():
-            fsync_file(p)
-    fsync_dir(folder)
+            fsync_path(p)
+    fsync_path(folder)
 
 
 def _tmp_name(target: Path) -> Path:
@@ -92,7 +85,7 @@ def write_bytes(target: Path, data: bytes, mode: int = 0o644) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         write_new(tmp, data, mode)
         os.replace(tmp, target)
-        fsync_dir(target.parent)
+        fsync_path(target.parent)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise WriteError(f"cannot write {target}: {_why(exc)}; "
@@ -143,7 +136,7 @@ def replace_folder(target: Path, fill: Callable[[Path], None]) -> None:
             os.rename(target, old)
             os.rename(tmp, target)
             shutil.rmtree(old, ignore_errors=True)
-        fsync_dir(target.parent)
+        fsync_path(target.parent)
     except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         if old.exists() and not target.exists():

@@ -81,7 +81,7 @@ def save(con: duckdb.DuckDBPyConnection, folder: Path, problems: pa.Table,
         (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
         files.fsync_files(tmp)
         tmp.replace(folder)
-        files.fsync_dir(folder.parent)
+        files.fsync_path(folder.parent)
     except OSError:
         shutil.rmtree(tmp, ignore_errors=True)  # another process won, or no space: no cache
 

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from rfa_dash import settings
-from rfa_dash.files import fsync_dir, fsync_files
+from rfa_dash.files import fsync_files, fsync_path
 
 MAX_FILES = 20          # an export has 7 files and a REDCap project about 6
 MAX_AGE_S = 12 * 3600   # an upload is kept for a working day at most
@@ -121,5 +121,5 @@ def save(files: list[tuple[str, bytes]], root: Path | None = None) -> tuple[Path
     except OSError:        # another session saved the same files first
         shutil.rmtree(tmp, ignore_errors=True)
         return folder, False
-    fsync_dir(root)
+    fsync_path(root)
     return folder, True

@@ -43,10 +43,10 @@ def backup(out: Path, u: str | None = None) -> int:
         finally:
             target.close()
             source.close()
-        files.fsync_file(tmp)
+        files.fsync_path(tmp)
         os.chmod(tmp, 0o600)
         os.replace(tmp, out)
-        files.fsync_dir(out.parent)
+        files.fsync_path(out.parent)
     except (OSError, sqlite3.Error) as exc:
         tmp.unlink(missing_ok=True)
         raise BackupError(f"cannot copy the state store to {out}: {exc}") from None

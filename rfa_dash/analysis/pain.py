@@ -74,12 +74,23 @@ def response(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
     """
     import pandas as pd
 
-    a = assessments(exp, as_of, role)
-    cols = {c: a[c].to_numpy() for c in ("visit_month", "evaluable", "assessed", "pain_only")}
-    cols.update(group=a[GROUP].to_numpy(object), response=a["response"].to_numpy(object),
-                change=a["change"].to_numpy(float))
+    require(role, "outcomes")
+    cols = _assessed(exp, as_of, pooled=not sees(role, "outcomes_by_arm"))
     rows = _response_rows(cols, groups(role, exp.protocol.arm_codes), exp.protocol.visit_months)
     return pd.DataFrame(rows, columns=[GROUP, *COLUMNS[1:]])
+
+
+def _assessed(exp: Export, as_of: dt.date, pooled: bool) -> dict[str, np.ndarray]:
+    """The columns of ``pain_assessments`` that :func:`_response_rows` reads, queried without
+    pandas: ``group`` is the arm, or "all" for every row when ``pooled``."""
+    a = exp.query_columns("pain_assessments", as_of=as_of)
+    cols = {c: np.ma.getdata(a[c]) for c in ("visit_month", "evaluable", "assessed",
+                                             "pain_only")}
+    n = len(cols["visit_month"])
+    cols.update(group=np.full(n, POOLED, dtype=object) if pooled else np.ma.getdata(a["arm"]),
+                response=np.ma.filled(np.ma.asarray(a["response"]), None),
+                change=floats(a["change"]))
+    return cols
 
 
 def _response_rows(a: Mapping[str, np.ndarray], group_list: list[str], visit_months
@@ -113,13 +124,8 @@ def pain_table(exp: Export, as_of: dt.date) -> dict[str, list]:
     >>> t["arm"][:2], t["month"][:2]
     (['rfa_rt', 'rfa_rt'], [1, 3])
     """
-    a = exp.query_columns("pain_assessments", as_of=as_of)
-    cols = {c: np.ma.getdata(a[c]) for c in ("visit_month", "evaluable", "assessed",
-                                             "pain_only")}
-    cols.update(group=np.ma.getdata(a["arm"]),
-                response=np.ma.filled(a["response"], None) if np.ma.isMaskedArray(a["response"])
-                else a["response"], change=floats(a["change"]))
-    rows = _response_rows(cols, exp.protocol.arm_codes, exp.protocol.visit_months)
+    rows = _response_rows(_assessed(exp, as_of, pooled=False), exp.protocol.arm_codes,
+                          exp.protocol.visit_months)
     return output({c: [r[GROUP if c == "arm" else c] for r in rows] for c in COLUMNS})
 
 

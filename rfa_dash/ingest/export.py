@@ -317,8 +317,8 @@ def open_tables(label: Path, tables: dict[str, pa.Table], manifest: dict[str, An
 
 
 def _export_of(folder: Path, protocol: Protocol, con: db.Connection, problems: list[Problem],
-            manifest: dict[str, Any], infos: dict[str, dict[str, Any]],
-            checked: list[Problem], fp: str) -> Export:
+               manifest: dict[str, Any], infos: dict[str, dict[str, Any]],
+               checked: list[Problem], fp: str) -> Export:
     """The loaded export: every table's problems after the manifest's, then validation's."""
     for name in TABLE_ORDER:
         problems.extend(infos[name]["problems"])
@@ -407,7 +407,6 @@ def _open_redcap(folder: Path, protocol: Protocol, use_cache: bool) -> Export:
     where_file = conv / "redcap_rows.parquet"     # not a contract table's name: not loaded
     if use_cache and problems_file.is_file() and where_file.is_file():
         saved = json.loads(problems_file.read_text(encoding="utf-8"))
-        exp = open_export(conv, protocol, use_cache)
         locations = pq.read_table(where_file)
     else:
         try:
@@ -435,10 +434,11 @@ def _open_redcap(folder: Path, protocol: Protocol, use_cache: bool) -> Export:
                 files.replace_folder(conv, fill)
             except files.WriteError as exc:
                 raise ExportError(str(exc)) from None
-            exp = open_export(conv, protocol, use_cache)
-        else:   # nothing written, nothing read back: the converted tables as they are
-            exp = open_tables(conv, redcap.contract_tables(imported, empty_as_missing=True),
-                              imported.manifest, protocol)
+    if use_cache:
+        exp = open_export(conv, protocol, use_cache)
+    else:   # nothing written, nothing read back: the converted tables as they are
+        exp = open_tables(folder, redcap.contract_tables(imported, empty_as_missing=True),
+                          imported.manifest, protocol)
     rproblems = [Problem(**p) for p in saved["problems"]]
     # contract problems name lines of the converted files: point them at the records file
     frame = redcap.all_problems(rproblems, exp.problems, locations, saved["fields"])

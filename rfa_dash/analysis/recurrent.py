@@ -73,7 +73,6 @@ class _Counted:
     follow_up: dict[str, np.ndarray]
 
 
-
 def _count(exp: Export, as_of: dt.date) -> _Counted:
     """Which SRE records count and each participant's follow-up (the module's rules)."""
     gap = exp.protocol.sre_min_gap_days
@@ -212,7 +211,6 @@ def _mcf(core: _Counted, group_list: list[str], report_months, curves: bool
                        "month": np.asarray(list(report_months)),
                        **{k: t[k] for k in ("at_risk", "mcf", "lower", "upper")}})
     return drawn, tables
-
 
 
 def mean_cumulative_sres(exp: Export, as_of: dt.date, role: Role) -> MeanCumulative:

@@ -22,7 +22,7 @@ from rfa_dash.blinding import (
     require,
     sees,
 )
-from rfa_dash.columns import stacked
+from rfa_dash.columns import output, stacked
 from rfa_dash.contract import SRE_TYPES
 from rfa_dash.ingest.export import Export
 from rfa_dash.present.formats import fmt_p
@@ -53,7 +53,6 @@ def _by_group(arm: np.ndarray, status: np.ndarray, months: np.ndarray, report_mo
         tables.append({GROUP: np.full(len(e["month"]), g, dtype=object), **e})
         events[g] = int((s == 1).sum())
     return curves, tables, events
-
 
 
 @dataclass(frozen=True)
@@ -182,7 +181,7 @@ def sre_table(exp: Export, as_of: dt.date) -> dict[str, list]:
     _, tables, _ = _by_group(out["arm"], out["status"].astype(int),
                              out["months"].astype(float), p.report_months, p.arm_codes)
     cols = stacked(tables)
-    return {"arm": cols[GROUP].tolist(), **{c: cols[c].tolist() for c in TABLE_COLUMNS}}
+    return output({"arm": cols[GROUP], **{c: cols[c] for c in TABLE_COLUMNS}})
 
 
 def components(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:

@@ -13,15 +13,11 @@ The 95% interval is the complementary log-log one (as R's ``etm`` with
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from rfa_dash.stats.dist import Z95
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 Columns = dict[str, np.ndarray]
 
@@ -116,25 +112,6 @@ def cif_columns(months: ArrayLike, status: ArrayLike) -> Columns:
     return cols
 
 
-def cif_curve(months: ArrayLike, status: ArrayLike) -> pd.DataFrame:
-    """:func:`cif_columns` as a frame (what the pages and the report draw).
-
-    Examples
-    --------
-    >>> c = cif_curve([1.0, 2.0, 2.0, 3.0, 4.0], [1, 2, 1, 0, 1])
-    >>> print(c[["time", "cif", "at_risk", "events", "competing"]].to_string(index=False))
-     time  cif  at_risk  events  competing
-      0.0  0.0        5       0          0
-      1.0  0.2        5       1          0
-      2.0  0.4        4       1          1
-      3.0  0.4        2       0          0
-      4.0  0.8        1       1          0
-    """
-    import pandas as pd
-
-    return pd.DataFrame(cif_columns(months, status))
-
-
 def estimates(curve: Mapping[str, ArrayLike], months: Iterable[float], times: ArrayLike
               ) -> Columns:
     """The curve (:func:`cif_columns`) read at each report month (events at that exact
@@ -162,20 +139,3 @@ def estimates(curve: Mapping[str, ArrayLike], months: Iterable[float], times: Ar
         values = np.asarray(curve[col], dtype=float)[at]
         out[col] = np.where(none, np.nan, values)
     return out
-
-
-def estimates_at(curve: pd.DataFrame, months: Iterable[float], times: np.ndarray) -> pd.DataFrame:
-    """:func:`estimates` as a frame.
-
-    Examples
-    --------
-    >>> times = [1.0, 2.0, 2.0, 3.0, 4.0]
-    >>> e = estimates_at(cif_curve(times, [1, 2, 1, 0, 1]), [2, 6], np.array(times))
-    >>> print(e[["month", "at_risk", "cif"]].to_string(index=False))
-     month  at_risk  cif
-         2        4  0.4
-         6        0  NaN
-    """
-    import pandas as pd
-
-    return pd.DataFrame(estimates(curve, months, times))

@@ -9,16 +9,12 @@ values computed by hand in ``tests/unit/test_recurrent_rules.py``.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from rfa_dash.stats.dist import Z95
 from rfa_dash.stats.intervals import poisson_exact_ci
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 MCF_COLUMNS = ("time", "at_risk", "mcf", "se", "lower", "upper")
 
@@ -81,25 +77,6 @@ def event_rate(events: int, years: float, level: float = 0.95) -> tuple[float, f
         return float("nan"), float("nan"), float("nan")
     lo, hi = poisson_exact_ci(events, level)
     return events / years, lo / years, hi / years
-
-
-def mean_cumulative(end: ArrayLike, died: ArrayLike, event_owner: ArrayLike,
-                    event_time: ArrayLike, times: Iterable[float]) -> pd.DataFrame:
-    """:func:`mean_cumulative_columns` as a frame.
-
-    Examples
-    --------
-    >>> r = mean_cumulative([2.0, 3.0, 4.0], [True, False, False], [0, 1, 2],
-    ...                     [1.0, 1.0, 3.0], [1, 3, 5])
-    >>> print(r[["time", "at_risk", "mcf"]].round(4).to_string(index=False))
-     time  at_risk    mcf
-      1.0        3 0.6667
-      3.0        2 1.0000
-      5.0        0    NaN
-    """
-    import pandas as pd
-
-    return pd.DataFrame(mean_cumulative_columns(end, died, event_owner, event_time, times))
 
 
 def mean_cumulative_columns(end: ArrayLike, died: ArrayLike, event_owner: ArrayLike,

@@ -9,6 +9,7 @@ import io
 from contextlib import redirect_stdout
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from rfa_dash.analysis import recurrent as rc
@@ -16,13 +17,18 @@ from rfa_dash.blinding import FULL_ACCESS, BlindingError
 from rfa_dash.cli import main
 from rfa_dash.ingest.export import open_export
 from rfa_dash.protocol import load_protocol
-from rfa_dash.stats.recurrent import mean_cumulative
+from rfa_dash.stats.recurrent import mean_cumulative_columns
 from tests.helpers import make_export, rand, screen
 
 D = dt.date
 AS_OF = D(2026, 1, 15)
 ROLES = load_protocol().roles
 # participant 001 randomized 2025-01-15
+
+
+def mean_cumulative(*args):
+    """The estimator's columns as a frame, as these tests read them."""
+    return pd.DataFrame(mean_cumulative_columns(*args))
 
 
 def sre(date, pid="001", kind="pathologic_fracture"):

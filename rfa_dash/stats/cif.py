@@ -23,7 +23,32 @@ Columns = dict[str, np.ndarray]
 
 
 def cloglog_ci(cif: np.ndarray, se: np.ndarray, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
-    """Complementary log-log confidence limits; NaN where not estimable (se 0, cif 0 or 1)."""
+    """Complementary log-log confidence limits; NaN where not estimable (se 0, cif 0 or 1).
+
+    The delta method on log(-log(1 - F)) gives the limits
+    ``1 - (1 - F) ** exp(+-z se / ((1 - F) log(1 - F)))``, which stay in (0, 1)
+    (R's ``etm`` with ``ci.fun = "cloglog"``).
+
+    Parameters
+    ----------
+    cif, se : ndarray
+        The estimates and their standard errors.
+    z : float
+        The normal quantile (1.96 for 95%).
+
+    Returns
+    -------
+    lower, upper : ndarray
+
+    Examples
+    --------
+    F = 0.4, se = 0.1: a = 1.96 x 0.1 / (0.6 log 0.6) = -0.6395, so the limits are
+    1 - 0.6 ** exp(-0.6395) and 1 - 0.6 ** exp(0.6395):
+
+    >>> lo, hi = cloglog_ci(np.array([0.0, 0.4]), np.array([0.0, 0.1]))
+    >>> [round(float(x), 4) for x in (lo[1], hi[1])], bool(np.isnan(lo[0]))
+    ([0.2362, 0.6203], True)
+    """
     cif = np.asarray(cif, dtype=float)
     se = np.asarray(se, dtype=float)
     lower = np.full_like(cif, np.nan)
@@ -53,6 +78,32 @@ def cif_columns(months: ArrayLike, status: ArrayLike) -> Columns:
         One entry per distinct time (starting with 0): ``time``, ``cif``, ``se``,
         ``lower``, ``upper``, ``at_risk`` (participants with time >= that time),
         ``events`` and ``competing`` at that time.
+
+    Notes
+    -----
+    With distinct times t_1 < t_2 < ..., n_j at risk just before t_j, d_1j events of
+    interest and d_j events of any kind at t_j, and S the all-cause Kaplan-Meier
+    survival, the Aalen-Johansen estimate is
+
+        F(t) = sum_{t_j <= t} S(t_{j-1}) d_1j / n_j.
+
+    Its variance is the delta-method estimate of Marubini and Valsecchi (1995, 10.2),
+    as Stata's ``stcompet`` and statsmodels' ``CumIncidenceRight`` compute it:
+
+        Var F(t) = sum_{t_j <= t} { [F(t) - F(t_j)]^2 d_j / (n_j (n_j - d_j))
+                   + S(t_{j-1})^2 d_1j (n_j - d_1j) / n_j^3
+                   - 2 [F(t) - F(t_j)] S(t_{j-1}) d_1j / n_j^2 }.
+
+    The 95% interval is the complementary log-log one (:func:`cloglog_ci`).
+
+    References
+    ----------
+    .. [1] Aalen OO, Johansen S. An empirical transition matrix for non-homogeneous
+       Markov chains based on censored observations. Scand J Stat 1978;5:141-150.
+    .. [2] Marubini E, Valsecchi MG. Analysing Survival Data from Clinical Trials and
+       Observational Studies. Chichester: Wiley; 1995.
+    .. [3] Kalbfleisch JD, Prentice RL. The Statistical Analysis of Failure Time Data,
+       2nd ed. Hoboken: Wiley; 2002 (section 8.2.2, cumulative incidence).
 
     Examples
     --------

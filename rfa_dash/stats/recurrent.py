@@ -113,6 +113,16 @@ def mean_cumulative_columns(end: ArrayLike, died: ArrayLike, event_owner: ArrayL
         time, at_risk (Y), mcf, se, lower, upper; mcf and its interval are NaN where
         nobody is at risk, the interval also where mcf is 0.
 
+    References
+    ----------
+    .. [1] Ghosh D, Lin DY. Nonparametric analysis of recurrent events and death.
+       Biometrics 2000;56:554-562 (the estimator, its influence functions and the
+       robust variance used here).
+    .. [2] Cook RJ, Lawless JF. The Statistical Analysis of Recurrent Events. New York:
+       Springer; 2007 (section 3.7, marginal means with a terminal event).
+    .. [3] Scheike TH, Holst KK. mets: Analysis of Multivariate Event Times, R package,
+       ``recurrentMarginal`` (the reference values in ``tests/reference/``).
+
     Examples
     --------
     Three participants followed 2, 3 and 4 months, the first dying at 2; events at

@@ -3,13 +3,14 @@ the page."""
 
 import streamlit as st
 
-from rfa_dash import ui
+from rfa_dash import startup, ui
 from rfa_dash.state.errors import StoreError
 
 st.set_page_config(page_title="rfa_dash · NCT07090122", page_icon=":material/monitoring:",
                    layout="wide")
 
 try:
+    startup.import_earlier_files()   # an earlier version's files, once per process
     ctx = ui.sidebar()
     if ctx is None:  # signing in, or no export chosen yet
         st.navigation([st.Page(ui.gate, title="rfa_dash", url_path="start")],

@@ -6,14 +6,13 @@ from rfa_dash import charts, ui
 from rfa_dash.analysis.eligibility import (
     PAGE_ROWS,
     consort,
-    criteria_csv,
-    criteria_view,
     criterion_counts,
     detail,
     incomplete,
     near_misses,
 )
 from rfa_dash.analysis.overview import overview
+from rfa_dash.present.enrollment import criteria_csv, criteria_view
 
 ctx = ui.context()
 this_page = ui.header("eligibility", ctx)

@@ -5,9 +5,10 @@ import streamlit as st
 
 from rfa_dash import auth, ui
 from rfa_dash.analysis import cuts
-from rfa_dash.analysis.cuts import CutDamaged
 from rfa_dash.blinding import sees
 from rfa_dash.report import RenderError, notice_file, report_file, session_of, warm_renderer
+from rfa_dash.state.cuts import CutDamaged
+from rfa_dash.version import stamp
 
 ctx = ui.context()
 this_page = ui.header("report", ctx)
@@ -92,8 +93,10 @@ def _report(fmt: str) -> bytes:
                    detail=f"as_of={ctx.as_of.isoformat()} format={fmt} session={session}")
         return notice_file(fmt, f"{exc}. Try again in a minute; if it happens again, tell "
                                 "the dashboard's administrator.")
+    made = stamp(ctx.export.fingerprint, ctx.protocol.source)
     auth.audit("report_download", ctx.user, ctx.role.name, ctx.export.fingerprint,
-               detail=f"as_of={ctx.as_of.isoformat()} format={fmt} session={session}")
+               detail=f"as_of={ctx.as_of.isoformat()} format={fmt} session={session} "
+                      f"made_by={made.line()}")
     return data
 
 

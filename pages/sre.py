@@ -7,7 +7,7 @@ from rfa_dash.analysis.recurrent import mean_cumulative_sres, morbidity_rate, re
 from rfa_dash.analysis.sre import SWIMMER_PAGE, components, events_by_type, sre_analysis, swimmer
 from rfa_dash.blinding import scope_note, sees
 from rfa_dash.present.labels import group_colors, group_labels
-from rfa_dash.present.outcomes import components_view, estimates_view
+from rfa_dash.present.outcomes import components_view, estimates_view, gray_note
 from rfa_dash.present.patients import mcf_view, rate_view
 
 ctx = ui.context()
@@ -35,7 +35,7 @@ if estimates.open:
         ui.csv_download(table, "Download estimates (CSV)", "sre_estimates.csv",
                         key="sre_est_csv")
         if by_arm:
-            st.markdown(res.gray_note)
+            st.markdown(gray_note(res, labels))
 
 if every.open:
     with every:

@@ -5,4 +5,6 @@ validates it against the data contract and derives every figure the pages
 and the command-line interface show.
 """
 
-__version__ = "0.1.0"
+# the one place the version is written (pyproject.toml reads it); raised with each
+# landed change set that changes what an output shows: docs/architecture.md says how
+__version__ = "0.2.0"

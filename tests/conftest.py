@@ -21,9 +21,11 @@ def _private_state(tmp_path_factory, monkeypatch):
     # the folder source is on only with an export root: tests open folders anywhere
     monkeypatch.setenv("RFA_DASH_EXPORT_ROOT", "/")
     yield state
+    from rfa_dash import startup
     from rfa_dash.state import store
 
     store.forget()
+    startup.forget()
 
 
 @pytest.fixture(scope="session")

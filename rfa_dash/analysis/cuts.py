@@ -1,52 +1,34 @@
-"""Frozen data cuts: save the export as of a date, and what changed since a previous cut.
+"""Frozen data cuts: what a cut of an export holds, and what changed since a previous cut.
 
-A cut lives in the state store: a row with the data cut, the source
-export's SHA-256 and who saved it, and one Parquet table per contract table
-(the validated rows dated on or before the as-of date) with its SHA-256.
-Saving is one transaction with its audit entry: two sessions saving the same
-cut get one cut, and an unfinished save is never listed. Every read checks
-each table against its digest: a cut changed afterwards is *damaged*, listed
-as such, never compared with. ``python -m rfa_dash export-cut`` writes a cut
+A cut is the export's validated rows dated on or before the as-of date, one
+Parquet table per contract table. They are stored (and checked on every read)
+by :mod:`rfa_dash.state.cuts`; this module makes them from an export and
+compares two of them for a role. ``python -m rfa_dash export-cut`` writes a cut
 out as an export folder, to open exactly what the board saw.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy import select
-from sqlalchemy.engine import Connection
 
 from rfa_dash.blinding import Role, allocation_at_any_date, masks_ids, pseudonymize, sees
 from rfa_dash.contract import TABLE_ORDER, TABLES
 from rfa_dash.frames import with_dates
 from rfa_dash.ingest.export import Export
 from rfa_dash.state import audit as trail
-from rfa_dash.state import schema, store
+from rfa_dash.state import cuts as stored
+from rfa_dash.state.cuts import CutDamaged, Saved
+from rfa_dash.version import stamp
+
+__all__ = ["KEYS", "CutDamaged", "Saved", "changes_since", "cut_name", "cut_tables", "diff",
+           "list_cuts", "previous_cut", "read_cut", "save_cut"]
 
 # the tables whose rows have a key (the contract's unique columns): edits are found by it
 KEYS = {t: list(TABLES[t].unique) for t in TABLE_ORDER if TABLES[t].unique}
-COLUMNS = ["cut", "as_of", "saved_at", "saved_by", "source", "status"]
-
-
-class CutDamaged(ValueError):
-    """A saved cut whose content no longer matches its digests."""
-
-
-@dataclass(frozen=True)
-class Saved:
-    """What :func:`save_cut` did: the cut's name, and whether this call saved it."""
-
-    name: str
-    created: bool
 
 
 def cut_tables(exp: Export, as_of: dt.date) -> dict[str, pa.Table]:
@@ -62,101 +44,34 @@ def _parquet(table: pa.Table) -> bytes:
     return bytes(sink.getvalue().to_pybytes())
 
 
-def _fingerprint(digests: dict[str, str]) -> str:
-    h = hashlib.sha256()
-    for t in sorted(digests):
-        h.update(f"{t}\0{digests[t]}\0".encode())
-    return h.hexdigest()
-
-
-def insert_cut(conn: Connection, name: str, manifest: dict[str, Any], tables: dict[str, bytes],
-               saved_by: str) -> bool:
-    """Write a cut in the caller's transaction; False when one of that name exists."""
-    digests = {t: hashlib.sha256(b).hexdigest() for t, b in tables.items()}
-    row = {"name": name, "as_of": str(manifest["exported_at"]),
-           "trial": str(manifest.get("trial") or ""), "synthetic": bool(manifest.get("synthetic")),
-           "cut_of": str(manifest.get("cut_of") or ""),
-           "source_exported_at": str(manifest.get("source_exported_at") or ""),
-           "saved_at": str(manifest.get("saved_at") or trail.now()), "saved_by": saved_by,
-           "fingerprint": _fingerprint(digests)}
-    # RETURNING, not rowcount: psycopg reports -1 for an INSERT through SQLAlchemy
-    done = conn.execute(store.insert(conn, schema.cuts).values(**row)
-                        .on_conflict_do_nothing(index_elements=["name"])
-                        .returning(schema.cuts.c.name)).first()
-    if done is None:
-        return False
-    conn.execute(schema.cut_tables.insert(),
-                 [{"cut": name, "tbl": t, "sha256": digests[t], "data": b}
-                  for t, b in tables.items()])
-    return True
+def cut_name(exp: Export, as_of: dt.date) -> str:
+    """A cut's name: its data cut and the first 12 digits of the export's SHA-256."""
+    return f"{as_of.isoformat()}_{exp.fingerprint[:12]}"
 
 
 def save_cut(exp: Export, as_of: dt.date, user: str = "", role: str = "") -> Saved:
-    """Save the cut of ``exp`` at ``as_of`` (one transaction with its audit entry).
+    """Save the cut of ``exp`` at ``as_of`` in the store (one transaction with its audit
+    entry, :func:`rfa_dash.state.cuts.save`).
 
     Saving the same export at the same as-of date again (or at once from two
     sessions) gives one cut: the later call is told it was saved already.
     """
-    name = f"{as_of.isoformat()}_{exp.fingerprint[:12]}"
-    with store.reading() as conn:
-        if conn.execute(select(schema.cuts.c.name).where(schema.cuts.c.name == name)).first():
-            return Saved(name, False)
+    name = cut_name(exp, as_of)
+    if stored.exists(name):
+        return Saved(name, False)
     tables = {t: _parquet(data) for t, data in cut_tables(exp, as_of).items()}
     manifest = {"exported_at": as_of.isoformat(), "trial": exp.protocol.registry_id,
                 "synthetic": exp.synthetic, "cut_of": exp.fingerprint,
                 "source_exported_at": exp.manifest.get("exported_at") or "",
-                "saved_at": trail.now()}
-    with store.transaction() as conn:
-        created = insert_cut(conn, name, manifest, tables, saved_by=user)
-        if created:
-            trail.append(conn, "cut_saved", user, role, exp.fingerprint, detail=name)
-    return Saved(name, created)
-
-
-def _intact(r: Any) -> bool:
-    """Whether a stored table's bytes still match the digest saved with them."""
-    return hashlib.sha256(r.data).hexdigest() == r.sha256
+                "saved_at": trail.now(),
+                "made_by": stamp(exp.fingerprint, exp.protocol.source).line()}
+    return stored.save(name, manifest, tables, user, role, exp.fingerprint)
 
 
 def list_cuts() -> pd.DataFrame:
-    """Saved cuts, newest data cut first, each checked against its digests
-    (``status``: ``intact`` or ``damaged: why``)."""
-    ct = schema.cut_tables
-    with store.reading() as conn:
-        damaged: dict[str, str] = {}
-        for r in conn.execute(select(ct.c.cut, ct.c.tbl, ct.c.sha256, ct.c.data)):
-            if r.cut not in damaged and not _intact(r):
-                damaged[r.cut] = r.tbl
-        rows = [{"cut": r.name, "as_of": r.as_of, "saved_at": r.saved_at,
-                 "saved_by": r.saved_by, "source": r.cut_of[:12],
-                 "status": (f"damaged: its table {damaged[r.name]} no longer matches its "
-                            "digest") if r.name in damaged else "intact"}
-                for r in conn.execute(select(schema.cuts))]
-    df = pd.DataFrame(rows, columns=COLUMNS)
-    return df.sort_values(["as_of", "saved_at"], ascending=False).reset_index(drop=True)
-
-
-def _verified(name: str) -> tuple[Any, dict[str, bytes]]:
-    """The cut's row and its contract tables' Parquet bytes, each checked against its
-    digest; a table the cut predates (saved before the contract had it, as
-    ``deviations``) is not there.
-
-    Raises
-    ------
-    CutDamaged
-        No such cut, or a table no longer matches its digest.
-    """
-    ct = schema.cut_tables
-    with store.reading() as conn:
-        cut = conn.execute(select(schema.cuts).where(schema.cuts.c.name == name)).first()
-        if cut is None:
-            raise CutDamaged(f"no saved cut {name!r}")
-        rows = list(conn.execute(select(ct.c.tbl, ct.c.sha256, ct.c.data).where(ct.c.cut == name)))
-    for r in rows:
-        if not _intact(r):
-            raise CutDamaged(f"the saved cut {name} is damaged: its table {r.tbl} no longer "
-                             "matches its digest; it is not compared with")
-    return cut, {r.tbl: r.data for r in rows if r.tbl in TABLE_ORDER}
+    """Saved cuts, newest data cut first, each checked against its digests, as a frame
+    (:func:`rfa_dash.state.cuts.listing`)."""
+    return pd.DataFrame(stored.listing(), columns=list(stored.COLUMNS))
 
 
 def read_cut(name: str) -> dict[str, pa.Table]:
@@ -168,22 +83,8 @@ def read_cut(name: str) -> dict[str, pa.Table]:
     CutDamaged
         No such cut, or a table no longer matches its digest.
     """
-    return {t: pq.read_table(pa.BufferReader(data)) for t, data in _verified(name)[1].items()}
-
-
-def export_cut(name: str, out: Path) -> Path:
-    """Write the cut ``name`` as an export folder (its Parquet tables as saved, and
-    ``manifest.json``)."""
-    from rfa_dash import files
-
-    r, tables = _verified(name)
-    manifest = {"exported_at": r.as_of, "trial": r.trial, "synthetic": r.synthetic,
-                "cut_of": r.cut_of, "source_exported_at": r.source_exported_at,
-                "saved_at": r.saved_at, "fingerprint": r.fingerprint}
-    content = {f"{t}.parquet": data for t, data in tables.items()}
-    content["manifest.json"] = (json.dumps(manifest, indent=1) + "\n").encode()
-    files.write_folder(out, content)
-    return out
+    return {t: pq.read_table(pa.BufferReader(data))
+            for t, data in stored.verified(name)[1].items()}
 
 
 def _edited_sql(table: str, key: list[str], cols: list[str], hidden: set[str]) -> str:

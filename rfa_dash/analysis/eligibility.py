@@ -12,7 +12,6 @@ from rfa_dash.blinding import Role, allocation_as_of, sees
 from rfa_dash.contract import CRITERION_IDS
 from rfa_dash.frames import with_dates
 from rfa_dash.ingest.export import Export
-from rfa_dash.present.spreadsheet import spreadsheet_csv
 
 PAGE_ROWS = 500
 
@@ -177,13 +176,3 @@ def criteria_table(det: pd.DataFrame) -> pd.DataFrame:
             *CRITERION_IDS, "ast_x_uln", "alt_x_uln", "bilirubin_x_uln", "creatinine_x_uln",
             "creatinine_clearance", "lab_age_days"]
     return det[cols]
-
-def criteria_csv(exp: Export, as_of: dt.date) -> bytes:
-    """:func:`criteria_table` of every screened patient, as CSV for a spreadsheet (the
-    download; formulas neutralized)."""
-    return spreadsheet_csv(criteria_table(detail(exp, as_of)))
-
-
-def criteria_view(det: pd.DataFrame, protocol=None) -> pd.DataFrame:
-    """:func:`criteria_table` as a view for ``ui.cached``."""
-    return criteria_table(det)

@@ -25,7 +25,6 @@ from rfa_dash.blinding import (
 from rfa_dash.columns import output, stacked
 from rfa_dash.contract import SRE_TYPES
 from rfa_dash.ingest.export import Export
-from rfa_dash.present.formats import fmt_p
 from rfa_dash.stats.cif import Columns, cif_columns, estimates
 
 if TYPE_CHECKING:   # pandas is imported where a frame is made: the `sre` command needs none
@@ -69,12 +68,11 @@ class SreResult:
     table: pd.DataFrame
     events_per_group: dict
     gray: dict | None
-    gray_note: str
+    gray_min_events: int
 
 
 def cumulative_incidence(out: pd.DataFrame, report_months, arm_codes: list[str], by_arm: bool,
-                         gray_min_events: int, labels: dict[str, str] | None = None
-                         ) -> SreResult:
+                         gray_min_events: int) -> SreResult:
     """Cumulative incidence of status 1 by arm (``by_arm``) or pooled, with Gray's test.
 
     Parameters
@@ -89,9 +87,8 @@ def cumulative_incidence(out: pd.DataFrame, report_months, arm_codes: list[str],
         Split by arm (closed report) or pool every participant (open report).
     gray_min_events : int
         Gray's test is computed only when every arm has at least this many
-        events of interest.
-    labels : dict, optional
-        Arm code to label, for the note on Gray's test (codes when left out).
+        events of interest (:func:`rfa_dash.present.outcomes.gray_note` says why
+        when it is not).
 
     Examples
     --------
@@ -106,33 +103,24 @@ def cumulative_incidence(out: pd.DataFrame, report_months, arm_codes: list[str],
     group  month  at_risk  cif
         a      3        1  0.5
         b      3        0  NaN
-    >>> r.gray_note
-    "Gray's test is shown once every arm has at least 5 SREs (now a: 1, b: 1)."
+    >>> r.gray, r.events_per_group
+    (None, {'a': 1, 'b': 1})
     """
     import pandas as pd
 
     curves, tables, events = _by_group(
         out["arm"].to_numpy(object), out["status"].to_numpy(int),
         out["months"].to_numpy(float), report_months, arm_codes if by_arm else [POOLED])
-    gray, note = None, ""
-    if by_arm:
-        low = {a: n for a, n in events.items() if n < gray_min_events}
-        if low:
-            names = labels or {}
-            now = ", ".join(f"{names.get(a, a)}: {n}" for a, n in events.items())
-            note = (f"Gray's test is shown once every arm has at least {gray_min_events} SREs "
-                    f"(now {now}).")
-        else:
-            from comprisk import gray_test
+    gray = None
+    if by_arm and all(n >= gray_min_events for n in events.values()):
+        from comprisk import gray_test
 
-            r = gray_test(out["months"].to_numpy(float), out["status"].to_numpy(int),
-                          out["arm"].to_numpy(str), cause=1)
-            gray = {"statistic": float(r.stat), "df": int(r.df), "p_value": float(r.pvalue)}
-            note = (f"Gray's test (rho = 0): chi-square {gray['statistic']:.2f} on {gray['df']} "
-                    f"df, {fmt_p(gray['p_value'])}.")
+        r = gray_test(out["months"].to_numpy(float), out["status"].to_numpy(int),
+                      out["arm"].to_numpy(str), cause=1)
+        gray = {"statistic": float(r.stat), "df": int(r.df), "p_value": float(r.pvalue)}
     return SreResult(curves=pd.DataFrame(stacked(curves)),
                      table=pd.DataFrame(stacked(tables)), events_per_group=events,
-                     gray=gray, gray_note=note)
+                     gray=gray, gray_min_events=gray_min_events)
 
 
 def sre_analysis(exp: Export, as_of: dt.date, role: Role, sre_types=SRE_TYPES,
@@ -159,8 +147,7 @@ def sre_analysis(exp: Export, as_of: dt.date, role: Role, sre_types=SRE_TYPES,
     by_arm = sees(role, "outcomes_by_arm")
     p = exp.protocol
     return cumulative_incidence(outcomes(exp, as_of, sre_types), p.report_months, p.arm_codes,
-                                by_arm, p.gray_min_events_per_arm if gray else 2**62,
-                                p.arm_labels)
+                                by_arm, p.gray_min_events_per_arm if gray else 2**62)
 
 
 def sre_table(exp: Export, as_of: dt.date) -> dict[str, list]:

@@ -25,6 +25,18 @@ class UsageError(Exception):
     pass
 
 
+class _ShowVersion(Exception):
+    """``--version`` was given: print what made this program, exit 0."""
+
+
+class _VersionAction(argparse.Action):
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        raise _ShowVersion
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit 2, no usage dump
         raise UsageError(message)
@@ -39,6 +51,8 @@ def _date(text: str) -> dt.date:
 
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m rfa_dash", description=__doc__.splitlines()[0])
+    p.add_argument("--version", action=_VersionAction,
+                   help="print the version, the source revision and the code's digest")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name, help_ in (("check", "list every problem found in the export"),
                         ("eligibility", "eligibility status of each screened patient"),
@@ -52,20 +66,24 @@ def _parser() -> argparse.ArgumentParser:
         s = sub.add_parser(name, help=help_)
         s.add_argument("export", nargs="?", type=Path, default=SAMPLE_DIR,
                        help="export folder (default: the bundled sample)")
-        s.add_argument("--as-of", type=_date, default=None, help="data cut YYYY-MM-DD")
-        s.add_argument("--format", choices=("table", "csv", "json"), default="table")
+        s.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD",
+                       help="data cut (default: the export's exported_at, else today)")
+        s.add_argument("--format", choices=("table", "csv", "json"), default="table",
+                       help="a table for people, CSV or JSON for programs")
     s = sub.add_parser("save-cut", help="freeze the export as of a data cut in the state store "
                        "(a monthly timer's job; idempotent)")
     s.add_argument("export", nargs="?", type=Path, default=SAMPLE_DIR,
                    help="export folder (default: the bundled sample)")
-    s.add_argument("--as-of", type=_date, default=None, help="data cut YYYY-MM-DD")
+    s.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD",
+                       help="data cut (default: the export's exported_at, else today)")
     s = sub.add_parser("report", help="write the DSMB report: PDF, DOCX or one self-contained "
                                       "HTML file, by the suffix of --out")
     s.add_argument("export", nargs="?", type=Path, default=SAMPLE_DIR,
                    help="export folder (default: the bundled sample)")
     s.add_argument("--role", required=True, help="investigator (open report) or dsmb (closed)")
     s.add_argument("--out", type=Path, required=True, help="file to write: .pdf, .docx or .html")
-    s.add_argument("--as-of", type=_date, default=None, help="data cut YYYY-MM-DD")
+    s.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD",
+                       help="data cut (default: the export's exported_at, else today)")
     mode = s.add_mutually_exclusive_group()
     mode.add_argument("--masked", dest="masked", action="store_const", const=True,
                       default=None, help="closed report with the arms as Group A, B, ...")
@@ -84,7 +102,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="export folder (default: the bundled sample)")
     s.add_argument("--config", type=Path, required=True,
                    help="notify configuration TOML (outside the export)")
-    s.add_argument("--as-of", type=_date, default=None, help="data cut YYYY-MM-DD")
+    s.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD",
+                       help="data cut (default: the export's exported_at, else today)")
     s.add_argument("--dry-run", action="store_true",
                    help="print the messages instead of sending them (nothing is recorded)")
     s = sub.add_parser("add-user", help="create or replace a local account in the state store")
@@ -137,7 +156,17 @@ def main(argv: list[str] | None = None) -> int:
     from rfa_dash.state.errors import StoreError  # the store itself loads when used
 
     try:
-        args = _parser().parse_args(argv)
+        try:
+            args = _parser().parse_args(argv)
+        except _ShowVersion:
+            from rfa_dash.version import stamp
+
+            print(stamp().code_line())
+            return 0
+        if args.command in USE_STORE or (args.command == "report" and args.since):
+            from rfa_dash.startup import import_earlier_files
+
+            import_earlier_files()
         if args.command in STATE_COMMANDS:
             return STATE_COMMANDS[args.command](args)
         if args.command == "synth":
@@ -182,9 +211,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _report(exp, as_of, args) -> int:
     from rfa_dash import files
-    from rfa_dash.analysis.cuts import CutDamaged
     from rfa_dash.blinding import BlindingError
     from rfa_dash.report import RenderError, report_file
+    from rfa_dash.state.cuts import CutDamaged
     from rfa_dash.state.errors import StoreError
 
     role = exp.protocol.roles.get(args.role)
@@ -274,20 +303,21 @@ def _verify_audit(args) -> int:
 
 
 def _cuts(args) -> int:
-    from rfa_dash.analysis import cuts
+    from rfa_dash.state import cuts
 
-    write_rows(cuts.list_cuts(), "table", sys.stdout)
+    rows = cuts.listing()
+    write_rows({c: [r[c] for r in rows] for c in cuts.COLUMNS}, "table", sys.stdout)
     return 0
 
 
 def _export_cut(args) -> int:
     from rfa_dash import files
-    from rfa_dash.analysis import cuts
+    from rfa_dash.state import cuts
 
     if args.out.exists() and (not args.out.is_dir() or any(args.out.iterdir())):
         raise UsageError(f"--out {args.out} exists: choose a new or empty folder")
     try:
-        cuts.export_cut(args.cut, args.out)
+        cuts.export(args.cut, args.out)
     except (cuts.CutDamaged, files.WriteError) as exc:
         print(f"rfa_dash: {exc}", file=sys.stderr)
         return 2
@@ -334,6 +364,9 @@ def _redcap_mapping(args) -> int:
     return 0
 
 
+# commands that open the state store: an earlier version's files are imported first
+USE_STORE = {"add-user", "remove-user", "verify-audit", "cuts", "export-cut", "backup-state",
+             "save-cut", "notify"}
 # commands that read no export (the store's, and the REDCap draft)
 STATE_COMMANDS = {"redcap-mapping": _redcap_mapping, "add-user": _add_user,
                   "remove-user": _remove_user, "verify-audit": _verify_audit, "cuts": _cuts,

@@ -18,7 +18,6 @@ import json
 import os
 import shutil
 import sys
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -28,22 +27,11 @@ import pyarrow.parquet as pq
 
 from rfa_dash import files, settings
 from rfa_dash.contract import TABLE_ORDER
-
-PACKAGE = Path(__file__).resolve().parent.parent  # the whole rfa_dash package
+from rfa_dash.version import code_hash
 
 
 def cache_root() -> Path:
     return settings.cache_dir()
-
-
-@lru_cache(maxsize=1)
-def _code_hash() -> str:
-    h = hashlib.sha256()
-    for p in sorted(PACKAGE.rglob("*")):
-        if p.suffix in (".py", ".sql") and p.is_file():
-            h.update(p.relative_to(PACKAGE).as_posix().encode())
-            h.update(p.read_bytes())
-    return h.hexdigest()
 
 
 def cache_key(fingerprint: str, protocol_source: str) -> str:
@@ -53,7 +41,7 @@ def cache_key(fingerprint: str, protocol_source: str) -> str:
         h.update(Path(protocol_source).read_bytes())
     except OSError:
         h.update(protocol_source.encode())
-    h.update(_code_hash().encode())
+    h.update(code_hash().encode())
     return h.hexdigest()[:40]
 
 

@@ -31,6 +31,7 @@ from rfa_dash.ingest import cache, protocol_tables
 from rfa_dash.ingest.loader import files_digest, find_files, load_arrow, load_table
 from rfa_dash.ingest.problems import Problem, frame_of, to_table
 from rfa_dash.protocol import Protocol, load_protocol
+from rfa_dash.version import code_hash
 
 if TYPE_CHECKING:   # pandas loads with the first frame: `check` on a cached export never needs it
     import numpy as np
@@ -385,10 +386,6 @@ def _load_and_validate(sources: dict[str, list[Path]] | dict[str, pa.Table],
     return infos, checked
 
 
-# bumped whenever the converted form changes, so a cache of an older form is not read
-REDCAP_CACHE_VERSION = "v4"
-
-
 def _open_redcap(folder: Path, protocol: Protocol, use_cache: bool) -> Export:
     """Convert a REDCap folder (once per fingerprint) and open the converted export.
 
@@ -402,7 +399,9 @@ def _open_redcap(folder: Path, protocol: Protocol, use_cache: bool) -> Export:
     root = cache.cache_root().resolve()
     if root.is_relative_to(folder):
         raise ExportError("the cache folder may not sit inside the REDCap folder")
-    conv = root / "redcap" / f"{REDCAP_CACHE_VERSION}-{fp[:40]}"
+    # keyed by the folder (records, dictionary, mapping) and the code that converts it, as
+    # the Parquet cache is: a changed importer never reads an older conversion
+    conv = root / "redcap" / f"{code_hash()[:16]}-{fp[:40]}"
     problems_file = conv / "redcap_problems.json"
     where_file = conv / "redcap_rows.parquet"     # not a contract table's name: not loaded
     if use_cache and problems_file.is_file() and where_file.is_file():

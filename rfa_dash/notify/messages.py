@@ -27,6 +27,7 @@ from rfa_dash.ingest.export import Export
 from rfa_dash.notify.config import NotifyConfig, Recipient
 from rfa_dash.present import visits as present_visits
 from rfa_dash.present.labels import heading
+from rfa_dash.version import stamp
 
 DIGEST_HORIZON_DAYS = 7
 
@@ -79,9 +80,10 @@ def _html_table(df: pd.DataFrame) -> str:
 def _footer(exp: Export, as_of: dt.date, cfg: NotifyConfig, page: str) -> tuple[str, str]:
     cut = (f"Data cut {as_of.isoformat()}, export {exp.fingerprint[:12]}"
            + (" (SYNTHETIC DATA)" if exp.synthetic else ""))
+    made = "Made by " + stamp(exp.fingerprint, exp.protocol.source).line()
     link = f"{cfg.base_url}/{page}" if cfg.base_url else ""
-    text = cut + (f"\nOpen the dashboard: {link}" if link else "")
-    markup = f"<p><small>{html.escape(cut)}</small></p>" + (
+    text = cut + "\n" + made + (f"\nOpen the dashboard: {link}" if link else "")
+    markup = (f"<p><small>{html.escape(cut)}<br>{html.escape(made)}</small></p>") + (
         f"<p><a href='{html.escape(link, quote=True)}'>Open the dashboard</a></p>" if link else "")
     return text, markup
 

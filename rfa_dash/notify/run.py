@@ -10,7 +10,7 @@ from rfa_dash.ingest.export import Export
 from rfa_dash.notify import messages
 from rfa_dash.notify.config import NotifyConfig
 from rfa_dash.notify.send import DeliveryError, connect, deliver
-from rfa_dash.notify.state import Ledger, move_in
+from rfa_dash.notify.state import Ledger, import_state_file
 
 
 @dataclass
@@ -47,7 +47,7 @@ def notify(exp: Export, as_of: dt.date, cfg: NotifyConfig, dry_run: bool = False
     audit entry) when the server accepts it (:mod:`rfa_dash.notify.state`):
     a message another run has claimed is left to it.
     """
-    move_in(cfg.state_file)
+    import_state_file(cfg.state_file)
     state = Ledger()
     todo = build(exp, as_of, cfg, state)
     report = Report()

@@ -16,7 +16,7 @@ before step 3. Its claim then expires after :data:`CLAIM_TTL_S` and one later
 run sends the message again, with the same Message-ID (docs/notify.md).
 
 An earlier version's JSON state file is moved into the ledger the first time
-notify runs with its configuration (:func:`move_in`), and left untouched.
+notify runs with its configuration (:func:`import_state_file`), and left untouched.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from rfa_dash.state import audit as trail
-from rfa_dash.state import moving_in, schema, store
+from rfa_dash.state import earlier_files, schema, store
 
 CLAIM_TTL_S = 15 * 60   # a claim older than this belongs to a run that died
 
@@ -115,7 +115,7 @@ def _state_file(conn: Connection, path: Path) -> str:
     return f"{n} sent key(s) of {len(sent)} recipient(s) imported"
 
 
-def move_in(path: Path) -> None:
+def import_state_file(path: Path) -> None:
     """Import an earlier version's notify state file once (it is left untouched)."""
     if path.is_file():
-        moving_in.once(store.url(), path, "notify", _state_file)
+        earlier_files.once(store.url(), path, "notify", _state_file)

@@ -1,11 +1,27 @@
-"""Accrual rates as people read them."""
+"""Accrual rates and screening as people read them."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import numpy as np
 import pandas as pd
 
 from rfa_dash.analysis.accrual import Accrual
+from rfa_dash.analysis.eligibility import criteria_table, detail
+from rfa_dash.ingest.export import Export
+from rfa_dash.present.spreadsheet import spreadsheet_csv
+
+
+def criteria_csv(exp: Export, as_of: dt.date) -> bytes:
+    """The criteria table of every screened patient, as CSV for a spreadsheet (the
+    download; formulas neutralized)."""
+    return spreadsheet_csv(criteria_table(detail(exp, as_of)))
+
+
+def criteria_view(det: pd.DataFrame, protocol=None) -> pd.DataFrame:
+    """:func:`rfa_dash.analysis.eligibility.criteria_table` as a view for ``ui.cached``."""
+    return criteria_table(det)
 
 
 def rates_display(rates: pd.DataFrame) -> pd.DataFrame:

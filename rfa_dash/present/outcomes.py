@@ -7,8 +7,31 @@ import pandas as pd
 from rfa_dash.analysis.safety import GRADES, Safety
 from rfa_dash.analysis.sre import SreResult
 from rfa_dash.blinding import GROUP
-from rfa_dash.present.formats import fmt_ci
+from rfa_dash.present.formats import fmt_ci, fmt_p
 from rfa_dash.present.labels import group_labels
+
+
+def gray_note(res: SreResult, labels: dict[str, str]) -> str:
+    """Gray's test in a sentence, or why it is not shown yet (too few SREs in an arm).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> few = SreResult(pd.DataFrame(), pd.DataFrame(), {"a": 1, "b": 4}, None, 5)
+    >>> gray_note(few, {"a": "Arm A", "b": "Arm B"})
+    "Gray's test is shown once every arm has at least 5 SREs (now Arm A: 1, Arm B: 4)."
+    >>> done = SreResult(pd.DataFrame(), pd.DataFrame(), {"a": 6, "b": 7},
+    ...                  {"statistic": 1.234, "df": 1, "p_value": 0.2667}, 5)
+    >>> gray_note(done, {})
+    "Gray's test (rho = 0): chi-square 1.23 on 1 df, p = 0.267."
+    """
+    g = res.gray
+    if g is None:
+        now = ", ".join(f"{labels.get(a, a)}: {n}" for a, n in res.events_per_group.items())
+        return (f"Gray's test is shown once every arm has at least {res.gray_min_events} SREs "
+                f"(now {now}).")
+    return (f"Gray's test (rho = 0): chi-square {g['statistic']:.2f} on {g['df']} df, "
+            f"{fmt_p(g['p_value'])}.")
 
 
 def estimates_display(table: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:

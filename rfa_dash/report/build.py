@@ -30,6 +30,7 @@ from rfa_dash.protocol import ProtocolError, report_settings
 from rfa_dash.report import sections
 from rfa_dash.report.document import Document, Figure, Heading, Table, Text, number
 from rfa_dash.report.masking import Masker
+from rfa_dash.version import file_hash, stamp
 
 # rows of a listing printed in the PDF; the rest is counted under it
 PDF_LISTING_ROWS = 250
@@ -112,13 +113,17 @@ def build_document(exp: Export, as_of: dt.date, role: Role, *,
                           }[session]),
               ("Data cut (as of)", as_of.isoformat()),
               ("Export exported at", str(exp.manifest.get("exported_at", "not stated"))),
-              ("Export SHA-256", exp.fingerprint),
-              ("Protocol settings", f"target {p.target}; allocation {ratio}; "
+              ("Export SHA-256", exp.fingerprint)]
+    if exp.manifest.get("cut_of"):   # a saved cut written out: the export it was cut from
+        cover.append(("A saved cut of the export", str(exp.manifest["cut_of"])))
+    made = stamp(exp.fingerprint, p.source)
+    cover += [("Protocol settings", f"target {p.target}; allocation {ratio}; "
                                     f"{_file_digest(p.source)}"),
+              ("Made by", made.code_line()),
               ("Generated", f"{generated_at.isoformat()} UTC for the {role.label} role")]
     doc = Document(p.registry_id, f"{p.registry_id}: DSMB report", session, as_of,
                    exp.fingerprint, exp.synthetic, cover, body,
-                   key=masker.key if masker and settings.key == "page" else None)
+                   key=masker.key if masker and settings.key == "page" else None, made_by=made)
     if masker:
         _mask(doc, masker)
     return number(doc)
@@ -126,14 +131,11 @@ def build_document(exp: Export, as_of: dt.date, role: Role, *,
 
 def _file_digest(path: str) -> str:
     """"nct07090122.toml, SHA-256 1a2b3c4d5e6f": which settings made the report."""
-    import hashlib
     from pathlib import Path
 
-    try:
-        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
-    except OSError:
+    if not Path(path).is_file():
         return Path(path).name
-    return f"{Path(path).name}, SHA-256 {digest}"
+    return f"{Path(path).name}, SHA-256 {file_hash(path)[:12]}"
 
 
 def _mask(doc: Document, masker: Masker) -> None:

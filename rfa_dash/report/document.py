@@ -16,6 +16,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from rfa_dash.version import Stamp
+
 # Plotly's own template, whatever the process's default is: inside the app Streamlit makes
 # its template the default, whose margins clip the axis titles and tick labels when the
 # renderer draws the figure, so the report downloaded from the page differed from the
@@ -135,6 +137,9 @@ class Document:
     key : list of (group, arm label) or None
         The masked report's key, printed on its own last page; None when the
         report is not masked or the key is left out.
+    made_by : Stamp
+        What made it (version, revision, code, export and protocol digests); the
+        cover says it too, in its "Made by" row.
     """
 
     registry_id: str
@@ -146,6 +151,7 @@ class Document:
     cover: list[tuple[str, str]]
     sections: list[Section]
     key: list[tuple[str, str]] | None = None
+    made_by: Stamp | None = None
 
     @property
     def mark(self) -> str:

@@ -289,7 +289,7 @@ def sre_outcomes(ctx: Ctx) -> Section:
     blocks.append(Table("Cumulative incidence of SRE at the report months",
                         outcomes.estimates_display(res.table, ctx.labels), n))
     if ctx.by_arm:
-        blocks.append(Text(res.gray_note))
+        blocks.append(Text(outcomes.gray_note(res, ctx.labels)))
     blocks.append(Table("Cumulative incidence by SRE component",
                         outcomes.components_display(sre.components(ctx.exp, ctx.as_of,
                                                                    ctx.role), ctx.labels), n))

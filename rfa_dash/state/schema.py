@@ -72,6 +72,8 @@ cuts = Table(
     Column("saved_at", String(32), nullable=False),
     Column("saved_by", String(400), nullable=False),
     Column("fingerprint", String(64), nullable=False),
+    # what saved it (version.Stamp.line); migration 0002
+    Column("made_by", Text, nullable=False, server_default="not recorded"),
 )
 
 cut_tables = Table(

@@ -153,7 +153,8 @@ def _migrate(eng: Engine, u: str) -> None:
 
 
 def engine(u: str | None = None) -> Engine:
-    """The store's engine, opened, migrated and moved into once per process.
+    """The store's engine, opened and migrated once per process (importing an earlier
+    version's files is a start-up step of its own, :mod:`rfa_dash.startup`).
 
     Raises
     ------
@@ -174,9 +175,6 @@ def engine(u: str | None = None) -> Engine:
             raise StoreError(f"the state store {shown(u)} cannot be opened: "
                              f"{_first_line(exc)}") from None
         _ENGINES[u] = eng
-    from rfa_dash.state import moving_in
-
-    moving_in.run(u)
     return eng
 
 

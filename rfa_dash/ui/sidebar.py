@@ -12,6 +12,7 @@ from rfa_dash.protocol import ProtocolError, load_protocol
 from rfa_dash.registry import PAGES
 from rfa_dash.ui import signin, source
 from rfa_dash.ui.context import Context
+from rfa_dash.version import stamp
 
 
 def sidebar() -> Context | None:
@@ -59,6 +60,11 @@ def sidebar() -> Context | None:
     ctx = Context(export=exp, as_of=as_of, role=protocol.roles[role_name], source_label=label,
                   user=user.username, demo=demo)
     st.sidebar.caption(ctx.cut)
+    made = stamp(exp.fingerprint, protocol.source)
+    st.sidebar.caption(f"{made.code_line()} · protocol SHA-256 {made.protocol}",
+                       help="What makes these pages: the package version, the source "
+                            "revision and the digest of the code, and the protocol file's "
+                            "digest (the export's is in the line above).")
     st.session_state["_ctx"] = ctx
     return ctx
 

@@ -120,6 +120,12 @@ def test_demo_sidebar_has_as_of_and_role_and_only_the_sample():
     assert any("DEMO MODE" in w.value for w in at.sidebar.warning)
     assert at.sidebar.date_input[0].value == dt.date(2026, 11, 16)
     assert at.sidebar.selectbox(key="role").value == "coordinator"
+    # what makes the pages: version, revision, code and protocol digests (issue 33)
+    from rfa_dash.version import stamp
+
+    made = stamp("", load_protocol().source)
+    assert any(made.code_line() in c.value and made.protocol in c.value
+               for c in at.sidebar.caption)
 
 
 def test_signed_in_sidebar_has_export_choice_and_no_role_picker(accounts):

@@ -104,6 +104,7 @@ def test_an_earlier_users_file_and_audit_log_move_in_once_untouched(tmp_path, mo
                                                                    _private_state):
     import bcrypt
 
+    from rfa_dash import startup
     from rfa_dash.state import audit, store
 
     monkeypatch.setenv("RFA_DASH_SECRET", SECRET)
@@ -116,6 +117,8 @@ def test_an_earlier_users_file_and_audit_log_move_in_once_untouched(tmp_path, mo
                    '{"time": "2026-01-02T10:05:00Z", "user": "ol\n')   # cut off by a full disk
     before = (path.read_bytes(), log.read_bytes())
     monkeypatch.setenv("RFA_DASH_USERS", str(path))
+    assert auth.account("olga") is None          # opening the store imports nothing
+    assert startup.import_earlier_files() == ["audit", "users"]   # the start-up step does
     assert auth.authenticate("olga", "old password 123") == auth.User(
         "olga", "olga@example.org", "dsmb")
     entries = _audit()
@@ -127,6 +130,8 @@ def test_an_earlier_users_file_and_audit_log_move_in_once_untouched(tmp_path, mo
     assert audit.verify().ok
     assert (path.read_bytes(), log.read_bytes()) == before      # left untouched
     store.forget()
+    startup.forget()                                             # a new process
+    assert startup.import_earlier_files() == []
     auth.authenticate("olga", "old password 123")
     assert len(_audit()) == len(entries)                         # moved in once
 
@@ -137,6 +142,9 @@ def test_a_tampered_earlier_users_file_is_not_moved_in(tmp_path, monkeypatch, ca
         {"username": "ian", "email": "", "role": "investigator", "password_hash": "$2b$x"}])
     path.write_text(path.read_text().replace('"investigator"', '"dsmb"'))
     monkeypatch.setenv("RFA_DASH_USERS", str(path))
+    from rfa_dash import startup
+
+    assert startup.import_earlier_files() == []
     assert auth.account("ian") is None
     assert "was not moved in: users file" in capsys.readouterr().err
     assert auth.sign_in_required()     # never demo mode while a users file is configured

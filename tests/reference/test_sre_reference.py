@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from rfa_dash.analysis.sre import cumulative_incidence
+from rfa_dash.present.outcomes import gray_note
 from rfa_dash.stats.cif import cif_columns
 
 REF = Path(__file__).parent
@@ -78,7 +79,8 @@ def test_gray_test_withheld_below_threshold():
     res = cumulative_incidence(d, [1], ["a", "b"], by_arm=True, gray_min_events=7)
     # group a has 7 events, b has 6
     assert res.gray is None
-    assert "at least 7 SREs" in res.gray_note and "b: 6" in res.gray_note
+    note = gray_note(res, {})
+    assert "at least 7 SREs" in note and "b: 6" in note
 
 
 def test_estimates_at_report_months_hand_computed():

@@ -6,6 +6,7 @@ import datetime as dt
 from rfa_dash.analysis import cuts
 from rfa_dash.ingest.export import SAMPLE_DIR, open_export
 from rfa_dash.ingest.redcap.importer import import_folder
+from rfa_dash.state import cuts as stored
 from tests.helpers import make_export, rand, screen
 
 
@@ -44,7 +45,7 @@ def test_cuts_carry_deviations_and_open_as_an_export(tmp_path):
     exp = open_export(SAMPLE_DIR)
     assert exp.con.execute("SELECT count(*) FROM stg_deviations").fetchone()[0] == 6
     saved = cuts.save_cut(exp, dt.date(2026, 6, 1))
-    path = cuts.export_cut(saved.name, tmp_path / "cut")
+    path = stored.export(saved.name, tmp_path / "cut")
     dev = pq.read_table(path / "deviations.parquet").to_pandas()
     assert len(dev) == 3 and (dev["deviation_date"] <= dt.date(2026, 6, 1)).all()
     cut = open_export(path)          # a cut is an export of its own

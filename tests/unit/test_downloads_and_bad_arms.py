@@ -7,9 +7,10 @@ from contextlib import redirect_stdout
 
 import pandas as pd
 
-from rfa_dash.analysis import eligibility, quality, visits
+from rfa_dash.analysis import quality, visits
 from rfa_dash.cli import main
 from rfa_dash.ingest.export import open_export
+from rfa_dash.present.enrollment import criteria_csv
 from rfa_dash.present.spreadsheet import spreadsheet_csv
 from rfa_dash.present.visits import worklist_csv
 from rfa_dash.protocol import load_protocol
@@ -37,7 +38,7 @@ def test_worklist_and_criteria_downloads_neutralize_planted_ids(tmp_path):
     work = visits.worklist(exp, as_of)
     text = worklist_csv(work).decode()
     assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text and ",=HYPERLINK" not in text
-    crit = eligibility.criteria_csv(exp, as_of).decode()
+    crit = criteria_csv(exp, as_of).decode()
     assert "\n'@S1," in crit
     # the command line stays verbatim (the data contract)
     out = io.StringIO()

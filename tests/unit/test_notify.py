@@ -116,6 +116,9 @@ def test_coordinator_digest_holds_the_worklist_and_never_an_arm_or_outcome(tmp_p
     assert "Overdue visits, most overdue first (4):" in body
     assert "Incomplete screenings: values their criteria still need (5):" in body
     assert "https://dash.example.org/worklist" in body
+    from rfa_dash.version import stamp
+
+    assert "Made by " + stamp(exp.fingerprint, PROTOCOL.source).line() in body
     assert m.get_body(preferencelist=("html",)) is not None
     files = {p.get_filename(): p for p in m.iter_attachments()}
     assert set(files) == {"worklist_2026-11-16.csv", "visit_windows_2026-11-16.ics"}

@@ -14,6 +14,7 @@ from rfa_dash.ingest.export import SAMPLE_DIR, open_export
 from rfa_dash.present.outcomes import grade_table
 from rfa_dash.protocol import load_protocol
 from rfa_dash.report import build_report
+from rfa_dash.state import cuts as stored
 from tests.helpers import make_export, rand, screen
 
 ROLES = load_protocol().roles
@@ -167,7 +168,7 @@ def test_cut_round_trip_and_changes(tmp_path):
     listed = cuts.list_cuts()
     assert listed[["cut", "as_of", "saved_by", "status"]].values.tolist() == [
         [saved.name, "2026-06-01", "dsmb1", "intact"]]
-    folder = cuts.export_cut(saved.name, tmp_path / "cut")
+    folder = stored.export(saved.name, tmp_path / "cut")
     manifest = pd.read_json(folder / "manifest.json", typ="series")
     assert manifest["exported_at"] == "2026-06-01" and manifest["cut_of"] == exp.fingerprint
     assert len(manifest["fingerprint"]) == 64
@@ -242,7 +243,7 @@ def test_cut_saved_in_the_earlier_format_moves_in_and_compares_without_spurious_
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from rfa_dash import db
+    from rfa_dash import db, startup
     from rfa_dash.contract import TABLE_ORDER
     from rfa_dash.ingest.export import fingerprint
     from rfa_dash.state import store
@@ -266,7 +267,9 @@ def test_cut_saved_in_the_earlier_format_moves_in_and_compares_without_spurious_
     before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
     monkeypatch.setenv("RFA_DASH_CUTS_DIR", str(root))
     store.forget()
-    listed = cuts.list_cuts()          # the store opens: the earlier cuts move in
+    assert cuts.list_cuts().empty      # opening the store imports nothing
+    assert startup.import_earlier_files() == ["cuts"]   # the start-up step does
+    listed = cuts.list_cuts()
     assert listed[["cut", "saved_by", "status"]].values.tolist() == [
         [folder.name, "moved in", "intact"]]
     ch = cuts.changes_since(exp, exp.default_as_of, folder.name, ROLES["dsmb"])
@@ -274,6 +277,8 @@ def test_cut_saved_in_the_earlier_format_moves_in_and_compares_without_spurious_
     assert ch["sre"].empty and ch["deaths"].empty
     assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before  # untouched
     store.forget()
+    startup.forget()                    # a new process
+    assert startup.import_earlier_files() == []
     assert len(cuts.list_cuts()) == 1   # moved in once
 
 

@@ -1,4 +1,10 @@
-"""Files of earlier versions, moved into the store on first start: verified, never changed.
+"""Files of earlier versions, imported into the store once: verified, never changed.
+
+The import is a start-up step (:func:`rfa_dash.startup.import_earlier_files`, run
+by the app and the command line), not a side effect of opening the store. This
+module holds what the store itself can do: the once-per-file ledger (:func:`once`)
+and the readers of the earlier audit log and cuts folder. The earlier users file
+is read by :mod:`rfa_dash.auth` (its signature is the accounts' business).
 
 - the signed users file (``RFA_DASH_USERS``): imported only when its signature
   matches; each account is signed anew in the store;
@@ -8,8 +14,8 @@
 - the cuts folder (``RFA_DASH_CUTS_DIR``, else ``cuts/`` in the state folder):
   each cut whose files still match its fingerprint; one that does not is left
   out with a warning;
-- notify's state file: by :func:`rfa_dash.notify.state.move_in`, when notify
-  first runs with its configuration.
+- notify's state file: by :func:`rfa_dash.notify.state.import_state_file`, when
+  notify first runs with its configuration.
 
 Each source is recorded in the ``moved_in`` table with its SHA-256, so it is
 read once; the files themselves are left where they are, untouched.
@@ -27,8 +33,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from rfa_dash import settings
+from rfa_dash.contract import TABLE_ORDER
 from rfa_dash.state import audit, schema, store
+from rfa_dash.state import cuts as stored
 
 AUDIT_FIELDS = ("time", "user", "role", "action")
 
@@ -58,21 +65,9 @@ def once(u: str, source: Path, kind: str, move: Callable[[Connection, Path], str
     return True
 
 
-def _users(conn: Connection, path: Path) -> str:
-    from rfa_dash import auth
-
-    users = auth.read_users_file(path)   # raises when the signature does not match
-    have = {r.username for r in conn.execute(select(schema.accounts.c.username))}
-    n = 0
-    for u in users:
-        if u["username"] not in have:
-            auth.insert_account(conn, u["username"], u.get("email", ""), u["role"],
-                                u["password_hash"])
-            n += 1
-    return f"{n} account(s) imported, {len(users) - n} already in the store"
-
-
-def _audit_log(conn: Connection, path: Path) -> str:
+def audit_log(conn: Connection, path: Path) -> str:
+    """Carry an earlier audit log's entries into the chain, marked as imported (a line
+    that cannot be read is recorded as such); a summary line."""
     good = bad = 0
     with path.open("rb") as f:
         for i, raw in enumerate(f, start=1):
@@ -100,8 +95,6 @@ def legacy_cut_intact(folder: Path) -> tuple[bool, dict[str, Any]]:
         want = manifest.pop("fingerprint")
     except (OSError, ValueError, KeyError, TypeError):
         return False, {}
-    from rfa_dash.contract import TABLE_ORDER
-
     names = {f"{t}.parquet" for t in TABLE_ORDER} | {"manifest.json"}
     h = hashlib.sha256()
     for p in sorted(folder.iterdir()):
@@ -113,9 +106,9 @@ def legacy_cut_intact(folder: Path) -> tuple[bool, dict[str, Any]]:
     return h.hexdigest() == want, manifest | {"fingerprint": want}
 
 
-def _cuts(conn: Connection, root: Path) -> str:
-    from rfa_dash.analysis import cuts
-
+def cuts_folder(conn: Connection, root: Path) -> str:
+    """Insert each cut of an earlier cuts folder that still matches its fingerprint (one
+    that does not is left out with a warning); a summary line."""
     moved = skipped = 0
     for folder in sorted(p for p in root.iterdir() if (p / "manifest.json").is_file()):
         ok, manifest = legacy_cut_intact(folder)
@@ -124,25 +117,8 @@ def _cuts(conn: Connection, root: Path) -> str:
             skipped += 1
             continue
         tables = {p.stem: p.read_bytes() for p in sorted(folder.glob("*.parquet"))}
-        cuts.insert_cut(conn, folder.name, manifest, tables, saved_by="moved in")
+        stored.insert(conn, folder.name, manifest, tables, saved_by="moved in")
         audit.append(conn, "cut_imported", "rfa_dash", "", manifest.get("cut_of", ""),
                      detail=folder.name, imported=True)
         moved += 1
     return f"{moved} cut(s) imported" + (f", {skipped} damaged left out" if skipped else "")
-
-
-def run(u: str) -> None:
-    """Move in what exists of the earlier files (each once; the audit log first, so the
-    earlier history leads the chain)."""
-    log = settings.audit_log()
-    if log.is_file():
-        once(u, log, "audit", _audit_log)
-    users = settings.users_file()
-    if users is not None and users.is_file():
-        try:
-            once(u, users, "users", _users)
-        except Exception as exc:  # noqa: BLE001 - one line; the app goes on without them
-            _warn(f"the users file {users} was not moved in: {str(exc).splitlines()[0]}")
-    cuts_root = settings.cuts_dir()
-    if cuts_root.is_dir() and any((p / "manifest.json").is_file() for p in cuts_root.iterdir()):
-        once(u, cuts_root, "cuts", _cuts)

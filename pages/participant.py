@@ -5,7 +5,8 @@ What each role sees follows its listings (rfa_dash.analysis.profile)."""
 import streamlit as st
 
 from rfa_dash import charts, ui
-from rfa_dash.analysis.profile import participant_ids, profile, shows_outcomes
+from rfa_dash.analysis.profile import participant_ids, profile
+from rfa_dash.blinding import sees, shows_participant_outcomes
 from rfa_dash.present.formats import fmt_day, fmt_number
 
 ctx = ui.context()
@@ -37,10 +38,10 @@ if "baseline_pain" in s:
     facts.append(f"**Baseline** pain {fmt_number(s['baseline_pain'])} of 10, opioids "
                  f"{fmt_number(s['baseline_omed'])} mg/day OMED")
 st.markdown("  \n".join(facts))
-if not shows_outcomes(ctx.role):
+if not shows_participant_outcomes(ctx.role):
     st.caption("Outcomes (pain, SREs, adverse events, deviations, why a participant left "
                "the study) are not shown to this role"
-               + ("" if "arm" in s or ctx.role.outcomes is False else
+               + ("" if "arm" in s or not sees(ctx.role, "outcomes") else
                   ": its listings name no participant (protocol: listing_ids)") + ".")
 ui.chart(st, charts.fig_profile, p.timeline, cut=ctx.chart_cut,
          title=f"Participant {pid}: the course to the data cut")

@@ -5,7 +5,6 @@ import streamlit as st
 
 from rfa_dash import auth, ui
 from rfa_dash.analysis import cuts
-from rfa_dash.blinding import sees
 from rfa_dash.report import RenderError, notice_file, report_file, session_of, warm_renderer
 from rfa_dash.state.cuts import CutDamaged
 from rfa_dash.version import stamp
@@ -13,7 +12,10 @@ from rfa_dash.version import stamp
 ctx = ui.context()
 this_page = ui.header("report", ctx)
 warm_renderer()   # the charts' Chromium starts while the page is read, not on the download
-closed = sees(ctx.role, "outcomes_by_arm")
+# the session (open, closed or masked) is decided in one place, session_of: here the
+# protocol's default, which the toggle below may change for a closed role
+default_session = session_of(ctx.role, None, ctx.protocol)
+closed = default_session != "open"
 st.markdown(f"**{'CLOSED' if closed else 'OPEN'} session report** for the "
             f"{ctx.role.label} role: "
             + ("outcomes and safety by arm." if closed else "conduct, outcomes and safety "
@@ -24,7 +26,7 @@ if closed:
     masked = st.toggle("Masked: arms shown as Group A / Group B, "
                        + ("the key on the last page" if ctx.protocol.report.key == "page"
                           else "without the key"),
-                       value=ctx.protocol.report.closed == "masked", key="report_masked")
+                       value=default_session == "masked", key="report_masked")
 
 # the download buttons go on top, filled in once the previous cut is known (below)
 top = st.container()

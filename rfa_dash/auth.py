@@ -79,11 +79,6 @@ def sign_in_required() -> bool:
         return bool(conn.execute(select(func.count()).select_from(schema.accounts)).scalar())
 
 
-def usernames() -> list[str]:
-    with store.reading() as conn:
-        return sorted(r.username for r in conn.execute(select(schema.accounts.c.username)))
-
-
 def add_user(username: str, password: str, role: str, email: str = "",
              roles: Any = None, by: str = "cli") -> bool:
     """Create or replace a local account (one transaction with its audit entry); True

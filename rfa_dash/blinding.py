@@ -24,6 +24,7 @@ rfa_dash.blinding.BlindingError: the coordinator role does not see outcomes
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -129,6 +130,32 @@ def allocation_as_of(role: Role, as_of: dt.date) -> dt.date:
 def masks_ids(role: Role) -> bool:
     """True when ``role``'s pooled outcome and safety listings must not name participants."""
     return role.outcomes and not role.outcomes_by_arm and not role.listing_ids
+
+
+def shows_participant_outcomes(role: Role) -> bool:
+    """Whether ``role`` reads a named participant's outcomes (pain, SREs, AEs, deviations,
+    why they left the study): it sees outcomes and its listings name participants.
+
+    Examples
+    --------
+    >>> shows_participant_outcomes(FULL_ACCESS)
+    True
+    """
+    return sees(role, "outcomes") and not masks_ids(role)
+
+
+def open_session(role: Role) -> Role:
+    """``role`` as the DSMB's open session shows it: outcomes pooled, no allocation at all
+    (the open report is built for this view, whoever asks for it).
+
+    Examples
+    --------
+    >>> v = open_session(FULL_ACCESS)
+    >>> sees(v, "outcomes"), sees(v, "outcomes_by_arm"), sees(v, "allocation")
+    (True, False, False)
+    """
+    return dataclasses.replace(role, allocation=False, outcomes_by_arm=False,
+                               allocation_counts="none")
 
 
 def groups(role: Role, arm_codes: list[str]) -> list[str]:

@@ -111,9 +111,5 @@ class Throttle:
             conn.execute(schema.signin_failures.delete()
                          .where(schema.signin_failures.c.key.in_(keys)))
 
-    def reset(self) -> None:
-        with store.transaction() as conn:
-            conn.execute(schema.signin_failures.delete())
-
 
 THROTTLE = Throttle()

@@ -89,6 +89,16 @@ def ledger() -> dict[str, set[str]]:
     return out
 
 
+def usernames() -> list[str]:
+    """The accounts' user names in the test's state store, sorted."""
+    from sqlalchemy import select
+
+    from rfa_dash.state import schema, store
+
+    with store.reading() as conn:
+        return sorted(r.username for r in conn.execute(select(schema.accounts.c.username)))
+
+
 def audit_entries() -> list[dict]:
     """The audit trail of the test's state store, oldest first."""
     from sqlalchemy import select

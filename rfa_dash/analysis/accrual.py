@@ -10,9 +10,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rfa_dash.columns import dates
 from rfa_dash.contract import MONTH_DAYS
 from rfa_dash.ingest.export import Export
+from rfa_dash.numpy_columns import dates
 from rfa_dash.stats.accrual_model import Projection, predictive_fan, project
 from rfa_dash.stats.intervals import exact_ci
 

@@ -25,8 +25,8 @@ from rfa_dash.blinding import (
     require,
     sees,
 )
-from rfa_dash.columns import floats, output
 from rfa_dash.ingest.export import Export
+from rfa_dash.numpy_columns import floats, output
 from rfa_dash.stats.dist import t_ppf
 from rfa_dash.stats.intervals import exact_ci
 

@@ -16,15 +16,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from rfa_dash.analysis.recurrent import recurrent_data
-from rfa_dash.blinding import Role, masks_ids, sees
+from rfa_dash.blinding import Role, sees, shows_participant_outcomes
 from rfa_dash.frames import with_dates
 from rfa_dash.ingest.export import Export
-
-
-def shows_outcomes(role: Role) -> bool:
-    """Whether ``role`` reads a named participant's outcomes (pain, SREs, AEs, deviations,
-    why they left the study)."""
-    return sees(role, "outcomes") and not masks_ids(role)
 
 
 @dataclass(frozen=True)
@@ -85,7 +79,7 @@ def profile(exp: Export, as_of: dt.date, role: Role, participant_id: str) -> Pro
     if row.empty:
         return None
     r = row.iloc[0]
-    outcomes = shows_outcomes(role)
+    outcomes = shows_participant_outcomes(role)
     summary = {"participant_id": r["participant_id"], "screening_id": r["screening_id"],
                "screen_date": r["screen_date"], "consent_date": r["consent_date"],
                "randomization_date": r["randomization_date"],

@@ -25,10 +25,10 @@ import numpy as np
 
 from rfa_dash.analysis.accrual import accrual_start
 from rfa_dash.blinding import FULL_ACCESS, Role, sees
-from rfa_dash.columns import dates, output
 from rfa_dash.contract import MONTH_DAYS
 from rfa_dash.ingest.export import Export
 from rfa_dash.months import month_ends
+from rfa_dash.numpy_columns import dates, output
 from rfa_dash.protocol import ProgressionRule, Protocol
 from rfa_dash.stats.accrual_model import prob_at_least
 from rfa_dash.stats.intervals import exact_ci, poisson_exact_ci

@@ -5,7 +5,7 @@ The rules are the data specification's (Recurrent SREs): records on one date are
 SRE; a record fewer than the protocol's ``[sre] min_gap_days`` after the previous
 counted SRE is the same SRE; follow-up runs from randomization to death, else to the
 latest completed visit or counted SRE. The estimators are
-:mod:`rfa_dash.stats.recurrent` (checked against R's ``mets`` in ``tests/reference/``).
+:mod:`rfa_dash.stats.mcf` (checked against R's ``mets`` in ``tests/reference/``).
 By arm for a role that sees outcomes by arm, pooled (group "all") otherwise.
 
 The counting is done once, on the queries' NumPy columns (:func:`_count`): the pages'
@@ -31,10 +31,10 @@ from rfa_dash.blinding import (
     require,
     sees,
 )
-from rfa_dash.columns import day_numbers, output, stacked
 from rfa_dash.contract import MONTH_DAYS
 from rfa_dash.ingest.export import Export
-from rfa_dash.stats.recurrent import counted_events, event_rate, mean_cumulative_columns
+from rfa_dash.numpy_columns import day_numbers, output, stacked
+from rfa_dash.stats.mcf import counted_events, event_rate, mean_cumulative_columns
 
 if TYPE_CHECKING:   # frames for the pages; the commands make none
     import pandas as pd

@@ -22,9 +22,9 @@ from rfa_dash.blinding import (
     require,
     sees,
 )
-from rfa_dash.columns import output, stacked
 from rfa_dash.contract import SRE_TYPES
 from rfa_dash.ingest.export import Export
+from rfa_dash.numpy_columns import output, stacked
 from rfa_dash.stats.cif import Columns, cif_columns, estimates
 
 if TYPE_CHECKING:   # pandas is imported where a frame is made: the `sre` command needs none

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 # no command loads pandas: the three plain queries are written from Arrow tables, the
-# analyses from columns (a dict of lists; rfa_dash/columns.py)
+# analyses from columns (a dict of lists; rfa_dash/numpy_columns.py)
 def eligibility(exp: Export, as_of: dt.date) -> pa.Table:
     """One row per screened patient: screening_id, status, failed, unknown."""
     return exp.query_arrow("eligibility_status", as_of=as_of)

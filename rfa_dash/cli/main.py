@@ -21,8 +21,12 @@ from rfa_dash.ingest.export import SAMPLE_DIR, ExportError, open_export
 from rfa_dash.protocol import REPORT_KEYS, ProtocolError
 
 
-class UsageError(Exception):
-    pass
+class Failure(Exception):
+    """What stops a command: :func:`main` prints it as one line and exits 2."""
+
+
+class UsageError(Failure):
+    """The command's words are wrong."""
 
 
 class _ShowVersion(Exception):
@@ -152,38 +156,34 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; return the exit status."""
+    """Run the CLI; return the exit status. Every failure is one line on standard error
+    (``rfa_dash: ...``) and exit status 2, printed here alone."""
     from rfa_dash.state.errors import StoreError  # the store itself loads when used
 
     try:
-        try:
-            args = _parser().parse_args(argv)
-        except _ShowVersion:
-            from rfa_dash.version import stamp
-
-            print(stamp().code_line())
-            return 0
-        if args.command in USE_STORE or (args.command == "report" and args.since):
-            from rfa_dash.startup import import_earlier_files
-
-            import_earlier_files()
-        if args.command in STATE_COMMANDS:
-            return STATE_COMMANDS[args.command](args)
-        if args.command == "synth":
-            return _synth(args)
-        if args.command == "import-redcap":
-            return _import_redcap(args)
-        if args.command == "fetch-redcap":
-            return _fetch_redcap(args)
-        if args.command == "to-redcap":
-            return _to_redcap(args)
-        exp = open_export(args.export)
-    except (UsageError, StoreError) as exc:
+        return _run(argv)
+    except (Failure, StoreError, ExportError, ProtocolError) as exc:
         print(f"rfa_dash: {exc}", file=sys.stderr)
         return 2
-    except (ExportError, ProtocolError) as exc:
-        print(f"rfa_dash: {exc}", file=sys.stderr)
-        return 2
+    except BrokenPipeError:
+        return 0
+
+
+def _run(argv: list[str] | None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+    except _ShowVersion:
+        from rfa_dash.version import stamp
+
+        print(stamp().code_line())
+        return 0
+    if args.command in USE_STORE or (args.command == "report" and args.since):
+        from rfa_dash.startup import import_earlier_files
+
+        import_earlier_files()
+    if args.command in OWN_FOLDERS:
+        return OWN_FOLDERS[args.command](args)
+    exp = open_export(args.export)
     try:
         as_of = args.as_of or exp.default_as_of
         if args.command == "report":
@@ -203,8 +203,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"rfa_dash: the export has {exp.n_errors} error(s); affected rows were left "
                   "out (run `check` for the list)", file=sys.stderr)
         return 0
-    except BrokenPipeError:
-        return 0
     finally:
         exp.close()
 
@@ -218,30 +216,23 @@ def _report(exp, as_of, args) -> int:
 
     role = exp.protocol.roles.get(args.role)
     if role is None:
-        print(f"rfa_dash: unknown role {args.role!r}; one of "
-              f"{', '.join(exp.protocol.roles)}", file=sys.stderr)
-        return 2
+        raise Failure(f"unknown role {args.role!r}; one of {', '.join(exp.protocol.roles)}")
     out = args.out.expanduser().resolve()
     suffix = out.suffix.lower()
     fmt = {".pdf": "pdf", ".docx": "docx", ".html": "html", ".htm": "html"}.get(suffix)
     if fmt is None:
-        print(f"rfa_dash: --out must end in .pdf, .docx or .html, not {out.name!r}",
-              file=sys.stderr)
-        return 2
+        raise Failure(f"--out must end in .pdf, .docx or .html, not {out.name!r}")
     if out.is_relative_to(exp.folder):
-        print("rfa_dash: the report may not be written into the export folder", file=sys.stderr)
-        return 2
+        raise Failure("the report may not be written into the export folder")
     groups = tuple(g.strip() for g in args.groups.split(",")) if args.groups else None
     try:
         data = report_file(exp, as_of, role, fmt, args.masked, args.since, groups, args.key)
     except (BlindingError, ProtocolError, RenderError, CutDamaged, StoreError) as exc:
-        print(f"rfa_dash: {exc}", file=sys.stderr)
-        return 2
+        raise Failure(str(exc)) from None
     try:
         files.write_bytes(out, data)
     except files.WriteError as exc:
-        print(f"rfa_dash: {exc}", file=sys.stderr)
-        return 2
+        raise Failure(str(exc)) from None
     return 0
 
 
@@ -284,8 +275,7 @@ def _save_cut(exp, as_of: dt.date) -> int:
     try:
         saved = cuts.save_cut(exp, as_of, user="cli", role="")
     except StoreError as exc:
-        print(f"rfa_dash: {exc}", file=sys.stderr)
-        return 2
+        raise Failure(str(exc)) from None
     print(f"rfa_dash: {'saved' if saved.created else 'already saved'}: {saved.name}",
           file=sys.stderr)
     return 0
@@ -319,8 +309,7 @@ def _export_cut(args) -> int:
     try:
         cuts.export(args.cut, args.out)
     except (cuts.CutDamaged, files.WriteError) as exc:
-        print(f"rfa_dash: {exc}", file=sys.stderr)
-        return 2
+        raise Failure(str(exc)) from None
     print(f"rfa_dash: the cut {args.cut} written to {args.out}", file=sys.stderr)
     return 0
 
@@ -331,8 +320,7 @@ def _backup_state(args) -> int:
     try:
         n = backup.backup(args.out)
     except backup.BackupError as exc:
-        print(f"rfa_dash: {exc}", file=sys.stderr)
-        return 2
+        raise Failure(str(exc)) from None
     print(f"rfa_dash: the state store copied to {args.out} ({n:,} bytes)", file=sys.stderr)
     return 0
 
@@ -347,8 +335,7 @@ def _redcap_mapping(args) -> int:
     try:
         text = draft(args.redcap)
     except RedcapError as exc:
-        print(f"rfa_dash: {exc}", file=sys.stderr)
-        return 2
+        raise Failure(str(exc)) from None
     if args.out is None:
         sys.stdout.write(text)
         return 0
@@ -357,8 +344,7 @@ def _redcap_mapping(args) -> int:
     try:
         files.write_bytes(args.out, text.encode("utf-8"))
     except files.WriteError as exc:
-        print(f"rfa_dash: {exc}", file=sys.stderr)
-        return 2
+        raise Failure(str(exc)) from None
     print(f"rfa_dash: draft mapping written to {args.out}: check every line, then run "
           f"check {args.redcap}", file=sys.stderr)
     return 0
@@ -367,10 +353,13 @@ def _redcap_mapping(args) -> int:
 # commands that open the state store: an earlier version's files are imported first
 USE_STORE = {"add-user", "remove-user", "verify-audit", "cuts", "export-cut", "backup-state",
              "save-cut", "notify"}
-# commands that read no export (the store's, and the REDCap draft)
-STATE_COMMANDS = {"redcap-mapping": _redcap_mapping, "add-user": _add_user,
-                  "remove-user": _remove_user, "verify-audit": _verify_audit, "cuts": _cuts,
-                  "export-cut": _export_cut, "backup-state": _backup_state}
+# commands that read no export: the store's, and those with folders of their own (each
+# defined below this table, so looked up when called)
+OWN_FOLDERS = {name: (lambda args, f=f: globals()[f](args)) for name, f in {
+    "redcap-mapping": "_redcap_mapping", "add-user": "_add_user", "remove-user": "_remove_user",
+    "verify-audit": "_verify_audit", "cuts": "_cuts", "export-cut": "_export_cut",
+    "backup-state": "_backup_state", "synth": "_synth", "import-redcap": "_import_redcap",
+    "fetch-redcap": "_fetch_redcap", "to-redcap": "_to_redcap"}.items()}
 
 
 def _fetch_redcap(args) -> int:
@@ -382,11 +371,9 @@ def _fetch_redcap(args) -> int:
         token = api.read_token(args.token_file)
         got = api.fetch(args.url, token, args.out)
     except api.FetchError as exc:
-        print(f"rfa_dash: {exc}", file=sys.stderr)
-        return 2
+        raise Failure(str(exc)) from None
     except OSError as exc:
-        print(f"rfa_dash: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
+        raise Failure(f"cannot write {args.out}: {exc.strerror or exc}") from None
     kind = "longitudinal" if got.longitudinal else "classic"
     print(f"rfa_dash: fetched {got.title or 'the project'} ({kind}, {got.records_bytes:,} bytes "
           f"of records) into {got.folder}; put its mapping TOML there and run: check "
@@ -399,16 +386,14 @@ def _to_redcap(args) -> int:
     from rfa_dash.ingest.redcap.mapping import RedcapError
 
     if not args.export.is_dir():
-        print(f"rfa_dash: export folder not found: {args.export}", file=sys.stderr)
-        return 2
+        raise Failure(f"export folder not found: {args.export}")
     if args.out.resolve().is_relative_to(args.export.resolve()):
         raise UsageError("--out may not be the export folder or inside it: nothing is ever "
                          "written into an export")
     try:
         to_redcap(args.export, args.out)
     except RedcapError as exc:
-        print(f"rfa_dash: {exc}", file=sys.stderr)
-        return 2
+        raise Failure(str(exc)) from None
     return 0
 
 
@@ -417,15 +402,13 @@ def _import_redcap(args) -> int:
     from rfa_dash.ingest.redcap import importer
 
     if not args.redcap.is_dir():
-        print(f"rfa_dash: not a folder: {args.redcap}", file=sys.stderr)
-        return 2
+        raise Failure(f"not a folder: {args.redcap}")
     if args.out.resolve().is_relative_to(args.redcap.resolve()):
         raise UsageError("--out may not be inside the REDCap folder")
     try:
         imported = importer.import_folder(args.redcap, args.mapping)
     except importer.RedcapError as exc:
-        print(f"rfa_dash: {exc}", file=sys.stderr)
-        return 2
+        raise Failure(str(exc)) from None
     out = args.out
     if out.is_dir() and any(out.iterdir()) and not (out / "manifest.json").is_file():
         raise UsageError(f"--out {out} holds files that are not an export: choose a new or "
@@ -433,8 +416,7 @@ def _import_redcap(args) -> int:
     try:
         files.replace_folder(out, lambda tmp: importer.write_contract(imported, tmp))
     except files.WriteError as exc:
-        print(f"rfa_dash: {exc}", file=sys.stderr)
-        return 2
+        raise Failure(str(exc)) from None
     # the written export checked as `check` checks it: the same problems, the same status
     converted = open_export(args.out, use_cache=False)
     try:
@@ -469,8 +451,7 @@ def _notify(exp, as_of: dt.date, args) -> int:
         cfg = load_config(args.config, exp.protocol, exp.folder)
         report = notify(exp, as_of, cfg, dry_run=args.dry_run)
     except (ConfigError, StateError) as exc:
-        print(f"rfa_dash: {exc}", file=sys.stderr)
-        return 2
+        raise Failure(str(exc)) from None
     verb = "would send" if args.dry_run else "sent"
     for o in report.sent:
         print(f"{verb}: {o.kind} ({o.count}) to {o.recipient.email} ({o.recipient.role})",

@@ -78,8 +78,28 @@ def _text_column(col: pd.Series) -> pd.Series:
     return pd.Series([_text(_cell(v)) for v in col], index=col.index, dtype=object)
 
 
+def _write_arrow(df: pa.Table, fmt: str, out) -> bool:
+    """Write a large Arrow result in Arrow's kernels (:mod:`rfa_dash.cli.arrow_text`);
+    False when it is small or holds a type only the cell-by-cell writer knows."""
+    from rfa_dash.cli import arrow_text
+
+    if df.num_rows < arrow_text.MIN_ROWS or not arrow_text.supported(df):
+        return False
+    chunks = arrow_text.WRITERS[fmt](df)
+    buf = getattr(out, "buffer", None)
+    if buf is not None and str(getattr(out, "encoding", "")).lower().replace("-", "") == "utf8":
+        out.flush()
+        for c in chunks:
+            buf.write(c)
+    else:
+        out.write("".join(bytes(c).decode("utf-8") for c in chunks))
+    return True
+
+
 def write_rows(df: Rows, fmt: str, out) -> None:
     """Write ``df`` to the stream ``out`` in ``fmt`` (table, csv or json)."""
+    if isinstance(df, pa.Table) and _write_arrow(df, fmt, out):
+        return
     cols = (list(df.column_names) if isinstance(df, pa.Table)
             else list(df) if isinstance(df, Mapping) else list(df.columns))
     if fmt == "csv" and isinstance(df, (pa.Table, Mapping)):

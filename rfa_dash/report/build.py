@@ -23,7 +23,7 @@ import html
 import json
 
 from rfa_dash.analysis import cuts
-from rfa_dash.blinding import BlindingError, Role, sees
+from rfa_dash.blinding import BlindingError, Role, open_session, sees
 from rfa_dash.ingest.export import Export
 from rfa_dash.present.labels import chart_cut, group_colors, group_labels
 from rfa_dash.protocol import ProtocolError, report_settings
@@ -34,12 +34,6 @@ from rfa_dash.version import file_hash, stamp
 
 # rows of a listing printed in the PDF; the rest is counted under it
 PDF_LISTING_ROWS = 250
-
-
-def open_view(role: Role) -> Role:
-    """``role`` as the open session shows it: outcomes pooled, no allocation at all."""
-    return dataclasses.replace(role, allocation=False, outcomes_by_arm=False,
-                               allocation_counts="none")
 
 
 def session_of(role: Role, masked: bool | None, protocol) -> str:
@@ -92,7 +86,7 @@ def build_document(exp: Export, as_of: dt.date, role: Role, *,
     session = session_of(role, masked, p)
     settings = report_settings({"closed": p.report.closed, "key": key or p.report.key,
                                 "groups": list(groups or p.report.groups)}, tuple(p.arm_codes))
-    view = open_view(role) if session == "open" else role
+    view = open_session(role) if session == "open" else role
     generated_at = generated_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
     masker = Masker(p, settings.groups) if session == "masked" else None
     if masker:   # every section computed for the protocol with the arms as groups

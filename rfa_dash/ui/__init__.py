@@ -8,14 +8,14 @@ figures, and the widgets (:func:`header`, :func:`tabs`, :func:`table`,
 
 Modules: ``context`` (the :class:`Context`), ``sidebar`` (sidebar and
 navigation), ``signin`` (accounts and OIDC), ``source`` (export folder and
-uploads), ``store`` (bounded memos and figure freezing), ``widgets`` (page
+uploads), ``memos`` (bounded memos and figure freezing), ``widgets`` (page
 furniture), ``multipage`` (Streamlit's old multipage mode, handled once).
 """
 
 from rfa_dash.ui.context import Context, context
+from rfa_dash.ui.memos import cached, cached_export, chart
 from rfa_dash.ui.sidebar import navigation, sidebar
 from rfa_dash.ui.signin import gate
-from rfa_dash.ui.store import cached, cached_export, chart
 from rfa_dash.ui.widgets import (
     TABLE_PAGE_ROWS,
     csv_download,

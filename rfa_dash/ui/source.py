@@ -13,7 +13,7 @@ from rfa_dash.contract import FILE_SUFFIXES, TABLES
 from rfa_dash.ingest import uploads
 from rfa_dash.ingest.export import SAMPLE_DIR, Export, links_outside, open_export
 from rfa_dash.protocol import load_protocol
-from rfa_dash.ui.store import loaded_export
+from rfa_dash.ui.memos import loaded_export
 
 SOURCES = ("Bundled sample (synthetic)", "Folder on this server", "Upload files")
 MAX_UPLOAD_TOTAL_MB = 200

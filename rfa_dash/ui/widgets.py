@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from rfa_dash.ui.context import Context
 
 
-from rfa_dash.ui.store import table_page
+from rfa_dash.ui.memos import table_page
 
 TABLE_PAGE_ROWS = 500
 

@@ -214,7 +214,7 @@ def test_pages_never_modify_cached_results(monkeypatch):
                 return value
             return super().get(key, recorded, valid)
 
-    monkeypatch.setattr(ui.store, "_RESULTS", Recording(512, 900))
+    monkeypatch.setattr(ui.memos, "_RESULTS", Recording(512, 900))
     for _ in range(2):  # the second pass reads every result from the cache
         for role, page in ROLE_PAGES:
             for _ in every_tab(role, page):
@@ -453,16 +453,16 @@ def test_figure_keys_take_frames_by_identity_and_forget_dead_ones():
     from rfa_dash import ui
 
     df, refs = pd.DataFrame({"x": [1]}), []
-    key = ui.store._arg_key((df, True, {"a": "red"}), refs)
-    assert ui.store._arg_key((df, True, {"a": "red"}), []) == key  # the same objects again
-    assert ui.store._arg_key((df, 1, {"a": "red"}), []) != key  # True is not 1
-    assert ui.store._arg_key((df, True, {"a": "blue"}), []) != key  # dicts by value
-    assert ui.store._arg_key((df.copy(), True, {"a": "red"}), []) != key  # another frame
+    key = ui.memos._arg_key((df, True, {"a": "red"}), refs)
+    assert ui.memos._arg_key((df, True, {"a": "red"}), []) == key  # the same objects again
+    assert ui.memos._arg_key((df, 1, {"a": "red"}), []) != key  # True is not 1
+    assert ui.memos._arg_key((df, True, {"a": "blue"}), []) != key  # dicts by value
+    assert ui.memos._arg_key((df.copy(), True, {"a": "red"}), []) != key  # another frame
     entry = (object(), refs)
-    assert ui.store._alive(entry)
+    assert ui.memos._alive(entry)
     del df
     gc.collect()
-    assert not ui.store._alive(entry)  # its frame is gone: the figure is made again
+    assert not ui.memos._alive(entry)  # its frame is gone: the figure is made again
 
 
 def test_built_figure_dict_is_made_once_and_survives_serialization():
@@ -470,7 +470,7 @@ def test_built_figure_dict_is_made_once_and_survives_serialization():
     import plotly.io as pio
     from plotly.tools import return_figure_from_figure_or_data
 
-    from rfa_dash.ui.store import _BuiltFigure
+    from rfa_dash.ui.memos import _BuiltFigure
 
     fig = _BuiltFigure(go.Figure(go.Bar(x=[1, 2], y=[3, 4]))).freeze()
     before = json.dumps(fig.to_dict(), sort_keys=True)

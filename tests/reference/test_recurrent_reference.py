@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rfa_dash.stats.recurrent import mean_cumulative_columns
+from rfa_dash.stats.mcf import mean_cumulative_columns
 
 REF = Path(__file__).parent
 

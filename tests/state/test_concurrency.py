@@ -10,7 +10,7 @@ from aiosmtpd.controller import Controller
 from rfa_dash import auth
 from rfa_dash.analysis import cuts
 from rfa_dash.state import audit, store
-from tests.helpers import audit_entries, ledger
+from tests.helpers import audit_entries, ledger, usernames
 from tests.state.helpers import start
 from tests.unit.test_notify import DSMB, PI, Sink, _config, _free_port, events  # noqa: F401
 
@@ -30,7 +30,7 @@ def test_four_add_users_at_once_keep_all_four(state_url):
     results = _wait(procs)
     assert [r[0] for r in results] == [0, 0, 0, 0], results
     store.forget()
-    assert auth.usernames() == ["user0", "user1", "user2", "user3"]
+    assert usernames() == ["user0", "user1", "user2", "user3"]
     for i in range(4):
         assert auth.authenticate(f"user{i}", f"password number {i}").role == "dsmb"
     assert sorted(e["detail"].split()[0] for e in audit_entries()

@@ -11,7 +11,7 @@ from rfa_dash import auth
 from rfa_dash.analysis import cuts
 from rfa_dash.ingest.export import SAMPLE_DIR
 from rfa_dash.state import audit, store
-from tests.helpers import audit_entries
+from tests.helpers import audit_entries, usernames
 from tests.state.helpers import cli, raw
 from tests.unit.test_notify import events  # noqa: F401 - the fixture
 
@@ -49,7 +49,7 @@ def test_add_user_killed_at_each_step(state_url):
     auth.add_user("first", "the first password", "dsmb")      # the store made, one account
 
     def check(n):
-        names = auth.usernames()
+        names = usernames()
         added = [e for e in audit_entries() if e["action"] == "account_added"]
         # the account and its entry together, or neither; the first account never lost
         assert names in (["first"], ["first", "second"]), (n, names)

@@ -17,7 +17,7 @@ from rfa_dash.blinding import FULL_ACCESS, BlindingError
 from rfa_dash.cli import main
 from rfa_dash.ingest.export import open_export
 from rfa_dash.protocol import load_protocol
-from rfa_dash.stats.recurrent import mean_cumulative_columns
+from rfa_dash.stats.mcf import mean_cumulative_columns
 from tests.helpers import make_export, rand, screen
 
 D = dt.date

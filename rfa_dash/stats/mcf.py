@@ -1,4 +1,5 @@
-"""Recurrent events with death as a terminal event: which records count, the mean
+"""Recurrent events with death as a terminal event (the estimators; the SRE results pages
+and commands show are :mod:`rfa_dash.analysis.recurrent`): which records count, the mean
 cumulative number of events (Ghosh and Lin 2000) and an event rate.
 
 Pure functions on arrays. The estimator is checked against R's ``mets``

@@ -1,4 +1,4 @@
-"""rfa_dash: the router. Page config, shared sidebar, the role's pages (rfa_dash.registry), run
+"""rfa_dash: the router. Page config, shared sidebar, the role's pages (rfa_dash.page_registry), run
 the page."""
 
 import streamlit as st

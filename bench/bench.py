@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from rfa_dash.registry import PAGES
+from rfa_dash.page_registry import PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -197,7 +197,7 @@ APP_MEMORY = ("import os, resource, sys\n"
               "sys.path.insert(0, sys.argv[2])\n"
               "import bench\n"
               "from rfa_dash import auth\n"
-              "from rfa_dash.registry import PAGES\n"
+              "from rfa_dash.page_registry import PAGES\n"
               "if auth.account('bench') is None:\n"
               "    auth.add_user('bench', 'bench-password', 'dsmb')\n"
               "state = {'user': auth.account('bench'), 'source': 'Folder on this server',\n"

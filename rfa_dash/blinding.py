@@ -49,7 +49,7 @@ class Role:
     name, label : str
         The protocol file's key and how the role is named on pages.
     pages : tuple of str
-        Page keys (:data:`rfa_dash.registry.PAGES`) the role may open.
+        Page keys (:data:`rfa_dash.page_registry.PAGES`) the role may open.
     allocation, outcomes, outcomes_by_arm : bool
         The three sights (:data:`SIGHTS`).
     allocation_counts : str

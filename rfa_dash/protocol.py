@@ -18,7 +18,7 @@ from pathlib import Path
 from rfa_dash import settings
 from rfa_dash.blinding import ALLOCATION_COUNTS, Role
 from rfa_dash.contract import CRITERION_IDS, PROGRESSION, PROGRESSION_IDS
-from rfa_dash.registry import PAGES, unknown_pages
+from rfa_dash.page_registry import PAGES, unknown_pages
 
 DEFAULT_PROTOCOL = Path(__file__).parent / "protocols" / "nct07090122.toml"
 

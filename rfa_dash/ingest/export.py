@@ -46,7 +46,9 @@ class ExportError(Exception):
 
 @dataclass
 class Export:
-    """A loaded export.
+    """An export opened: its folder read, validated and loaded into an in-memory DuckDB
+    database (``con``) with its protocol and problems. Not the folder itself (that is
+    ``folder``); :func:`open_export` makes one, :meth:`close` ends it.
 
     Attributes
     ----------

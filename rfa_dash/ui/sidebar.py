@@ -8,8 +8,8 @@ import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
 from rfa_dash.ingest.export import ExportError
+from rfa_dash.page_registry import PAGES
 from rfa_dash.protocol import ProtocolError, load_protocol
-from rfa_dash.registry import PAGES
 from rfa_dash.ui import signin, source
 from rfa_dash.ui.context import Context
 from rfa_dash.version import stamp
@@ -70,7 +70,7 @@ def sidebar() -> Context | None:
 
 
 def navigation(allowed: Iterable[str]) -> StreamlitPage:
-    """``st.navigation`` over the pages of :data:`rfa_dash.registry.PAGES` named in ``allowed``.
+    """``st.navigation`` over the pages (:data:`rfa_dash.page_registry.PAGES`) in ``allowed``.
 
     The page objects are made once per session and list of pages (creating
     them resolves every file path, on every rerun otherwise). Only the pages

@@ -13,8 +13,8 @@ from streamlit import dataframe_util
 
 from rfa_dash.blinding import is_pseudonym
 from rfa_dash.frames import n_pages
+from rfa_dash.page_registry import PAGES, Page
 from rfa_dash.present.spreadsheet import spreadsheet_csv
-from rfa_dash.registry import PAGES, Page
 
 if TYPE_CHECKING:
     from rfa_dash.ui.context import Context
@@ -26,7 +26,7 @@ TABLE_PAGE_ROWS = 500
 
 
 def header(key: str, ctx: Context) -> Page:
-    """The heading of page ``key`` (:data:`rfa_dash.registry.PAGES`), the synthetic-data banner
+    """The heading of page ``key`` (:data:`rfa_dash.page_registry.PAGES`), the synthetic-data banner
     and the data cut; returns the page."""
     page = PAGES[key]
     st.title(page.heading)
@@ -56,10 +56,10 @@ def tabs(labels: list[str], page: Page) -> Sequence[Any]:
     Switching tabs reruns the page, and a tab's content is computed and sent
     only while ``tab.open`` (``if tab.open: with tab: ...``): a long page
     costs on each rerun what its summary and one tab cost, not all of it.
-    The tabs' widget key is the page's (:attr:`rfa_dash.registry.Page.tabs`).
+    The tabs' widget key is the page's (:attr:`rfa_dash.page_registry.Page.tabs`).
     """
     if page.tabs is None:
-        raise ValueError(f"page {page.key!r} has no tabs key in rfa_dash.registry")
+        raise ValueError(f"page {page.key!r} has no tabs key in rfa_dash.page_registry")
     return st.tabs(labels, key=page.tabs, on_change="rerun")
 
 

@@ -15,8 +15,8 @@ from streamlit.testing.v1 import AppTest
 
 from rfa_dash import auth
 from rfa_dash.ingest.export import SAMPLE_DIR, fingerprint
+from rfa_dash.page_registry import PAGES
 from rfa_dash.protocol import load_protocol
-from rfa_dash.registry import PAGES
 from tests.helpers import make_export, rand, screen
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -73,7 +73,7 @@ def every_tab(role: str, page: str | None = None, **kwargs):
     if not labels:
         yield at
         return
-    assert page in TAB_KEYS, f"{page} has tabs: add their key to rfa_dash.registry"
+    assert page in TAB_KEYS, f"{page} has tabs: add their key to rfa_dash.page_registry"
     for label in labels:
         at.session_state[TAB_KEYS[page]] = label
         at.run()

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from rfa_dash.page_registry import PAGES as REGISTRY
 from rfa_dash.protocol import load_protocol
-from rfa_dash.registry import PAGES as REGISTRY
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "screenshots"

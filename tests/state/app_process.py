@@ -18,7 +18,7 @@ APP = str(ROOT / "app.py")
 
 def main(action: str, *args: str) -> dict:
     from rfa_dash import auth
-    from rfa_dash.registry import PAGES
+    from rfa_dash.page_registry import PAGES
 
     at = AppTest.from_file(APP, default_timeout=120)
     if action == "sign_in":

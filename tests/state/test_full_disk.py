@@ -118,7 +118,7 @@ def test_saving_a_cut_on_a_full_disk_is_a_message_on_the_page(disk, monkeypatch)
                            default_timeout=120)
     at.session_state["role"] = "dsmb"
     at.run()
-    from rfa_dash.registry import PAGES
+    from rfa_dash.page_registry import PAGES
 
     at.switch_page(PAGES["report"].file).run()
     at.button(key="save_cut").click().run()

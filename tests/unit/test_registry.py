@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from rfa_dash.page_registry import DEFAULT, PAGES
 from rfa_dash.protocol import DEFAULT_PROTOCOL, ProtocolError, parse_protocol
-from rfa_dash.registry import DEFAULT, PAGES
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -3,8 +3,10 @@
 import streamlit as st
 
 from rfa_dash import charts, ui
+from rfa_dash.analysis.main_trial import main_trial, sensitivity
 from rfa_dash.analysis.progression import course, progression, recruitment_outlook
 from rfa_dash.blinding import sees
+from rfa_dash.present.decisions import main_trial_inputs, main_trial_view, sensitivity_frame
 from rfa_dash.present.progression import (
     cards_view,
     course_view,
@@ -99,3 +101,15 @@ if rules.open:
         st.caption("Green when the value is at or above the green threshold, amber at or above "
                    "the amber one, red below; not yet while the denominator is 0. Thresholds, "
                    "labels and which criteria are used: [progression] in the protocol file.")
+
+if sees(ctx.role, "outcomes"):   # F is an outcome (pooled): not for a role without outcomes
+    st.subheader("The main trial's size, from this pilot")
+    st.caption("Pooled over arms: these figures reveal nothing by arm.")
+    ui.table(ui.cached(main_trial, ctx, ctx.role, view=main_trial_view), "main_trial")
+    for line in main_trial_inputs(ctx.protocol):
+        st.markdown(f"- {line}")
+    ui.chart(st, charts.fig_main_trial_sensitivity,
+             ui.cached(sensitivity, ctx, ctx.role, view=sensitivity_frame), cut=ctx.chart_cut)
+    ui.csv_download(ui.cached(sensitivity, ctx, ctx.role, view=sensitivity_frame),
+                    "Download the sensitivity (CSV)", "main_trial_sensitivity.csv",
+                    key="main_trial_csv")

@@ -4,7 +4,15 @@ import streamlit as st
 
 from rfa_dash import charts, ui
 from rfa_dash.analysis.safety import safety
+from rfa_dash.analysis.safety_rule import safety_rule
 from rfa_dash.blinding import scope_note
+from rfa_dash.present.decisions import (
+    boundary_frame,
+    boundary_view,
+    counts_sentence,
+    oc_view,
+    status_sentence,
+)
 from rfa_dash.present.labels import group_colors, group_labels
 from rfa_dash.present.outcomes import safety_tables
 
@@ -15,6 +23,28 @@ labels, colors = group_labels(ctx.protocol), group_colors(ctx.protocol)
 st.caption(scope_note(ctx.role, len(ctx.protocol.arms)))
 if not s.has_ae_table:
     st.warning("The export has no adverse_events table (it is optional): only deaths are shown.")
+
+st.subheader("Safety stopping rule")
+rule = ui.cached(safety_rule, ctx, ctx.role)
+(st.warning if rule.status.status == "crossed" else st.success)(
+    status_sentence(rule), icon=":material/health_and_safety:")
+st.caption(counts_sentence(rule) + ("" if rule.path is not None else
+           " The path (events among the participants evaluable so far) is for the closed "
+           "session only: it counts one arm's harms."))
+ui.chart(st, charts.fig_safety_rule, ui.cached(safety_rule, ctx, ctx.role, view=boundary_frame),
+         color=colors.get(rule.settings.arm, "#000000"), label=rule.arm_label,
+         cut=ctx.chart_cut)
+with st.expander("Boundary" + (" and path" if rule.path is not None else "") + " as a table"):
+    st.caption("The rule is crossed when the events among the first k evaluable participants "
+               "reach the number in the second column.")
+    ui.table(ui.cached(safety_rule, ctx, ctx.role, view=boundary_view), "safety_rule")
+with st.expander("Operating characteristics"):
+    ui.chart(st, charts.fig_safety_oc, rule.oc, p0=rule.settings.p0, p1=rule.settings.p1,
+             cut=ctx.chart_cut)
+    ui.table(ui.cached(safety_rule, ctx, ctx.role, view=oc_view), "safety_oc")
+    st.caption("Exact over every binomial path: the chance that the rule stops the arm by its "
+               "last participant, and how many participants monitoring then took on average, "
+               "if the true rate were the one in the first column.")
 
 st.subheader("Adverse events by worst grade")
 tables = ui.cached(safety, ctx, ctx.role, view=safety_tables)

@@ -18,6 +18,13 @@ from pathlib import Path
 from rfa_dash import settings
 from rfa_dash.blinding import ALLOCATION_COUNTS, Role
 from rfa_dash.contract import CRITERION_IDS, PROGRESSION, PROGRESSION_IDS
+from rfa_dash.decision_settings import (
+    DecisionSettingError,
+    MainTrialSettings,
+    SafetyRuleSettings,
+    main_trial_settings,
+    safety_rule_settings,
+)
 from rfa_dash.page_registry import PAGES, unknown_pages
 
 DEFAULT_PROTOCOL = Path(__file__).parent / "protocols" / "nct07090122.toml"
@@ -139,6 +146,8 @@ class Protocol:
     progression: tuple[ProgressionRule, ...]
     recent_rate_months: int
     source: str
+    safety_rule: SafetyRuleSettings
+    main_trial: MainTrialSettings
     comparison_note: str = ""
     report: ReportSettings = field(default_factory=lambda: ReportSettings())
 
@@ -219,6 +228,13 @@ def _progression(raw: dict) -> tuple[tuple[ProgressionRule, ...], int]:
     return tuple(rules), recent
 
 
+def _table(data: dict, name: str) -> dict:
+    raw = data.get(name, {})
+    if not isinstance(raw, dict):
+        raise ProtocolError(f"protocol file: [{name}] must be a table of settings")
+    return raw
+
+
 def parse_protocol(data: dict, source: str = "<memory>") -> Protocol:
     """Build a :class:`Protocol` from the parsed TOML mapping.
 
@@ -295,11 +311,18 @@ def parse_protocol(data: dict, source: str = "<memory>") -> Protocol:
         raise ProtocolError("protocol file: a role with outcomes_by_arm needs allocation "
                             "and outcomes")
     report = report_settings(data.get("report", {}), tuple(a.code for a in arms))
+    target = int(_need(trial, "target", "trial"))
+    ratios = {a.code: a.ratio for a in arms}
+    try:
+        safety_rule = safety_rule_settings(_table(data, "safety_rule"), ratios, target)
+        main_trial = main_trial_settings(_table(data, "main_trial"), ratios)
+    except DecisionSettingError as exc:
+        raise ProtocolError(str(exc)) from None
     return Protocol(
         registry_id=str(_need(trial, "registry_id", "trial")),
         short_title=str(trial.get("short_title", "")),
         sponsor_id=str(trial.get("sponsor_id", "")),
-        target=int(_need(trial, "target", "trial")),
+        target=target,
         planned_accrual_months=int(_need(trial, "planned_accrual_months", "trial")),
         arms=arms,
         accrual_prior_certainty=certainty,
@@ -317,6 +340,8 @@ def parse_protocol(data: dict, source: str = "<memory>") -> Protocol:
         progression=progression,
         recent_rate_months=recent,
         source=source,
+        safety_rule=safety_rule,
+        main_trial=main_trial,
         comparison_note=str(trial.get("comparison_note", "")),
         report=report,
     )

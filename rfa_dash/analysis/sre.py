@@ -171,6 +171,23 @@ def sre_table(exp: Export, as_of: dt.date) -> dict[str, list]:
     return output({"arm": cols[GROUP], **{c: cols[c] for c in TABLE_COLUMNS}})
 
 
+def pooled_at(exp: Export, as_of: dt.date, month: int) -> tuple[float, float, float]:
+    """The cumulative incidence of a first SRE at ``month`` over every randomized
+    participant pooled, with its 95% interval, as the ``sre`` command computes an arm's
+    (NaN where nobody is followed that long). Pooled: it reveals nothing by arm.
+
+    Examples
+    --------
+    >>> [round(x, 4) for x in pooled_at(exp, as_of, 3)]
+    [0.1185, 0.0398, 0.3243]
+    """
+    out = exp.query_columns("sre_outcomes", as_of=as_of, sre_types=list(SRE_TYPES))
+    _, tables, _ = _by_group(out["arm"], out["status"].astype(int),
+                             out["months"].astype(float), [month], [POOLED])
+    t = tables[0]
+    return float(t["cif"][0]), float(t["lower"][0]), float(t["upper"][0])
+
+
 def components(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
     """Cumulative incidence of each SRE component (death competing), at the report months."""
     import pandas as pd

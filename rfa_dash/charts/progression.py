@@ -77,3 +77,19 @@ def fig_progression_course(course: pd.DataFrame, *, cut: str) -> go.Figure:
     fig.update_xaxes(title_text="Data cut (month ends)")
     fig.update_layout(legend=dict(orientation="h", y=-0.3))
     return layout(fig, "Progression criteria over time", cut, height=160 + 45 * len(labels))
+
+
+def fig_main_trial_sensitivity(df, *, cut: str) -> go.Figure:
+    """Participants the main trial needs against the hazard ratio it is to detect, at F's
+    estimate and at its lower limit (two lines, two dash patterns)."""
+    fig = go.Figure()
+    for (name, part), dash in zip(df.groupby("scenario", sort=False), ("solid", "dash"),
+                                  strict=False):
+        fig.add_trace(go.Scatter(
+            x=part["hr"], y=part["participants"], mode="lines+markers", name=name,
+            line=dict(color="#000000", dash=dash), marker=dict(size=7),
+            hovertemplate="hazard ratio %{x}: %{y:,} participants<extra></extra>"))
+    fig.update_xaxes(title_text="Subdistribution hazard ratio to detect")
+    fig.update_yaxes(title_text="Participants needed (n)", rangemode="tozero")
+    fig.update_layout(legend=dict(orientation="h", y=-0.25))
+    return layout(fig, "Main trial: participants needed against the effect", cut)

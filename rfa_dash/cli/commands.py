@@ -67,6 +67,30 @@ def pain(exp: Export, as_of: dt.date) -> dict[str, list]:
     return pain_table(exp, as_of)
 
 
+def safety_rule(exp: Export, as_of: dt.date) -> dict[str, list]:
+    """One row per k = 1 to the larger of n_max and the evaluable: k, max_events, events,
+    date, status (the safety stopping rule's boundary and path)."""
+    from rfa_dash.analysis.safety_rule import safety_rule_table
+
+    return safety_rule_table(exp, as_of)
+
+
+def safety_oc(exp: Export, as_of: dt.date) -> dict[str, list]:
+    """One row per true rate p: p, crossing_probability, expected_n (exact)."""
+    from rfa_dash.analysis.safety_rule import safety_oc_table
+
+    return safety_oc_table(exp, as_of)
+
+
+def main_trial(exp: Export, as_of: dt.date) -> dict[str, list]:
+    """One row per scenario (estimate, lower): scenario, p_event, events, participants,
+    experimental, control, screened, sites, reason."""
+    from rfa_dash.analysis.main_trial import main_trial_table
+
+    return main_trial_table(exp, as_of)
+
+
 COMMANDS = {"eligibility": eligibility, "visits": visits, "overdue": overdue, "sre": sre,
             "progression": progression, "sre-rate": sre_rate, "recurrent": recurrent,
-            "pain": pain}
+            "pain": pain, "safety-rule": safety_rule, "safety-oc": safety_oc,
+            "main-trial": main_trial}

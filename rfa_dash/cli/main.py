@@ -66,7 +66,14 @@ def _parser() -> argparse.ArgumentParser:
                         ("progression", "pilot progression criteria with their traffic lights"),
                         ("sre-rate", "skeletal morbidity rate (SREs per participant-year) by arm"),
                         ("recurrent", "mean cumulative number of SREs per participant by arm"),
-                        ("pain", "pain response by arm and visit month")):
+                        ("pain", "pain response by arm and visit month"),
+                        ("safety-rule", "the safety stopping rule: its boundary and the "
+                                        "monitored arm's path (k, max_events, events, date, "
+                                        "status)"),
+                        ("safety-oc", "the safety rule's operating characteristics at true "
+                                      "rates 0.05-0.50, p0 and p1 (exact)"),
+                        ("main-trial", "the main trial's size from the pilot's pooled data "
+                                       "(scenarios estimate and lower)")):
         s = sub.add_parser(name, help=help_)
         s.add_argument("export", nargs="?", type=Path, default=SAMPLE_DIR,
                        help="export folder (default: the bundled sample)")

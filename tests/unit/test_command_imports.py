@@ -25,6 +25,7 @@ print(json.dumps({"code": code, "loaded": [m for m in HEAVY if m in sys.modules]
 
 
 @pytest.mark.parametrize("command", ["check", "eligibility", "visits", "overdue", "sre",
+                                     "safety-rule", "safety-oc", "main-trial",
                                      "progression", "sre-rate", "recurrent", "pain"])
 @pytest.mark.parametrize("fmt", ["table", "csv", "json"])
 def test_command_loads_no_frame_library(command, fmt):

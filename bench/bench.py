@@ -62,6 +62,26 @@ def _timed(fn, repeat: int = 1) -> float:
     return best
 
 
+def _decisions(exp) -> dict:
+    """Milliseconds (best of 5) of the safety rule's design and operating characteristics
+    at n_max 24, 100 and 200 (computed afresh, not from its memo), and of the rule's path
+    and the main trial's size on the loaded export (issue 35: each under 100 ms)."""
+    from rfa_dash.analysis.main_trial import main_trial_table
+    from rfa_dash.analysis.safety_rule import safety_rule_table
+    from rfa_dash.stats.safety_boundary import crossing, design, oc_rates
+
+    def rule(n):
+        b = design(0.10, n, 0.10)
+        for p in oc_rates(0.10, 0.30):
+            crossing(b.max_events, p)
+
+    out = {f"design_oc_{n}": 1000 * _timed(lambda n=n: rule(n), repeat=5) for n in (24, 100, 200)}
+    as_of = exp.default_as_of
+    out["path"] = 1000 * _timed(lambda: safety_rule_table(exp, as_of), repeat=5)
+    out["main_trial"] = 1000 * _timed(lambda: main_trial_table(exp, as_of), repeat=5)
+    return out
+
+
 def _bare_scan(folder: Path) -> None:
     """DuckDB counts the rows of every file: parses, keeps nothing."""
     import duckdb
@@ -248,6 +268,7 @@ def one_size(n: int, work: Path) -> dict:
     load(True)  # writes the cache
     out["load_cached_s"] = _timed(lambda: load(True), repeat=3)
     out["randomized"] = int(exp.query("randomizations", as_of=exp.default_as_of).shape[0])
+    out["decisions_ms"] = _decisions(exp)
     exp.close()
     # the closed PDF report on the loaded export (what the page's button does), in a
     # process of its own so that its memory is its own figure, not this process's peak
@@ -404,6 +425,12 @@ def report(results: list[dict], when: str) -> str:
             f"({r['cli_s'][c] / r['cli_floor_s']:.1f}x floor"
             + (f", {r['cli_s'][c] / r['bare_read_s']:.1f}x bare read" if c in READING else "")
             + ")" if "cli_floor_s" in r else f"{r['cli_s'][c]:.2f}")
+    row("safety rule: boundary and operating characteristics at n_max 24 / 100 / 200, ms",
+        lambda r: " / ".join(f"{r['decisions_ms'][f'design_oc_{n}']:.0f}"
+                             for n in (24, 100, 200)) if "decisions_ms" in r else "-")
+    row("safety rule's path and the main trial's size on the export, ms",
+        lambda r: f"{r['decisions_ms']['path']:.0f} / {r['decisions_ms']['main_trial']:.0f}"
+        if "decisions_ms" in r else "-")
     row("empty page, cold s / warm ms", lambda r: f"{r['empty_page_s'][0]:.3f} / "
         f"{r['empty_page_s'][1] * 1000:.1f}")
     for p in PAGES:

@@ -318,7 +318,33 @@ def generate(protocol: Protocol, patients: int, seed: int,
     _pain_and_opioids(np.random.default_rng([seed, 3]), fu, tables, cut)
     tables["sre_events"] = _more_sres(np.random.default_rng([seed, 4]), protocol, fu, pids,
                                       tables["sre_events"], cut)
+    if seed == CROSSING_SEED:
+        tables["adverse_events"] = _crossing(protocol, tables, cut)
     return tables
+
+
+# The one seed whose export crosses the safety stopping rule (``synth --seed 35``): a
+# DSMB's alarm to rehearse on. Every other seed leaves the rule uncrossed in the sample.
+CROSSING_SEED = 35
+
+
+def _crossing(protocol: Protocol, tables: dict, cut: np.datetime64) -> pd.DataFrame:
+    """Adverse events that cross the safety rule early: a related grade 3 nerve injury a
+    week after treatment in every other treated participant of the monitored arm, from the
+    second on (2 of the first 3, then more). Only adverse-event rows are added."""
+    r = tables["randomization"]
+    s = protocol.safety_rule
+    tdate = r["treatment_date"].to_numpy().astype("datetime64[D]")
+    treated = ((r["arm"] == s.arm) & (r["received_allocated"] != "false")).to_numpy() \
+        & ~np.isnat(tdate)
+    rows = np.flatnonzero(treated)[1::2][:max(3, s.n_max // 3)]
+    onset = tdate[rows] + 7 * DAY
+    rows, onset = rows[onset <= cut], onset[onset <= cut]
+    planted = pd.DataFrame({
+        "participant_id": r["participant_id"].to_numpy()[rows],
+        "onset_date": [str(d) for d in onset], "term": "Nerve injury",
+        "soc": AE_SOC["Nerve injury"], "grade": 3, "serious": "true", "related": "true"})
+    return pd.concat([tables["adverse_events"], planted], ignore_index=True)
 
 
 # Pain response to treatment: the chance of a lasting fall in pain, by arm position (first

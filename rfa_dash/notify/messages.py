@@ -21,6 +21,7 @@ import pandas as pd
 
 from rfa_dash.analysis import eligibility, quality, safety, sre, visits
 from rfa_dash.analysis.deviations import deviations
+from rfa_dash.analysis.safety_rule import safety_rule
 from rfa_dash.blinding import Role, masks_ids, pseudonymize, sees
 from rfa_dash.frames import with_dates
 from rfa_dash.ingest.export import Export
@@ -142,6 +143,7 @@ KINDS = {
     "serious_ae": _Kind("serious adverse event", "safety", True),
     "sre": _Kind("skeletal-related event", "sre", True),
     "important_deviation": _Kind("important protocol deviation", "report", True),
+    "safety_rule": _Kind("crossing of the safety stopping rule", "safety", True),
     "data_error": _Kind("data-quality error", "data_quality", False),
 }
 
@@ -171,6 +173,18 @@ def _records(exp: Export, as_of: dt.date, role: Role, kind: str) -> tuple[pd.Dat
         keys = ["deviation:" + hashlib.sha256(
             f"{r.participant_id}|{r.deviation_date}|{r.category}|{r.description}".encode()
         ).hexdigest()[:24] for r in df.itertuples()]
+    elif kind == "safety_rule":   # once, the first time it is crossed
+        rule = safety_rule(exp, as_of, role)
+        st = rule.status
+        if st.status != "crossed":
+            return pd.DataFrame(), []
+        row: dict[str, object] = {"rule": f"safety stopping rule ({rule.arm_label})",
+                                  "crossed_on": st.date}
+        if rule.path is not None and st.k is not None:   # counts only by arm
+            row |= {"evaluable_participants": st.k,
+                    "events": rule.path["events"][st.k - 1]}
+        row["action"] = "the protocol asks to pause enrolment and convene the DSMB"
+        df, keys = pd.DataFrame([row]), ["safety_rule:crossed"]
     else:
         problems, _ = quality.visible_problems(exp.problems, role, exp.arm_events)
         # (for a role blind to allocation, problems in the arm column come without the value)

@@ -23,10 +23,12 @@ from rfa_dash.analysis import accrual as accrual_mod
 from rfa_dash.analysis import (
     balance,
     eligibility,
+    main_trial,
     pain,
     progression,
     recurrent,
     safety,
+    safety_rule,
     sre,
     visits,
 )
@@ -35,8 +37,8 @@ from rfa_dash.analysis.quality import table_summary
 from rfa_dash.blinding import Role, sees
 from rfa_dash.frames import with_dates
 from rfa_dash.ingest.export import Export
+from rfa_dash.present import decisions, outcomes, patients
 from rfa_dash.present import enrollment as present_enrollment
-from rfa_dash.present import outcomes, patients
 from rfa_dash.present import visits as present_visits
 from rfa_dash.present.progression import course_table, progression_table, sentence
 from rfa_dash.report.document import Figure, Heading, Section, Table, Text
@@ -392,6 +394,45 @@ def safety_section(ctx: Ctx) -> Section:
     return Section("Safety", "safety", blocks)
 
 
+def safety_rule_section(ctx: Ctx) -> Section:
+    """The safety stopping rule: what counts, the status in words, the boundary (and, in
+    the closed report, the monitored arm's path), the operating characteristics."""
+    r = safety_rule.safety_rule(ctx.exp, ctx.as_of, ctx.role)
+    arm = r.settings.arm
+    n = (f"{r.status.evaluable} of {r.settings.n_max} evaluable" if r.path is not None
+         else f"up to {r.settings.n_max} participants")
+    blocks: list = [Text(decisions.status_sentence(r)), Text(decisions.counts_sentence(r))]
+    if r.path is None:
+        blocks.append(Text("The path (events among the participants evaluable so far) is "
+                           "in the closed report only: it counts one arm's harms."))
+    blocks += [
+        Figure("Safety stopping rule: events against evaluable participants",
+               charts.fig_safety_rule(decisions.boundary_frame(r), color=ctx.colors.get(
+                   arm, "#000000"), label=ctx.labels.get(arm, r.arm_label), cut=ctx.cut), n),
+        Table("The boundary" + (" and the path" if r.path is not None else ""),
+              decisions.boundary_view(r), n),
+        Table("Operating characteristics (exact)", decisions.oc_view(r),
+              f"up to {r.settings.n_max} participants"),
+    ]
+    return Section("Safety stopping rule", "safety-rule", blocks)
+
+
+def main_trial_section(ctx: Ctx) -> Section:
+    """The main trial's size from the pilot's pooled data, with its inputs and its
+    sensitivity to the effect to detect."""
+    rows = main_trial.main_trial(ctx.exp, ctx.as_of, ctx.role)
+    n = f"n = {ctx.stage('randomized'):,} randomized, pooled"
+    blocks: list = [
+        Text("Pooled over arms: these figures reveal nothing by arm."),
+        Table("The main trial's size: two scenarios for F", decisions.main_trial_view(rows), n),
+        *[Text(line) for line in decisions.main_trial_inputs(ctx.exp.protocol)],
+        Figure("Participants needed against the hazard ratio to detect",
+               charts.fig_main_trial_sensitivity(decisions.sensitivity_frame(
+                   main_trial.sensitivity(ctx.exp, ctx.as_of, ctx.role)), cut=ctx.cut), n),
+    ]
+    return Section("The main trial's size", "main-trial", blocks)
+
+
 def data_quality(ctx: Ctx) -> Section:
     """Data quality: rows per table, problems by table and severity, the first problems."""
     exp = ctx.exp
@@ -436,4 +477,5 @@ def changes(ctx: Ctx) -> Section:
 
 SECTIONS = (status_and_schema, enrollment, screening_failures, consort, baseline, treatment,
             protocol_deviations, retention_adherence, progression_criteria, sre_outcomes,
-            every_sre, pain_response, safety_section, data_quality, changes)
+            every_sre, pain_response, safety_section, safety_rule_section, main_trial_section,
+            data_quality, changes)

@@ -367,3 +367,29 @@ def test_important_deviations_are_alerted_once_pooled_or_by_arm(tmp_path, smtp, 
         ("dsmb@example.org", "important_deviation", 1),
         ("pi@example.org", "important_deviation", 1)]
     assert all("Labs older" not in _plain(m) for m in sink.received[n:])
+
+
+def test_the_safety_rule_crossing_is_alerted_once_and_the_pi_gets_no_counts(tmp_path, smtp):
+    # three treated in the monitored arm, two related grade 3 events in their windows:
+    # 2 of the first 3 crosses the default boundary
+    screening = [screen(screening_id=f"S{i}") for i in range(1, 4)]
+    randomization = [rand(participant_id=f"P{i}", screening_id=f"S{i}", arm="rfa_rt",
+                          treatment_date=f"2025-03-0{i}") for i in range(1, 4)]
+    ae = [{"participant_id": p, "onset_date": d, "term": "Nerve injury", "grade": "3",
+           "serious": "yes", "related": "yes"}
+          for p, d in (("P1", "2025-03-10"), ("P3", "2025-03-20"))]
+    folder = make_export(tmp_path / "export", screening=screening, randomization=randomization,
+                         adverse_events=ae)
+    sink, port = smtp()
+    cfg = load_config(_config(tmp_path / "cfg", port, [COORD, PI, DSMB]), PROTOCOL)
+    as_of = dt.date(2025, 6, 1)
+    notify(open_export(folder), as_of, cfg)
+    rule = {m["To"]: m for m in sink.received if "safety stopping rule" in str(m["Subject"])}
+    assert set(rule) == {"pi@example.org", "dsmb@example.org"}       # never the coordinator
+    pi, dsmb = _plain(rule["pi@example.org"]), _plain(rule["dsmb@example.org"])
+    assert "2025-03-20" in pi and "pause enrolment" in pi
+    assert "Events" not in pi and "Evaluable participants" not in pi     # nothing counted
+    assert "2025-03-20" in dsmb and "Evaluable participants" in dsmb and "Events" in dsmb
+    n = len(sink.received)
+    notify(open_export(folder), as_of, cfg)                              # once
+    assert not [m for m in sink.received[n:] if "safety stopping rule" in str(m["Subject"])]

@@ -212,3 +212,17 @@ def test_bad_safety_settings_are_one_line_naming_the_setting(setting, message):
 def test_n_max_default_is_the_target_times_the_arms_share():
     p = load_protocol()
     assert p.safety_rule.arm == "rfa_rt" and p.safety_rule.n_max == 24   # 36 x 2/3
+
+
+def test_synth_plants_a_crossing_for_one_seed(tmp_path):
+    from rfa_dash.synth import CROSSING_SEED, synth
+
+    synth(tmp_path / "x", 30, CROSSING_SEED)
+    exp = open_export(tmp_path / "x", use_cache=False)
+    r = safety_rule(exp, exp.default_as_of, ROLES["dsmb"])
+    assert r.status.status == "crossed" and r.status.k is not None
+    # the bundled sample (another seed) does not cross
+    from rfa_dash.ingest.export import SAMPLE_DIR
+
+    sample = open_export(SAMPLE_DIR)
+    assert safety_rule(sample, sample.default_as_of, ROLES["dsmb"]).status.status == "continue"

@@ -226,3 +226,20 @@ def test_synth_plants_a_crossing_for_one_seed(tmp_path):
 
     sample = open_export(SAMPLE_DIR)
     assert safety_rule(sample, sample.default_as_of, ROLES["dsmb"]).status.status == "continue"
+
+
+def test_the_open_report_and_page_count_nothing_of_the_rule(tmp_path):
+    # an export whose rule is crossed: the open report states the day, never a count
+    from rfa_dash.report.build import build_report
+    from rfa_dash.synth import CROSSING_SEED, synth
+
+    synth(tmp_path / "x", 30, CROSSING_SEED)
+    exp = open_export(tmp_path / "x", use_cache=False)
+    closed = safety_rule(exp, exp.default_as_of, ROLES["dsmb"])
+    opened = build_report(exp, exp.default_as_of, ROLES["investigator"])
+    section = opened.split("id='safety-rule'", 1)[1].split("id='main-trial'", 1)[0]
+    assert "was crossed on" in section
+    assert "Events among the first k" not in section and "evaluable participant:" not in section
+    assert f"at the {closed.status.k}" not in section
+    full = build_report(exp, exp.default_as_of, ROLES["dsmb"], masked=False)
+    assert "Events among the first k" in full

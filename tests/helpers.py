@@ -62,6 +62,20 @@ def make_export(folder: Path, *, screening=None, randomization=None, visits=None
     return folder
 
 
+def shipped_protocol(**tables):
+    """The shipped protocol file with settings changed (``safety_rule={"n_max": 3}``: those
+    keys of that table), parsed as the app parses it (a ProtocolError for a bad one)."""
+    import tomllib
+
+    from rfa_dash.protocol import load_protocol, parse_protocol
+
+    src = load_protocol().source
+    data = tomllib.loads(Path(src).read_text(encoding="utf-8"))
+    for name, value in tables.items():
+        data[name] = {**data.get(name, {}), **value}
+    return parse_protocol(data, src)
+
+
 def tree_digest(folder: Path) -> dict:
     """File name -> (SHA-256, mtime) for every file, to prove nothing was written."""
     return {p.name: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)

@@ -3,7 +3,6 @@ against values computed by hand; the settings' checks; who may see it."""
 
 import datetime as dt
 import math
-import tomllib
 from fractions import Fraction
 from statistics import NormalDist
 
@@ -13,8 +12,8 @@ from rfa_dash.analysis.main_trial import main_trial, main_trial_table, pace, sen
 from rfa_dash.analysis.sre import pooled_at, sre_analysis
 from rfa_dash.blinding import BlindingError
 from rfa_dash.ingest.export import SAMPLE_DIR, open_export
-from rfa_dash.protocol import ProtocolError, load_protocol, parse_protocol
-from tests.helpers import make_export, rand, screen
+from rfa_dash.protocol import ProtocolError, load_protocol
+from tests.helpers import make_export, rand, screen, shipped_protocol
 
 D = dt.date
 ROLES = load_protocol().roles
@@ -64,11 +63,7 @@ def test_not_computable_rows_say_why(tmp_path):
 def test_the_target_reached_ends_the_pace(tmp_path):
     # target 36 is not reached here; with a protocol of target 2 the second
     # randomization ends the elapsed time and the pace counts those two
-    src = load_protocol().source
-    data = tomllib.loads(open(src, encoding="utf-8").read())
-    data["trial"]["target"] = 2
-    data["accrual"] = {"start": "2025-01-01"}
-    proto = parse_protocol(data, src)
+    proto = shipped_protocol(trial={"target": 2}, accrual={"start": "2025-01-01"})
     people = [("P1", "2025-01-11"), ("P2", "2025-01-21"), ("P3", "2025-03-01")]
     folder = make_export(
         tmp_path / "e", screening=[screen(screening_id=f"S{p}") for p, _ in people],
@@ -104,9 +99,6 @@ def test_who_may_see_it():
     ({"size": 3}, "[main_trial] has no setting 'size'"),
 ])
 def test_bad_main_trial_settings_are_one_line_naming_the_setting(setting, message):
-    src = load_protocol().source
-    data = tomllib.loads(open(src, encoding="utf-8").read())
-    data["main_trial"] = setting
     with pytest.raises(ProtocolError) as err:
-        parse_protocol(data, src)
+        shipped_protocol(main_trial=setting)
     assert message in str(err.value) and "\n" not in str(err.value)

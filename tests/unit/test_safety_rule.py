@@ -14,9 +14,9 @@ import pytest
 from rfa_dash.analysis.safety_rule import evaluable, safety_rule, safety_rule_table
 from rfa_dash.blinding import BlindingError
 from rfa_dash.ingest.export import open_export
-from rfa_dash.protocol import ProtocolError, load_protocol, parse_protocol
+from rfa_dash.protocol import ProtocolError, load_protocol
 from rfa_dash.stats.safety_boundary import binomial_tails, boundary, crossing, design, oc_rates
-from tests.helpers import make_export, rand, screen
+from tests.helpers import make_export, rand, screen, shipped_protocol
 
 D = dt.date
 ROLES = load_protocol().roles
@@ -112,12 +112,7 @@ def test_the_path_crosses_and_says_when(tmp_path):
 
 
 def test_complete_and_rows_beyond_n_max(tmp_path):
-    text = (load_protocol().source)
-    import tomllib
-
-    data = tomllib.loads(open(text, encoding="utf-8").read())
-    data["safety_rule"] = {"n_max": 3}
-    proto = parse_protocol(data, text)
+    proto = shipped_protocol(safety_rule={"n_max": 3})
     people = [(f"P{i}", "rfa_rt", "2025-02-01", "true") for i in range(1, 6)]
     folder = make_export(tmp_path / "e",
                          screening=[screen(screening_id=f"S{p[0]}") for p in people],
@@ -199,13 +194,8 @@ def test_operating_characteristic_rates():
     ({"window": 30}, "[safety_rule] has no setting 'window'"),
 ])
 def test_bad_safety_settings_are_one_line_naming_the_setting(setting, message):
-    import tomllib
-
-    src = load_protocol().source
-    data = tomllib.loads(open(src, encoding="utf-8").read())
-    data["safety_rule"] = setting
     with pytest.raises(ProtocolError) as err:
-        parse_protocol(data, src)
+        shipped_protocol(safety_rule=setting)
     assert message in str(err.value) and "\n" not in str(err.value)
 
 

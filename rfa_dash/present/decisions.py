@@ -29,7 +29,7 @@ def status_sentence(rule: SafetyRule) -> str:
     >>> from rfa_dash.analysis.safety_rule import RuleStatus
     >>> r = SafetyRule(None, "RFA/BA + RT", 0.05, {}, {}, RuleStatus(
     ...     "crossed", 20, dt.date(2027, 1, 31), 21), {"k": []})
-    >>> print(status_sentence(r).replace(": ", ":\n"))
+    >>> print(status_sentence(r).replace(": ", ":\\n"))
     The rule was crossed on 31 January 2027 at the 20th evaluable participant:
     the protocol asks to pause enrolment and convene the DSMB.
     """

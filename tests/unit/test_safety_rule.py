@@ -233,3 +233,14 @@ def test_the_open_report_and_page_count_nothing_of_the_rule(tmp_path):
     assert f"at the {closed.status.k}" not in section
     full = build_report(exp, exp.default_as_of, ROLES["dsmb"], masked=False)
     assert "Events among the first k" in full
+
+
+def test_partial_onset_dates_are_imputed_not_before_treatment(tmp_path):
+    people = [("A", "rfa_rt", "2025-02-10", "true"), ("B", "rfa_rt", "2025-02-10", "true"),
+              ("C", "rfa_rt", "2025-02-10", "true")]
+    aes = [("A", "2025-02", 3, "yes"),     # the month holds treatment: 2025-02-10, counts
+           ("B", "2025-01", 3, "yes"),     # all of it before treatment: 2025-01-01, no
+           ("C", "2025", 3, "yes")]        # the year holds treatment: 2025-02-10, counts
+    exp = _export(tmp_path, people, aes)
+    assert _path(exp, D(2025, 6, 1)) == [("A", D(2025, 2, 10), 1), ("C", D(2025, 2, 10), 1),
+                                         ("B", D(2025, 3, 12), 0)]

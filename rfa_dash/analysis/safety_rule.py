@@ -135,7 +135,7 @@ class SafetyRule:
     status for every role that sees outcomes; the path (x(k)) only by arm."""
 
     settings: SafetyRuleSettings
-    arm_label: str
+    arm_label: str                     # the arm's name, or "the monitored arm" if blind
     level: float
     boundary: dict[str, list]          # k, max_events for k = 1..n_max
     oc: dict[str, list]
@@ -168,7 +168,10 @@ def safety_rule(exp: Export, as_of: dt.date, role: Role) -> SafetyRule:
     else:   # the status and the day it was first crossed, nothing counted: not even k,
         shown = None   # which with r(k) would give the events
         status = RuleStatus(status.status, None, status.date, None)
-    return SafetyRule(s, exp.protocol.arm_labels[s.arm], b.level,
+    # a role blind to arms reads of "the monitored arm": its pages name no arm at all
+    label = exp.protocol.arm_labels[s.arm] if sees(role, "outcomes_by_arm") \
+        else "the monitored arm"
+    return SafetyRule(s, label, b.level,
                       {"k": list(range(1, s.n_max + 1)),
                        "max_events": [int(v) for v in b.max_events]},
                       operating_characteristics(s), status, shown)

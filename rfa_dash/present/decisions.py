@@ -52,8 +52,8 @@ def counts_sentence(rule: SafetyRule) -> str:
     s = rule.settings
     related = ", related to the procedure," if s.related_only else ""
     return (f"Counted: treatment-emergent adverse events of grade {s.min_grade} or worse"
-            f"{related} with onset within {s.window_days} days of treatment, among "
-            f"{rule.arm_label} participants who received it. Acceptable rate p0 = "
+            f"{related} with onset within {s.window_days} days of treatment, among the "
+            f"participants of {rule.arm_label} who received it. Acceptable rate p0 = "
             f"{s.p0:.0%}, unacceptable p1 = {s.p1:.0%}; up to {s.n_max} participants; at most "
             f"a {s.alpha:.0%} chance of stopping when the true rate is p0 (level "
             f"{rule.level:.4f}; Ivanova, Qaqish and Schell 2005).")

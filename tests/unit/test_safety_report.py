@@ -86,7 +86,7 @@ def reports():
 
 SECTION_IDS = ("status", "enrollment", "screening", "consort", "baseline", "treatment",
                "deviations", "adherence", "progression", "sre", "every-sre", "pain", "safety",
-               "data-quality", "changes")
+               "safety-rule", "main-trial", "data-quality", "changes")
 
 
 def test_report_has_every_section(reports):
@@ -156,7 +156,8 @@ def test_report_opens_offline_in_chromium(reports, tmp_path):
     assert n_plots >= 4
     assert headings[:3] == ["Contents", "1. Study status and schema", "2. Enrollment"]
     assert "11. Every SRE (recurrent events)" in headings and "12. Pain response" in headings
-    assert "13. Safety" in headings and "14. Data quality" in headings
+    assert "13. Safety" in headings and "14. Safety stopping rule" in headings
+    assert "15. The main trial's size" in headings and "16. Data quality" in headings
 
 
 def test_cut_round_trip_and_changes(tmp_path):

@@ -39,8 +39,11 @@ ui.table(table, "progression")
 ui.csv_download(t, "Download the criteria (CSV)", "progression_criteria.csv",
                 key="progression_csv")
 
-over_time, ahead, rules = ui.tabs(["Course over time", "Recruitment looking ahead",
-                                   "Definitions"], this_page)
+# the main trial's size needs F, an outcome (pooled): not for a role without outcomes
+sizing = sees(ctx.role, "outcomes")
+over_time, ahead, rules, *main = ui.tabs(
+    ["Course over time", "Recruitment looking ahead", "Definitions"]
+    + (["The main trial's size"] if sizing else []), this_page)
 if over_time.open:
     with over_time:
         c = ui.cached(course, ctx, ctx.role)
@@ -102,14 +105,13 @@ if rules.open:
                    "the amber one, red below; not yet while the denominator is 0. Thresholds, "
                    "labels and which criteria are used: [progression] in the protocol file.")
 
-if sees(ctx.role, "outcomes"):   # F is an outcome (pooled): not for a role without outcomes
-    st.subheader("The main trial's size, from this pilot")
-    st.caption("Pooled over arms: these figures reveal nothing by arm.")
-    ui.table(ui.cached(main_trial, ctx, ctx.role, view=main_trial_view), "main_trial")
-    for line in main_trial_inputs(ctx.protocol):
-        st.markdown(f"- {line}")
-    ui.chart(st, charts.fig_main_trial_sensitivity,
-             ui.cached(sensitivity, ctx, ctx.role, view=sensitivity_frame), cut=ctx.chart_cut)
-    ui.csv_download(ui.cached(sensitivity, ctx, ctx.role, view=sensitivity_frame),
-                    "Download the sensitivity (CSV)", "main_trial_sensitivity.csv",
-                    key="main_trial_csv")
+if main and main[0].open:
+    with main[0]:
+        st.caption("From this pilot, pooled over arms: these figures reveal nothing by arm.")
+        ui.table(ui.cached(main_trial, ctx, ctx.role, view=main_trial_view), "main_trial")
+        for line in main_trial_inputs(ctx.protocol):
+            st.markdown(f"- {line}")
+        curve = ui.cached(sensitivity, ctx, ctx.role, view=sensitivity_frame)
+        ui.chart(st, charts.fig_main_trial_sensitivity, curve, cut=ctx.chart_cut)
+        ui.csv_download(curve, "Download the sensitivity (CSV)", "main_trial_sensitivity.csv",
+                        key="main_trial_csv")

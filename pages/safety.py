@@ -7,7 +7,7 @@ from rfa_dash.analysis.safety import safety
 from rfa_dash.analysis.safety_rule import safety_rule
 from rfa_dash.blinding import scope_note
 from rfa_dash.present.decisions import (
-    boundary_frame,
+    boundary_chart_frame,
     boundary_view,
     counts_sentence,
     oc_view,
@@ -31,29 +31,39 @@ rule = ui.cached(safety_rule, ctx, ctx.role)
 st.caption(counts_sentence(rule) + ("" if rule.path is not None else
            " The path (events among the participants evaluable so far) is for the closed "
            "session only: it counts one arm's harms."))
-ui.chart(st, charts.fig_safety_rule, ui.cached(safety_rule, ctx, ctx.role, view=boundary_frame),
+ui.chart(st, charts.fig_safety_rule,
+         ui.cached(safety_rule, ctx, ctx.role, view=boundary_chart_frame),
          color=colors.get(rule.settings.arm, "#000000"), label=rule.arm_label,
          cut=ctx.chart_cut)
-with st.expander("Boundary" + (" and path" if rule.path is not None else "") + " as a table"):
-    st.caption("The rule is crossed when the events among the first k evaluable participants "
-               "reach the number in the second column.")
-    ui.table(ui.cached(safety_rule, ctx, ctx.role, view=boundary_view), "safety_rule")
-with st.expander("Operating characteristics"):
-    ui.chart(st, charts.fig_safety_oc, rule.oc, p0=rule.settings.p0, p1=rule.settings.p1,
-             cut=ctx.chart_cut)
-    ui.table(ui.cached(safety_rule, ctx, ctx.role, view=oc_view), "safety_oc")
-    st.caption("Exact over every binomial path: the chance that the rule stops the arm by its "
-               "last participant, and how many participants monitoring then took on average, "
-               "if the true rate were the one in the first column.")
+st.caption("The boundary and the operating characteristics are in the tabs below"
+           + ("; so is every evaluable participant, those beyond the last monitored one "
+              "too." if rule.path is not None else "."))
 
 st.subheader("Adverse events by worst grade")
 tables = ui.cached(safety, ctx, ctx.role, view=safety_tables)
 ui.table(tables["grades"], "grades")
 ui.chart(st, charts.fig_ae_grades, s.by_grade, colors=colors, labels=labels,
          cut=ctx.chart_cut)
-serious_tab, soc_tab, deaths_tab, grade3_tab, pre_tab = ui.tabs(
+serious_tab, soc_tab, deaths_tab, grade3_tab, pre_tab, rule_tab, oc_tab = ui.tabs(
     ["Serious and related", "By system organ class", f"Deaths ({len(s.deaths)})",
-     "Grade 3 or higher", f"Before treatment ({len(s.pretreatment)})"], this_page)
+     "Grade 3 or higher", f"Before treatment ({len(s.pretreatment)})",
+     "Stopping rule: boundary" + (" and path" if rule.path is not None else ""),
+     "Stopping rule: operating characteristics"], this_page)
+if rule_tab.open:
+    with rule_tab:
+        st.caption("The rule is crossed when the events among the first k evaluable "
+                   "participants reach the number in the second column.")
+        ui.table(ui.cached(safety_rule, ctx, ctx.role, view=boundary_view), "safety_rule")
+
+if oc_tab.open:
+    with oc_tab:
+        ui.chart(st, charts.fig_safety_oc, rule.oc, p0=rule.settings.p0, p1=rule.settings.p1,
+                 cut=ctx.chart_cut)
+        ui.table(ui.cached(safety_rule, ctx, ctx.role, view=oc_view), "safety_oc")
+        st.caption("Exact over every binomial path: the chance that the rule stops the arm "
+                   "by its last participant, and how many participants monitoring then "
+                   "took on average, if the true rate were the one in the first column.")
+
 if serious_tab.open:
     with serious_tab:
         left, right = st.columns(2)

@@ -71,6 +71,14 @@ def boundary_frame(rule: SafetyRule, protocol=None) -> pd.DataFrame:
     return df
 
 
+def boundary_chart_frame(rule: SafetyRule, protocol=None) -> pd.DataFrame:
+    """:func:`boundary_frame` up to n_max: where monitoring ends, and all a chart needs
+    (participants evaluable beyond it are in the table; at 100,000 participants they would
+    be tens of thousands of points)."""
+    df = boundary_frame(rule)
+    return df[df["k"] <= rule.settings.n_max].reset_index(drop=True)
+
+
 def boundary_view(rule: SafetyRule, protocol=None) -> pd.DataFrame:
     """:func:`boundary_frame` with labels and whole numbers (empty cells as "-")."""
     df = boundary_frame(rule)

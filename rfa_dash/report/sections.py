@@ -407,10 +407,10 @@ def safety_rule_section(ctx: Ctx) -> Section:
                            "in the closed report only: it counts one arm's harms."))
     blocks += [
         Figure("Safety stopping rule: events against evaluable participants",
-               charts.fig_safety_rule(decisions.boundary_frame(r), color=ctx.colors.get(
+               charts.fig_safety_rule(decisions.boundary_chart_frame(r), color=ctx.colors.get(
                    arm, "#000000"), label=ctx.labels.get(arm, r.arm_label), cut=ctx.cut), n),
         Table("The boundary" + (" and the path" if r.path is not None else ""),
-              decisions.boundary_view(r), n),
+              decisions.boundary_view(r), n, max_rows=ctx.listing_rows),
         Table("Operating characteristics (exact)", decisions.oc_view(r),
               f"up to {r.settings.n_max} participants"),
     ]

@@ -88,12 +88,21 @@ def revision() -> str:
 
 
 def file_hash(source: str) -> str:
-    """SHA-256 of a protocol file's bytes (of the text itself when it is not a file)."""
+    """SHA-256 of a protocol file's bytes (of the text itself when it is not a file); read
+    again only when the file's size or time changes (the sidebar asks on every rerun)."""
     try:
-        data = Path(source).read_bytes()
+        st = Path(source).stat()
     except OSError:
-        data = source.encode()
-    return hashlib.sha256(data).hexdigest()
+        return hashlib.sha256(source.encode()).hexdigest()
+    return _file_hash(source, st.st_size, st.st_mtime_ns)
+
+
+@lru_cache(maxsize=32)
+def _file_hash(source: str, size: int, mtime_ns: int) -> str:
+    try:
+        return hashlib.sha256(Path(source).read_bytes()).hexdigest()
+    except OSError:
+        return hashlib.sha256(source.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

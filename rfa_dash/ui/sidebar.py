@@ -59,12 +59,9 @@ def sidebar() -> Context | None:
         role_name = user.role
     ctx = Context(export=exp, as_of=as_of, role=protocol.roles[role_name], source_label=label,
                   user=user.username, demo=demo)
-    st.sidebar.caption(ctx.cut)
     made = stamp(exp.fingerprint, protocol.source)
-    st.sidebar.caption(f"{made.code_line()} · protocol SHA-256 {made.protocol}",
-                       help="What makes these pages: the package version, the source "
-                            "revision and the digest of the code, and the protocol file's "
-                            "digest (the export's is in the line above).")
+    # one element, not two: every element is paid for on every rerun
+    st.sidebar.caption(f"{ctx.cut}  \n{made.code_line()} · protocol SHA-256 {made.protocol}")
     st.session_state["_ctx"] = ctx
     return ctx
 

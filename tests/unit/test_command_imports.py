@@ -14,7 +14,7 @@ from rfa_dash.ingest.export import SAMPLE_DIR
 
 HEAVY = ("pandas", "scipy", "scipy.stats", "statsmodels", "sqlalchemy", "plotly")
 # the commands whose numbers need a quantile (an exact interval, the t interval)
-QUANTILES = {"sre", "progression", "sre-rate", "recurrent", "pain"}
+QUANTILES = {"progression", "sre-rate", "pain"}
 SCRIPT = """
 import contextlib, io, json, sys
 from rfa_dash.cli.main import main

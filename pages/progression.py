@@ -3,10 +3,15 @@
 import streamlit as st
 
 from rfa_dash import charts, ui
-from rfa_dash.analysis.main_trial import main_trial, sensitivity
+from rfa_dash.analysis.main_trial import main_trial
 from rfa_dash.analysis.progression import course, progression, recruitment_outlook
 from rfa_dash.blinding import sees
-from rfa_dash.present.decisions import main_trial_inputs, main_trial_view, sensitivity_frame
+from rfa_dash.present.decisions import (
+    POOLED_NOTE,
+    main_trial_inputs,
+    main_trial_view,
+    sensitivity_frame,
+)
 from rfa_dash.present.progression import (
     cards_view,
     course_view,
@@ -107,11 +112,11 @@ if rules.open:
 
 if main and main[0].open:
     with main[0]:
-        st.caption("From this pilot, pooled over arms: these figures reveal nothing by arm.")
+        st.caption(POOLED_NOTE)
         ui.table(ui.cached(main_trial, ctx, ctx.role, view=main_trial_view), "main_trial")
         for line in main_trial_inputs(ctx.protocol):
             st.markdown(f"- {line}")
-        curve = ui.cached(sensitivity, ctx, ctx.role, view=sensitivity_frame)
+        curve = ui.cached(main_trial, ctx, ctx.role, view=sensitivity_frame)
         ui.chart(st, charts.fig_main_trial_sensitivity, curve, cut=ctx.chart_cut)
         ui.csv_download(curve, "Download the sensitivity (CSV)", "main_trial_sensitivity.csv",
                         key="main_trial_csv")

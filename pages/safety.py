@@ -7,6 +7,7 @@ from rfa_dash.analysis.safety import safety
 from rfa_dash.analysis.safety_rule import safety_rule
 from rfa_dash.blinding import scope_note
 from rfa_dash.present.decisions import (
+    PATH_NOTE,
     boundary_chart_frame,
     boundary_view,
     counts_sentence,
@@ -28,9 +29,7 @@ st.subheader("Safety stopping rule")
 rule = ui.cached(safety_rule, ctx, ctx.role)
 (st.warning if rule.status.status == "crossed" else st.success)(
     status_sentence(rule), icon=":material/health_and_safety:")
-st.caption(counts_sentence(rule) + ("" if rule.path is not None else
-           " The path (events among the participants evaluable so far) is for the closed "
-           "session only: it counts one arm's harms."))
+st.caption(counts_sentence(rule) + ("" if rule.path is not None else " " + PATH_NOTE))
 ui.chart(st, charts.fig_safety_rule,
          ui.cached(safety_rule, ctx, ctx.role, view=boundary_chart_frame),
          color=colors.get(rule.settings.arm, "#000000"), label=rule.arm_label,

@@ -157,20 +157,26 @@ def main_trial(exp: Export, as_of: dt.date, role: Role) -> dict[str, list]:
     return main_trial_table(exp, as_of)
 
 
-def sensitivity(exp: Export, as_of: dt.date, role: Role,
-                hrs: tuple[float, ...] = tuple(np.round(np.arange(0.40, 0.801, 0.05), 2))
+HRS = tuple(float(h) for h in np.round(np.arange(0.40, 0.801, 0.05), 2))
+
+
+def sensitivity(rows: dict[str, list], s: MainTrialSettings, hrs: tuple[float, ...] = HRS
                 ) -> dict[str, list]:
-    """Participants needed against the hazard ratio to detect (0.40 to 0.80), at F's
-    estimate and at its lower end: columns hr, scenario, participants (None where not
-    computable)."""
-    require(role, "outcomes")
-    s = exp.protocol.main_trial
-    cif, lower, _ = pooled_at(exp, as_of, s.horizon_months)
-    rows = []
-    for scenario, f in zip(SCENARIOS, (cif, lower), strict=True):
-        for hr in hrs:
-            ok = not math.isnan(f) and f > 0
-            n = participants(events_needed(s, float(hr)), f, s.block) if ok else None
-            rows.append((float(hr), scenario, n))
-    return {"hr": [r[0] for r in rows], "scenario": [r[1] for r in rows],
-            "participants": [r[2] for r in rows]}
+    """Participants needed against the hazard ratio to detect (0.40 to 0.80), at each
+    scenario's F in ``rows`` (:func:`main_trial_table`'s; F is not computed again):
+    columns hr, scenario, participants (None where the scenario is not computable).
+
+    Examples
+    --------
+    >>> rows = {"scenario": ["estimate"], "p_event": [0.23]}
+    >>> sensitivity(rows, exp.protocol.main_trial, (0.5,))["participants"]
+    [324]
+    """
+    out: dict[str, list] = {"hr": [], "scenario": [], "participants": []}
+    for scenario, f in zip(rows["scenario"], rows["p_event"], strict=True):
+        for hr in hrs:   # a scenario's p_event is empty unless F is above 0
+            out["hr"].append(hr)
+            out["scenario"].append(scenario)
+            out["participants"].append(
+                participants(events_needed(s, hr), f, s.block) if f else None)
+    return out

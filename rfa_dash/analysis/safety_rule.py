@@ -59,7 +59,7 @@ class Evaluable:
     """The evaluable participants in path order: their IDs, days and outcomes."""
 
     ids: list[str]
-    days: list[dt.date]
+    days: list[dt.date | None]     # never None: an outcome comes with its day (the SQL)
     outcomes: list[int]
 
 
@@ -74,7 +74,7 @@ def evaluable(exp: Export, as_of: dt.date) -> Evaluable:
     ids = [str(x) for x, k in zip(np.asarray(q["participant_id"]), keep, strict=True) if k]
     days = [d for d, k in zip(dates(q["evaluable_date"]), keep, strict=True) if k]
     outs = [int(x) for x, k in zip(np.ma.filled(q["outcome"], 0), keep, strict=True) if k]
-    return Evaluable(ids, [d for d in days if d is not None], outs)
+    return Evaluable(ids, days, outs)   # an evaluable participant has its day
 
 
 @dataclass(frozen=True)
@@ -165,12 +165,11 @@ def safety_rule(exp: Export, as_of: dt.date, role: Role) -> SafetyRule:
     if sees(role, "outcomes_by_arm"):
         path["participant_id"] = ev.ids + [None] * (len(path["k"]) - len(ev.ids))
         shown: dict[str, list] | None = path
+        label = exp.protocol.arm_labels[s.arm]
     else:   # the status and the day it was first crossed, nothing counted: not even k,
-        shown = None   # which with r(k) would give the events
-        status = RuleStatus(status.status, None, status.date, None)
-    # a role blind to arms reads of "the monitored arm": its pages name no arm at all
-    label = exp.protocol.arm_labels[s.arm] if sees(role, "outcomes_by_arm") \
-        else "the monitored arm"
+        shown = None   # which with r(k) would give the events; and no arm named (a role
+        status = RuleStatus(status.status, None, status.date, None)   # blind to arms)
+        label = "the monitored arm"
     return SafetyRule(s, label, b.level,
                       {"k": list(range(1, s.n_max + 1)),
                        "max_events": [int(v) for v in b.max_events]},

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from rfa_dash.analysis.main_trial import sensitivity
 from rfa_dash.analysis.safety_rule import SafetyRule
 from rfa_dash.present.formats import fmt_day
 
@@ -57,6 +58,11 @@ def counts_sentence(rule: SafetyRule) -> str:
             f"{s.p0:.0%}, unacceptable p1 = {s.p1:.0%}; up to {s.n_max} participants; at most "
             f"a {s.alpha:.0%} chance of stopping when the true rate is p0 (level "
             f"{rule.level:.4f}; Ivanova, Qaqish and Schell 2005).")
+
+
+POOLED_NOTE = "Pooled over arms: these figures reveal nothing by arm."
+PATH_NOTE = ("The path (events among the participants evaluable so far) is for the closed "
+             "session only: it counts one arm's harms.")
 
 
 def boundary_frame(rule: SafetyRule, protocol=None) -> pd.DataFrame:
@@ -148,8 +154,10 @@ def main_trial_inputs(protocol) -> list[str]:
     ]
 
 
-def sensitivity_frame(cols: dict[str, list], protocol=None) -> pd.DataFrame:
-    """The sensitivity columns as a frame with the scenarios' labels."""
-    df = pd.DataFrame(cols)
+def sensitivity_frame(rows: dict[str, list], protocol) -> pd.DataFrame:
+    """Participants needed against the hazard ratio
+    (:func:`rfa_dash.analysis.main_trial.sensitivity` of the main trial's ``rows``), as a
+    frame with the scenarios' labels: a view of the main trial's result."""
+    df = pd.DataFrame(sensitivity(rows, protocol.main_trial))
     df["scenario"] = df["scenario"].map(SCENARIO_LABELS)
     return df

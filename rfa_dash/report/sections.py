@@ -403,8 +403,7 @@ def safety_rule_section(ctx: Ctx) -> Section:
          else f"up to {r.settings.n_max} participants")
     blocks: list = [Text(decisions.status_sentence(r)), Text(decisions.counts_sentence(r))]
     if r.path is None:
-        blocks.append(Text("The path (events among the participants evaluable so far) is "
-                           "in the closed report only: it counts one arm's harms."))
+        blocks.append(Text(decisions.PATH_NOTE))
     blocks += [
         Figure("Safety stopping rule: events against evaluable participants",
                charts.fig_safety_rule(decisions.boundary_chart_frame(r), color=ctx.colors.get(
@@ -423,12 +422,12 @@ def main_trial_section(ctx: Ctx) -> Section:
     rows = main_trial.main_trial(ctx.exp, ctx.as_of, ctx.role)
     n = f"n = {ctx.stage('randomized'):,} randomized, pooled"
     blocks: list = [
-        Text("Pooled over arms: these figures reveal nothing by arm."),
+        Text(decisions.POOLED_NOTE),
         Table("The main trial's size: two scenarios for F", decisions.main_trial_view(rows), n),
         *[Text(line) for line in decisions.main_trial_inputs(ctx.exp.protocol)],
         Figure("Participants needed against the hazard ratio to detect",
                charts.fig_main_trial_sensitivity(decisions.sensitivity_frame(
-                   main_trial.sensitivity(ctx.exp, ctx.as_of, ctx.role)), cut=ctx.cut), n),
+                   rows, ctx.exp.protocol), cut=ctx.cut), n),
     ]
     return Section("The main trial's size", "main-trial", blocks)
 

@@ -76,7 +76,7 @@ def test_the_target_reached_ends_the_pace(tmp_path):
 
 def test_sensitivity_falls_as_the_effect_grows():
     exp = open_export(SAMPLE_DIR)
-    s = sensitivity(exp, exp.default_as_of, ROLES["dsmb"])
+    s = sensitivity(main_trial(exp, exp.default_as_of, ROLES["dsmb"]), exp.protocol.main_trial)
     est = [n for n, sc in zip(s["participants"], s["scenario"], strict=True) if sc == "estimate"]
     assert s["hr"][:3] == [0.4, 0.45, 0.5] and est == sorted(est)   # hr 0.4 needs fewest
     assert est[2] == 324                                            # hr 0.5: the table's

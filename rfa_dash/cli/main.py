@@ -360,13 +360,6 @@ def _redcap_mapping(args) -> int:
 # commands that open the state store: an earlier version's files are imported first
 USE_STORE = {"add-user", "remove-user", "verify-audit", "cuts", "export-cut", "backup-state",
              "save-cut", "notify"}
-# commands that read no export: the store's, and those with folders of their own (each
-# defined below this table, so looked up when called)
-OWN_FOLDERS = {name: (lambda args, f=f: globals()[f](args)) for name, f in {
-    "redcap-mapping": "_redcap_mapping", "add-user": "_add_user", "remove-user": "_remove_user",
-    "verify-audit": "_verify_audit", "cuts": "_cuts", "export-cut": "_export_cut",
-    "backup-state": "_backup_state", "synth": "_synth", "import-redcap": "_import_redcap",
-    "fetch-redcap": "_fetch_redcap", "to-redcap": "_to_redcap"}.items()}
 
 
 def _fetch_redcap(args) -> int:
@@ -468,3 +461,11 @@ def _notify(exp, as_of: dt.date, args) -> int:
     for line in report.failures:
         print(f"rfa_dash: not sent: {line}", file=sys.stderr)
     return 3 if report.failures else 0
+
+
+# commands that read no export: the store's, and those with folders of their own
+OWN_FOLDERS = {"redcap-mapping": _redcap_mapping, "add-user": _add_user,
+               "remove-user": _remove_user, "verify-audit": _verify_audit, "cuts": _cuts,
+               "export-cut": _export_cut, "backup-state": _backup_state, "synth": _synth,
+               "import-redcap": _import_redcap, "fetch-redcap": _fetch_redcap,
+               "to-redcap": _to_redcap}

@@ -5,6 +5,7 @@ import streamlit as st
 
 from rfa_dash import startup, ui
 from rfa_dash.state.errors import StoreError
+from rfa_dash.ui import outage
 
 st.set_page_config(page_title="rfa_dash · NCT07090122", page_icon=":material/monitoring:",
                    layout="wide")
@@ -17,6 +18,5 @@ try:
                       position="hidden").run()
         st.stop()
     ui.navigation(ctx.role.pages).run()
-except StoreError as exc:  # the state store unreachable or full: one message, the page stays
-    st.error(f"{exc}. What was being done was not recorded; try again, or tell the "
-             "dashboard's administrator.")
+except StoreError as exc:  # the state store busy, unreachable or full: one message, no URL
+    outage.show(exc)

@@ -45,9 +45,13 @@ CUTS_DIR = Setting("RFA_DASH_CUTS_DIR", "a cuts folder of an earlier version, mo
                    "store on first start")
 CACHE_DIR = Setting("RFA_DASH_CACHE_DIR", "the Parquet cache of loaded exports")
 UPLOAD_DIR = Setting("RFA_DASH_UPLOAD_DIR", "where uploaded exports are kept")
+STATE_WAIT = Setting("RFA_DASH_STATE_WAIT_S", "how long a write waits for another writer "
+                     "of the state store before giving up (seconds)")
 
 SETTINGS = (PROTOCOL, EXPORT_ROOT, STATE_URL, USERS, SECRET, AUTH, AUDIT_LOG, CUTS_DIR, CACHE_DIR,
-            UPLOAD_DIR)
+            UPLOAD_DIR, STATE_WAIT)
+
+STATE_WAIT_DEFAULT_S = 30.0
 
 
 def value(setting: Setting) -> str | None:
@@ -79,6 +83,16 @@ def export_root() -> str | None:
 def state_url() -> str:
     """``RFA_DASH_STATE_URL``, else an SQLite file ``state.sqlite`` in :func:`state_dir`."""
     return value(STATE_URL) or f"sqlite:///{state_dir() / 'state.sqlite'}"
+
+
+def state_wait_s() -> float:
+    """``RFA_DASH_STATE_WAIT_S``: seconds a write waits for another writer's lock (SQLite's
+    busy timeout, PostgreSQL's lock timeout), 30 when unset or not a positive number."""
+    try:
+        v = float(value(STATE_WAIT) or STATE_WAIT_DEFAULT_S)
+    except ValueError:
+        return STATE_WAIT_DEFAULT_S
+    return v if 0 < v <= 3600 else STATE_WAIT_DEFAULT_S
 
 
 def users_file() -> Path | None:

@@ -12,12 +12,13 @@
   further attempts for it are refused until the window has passed, without
   checking the password. Behind a reverse proxy every client has the proxy's
   address (Streamlit reads no forwarding header), hence the higher client
-  limit. The counts live in the state store, shared by every server.
+  limit. The counts live in the state store, shared by every server, timed by
+  the database's clock (a server whose clock is wrong neither lengthens nor
+  shortens another's window).
 """
 
 from __future__ import annotations
 
-import time
 import unicodedata
 from typing import Any
 
@@ -82,10 +83,11 @@ class Throttle:
         self.window_s = window_s
 
     def blocked(self, keys: list[str], now: float | None = None) -> float:
-        """Seconds until the first of ``keys`` may try again (0: none is blocked)."""
-        now = time.time() if now is None else now
+        """Seconds until the first of ``keys`` may try again (0: none is blocked); the
+        window is measured on the database's clock (``now`` for tests)."""
         f = schema.signin_failures
         with store.reading() as conn:
+            now = store.clock(conn) if now is None else now
             rows = conn.execute(select(f.c.key, func.count(), func.min(f.c.at))
                                 .where(f.c.key.in_(keys), f.c.at > now - self.window_s)
                                 .group_by(f.c.key)).all()
@@ -98,18 +100,19 @@ class Throttle:
         return wait
 
     def failed(self, conn: Any, keys: list[str], now: float | None = None) -> None:
-        """Count one failure for each of ``keys`` in ``conn``'s transaction."""
-        now = time.time() if now is None else now
+        """Count one failure for each of ``keys`` in ``conn``'s transaction, at the
+        database's time."""
+        now = store.clock(conn) if now is None else now
         f = schema.signin_failures
         conn.execute(f.delete().where(f.c.at <= now - self.window_s))   # bounded
         conn.execute(f.insert(), [{"key": k, "at": now} for k in keys])
 
-    def succeeded(self, keys: list[str]) -> None:
-        """Forget the failures of ``keys`` (the user's own, after a right password; a
-        client's count stays, so that guessing many names is still slowed)."""
-        with store.transaction() as conn:
-            conn.execute(schema.signin_failures.delete()
-                         .where(schema.signin_failures.c.key.in_(keys)))
+    def succeeded(self, conn: Any, keys: list[str]) -> None:
+        """Forget the failures of ``keys`` in ``conn``'s transaction (the user's own, after
+        a right password, written with the sign-in's audit entry; a client's count stays,
+        so that guessing many names is still slowed)."""
+        conn.execute(schema.signin_failures.delete()
+                     .where(schema.signin_failures.c.key.in_(keys)))
 
 
 THROTTLE = Throttle()

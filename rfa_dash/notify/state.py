@@ -22,7 +22,6 @@ notify runs with its configuration (:func:`import_state_file`), and left untouch
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -47,7 +46,14 @@ class StateError(ValueError):
 
 
 class Ledger:
-    """The ledger as one run sees it (``run`` names the run in its claims)."""
+    """The ledger as one run sees it (``run`` names the run in its claims).
+
+    Claims are timed by the database's clock (:func:`rfa_dash.state.store.clock`), so
+    a server whose clock runs ahead cannot judge another run's claim expired. Each
+    step is retried once when the connection dropped (a database restarted): each
+    looks at what its own run already wrote, so a step that did commit before the
+    connection dropped is not done twice.
+    """
 
     def __init__(self) -> None:
         self.run = uuid.uuid4().hex
@@ -55,45 +61,72 @@ class Ledger:
     def keys(self, email: str) -> set[str]:
         """Keys sent to ``email``, or claimed by a run still within its time."""
         led = schema.notify_ledger
-        now = time.time()
-        with store.reading() as conn:
-            rows = conn.execute(select(led.c.key, led.c.state, led.c.claimed_at)
-                                .where(led.c.email == email))
-            return {r.key for r in rows if _held(r, now)}
+
+        def read() -> set[str]:
+            with store.reading() as conn:
+                now = store.clock(conn)
+                rows = conn.execute(select(led.c.key, led.c.state, led.c.claimed_at)
+                                    .where(led.c.email == email))
+                return {r.key for r in rows if _held(r, now)}
+
+        return store.retrying(read)
 
     def claim(self, email: str, keys: list[str]) -> bool:
         """Claim ``keys`` for ``email`` in one transaction; False when another run has
         (or sent) any of them."""
         led = schema.notify_ledger
-        now = time.time()
-        with store.transaction() as conn:
-            store.lock(conn, f"notify:{email}")
-            rows = list(conn.execute(select(led.c.key, led.c.state, led.c.claimed_at)
-                                     .where(led.c.email == email, led.c.key.in_(keys))))
-            if any(_held(r, now) for r in rows):
-                return False
-            if rows:   # expired claims of a run that died
-                conn.execute(led.delete().where(led.c.email == email, led.c.key.in_(keys)))
-            conn.execute(led.insert(), [{"email": email, "key": k, "state": "claimed",
-                                         "run": self.run, "claimed_at": now, "sent_at": "",
-                                         "export": ""} for k in keys])
-        return True
+
+        def claim() -> bool:
+            with store.transaction() as conn:
+                store.lock(conn, f"notify:{email}")
+                now = store.clock(conn)
+                rows = list(conn.execute(select(led.c.key, led.c.state, led.c.claimed_at,
+                                                led.c.run)
+                                         .where(led.c.email == email, led.c.key.in_(keys))))
+                if rows and all(r.run == self.run and r.state == "claimed" for r in rows) \
+                        and len(rows) == len(keys):
+                    return True   # this run's own claim, committed before a dropped line
+                if any(_held(r, now) for r in rows):
+                    return False
+                if rows:   # expired claims of a run that died
+                    conn.execute(led.delete().where(led.c.email == email,
+                                                    led.c.key.in_(keys)))
+                conn.execute(led.insert(), [{"email": email, "key": k, "state": "claimed",
+                                             "run": self.run, "claimed_at": now,
+                                             "sent_at": "", "export": ""} for k in keys])
+            return True
+
+        return store.retrying(claim)
 
     def record(self, email: str, keys: list[str], export: str, role: str, detail: str) -> None:
-        """Mark the claimed ``keys`` sent, with the audit entry, in one transaction."""
+        """Mark the claimed ``keys`` sent, with the audit entry, in one transaction (once:
+        a repeat after a dropped connection finds them sent and adds nothing)."""
         led = schema.notify_ledger
-        with store.transaction() as conn:
-            conn.execute(led.update().where(led.c.email == email, led.c.key.in_(keys),
-                                            led.c.run == self.run)
-                         .values(state="sent", sent_at=trail.now(), export=export))
-            trail.append(conn, "notify_sent", email, role, export, detail=detail)
+
+        def record() -> None:
+            with store.transaction() as conn:
+                mine = (led.c.email == email) & led.c.key.in_(keys) & (led.c.run == self.run)
+                claimed = conn.execute(select(led.c.key).where(
+                    mine & (led.c.state == "claimed"))).all()
+                if not claimed:
+                    return
+                conn.execute(led.update().where(mine)
+                             .values(state="sent", sent_at=trail.now(), export=export))
+                trail.append(conn, "notify_sent", email, role, export, detail=detail)
+
+        store.retrying(record)
 
     def release(self, email: str, keys: list[str]) -> None:
         """Give the claim up (the server refused the message): the next run tries again."""
         led = schema.notify_ledger
-        with store.transaction() as conn:
-            conn.execute(led.delete().where(led.c.email == email, led.c.key.in_(keys),
-                                            led.c.run == self.run, led.c.state == "claimed"))
+
+        def release() -> None:
+            with store.transaction() as conn:
+                conn.execute(led.delete().where(led.c.email == email, led.c.key.in_(keys),
+                                                led.c.run == self.run,
+                                                led.c.state == "claimed"))
+
+        store.retrying(release)
 
 
 def _state_file(conn: Connection, path: Path) -> str:

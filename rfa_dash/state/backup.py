@@ -16,7 +16,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from rfa_dash import files
+from rfa_dash import files, settings
 from rfa_dash.state import store
 
 
@@ -36,7 +36,7 @@ def backup(out: Path, u: str | None = None) -> int:
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        source = sqlite3.connect(src, timeout=store.BUSY_TIMEOUT_S)
+        source = sqlite3.connect(src, timeout=settings.state_wait_s())
         target = sqlite3.connect(tmp)
         try:
             source.backup(target)

@@ -13,7 +13,17 @@ one or more servers sharing their state (driven by psycopg 3).
   whose schema is newer than this code knows is refused with one line.
 
 Every failure of the database reaches callers as :class:`StoreError`: one
-line, the URL without its password.
+line, the URL without its password, and a kind (busy, full, unavailable) from
+which a page says what it means without naming the store (``StoreError.public``).
+
+- **Readers never wait**: opening the store reads its schema revision in a
+  reading transaction and takes the write lock only to migrate; pages read in
+  reading transactions. A write waits for another writer at most
+  ``RFA_DASH_STATE_WAIT_S`` (30 s), then fails with one line.
+- **One clock**: times that several processes compare (notify's claims, the
+  sign-in throttle) are the database's (:func:`clock`), so a server whose own
+  clock is wrong cannot take another's claim early. (An SQLite store lives on one
+  machine: its clock is that machine's.)
 
 Example
 -------
@@ -32,25 +42,28 @@ import hashlib
 import os
 import secrets
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from rfa_dash import files, settings
-from rfa_dash.state.errors import StoreError
+from rfa_dash.state.errors import Kind, StoreError
 
-__all__ = ["StoreError", "engine", "forget", "insert", "key", "key_for", "lock", "reading",
-           "transaction", "url"]
+__all__ = ["StoreError", "clock", "engine", "forget", "insert", "key", "key_for", "lock",
+           "reading", "retrying", "transaction", "url"]
+
+T = TypeVar("T")
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 CONNECT_TIMEOUT_S = 10      # reaching a PostgreSQL server
-BUSY_TIMEOUT_S = 30         # waiting for another writer (SQLite) or a lock (PostgreSQL)
 STATEMENT_TIMEOUT_S = 120   # any one statement on PostgreSQL
+RETRY_PAUSE_S = 2.0         # before the one retry of a dropped connection
 
 _ENGINES: dict[str, Engine] = {}
 _LOCK = threading.Lock()
@@ -73,6 +86,33 @@ def _first_line(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None) or exc
     lines = str(orig).strip().splitlines()
     return lines[0] if lines else type(orig).__name__
+
+
+# SQLSTATE classes and codes (PostgreSQL) and SQLite's messages, by what they mean to a user
+_BUSY_STATES = {"55P03", "40P01", "40001"}   # lock timeout, deadlock, serialization
+_FULL_STATES = {"53100", "53200", "53300"}   # disk full, out of memory, too many connections
+_GONE_STATES = {"57P01", "57P02", "57P03"}   # server shutting down or starting up
+
+
+def kind_of(exc: BaseException) -> Kind:
+    """What a database error means to the person waiting (see :class:`StoreError`)."""
+    orig = getattr(exc, "orig", None) or exc
+    state = str(getattr(orig, "sqlstate", "") or "")
+    text_ = str(orig).lower()
+    if state in _BUSY_STATES or "database is locked" in text_ or "lock timeout" in text_:
+        return "busy"
+    if state in _FULL_STATES or "disk is full" in text_ or "no space left" in text_:
+        return "full"
+    if (state.startswith("08") or state in _GONE_STATES
+            or getattr(exc, "connection_invalidated", False)
+            or any(w in text_ for w in ("connection", "could not connect", "unable to open",
+                                        "server closed", "terminating"))):
+        return "unavailable"
+    return "failed"
+
+
+def _failure(u: str, exc: BaseException, verb: str = "failed") -> StoreError:
+    return StoreError(f"the state store {shown(u)} {verb}: {_first_line(exc)}", kind_of(exc))
 
 
 def _driver_url(u: str) -> str:
@@ -101,7 +141,8 @@ def _open(u: str) -> Engine:
         if path is None:
             raise StoreError("the SQLite state URL names no file")
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        eng = create_engine(u, connect_args={"timeout": BUSY_TIMEOUT_S})
+        wait = settings.state_wait_s()
+        eng = create_engine(u, connect_args={"timeout": wait})
 
         @event.listens_for(eng, "connect")
         def _connect(dbapi_con: Any, _record: Any) -> None:
@@ -109,7 +150,7 @@ def _open(u: str) -> Engine:
             cur = dbapi_con.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=FULL")
-            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+            cur.execute(f"PRAGMA busy_timeout={int(wait * 1000)}")
             cur.close()
 
         @event.listens_for(eng, "begin")
@@ -124,7 +165,7 @@ def _open(u: str) -> Engine:
         raise StoreError(f"{settings.STATE_URL.name} must be an sqlite:/// or postgresql:// "
                          f"URL, not {shown(u)}")
     opts = (f"-c statement_timeout={STATEMENT_TIMEOUT_S * 1000} "
-            f"-c lock_timeout={BUSY_TIMEOUT_S * 1000}")
+            f"-c lock_timeout={int(settings.state_wait_s() * 1000)}")
     return create_engine(_driver_url(u), pool_pre_ping=True,
                          connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "options": opts})
 
@@ -138,6 +179,11 @@ def _migrate(eng: Engine, u: str) -> None:
     script = ScriptDirectory(str(MIGRATIONS))
     known = {r.revision for r in script.walk_revisions()}
     head = script.get_current_head()
+    # read first: a store at the head needs no write lock (opening it never waits behind
+    # a writer, such as a backup holding the lock)
+    with eng.connect().execution_options(rfa_read=True) as conn, conn.begin():
+        if MigrationContext.configure(conn).get_current_revision() == head:
+            return
     with eng.begin() as conn:
         lock(conn, "migrate")
         current = MigrationContext.configure(conn).get_current_revision()
@@ -172,8 +218,7 @@ def engine(u: str | None = None) -> Engine:
         except StoreError:
             raise
         except (SQLAlchemyError, OSError) as exc:
-            raise StoreError(f"the state store {shown(u)} cannot be opened: "
-                             f"{_first_line(exc)}") from None
+            raise _failure(u, exc, "cannot be opened") from None
         _ENGINES[u] = eng
     return eng
 
@@ -199,7 +244,7 @@ def transaction(u: str | None = None) -> Iterator[Connection]:
         with eng.begin() as conn:
             yield conn
     except SQLAlchemyError as exc:
-        raise StoreError(f"the state store {shown(u)} failed: {_first_line(exc)}") from None
+        raise _failure(u, exc) from None
 
 
 @contextmanager
@@ -211,7 +256,49 @@ def reading(u: str | None = None) -> Iterator[Connection]:
         with eng.connect().execution_options(rfa_read=True) as conn, conn.begin():
             yield conn
     except SQLAlchemyError as exc:
-        raise StoreError(f"the state store {shown(u)} failed: {_first_line(exc)}") from None
+        raise _failure(u, exc) from None
+
+
+def retrying(work: Callable[[], T]) -> T:
+    """``work()``, run a second time (after a short pause) when the first failed because
+    the database could not be reached or the connection dropped (a server restarted).
+
+    Only for work that is safe to repeat: its transaction either committed or left
+    nothing, and running it again after a commit changes nothing (notify's claim,
+    record and release check what their own run already wrote). Any other failure,
+    and a second one, is raised.
+
+    Example
+    -------
+    >>> retrying(lambda: 42)
+    42
+    """
+    try:
+        return work()
+    except StoreError as exc:
+        if exc.kind != "unavailable":
+            raise
+    time.sleep(RETRY_PAUSE_S)
+    return work()
+
+
+def clock(conn: Connection) -> float:
+    """The database's time now, in seconds since the epoch: the one clock that every
+    process using the store agrees on (PostgreSQL's; an SQLite store's machine's).
+
+    Example
+    -------
+    >>> import tempfile
+    >>> u = f"sqlite:///{tempfile.mkdtemp()}/state.sqlite"
+    >>> with reading(u) as conn:
+    ...     abs(clock(conn) - time.time()) < 5
+    True
+    """
+    if conn.dialect.name == "postgresql":
+        q = "SELECT EXTRACT(EPOCH FROM clock_timestamp())"
+    else:
+        q = "SELECT (julianday('now') - 2440587.5) * 86400.0"
+    return float(conn.execute(text(q)).scalar_one())
 
 
 def lock(conn: Connection, name: str) -> None:

@@ -7,9 +7,10 @@ figures, and the widgets (:func:`header`, :func:`tabs`, :func:`table`,
 :func:`sidebar`, :func:`gate` and :func:`navigation`.
 
 Modules: ``context`` (the :class:`Context`), ``sidebar`` (sidebar and
-navigation), ``signin`` (accounts and OIDC), ``source`` (export folder and
-uploads), ``memos`` (bounded memos and figure freezing), ``widgets`` (page
-furniture), ``multipage`` (Streamlit's old multipage mode, handled once).
+navigation), ``signin`` (accounts and OIDC), ``outage`` (a store failure told
+without naming the store), ``source`` (export folder and uploads), ``memos``
+(bounded memos and figure freezing), ``widgets`` (page furniture),
+``multipage`` (Streamlit's old multipage mode, handled once).
 """
 
 from rfa_dash.ui.context import Context, context

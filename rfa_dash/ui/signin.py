@@ -15,6 +15,7 @@ from rfa_dash import auth, settings, signin_guard
 from rfa_dash.protocol import Protocol
 from rfa_dash.state import audit as trail
 from rfa_dash.state import store
+from rfa_dash.ui import outage
 
 
 def gate() -> None:
@@ -33,32 +34,41 @@ def _sign_in_form() -> None:
         password = st.text_input("Password", type="password", key="signin_password")
         submitted = st.form_submit_button("Sign in")
     if submitted:
-        name = signin_guard.normalize(username)
-        ip = st.context.ip_address
-        client = ip if isinstance(ip, str) and ip else "unknown"
-        keys = [f"user:{name}", f"client:{client}"]
-        try:
-            wait = signin_guard.THROTTLE.blocked(keys)
-            if wait:
-                auth.audit("sign_in_throttled", name, "", detail=f"client {client}")
-                st.error("Too many failed sign-ins for this user name or from this computer; "
-                         f"try again in {max(1, round(wait / 60))} minute(s).")
-                return
-            user = auth.authenticate(name, password)
-            if user is None:
-                with store.transaction() as conn:   # the failure and its entry together
-                    signin_guard.THROTTLE.failed(conn, keys)
-                    trail.append(conn, "sign_in_failed", name, "", detail=f"client {client}")
-                time.sleep(1.5)  # slows down guessing
-                st.error("Wrong user name or password.")
-                return
-            signin_guard.THROTTLE.succeeded([f"user:{name}"])
-        except (auth.AuthError, store.StoreError) as exc:
-            st.error(str(exc))
+        _sign_in(signin_guard.normalize(username), password)
+
+
+def _sign_in(name: str, password: str) -> None:
+    """Check the password; the outcome and its audit entry are one write (a store that
+    cannot take it within its wait refuses the sign-in with one plain message)."""
+    ip = st.context.ip_address
+    client = ip if isinstance(ip, str) and ip else "unknown"
+    keys = [f"user:{name}", f"client:{client}"]
+    try:
+        wait = signin_guard.THROTTLE.blocked(keys)
+        if wait:
+            auth.audit("sign_in_throttled", name, "", detail=f"client {client}")
+            st.error("Too many failed sign-ins for this user name or from this computer; "
+                     f"try again in {max(1, round(wait / 60))} minute(s).")
             return
-        auth.audit("sign_in", user.username, user.role, detail=f"client {client}")
-        st.session_state["user"] = user
-        st.rerun()
+        user = auth.authenticate(name, password)
+        if user is None:
+            with store.transaction() as conn:   # the failure and its entry together
+                signin_guard.THROTTLE.failed(conn, keys)
+                trail.append(conn, "sign_in_failed", name, "", detail=f"client {client}")
+            time.sleep(1.5)  # slows down guessing
+            st.error("Wrong user name or password.")
+            return
+        with store.transaction() as conn:       # the sign-in and its entry together
+            signin_guard.THROTTLE.succeeded(conn, [f"user:{name}"])
+            trail.append(conn, "sign_in", user.username, user.role, detail=f"client {client}")
+    except auth.AuthError as exc:
+        st.error(str(exc))
+        return
+    except store.StoreError as exc:
+        outage.show(exc, "The sign-in")
+        return
+    st.session_state["user"] = user
+    st.rerun()
 
 
 def identity(protocol: Protocol) -> tuple[auth.User | None, bool]:
@@ -70,7 +80,7 @@ def identity(protocol: Protocol) -> tuple[auth.User | None, bool]:
         # read on every rerun: a removed account or a changed role ends the session
         current = auth.account(signed_in.username) if signed_in else None
     except store.StoreError as exc:
-        st.error(str(exc))
+        outage.show(exc, None)
         return None, False
     if signed_in is not None and current != signed_in:
         st.session_state.pop("user", None)
@@ -85,7 +95,7 @@ def identity(protocol: Protocol) -> tuple[auth.User | None, bool]:
         try:
             user = auth.user_by_email(str(st.user.get("email", "")))
         except store.StoreError as exc:
-            st.error(str(exc))
+            outage.show(exc, None)
             return None, False
         if user is None:
             if not st.session_state.get("_refusal_logged"):   # once, not on every rerun

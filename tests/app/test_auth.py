@@ -280,5 +280,6 @@ def test_throttle_window_passes():
     assert t.blocked(keys, now=3) == pytest.approx(57)
     assert t.blocked(["user:b"], now=3) == 0 and t.blocked(["client:1"], now=3) > 0
     assert t.blocked(keys, now=61) == 0          # the first failure left the window
-    t.succeeded(["user:a"])
+    with store.transaction() as conn:
+        t.succeeded(conn, ["user:a"])
     assert t.blocked(["user:a"], now=3) == 0

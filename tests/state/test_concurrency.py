@@ -90,11 +90,11 @@ def test_a_claim_of_a_run_that_died_is_taken_over_after_its_time(state_url, n):
     assert a.claim("pi@example.org", keys)
     assert not b.claim("pi@example.org", keys)            # a is sending them
     assert keys[0] in b.keys("pi@example.org")
-    real = ledger_state.time.time
-    try:   # a dies; after the claim's time another run may send them
-        ledger_state.time.time = lambda: real() + ledger_state.CLAIM_TTL_S + 1
+    real = store.clock
+    try:   # a dies; after the claim's time (on the database's clock) another run may send
+        store.clock = lambda conn: real(conn) + ledger_state.CLAIM_TTL_S + 1
         assert b.claim("pi@example.org", keys)
     finally:
-        ledger_state.time.time = real
+        store.clock = real
     b.release("pi@example.org", keys)
     assert b.claim("pi@example.org", keys)

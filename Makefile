@@ -25,9 +25,9 @@ venv: $(VENV)/.runtime
 run: $(VENV)/.runtime
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.address 127.0.0.1
 
-## make test: install app + test requirements (and Debian's chromium, poppler-utils and postgresql if missing), lint, type-check, run every test
+## make test: install app + test requirements (and Debian's chromium, poppler-utils, postgresql, nginx and faketime if missing), lint, type-check, run every test
 test: $(VENV)/.dev
-	@(command -v /usr/bin/chromium && command -v pdftoppm && ls /usr/lib/postgresql/*/bin/initdb && test -x /usr/sbin/nginx) >/dev/null 2>&1 || sh tests/install_debian_packages.sh
+	@(command -v /usr/bin/chromium && command -v pdftoppm && ls /usr/lib/postgresql/*/bin/initdb && test -x /usr/sbin/nginx && command -v faketime) >/dev/null 2>&1 || sh tests/install_debian_packages.sh
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q

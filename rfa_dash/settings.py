@@ -45,11 +45,13 @@ CUTS_DIR = Setting("RFA_DASH_CUTS_DIR", "a cuts folder of an earlier version, mo
                    "store on first start")
 CACHE_DIR = Setting("RFA_DASH_CACHE_DIR", "the Parquet cache of loaded exports")
 UPLOAD_DIR = Setting("RFA_DASH_UPLOAD_DIR", "where uploaded exports are kept")
+TRUSTED_PROXIES = Setting("RFA_DASH_TRUSTED_PROXIES", "addresses or networks of the reverse "
+                          "proxies whose X-Forwarded-For header names the client")
 STATE_WAIT = Setting("RFA_DASH_STATE_WAIT_S", "how long a write waits for another writer "
                      "of the state store before giving up (seconds)")
 
 SETTINGS = (PROTOCOL, EXPORT_ROOT, STATE_URL, USERS, SECRET, AUTH, AUDIT_LOG, CUTS_DIR, CACHE_DIR,
-            UPLOAD_DIR, STATE_WAIT)
+            UPLOAD_DIR, STATE_WAIT, TRUSTED_PROXIES)
 
 STATE_WAIT_DEFAULT_S = 30.0
 
@@ -93,6 +95,12 @@ def state_wait_s() -> float:
     except ValueError:
         return STATE_WAIT_DEFAULT_S
     return v if 0 < v <= 3600 else STATE_WAIT_DEFAULT_S
+
+
+def trusted_proxies() -> list[str]:
+    """``RFA_DASH_TRUSTED_PROXIES``: the proxies' addresses or networks, comma-separated
+    (``127.0.0.1`` when nginx runs on the same machine); empty when unset."""
+    return [p.strip() for p in (value(TRUSTED_PROXIES) or "").split(",") if p.strip()]
 
 
 def users_file() -> Path | None:

@@ -7,18 +7,26 @@
   | to l, rn to m) would let an account pass for another in the audit log;
   ``add-user`` refuses a new name that looks like an existing one. The table
   covers the common confusables of UTS #39, not all of them.
-- **Throttling**: after ``MAX_FAILURES`` failed sign-ins within ``WINDOW_S``
-  for one user name, or ``MAX_CLIENT_FAILURES`` from one client address,
-  further attempts for it are refused until the window has passed, without
-  checking the password. Behind a reverse proxy every client has the proxy's
-  address (Streamlit reads no forwarding header), hence the higher client
-  limit. The counts live in the state store, shared by every server, timed by
-  the database's clock (a server whose clock is wrong neither lengthens nor
-  shortens another's window).
+- **Client address**: the address a sign-in came from, as the audit trail
+  records it and the throttle counts it (:func:`client_address`). Behind a
+  reverse proxy the connection comes from the proxy; its ``X-Forwarded-For``
+  header is believed only when the connection comes from an address listed in
+  ``RFA_DASH_TRUSTED_PROXIES`` (a header from anyone else could be forged).
+- **Throttling**: failed sign-ins within ``WINDOW_S`` are counted per user
+  name *from one address* (``MAX_FAILURES``), per address on any names
+  (``MAX_CLIENT_FAILURES``) and per user name from everywhere
+  (``MAX_NAME_FAILURES``, high: guessing spread over many addresses); past a
+  limit the attempts it covers are refused, without checking the password,
+  until the window has passed. So one attacker who types wrong passwords
+  under everyone's names locks out their own address, not the people signing
+  in from theirs. The counts live in the state store, shared by every server,
+  timed by the database's clock (a server whose clock is wrong neither
+  lengthens nor shortens another's window).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import unicodedata
 from typing import Any
 
@@ -26,9 +34,11 @@ from sqlalchemy import func, select
 
 from rfa_dash.state import schema, store
 
-MAX_FAILURES = 5           # per user name
-MAX_CLIENT_FAILURES = 20   # per client address: behind a proxy every user shares one
+MAX_FAILURES = 5           # per user name from one address
+MAX_CLIENT_FAILURES = 20   # per address, on any names
+MAX_NAME_FAILURES = 50     # per user name, from any address
 WINDOW_S = 15 * 60
+LOCAL = "127.0.0.1"        # Streamlit gives no address for a loopback connection
 
 _CONFUSABLE = str.maketrans({
     # Cyrillic
@@ -68,8 +78,67 @@ def look_alike(name: str, existing: list[str]) -> str | None:
     return None
 
 
+def _networks(trusted: list[str]) -> list[Any]:
+    nets = []
+    for t in trusted:
+        try:
+            nets.append(ipaddress.ip_network(t, strict=False))
+        except ValueError:
+            continue   # a typo trusts nobody (never everybody)
+    return nets
+
+
+def client_address(peer: str | None, forwarded_for: str | None, trusted: list[str]) -> str:
+    """The client's address: the connection's peer, or, when the peer is a trusted proxy,
+    the last address in ``X-Forwarded-For`` that is not a trusted proxy itself.
+
+    ``peer`` None is a loopback connection (as Streamlit reports it).
+
+    Examples
+    --------
+    >>> client_address("203.0.113.7", "198.51.100.1", [])          # no proxy trusted
+    '203.0.113.7'
+    >>> client_address(None, "198.51.100.1, 203.0.113.9", ["127.0.0.1"])
+    '203.0.113.9'
+    >>> client_address("192.0.2.1", "198.51.100.1", ["127.0.0.1"])   # not the proxy
+    '192.0.2.1'
+    """
+    who = peer or LOCAL
+    nets = _networks(trusted)
+
+    def is_proxy(addr: str) -> bool:
+        try:
+            a = ipaddress.ip_address(addr)
+        except ValueError:
+            return False
+        return any(a in n for n in nets)
+
+    if not forwarded_for or not is_proxy(who):
+        return who
+    for hop in reversed([h.strip() for h in forwarded_for.split(",") if h.strip()]):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return who    # a malformed header names nobody: count the proxy
+        if not is_proxy(hop):
+            return hop
+    return who
+
+
+def keys(name: str, client: str) -> list[str]:
+    """The throttle's counters a sign-in of ``name`` from ``client`` counts against.
+
+    Example
+    -------
+    >>> keys("dana", "203.0.113.9")
+    ['pair:dana@203.0.113.9', 'client:203.0.113.9', 'user:dana']
+    """
+    return [f"pair:{name}@{client}", f"client:{client}", f"user:{name}"]
+
+
 class Throttle:
-    """Failed sign-ins per key (``"user:<name>"``, ``"client:<address>"``) in a window.
+    """Failed sign-ins per key (:func:`keys`: ``pair:<name>@<address>``,
+    ``client:<address>``, ``user:<name>``) in a window.
 
     The failures are rows of the state store, so every server behind a load
     balancer counts them, and a restart does not clear them. A failure is
@@ -77,9 +146,10 @@ class Throttle:
     """
 
     def __init__(self, max_failures: int = MAX_FAILURES, window_s: float = WINDOW_S,
-                 max_client_failures: int = MAX_CLIENT_FAILURES):
-        self.max_failures = max_failures
-        self.max_client_failures = max_client_failures
+                 max_client_failures: int = MAX_CLIENT_FAILURES,
+                 max_name_failures: int = MAX_NAME_FAILURES):
+        self.limits = {"pair": max_failures, "client": max_client_failures,
+                       "user": max_name_failures}
         self.window_s = window_s
 
     def blocked(self, keys: list[str], now: float | None = None) -> float:
@@ -93,8 +163,7 @@ class Throttle:
                                 .group_by(f.c.key)).all()
         wait = 0.0
         for key, n, first in rows:
-            limit = self.max_client_failures if key.startswith("client:") \
-                else self.max_failures
+            limit = self.limits.get(key.split(":", 1)[0], min(self.limits.values()))
             if n >= limit:
                 wait = max(wait, self.window_s - (now - first))
         return wait
@@ -108,9 +177,9 @@ class Throttle:
         conn.execute(f.insert(), [{"key": k, "at": now} for k in keys])
 
     def succeeded(self, conn: Any, keys: list[str]) -> None:
-        """Forget the failures of ``keys`` in ``conn``'s transaction (the user's own, after
-        a right password, written with the sign-in's audit entry; a client's count stays,
-        so that guessing many names is still slowed)."""
+        """Forget the failures of ``keys`` in ``conn``'s transaction (the user's own from
+        that address, after a right password, written with the sign-in's audit entry; the
+        address's and the name's counts stay, so that guessing is still slowed)."""
         conn.execute(schema.signin_failures.delete()
                      .where(schema.signin_failures.c.key.in_(keys)))
 

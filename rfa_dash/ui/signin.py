@@ -37,12 +37,19 @@ def _sign_in_form() -> None:
         _sign_in(signin_guard.normalize(username), password)
 
 
+def _client() -> str:
+    """The address this session came from (through a trusted proxy: the one it names)."""
+    ip = st.context.ip_address
+    forwarded = st.context.headers.get("X-Forwarded-For")
+    return signin_guard.client_address(ip if isinstance(ip, str) and ip else None,
+                                       forwarded, settings.trusted_proxies())
+
+
 def _sign_in(name: str, password: str) -> None:
     """Check the password; the outcome and its audit entry are one write (a store that
     cannot take it within its wait refuses the sign-in with one plain message)."""
-    ip = st.context.ip_address
-    client = ip if isinstance(ip, str) and ip else "unknown"
-    keys = [f"user:{name}", f"client:{client}"]
+    client = _client()
+    keys = signin_guard.keys(name, client)
     try:
         wait = signin_guard.THROTTLE.blocked(keys)
         if wait:
@@ -59,7 +66,7 @@ def _sign_in(name: str, password: str) -> None:
             st.error("Wrong user name or password.")
             return
         with store.transaction() as conn:       # the sign-in and its entry together
-            signin_guard.THROTTLE.succeeded(conn, [f"user:{name}"])
+            signin_guard.THROTTLE.succeeded(conn, keys[:1])   # this name from here
             trail.append(conn, "sign_in", user.username, user.role, detail=f"client {client}")
     except auth.AuthError as exc:
         st.error(str(exc))

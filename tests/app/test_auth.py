@@ -267,19 +267,56 @@ def test_failed_sign_ins_are_throttled_per_user_and_logged(users, _private_state
     assert at.error and at.error[0].value.startswith("Too many failed sign-ins")
 
 
+def test_one_attacker_behind_the_proxy_locks_out_only_their_own_address(users, monkeypatch):
+    """Issue 37: through a trusted proxy each sign-in counts against its real address, so
+    twenty wrong passwords under twenty names (dana's among them, five times) from one
+    address leave dana, signing in from hers, free; the trail records both addresses."""
+    from rfa_dash.ui import signin
+
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    monkeypatch.setenv("RFA_DASH_TRUSTED_PROXIES", "127.0.0.1")
+    here = {"xff": "198.51.100.66"}    # what nginx's X-Forwarded-For says
+    monkeypatch.setattr(signin, "_client", lambda: signin.signin_guard.client_address(
+        None, here["xff"], signin.settings.trusted_proxies()))
+    for i in range(15):
+        _sign_in(f"guess{i}", "not the password")
+    for _ in range(5):
+        _sign_in("dana", "not the password")
+    at = _sign_in("ian", "investigator pass 1")       # the attacker's address is held up
+    assert at.error and at.error[0].value.startswith("Too many failed sign-ins")
+    here["xff"] = "203.0.113.5"                        # dana, at her own computer
+    at = _sign_in("dana", "correct horse battery")
+    assert at.session_state["user"].username == "dana"
+    details = [x["detail"] for x in _audit()]
+    assert "client 198.51.100.66" in details and details[-1] == "client 203.0.113.5"
+
+
+def test_the_forwarded_address_is_believed_only_from_a_trusted_proxy():
+    from rfa_dash.signin_guard import client_address
+
+    xff = "10.9.9.9, 198.51.100.1"
+    assert client_address("203.0.113.7", xff, []) == "203.0.113.7"
+    assert client_address("203.0.113.7", xff, ["127.0.0.1"]) == "203.0.113.7"
+    assert client_address(None, xff, ["127.0.0.1"]) == "198.51.100.1"
+    assert client_address(None, xff, ["127.0.0.1", "198.51.100.0/24"]) == "10.9.9.9"
+    assert client_address(None, "not-an-address", ["127.0.0.1"]) == "127.0.0.1"
+    assert client_address(None, xff, ["bogus"]) == "127.0.0.1"      # a typo trusts nobody
+    assert client_address(None, None, ["127.0.0.1"]) == "127.0.0.1"
+
+
 def test_throttle_window_passes():
     from rfa_dash.signin_guard import Throttle
     from rfa_dash.state import store
 
     t = Throttle(max_failures=3, window_s=60, max_client_failures=3)
-    keys = ["user:a", "client:1"]
+    keys = ["pair:a@1", "client:1"]
     for i in range(3):
         assert t.blocked(keys, now=i) == 0
         with store.transaction() as conn:
             t.failed(conn, keys, now=i)
     assert t.blocked(keys, now=3) == pytest.approx(57)
-    assert t.blocked(["user:b"], now=3) == 0 and t.blocked(["client:1"], now=3) > 0
+    assert t.blocked(["pair:b@1"], now=3) == 0 and t.blocked(["client:1"], now=3) > 0
     assert t.blocked(keys, now=61) == 0          # the first failure left the window
     with store.transaction() as conn:
-        t.succeeded(conn, ["user:a"])
-    assert t.blocked(["user:a"], now=3) == 0
+        t.succeeded(conn, ["pair:a@1"])
+    assert t.blocked(["pair:a@1"], now=3) == 0

@@ -15,12 +15,15 @@ ids = ui.cached(participant_ids, ctx)
 if not ids:
     st.info("No participant has been randomized by this data cut.")
     st.stop()
+# The URL's ?pid= wins only when it came from outside (a link, a bookmark, a new visit):
+# once this page has written it, a choice in the box is the newer word.
 asked = st.query_params.get("pid")
-if asked in ids and st.session_state.get("participant_pid") != asked:
+if asked in ids and (asked != st.session_state.get("_participant_url_pid")
+                     or "participant_pid" not in st.session_state):
     st.session_state["participant_pid"] = asked
 pid = st.selectbox("Participant", ids, key="participant_pid",
                    help="Also opened from a row of a listing, the worklist or the visit grid.")
-st.query_params["pid"] = pid
+st.query_params["pid"] = st.session_state["_participant_url_pid"] = pid
 p = ui.cached(profile, ctx, ctx.role, pid)
 s = p.summary
 

@@ -35,3 +35,21 @@ def test_participant_course_for_each_role():
         assert "month 1" in text, role      # the schedule and the visits
     at = app("dsmb", "participant", participant_pid="013")
     assert not at.exception
+
+
+def test_the_participant_box_switches_participants_after_a_link():
+    """Issue 36: opened by a link (?pid=008), choosing another participant in the box shows
+    that one (it had reverted to the URL's), and the URL follows the choice."""
+    at = app("dsmb", "participant")
+    at.query_params["pid"] = "008"
+    at.run()
+    box = at.selectbox(key="participant_pid")
+    assert box.value == "008"
+    box.select("013").run()
+    assert not at.exception
+    assert at.selectbox(key="participant_pid").value == "013"
+    assert at.query_params["pid"] in ("013", ["013"])
+    at.query_params["pid"] = "008"     # another link, to 008 again
+    at.session_state["_participant_url_pid"] = "013"
+    at.run()
+    assert at.selectbox(key="participant_pid").value == "008"

@@ -14,6 +14,7 @@ from streamlit import dataframe_util
 from rfa_dash.blinding import is_pseudonym
 from rfa_dash.frames import n_pages
 from rfa_dash.page_registry import PAGES, Page
+from rfa_dash.present.display import display_frame
 from rfa_dash.present.spreadsheet import spreadsheet_csv
 
 if TYPE_CHECKING:
@@ -82,11 +83,13 @@ def page_number(n_items: int, page_size: int, key: str, label: str, container: A
 
 
 def _arrow(df: pd.DataFrame, start: int, stop: int
-           ) -> tuple[pa.Table, list[weakref.ref[Any]]]:
+           ) -> tuple[tuple[pa.Table, list[str]], list[weakref.ref[Any]]]:
     # Streamlit's own conversion (same bytes as st.dataframe makes of a frame),
     # done once per table page instead of on every rerun; keyed by the frame's
     # identity like a chart's frames (see _arg_key).
-    return (dataframe_util.convert_pandas_df_to_arrow_table(df.iloc[start:stop]),
+    # shown by present.display's rule (missing as "-", two decimals); downloads keep df
+    shown, numeric = display_frame(df.iloc[start:stop])
+    return ((dataframe_util.convert_pandas_df_to_arrow_table(shown), numeric),
             [weakref.ref(df)])
 
 
@@ -118,14 +121,17 @@ def table(df: pd.DataFrame, key: str, page_size: int = TABLE_PAGE_ROWS,
     page = page_number(n, page_size, f"{key}_page",
                        f"Page ({page_size:,} rows each; {n:,} rows in all)", container)
     start = (page - 1) * page_size
-    arrow = table_page(df, start, page_size, lambda: _arrow(df, start, start + page_size))
+    arrow, numeric = table_page(df, start, page_size,
+                                lambda: _arrow(df, start, start + page_size))
+    config = {c: st.column_config.TextColumn(alignment="right") for c in numeric}
     opens = (ctx is not None and "participant_id" in df and n > 0
              and _opens_participants(ctx, df["participant_id"].iloc[0]))
     if not opens:
-        container.dataframe(arrow, hide_index=True, width="stretch",
+        container.dataframe(arrow, hide_index=True, width="stretch", column_config=config,
                             **({"height": height} if height else {}))
         return
     chosen = container.dataframe(arrow, hide_index=True, width="stretch", key=f"{key}_rows",
+                                 column_config=config,
                                  on_select="rerun", selection_mode="single-row",
                                  **({"height": height} if height else {}))
     rows = chosen.selection.rows if chosen is not None else []

@@ -53,3 +53,19 @@ def test_the_participant_box_switches_participants_after_a_link():
     at.session_state["_participant_url_pid"] = "013"
     at.run()
     assert at.selectbox(key="participant_pid").value == "008"
+
+
+def test_tables_show_missing_values_as_a_dash_and_two_decimals():
+    """Issue 36: one rule for missing values (the PDF's "-"), never "None"; no number with
+    more decimals than a person reads (0.5714285714285714)."""
+    import re
+
+    from tests.app.test_app import every_tab
+
+    for page in ("participant", "sre", "pain", "safety", "visits"):
+        for at in every_tab("dsmb", page, participant_pid="008"):
+            for el in at.dataframe:
+                df = el.value
+                assert not df.isna().any().any(), (page, df[df.isna().any(axis=1)].head())
+                text = df.to_csv(index=False)
+                assert not re.search(r"\d\.\d{3,}", text), (page, text[:500])

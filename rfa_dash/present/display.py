@@ -1,0 +1,66 @@
+"""A table as a person reads it: one rule for missing values, sensible precision.
+
+The pages' tables and the PDF report follow one rule: a missing value is
+:data:`MISSING` ("-"), never "None", "nan" or "NaT"; a number with a fraction
+shows two decimals (a share of 0.5714285714285714 is "0.57"), a whole number
+none; a date with no time of day is YYYY-MM-DD. Only what is shown changes: the
+CSV downloads keep the frame's own values and the contract's names.
+
+Example
+-------
+>>> import pandas as pd
+>>> shown, numeric = display_frame(pd.DataFrame({"n": [3, None], "share": [0.5714, 1.0],
+...                                              "note": ["x", None]}))
+>>> shown.to_dict("list"), numeric
+({'n': ['3', '-'], 'share': ['0.57', '1.00'], 'note': ['x', '-']}, ['n', 'share'])
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from pandas.api import types as ptypes
+
+MISSING = "-"
+DECIMALS = 2
+
+
+def _number(s: pd.Series) -> pd.Series:
+    values = pd.to_numeric(s, errors="coerce")
+    known = values.dropna()
+    whole = bool(((known % 1) == 0).all()) if len(known) else True
+    fmt = "{:.0f}" if whole else f"{{:.{DECIMALS}f}}"
+    return pd.Series([MISSING if pd.isna(v) else fmt.format(v) for v in values],
+                     index=s.index, dtype=object)
+
+
+def _date(s: pd.Series) -> pd.Series:
+    known = s.dropna()
+    midnight = bool((known == known.dt.normalize()).all()) if len(known) else True
+    fmt = "%Y-%m-%d" if midnight else "%Y-%m-%d %H:%M"
+    return pd.Series([MISSING if pd.isna(v) else v.strftime(fmt) for v in s],
+                     index=s.index, dtype=object)
+
+
+def display_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """``df`` as shown, and the columns of numbers that became text (to align right).
+
+    Numbers with a fraction or a missing value, dates and text with missing
+    values become text by the rule above; whole numbers with no missing value,
+    booleans and complete text are left as they are.
+    """
+    out = df.copy(deep=False)
+    numeric: list[str] = []
+    for col in df.columns:
+        s = df[col]
+        if ptypes.is_bool_dtype(s):
+            continue
+        if ptypes.is_numeric_dtype(s):
+            if ptypes.is_integer_dtype(s) and not s.isna().any():
+                continue   # already shown as it should be, and aligned as a number
+            out[col] = _number(s)
+            numeric.append(str(col))
+        elif ptypes.is_datetime64_any_dtype(s):
+            out[col] = _date(s)
+        elif s.isna().any():
+            out[col] = s.astype(object).where(s.notna(), MISSING)
+    return out, numeric

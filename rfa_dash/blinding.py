@@ -26,6 +26,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -59,7 +62,13 @@ class Role:
         participant's arm.
     listing_ids : bool
         Whether pooled outcome and safety listings name participants (with
-        IDs, the day-by-day counts above give outcomes by arm).
+        IDs, the day-by-day counts above give outcomes by arm). Without IDs,
+        a listing's dates are months and a swimmer row's length whole months
+        (:func:`pseudonymize`, :func:`coarse_days`).
+    allocation_block : int
+        For "month_end": the counts move at a month end only once at least
+        this many participants have been randomized since they last moved (a
+        month with one randomization would tell that participant's arm).
     """
 
     name: str
@@ -70,12 +79,16 @@ class Role:
     outcomes_by_arm: bool
     allocation_counts: str
     listing_ids: bool
+    allocation_block: int = 1
 
 
 # What a result can reveal: a participant's arm or counts by arm; outcome and
 # safety figures at all (pooled); outcome and safety figures split by arm.
 SIGHTS = ("allocation", "outcomes", "outcomes_by_arm")
 ALLOCATION_COUNTS = ("any_date", "month_end", "none")
+# "month_end" counts move once at least this many have been randomized since they last did
+# (protocol: roles.<name>.allocation_block)
+ALLOCATION_BLOCK = 6
 
 # Whoever runs the command line reads the export's files themselves: the CLI
 # prints by arm, as the spec's ``sre`` table is by arm.
@@ -117,14 +130,71 @@ def allocation_at_any_date(role: Role) -> bool:
     return role.allocation_counts != "month_end" or role.outcomes_by_arm
 
 
-def allocation_as_of(role: Role, as_of: dt.date) -> dt.date:
+def allocation_as_of(role: Role, as_of: dt.date,
+                     randomized: Iterable[dt.date] = ()) -> dt.date:
     """The date up to which ``role`` sees allocation counts at the data cut ``as_of``.
 
-    ``as_of`` itself, or for ``allocation_counts = "month_end"`` the last month
-    end on or before it, so that stepping the data cut day by day changes the
-    counts only once a month. Call :func:`require` for "allocation" first.
+    ``as_of`` itself; or, for ``allocation_counts = "month_end"``, the last month
+    end on or before it at which the counts *move*: they move at a month end once
+    at least ``role.allocation_block`` participants have been randomized since
+    they last moved. ``randomized`` holds every randomization date (one per
+    participant; the role sees these pooled anyway, so where the counts move tells
+    nothing of any arm). Stepping the data cut day by day then shows new counts
+    only for groups of at least that many participants, never one participant's
+    arm; a group whose members all fell in one arm still tells theirs (for a
+    group of 6 at 2:1, about 9 in 100 groups): docs/data-rules.md. Before the
+    counts first move: the day before the first randomization (no one yet). Call
+    :func:`require` for "allocation" first.
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> r = dataclasses.replace(FULL_ACCESS, allocation_counts="month_end",
+    ...                         outcomes_by_arm=False, allocation_block=3)
+    >>> days = [dt.date(2025, 1, 5), dt.date(2025, 2, 3), dt.date(2025, 2, 9),
+    ...         dt.date(2025, 3, 1)]
+    >>> allocation_as_of(r, dt.date(2025, 2, 20), days)   # two so far: not yet
+    datetime.date(2025, 1, 4)
+    >>> allocation_as_of(r, dt.date(2025, 4, 2), days)    # three by the end of February
+    datetime.date(2025, 2, 28)
     """
-    return as_of if allocation_at_any_date(role) else last_month_end(as_of)
+    if allocation_at_any_date(role):
+        return as_of
+    days = list(randomized)
+    moves = allocation_moves(role, as_of, days)
+    if moves:
+        return moves[-1]
+    first = min((d for d in days if d <= as_of), default=None)
+    return first - dt.timedelta(days=1) if first is not None else last_month_end(as_of)
+
+
+def allocation_moves(role: Role, as_of: dt.date, randomized: Iterable[dt.date]
+                     ) -> list[dt.date]:
+    """The month ends up to ``as_of`` at which ``role``'s month-end allocation counts move
+    (see :func:`allocation_as_of`), oldest first: the only points of the allocation
+    course such a role is shown.
+
+    Example
+    -------
+    >>> import dataclasses
+    >>> r = dataclasses.replace(FULL_ACCESS, allocation_counts="month_end",
+    ...                         outcomes_by_arm=False, allocation_block=2)
+    >>> allocation_moves(r, dt.date(2025, 6, 1), [dt.date(2025, m, 3) for m in (1, 2, 3, 4)])
+    [datetime.date(2025, 2, 28), datetime.date(2025, 4, 30)]
+    """
+    end = last_month_end(as_of)
+    per_month = Counter(_month_last_day(d) for d in randomized if d <= end)
+    moves, since = [], 0
+    for month in sorted(per_month):
+        since += per_month[month]
+        if since >= max(1, role.allocation_block):
+            moves.append(month)
+            since = 0
+    return moves
+
+
+def _month_last_day(d: dt.date) -> dt.date:
+    return (d.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
 
 
 def masks_ids(role: Role) -> bool:
@@ -182,18 +252,21 @@ def pseudonymize(df: pd.DataFrame, column: str = "participant_id",
                  drop: tuple[str, ...] = ("days_from_randomization",),
                  first: int = 1) -> pd.DataFrame:
     """``df`` with the IDs in ``column`` replaced by #first, #first+1, ... in order of
-    first appearance, and the columns in ``drop`` (which would give the randomization
-    date back) left out: a pooled listing that names no participant.
+    first appearance, the columns in ``drop`` (which would give the randomization
+    date back) left out, and every date shown as its month (YYYY-MM): a pooled
+    listing that names no participant and whose dates single no one out.
 
     Example
     -------
     >>> import pandas as pd
     >>> pseudonymize(pd.DataFrame({"participant_id": ["P7", "P2", "P7"],
+    ...                            "event_date": pd.to_datetime(["2025-10-08", "2025-10-20",
+    ...                                                          "2025-11-02"]),
     ...                            "days_from_randomization": [3, 9, 40]}))
-      participant_id
-    0             #1
-    1             #2
-    2             #1
+      participant_id event_date
+    0             #1    2025-10
+    1             #2    2025-10
+    2             #1    2025-11
     """
     import pandas as pd
 
@@ -202,6 +275,47 @@ def pseudonymize(df: pd.DataFrame, column: str = "participant_id",
     codes = pd.factorize(df[column])[0]
     out = df.drop(columns=[c for c in drop if c in df])
     out[column] = [f"{PSEUDONYM_MARK}{c + first}" for c in codes]
+    for c in out.columns:
+        if c == column:
+            continue
+        if _is_date_column(out[c], str(c)):
+            when = pd.to_datetime(out[c], errors="coerce")
+            out[c] = when.dt.strftime("%Y-%m").where(when.notna(), None)
+        elif out[c].dtype == object:   # a date kept as text (an onset "as recorded")
+            out[c] = out[c].map(lambda v: _FULL_DATE.sub(r"\1", v) if isinstance(v, str) else v)
+    return out
+
+
+_FULL_DATE = re.compile(r"\b(\d{4}-\d{2})-\d{2}\b")
+
+
+def _is_date_column(s: pd.Series, name: str) -> bool:
+    from pandas.api import types as ptypes
+
+    if ptypes.is_datetime64_any_dtype(s):
+        return True
+    if name != "date" and not name.endswith("_date"):
+        return False
+    known = s.dropna()
+    return bool(len(known)) and all(isinstance(v, (dt.date, str)) for v in known[:5])
+
+
+def coarse_months(df: pd.DataFrame, columns: tuple[str, ...] = ("months",
+                                                                "last_contact_months")
+                  ) -> pd.DataFrame:
+    """``df`` with the months in ``columns`` cut to whole months: a swimmer row's length
+    no longer gives its randomization date to the day.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> coarse_months(pd.DataFrame({"months": [0.0, 2.96, 7.5]}))["months"].tolist()
+    [0.0, 2.0, 7.0]
+    """
+    out = df.copy()
+    for c in columns:
+        if c in out:
+            out[c] = out[c].astype(float).floordiv(1.0)
     return out
 
 

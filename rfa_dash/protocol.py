@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from rfa_dash import settings
-from rfa_dash.blinding import ALLOCATION_COUNTS, Role
+from rfa_dash.blinding import ALLOCATION_BLOCK, ALLOCATION_COUNTS, Role
 from rfa_dash.contract import CRITERION_IDS, PROGRESSION, PROGRESSION_IDS
 from rfa_dash.decision_settings import (
     DecisionSettingError,
@@ -295,6 +295,10 @@ def parse_protocol(data: dict, source: str = "<memory>") -> Protocol:
         ids = r.get("listing_ids", by_arm)
         if not isinstance(ids, bool):
             raise ProtocolError(f"protocol file: roles.{name}.listing_ids must be true or false")
+        block = r.get("allocation_block", ALLOCATION_BLOCK if counts == "month_end" else 1)
+        if not isinstance(block, int) or isinstance(block, bool) or not 1 <= block <= 1000:
+            raise ProtocolError(f"protocol file: roles.{name}.allocation_block must be a whole "
+                                f"number from 1 to 1000, not {block!r}")
         allocation = bool(_need(r, "allocation", f"roles.{name}")) and counts != "none"
         pages = tuple(str(x) for x in _need(r, "pages", f"roles.{name}"))
         unknown = unknown_pages(pages)
@@ -306,7 +310,7 @@ def parse_protocol(data: dict, source: str = "<memory>") -> Protocol:
                            outcomes=bool(_need(r, "outcomes", f"roles.{name}")),
                            outcomes_by_arm=by_arm,
                            allocation_counts=counts if allocation else "none",
-                           listing_ids=bool(ids) or by_arm)
+                           listing_ids=bool(ids) or by_arm, allocation_block=block)
     if any(r.outcomes_by_arm and not (r.allocation and r.outcomes) for r in roles.values()):
         raise ProtocolError("protocol file: a role with outcomes_by_arm needs allocation "
                             "and outcomes")

@@ -12,9 +12,18 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from rfa_dash.blinding import POOLED, Role, allocation_as_of, require, sees
+from rfa_dash.blinding import (
+    POOLED,
+    Role,
+    allocation_as_of,
+    allocation_at_any_date,
+    allocation_moves,
+    require,
+    sees,
+)
 from rfa_dash.frames import in_arm_order
 from rfa_dash.ingest.export import Export
+from rfa_dash.months import last_month_end
 from rfa_dash.stats.smd import smd_categorical, smd_continuous
 
 MAX_POINTS = 2000
@@ -35,6 +44,17 @@ class Allocation:
     p_value: float | None
     cumulative: pd.DataFrame      # k (randomization order), date, arm, cumulative n, expected
     as_of: dt.date                # the counts' date: the data cut, or the last month end
+
+
+def allocation_date(exp: Export, role: Role, as_of: dt.date) -> dt.date:
+    """The date of the allocation counts ``role`` sees at the data cut ``as_of``
+    (:func:`rfa_dash.blinding.allocation_as_of`, from the pooled randomization dates)."""
+    if allocation_at_any_date(role):
+        return as_of
+    daily = exp.query("randomizations_by_day", as_of=as_of)
+    days = [d for d, n in zip(pd.to_datetime(daily["date"]).dt.date, daily["n"], strict=True)
+            for _ in range(int(n))]
+    return allocation_as_of(role, as_of, days)
 
 
 def randomized_by_arm(exp: Export, as_of: dt.date) -> pd.DataFrame:
@@ -68,7 +88,7 @@ def allocation(exp: Export, as_of: dt.date, role: Role) -> Allocation:
     """
     require(role, "allocation")
     per_participant = sees(role, "outcomes_by_arm")
-    as_of = allocation_as_of(role, as_of)
+    as_of = allocation_date(exp, role, as_of)
     by_arm = randomized_by_arm(exp, as_of)
     total = int(by_arm["n"].sum())
     by_arm["observed_share"] = by_arm["n"] / total if total else np.nan
@@ -82,9 +102,12 @@ def allocation(exp: Export, as_of: dt.date, role: Role) -> Allocation:
     if per_participant:
         # at most ~2,000 points per line: a chart cannot show more, and the page stays light
         keep = np.unique(np.linspace(0, len(r) - 1, min(len(r), MAX_POINTS)).astype(int))
-    else:  # the last randomization of each calendar month
-        months = pd.to_datetime(r["randomization_date"]).dt.to_period("M").to_numpy()
-        keep = np.flatnonzero(np.append(months[1:] != months[:-1], True)) if len(r) else k[:0]
+    else:  # the last randomization before each month end at which the counts moved
+        on = pd.to_datetime(r["randomization_date"]).dt.date.to_numpy()
+        moves = allocation_moves(role, as_of, list(on)) if not allocation_at_any_date(role) \
+            else sorted({last_month_end(d) for d in on} | {as_of})
+        keep = np.unique(np.searchsorted(on, np.array(moves, dtype=object), side="right") - 1)
+        keep = keep[keep >= 0]
     rows = []
     for a in by_arm.itertuples():
         rows.append(pd.DataFrame({
@@ -105,7 +128,7 @@ def _baseline_groups(exp: Export, as_of: dt.date, role: Role, pooled: bool
         df = exp.query("baseline", as_of=as_of).assign(arm=POOLED)
         return df, [POOLED], {POOLED: "All participants"}
     require(role, "allocation")
-    df = exp.query("baseline", as_of=allocation_as_of(role, as_of))
+    df = exp.query("baseline", as_of=allocation_date(exp, role, as_of))
     return df, exp.protocol.arm_codes, exp.protocol.arm_labels
 
 

@@ -7,8 +7,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from rfa_dash.analysis.balance import randomized_by_arm
-from rfa_dash.blinding import Role, allocation_as_of, sees
+from rfa_dash.analysis.balance import allocation_date, randomized_by_arm
+from rfa_dash.blinding import Role, sees
 from rfa_dash.contract import CRITERION_IDS
 from rfa_dash.frames import with_dates
 from rfa_dash.ingest.export import Export
@@ -163,7 +163,7 @@ def consort(exp: Export, as_of: dt.date, role: Role) -> dict:
     }
     out["awaiting"] = int(exp.query("consented_not_randomized", as_of=as_of)["n"].iloc[0])
     if sees(role, "allocation"):
-        at = allocation_as_of(role, as_of)
+        at = allocation_date(exp, role, as_of)
         arms = randomized_by_arm(exp, at)
         out["arms"] = list(zip(arms["arm"], arms["label"], arms["n"].astype(int), strict=True))
         out["arms_as_of"] = at

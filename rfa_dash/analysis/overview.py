@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from rfa_dash.analysis.balance import randomized_by_arm
-from rfa_dash.blinding import Role, allocation_as_of, sees
+from rfa_dash.analysis.balance import allocation_date, randomized_by_arm
+from rfa_dash.blinding import Role, sees
 from rfa_dash.ingest.export import Export
 
 
@@ -45,7 +45,7 @@ def overview(exp: Export, as_of: dt.date, role: Role) -> OverviewData:
     """
     funnel = exp.query("enrollment_funnel", as_of=as_of)
     randomized = int(funnel.loc[funnel["stage"] == "randomized", "n"].iloc[0])
-    alloc = allocation_as_of(role, as_of) if sees(role, "allocation") else None
+    alloc = allocation_date(exp, role, as_of) if sees(role, "allocation") else None
     by_arm = randomized_by_arm(exp, alloc) if alloc is not None else None
     if by_arm is not None:
         total = by_arm["n"].sum()

@@ -17,6 +17,7 @@ from rfa_dash.blinding import (
     GROUP,
     POOLED,
     Role,
+    coarse_months,
     masks_ids,
     pseudonymize,
     require,
@@ -229,14 +230,14 @@ def event_listing(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
 
     Examples
     --------
-    The open role's listing names no participant:
+    The open role's listing names no participant, and its dates are months:
 
     >>> t = event_listing(exp, as_of, exp.protocol.roles["investigator"])
     >>> print(t.head(3).to_string(index=False))
     participant_id event_date               sre_type spine_level
-                #1 2025-12-16       pain_instability         T10
-                #1 2025-12-16              repeat_rt          L2
-                #1 2025-12-20 nerve_root_compression          T6
+                #1    2025-12       pain_instability         T10
+                #1    2025-12              repeat_rt          L2
+                #1    2025-12 nerve_root_compression          T6
     """
     require(role, "outcomes")
     from rfa_dash.frames import with_dates
@@ -264,6 +265,7 @@ def swimmer(exp: Export, as_of: dt.date, role: Role, page: int = 1,
     if sees(role, "outcomes_by_arm"):
         return sw
     sw = sw.assign(**{GROUP: POOLED})
-    if masked:   # numbered by position, in an order unrelated to randomization
-        sw = pseudonymize(sw, drop=("date",), first=(page - 1) * page_size + 1)
+    if masked:   # numbered by position, in an order unrelated to randomization; lengths
+        # in whole months (to the day they give the randomization date back)
+        sw = coarse_months(pseudonymize(sw, drop=("date",), first=(page - 1) * page_size + 1))
     return sw

@@ -35,9 +35,10 @@ def chart_cut(registry_id: str, as_of: dt.date, synthetic: bool) -> str:
 
 def allocation_note(at: dt.date) -> str:
     """Why allocation counts stop at ``at``: the protocol's month-end rule for this role."""
-    return (f"Allocation counts as of {at.isoformat()}, the last month end: this role sees "
-            "them at month ends only, so that stepping the data cut day by day does not tell "
-            "a new participant's arm (protocol: allocation_counts).")
+    return (f"Allocation counts as of {at.isoformat()}: this role sees them move only at a "
+            "month end, once enough participants have been randomized since they last moved, "
+            "so that stepping the data cut does not tell a new participant's arm (protocol: "
+            "allocation_counts, allocation_block).")
 
 
 # column headings of listings as a reader expects them (report, e-mailed alerts)

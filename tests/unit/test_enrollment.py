@@ -4,6 +4,7 @@ Expected values are hand-computed or from an independent computation (scipy's
 negative binomial for the accrual projection)."""
 
 import datetime as dt
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -62,7 +63,10 @@ def test_consort_counts(exp):
     c = el.consort(exp, AS_OF, ROLES["investigator"])
     assert (c["screened"], c["ineligible"], c["incomplete"], c["eligible"]) == (10, 6, 1, 3)
     assert (c["declined"], c["consented"], c["awaiting"], c["randomized"]) == (1, 2, 1, 1)
-    assert c["arms"] == [("rfa_rt", "RFA/BA + RT", 1), ("rt_alone", "RT alone", 0)]
+    # one randomized: too few for the investigator's counts to move (allocation_block)
+    assert c["arms"] == [("rfa_rt", "RFA/BA + RT", 0), ("rt_alone", "RT alone", 0)]
+    d = el.consort(exp, AS_OF, ROLES["dsmb"])
+    assert d["arms"] == [("rfa_rt", "RFA/BA + RT", 1), ("rt_alone", "RT alone", 0)]
     assert "arms" not in el.consort(exp, AS_OF, ROLES["coordinator"])
     # the flow carries the exclusion steps its reasons come from
     assert c["steps"].equals(el.exclusion_steps(exp, AS_OF))
@@ -197,8 +201,12 @@ def test_allocation_course_at_month_ends_for_open_roles(tmp_path):
     e = open_export(make_export(tmp_path / "e", screening=screens, randomization=rands))
     closed = balance.allocation(e, AS_OF, ROLES["dsmb"])
     assert sorted(set(closed.cumulative.k)) == [1, 2, 3, 4, 5]
-    open_ = balance.allocation(e, AS_OF, ROLES["investigator"])
+    # five randomized, fewer than the investigator's allocation_block (6): no course yet
+    assert balance.allocation(e, AS_OF, ROLES["investigator"]).cumulative.empty
+    open_ = balance.allocation(e, AS_OF, replace(ROLES["investigator"], allocation_block=2))
     # only the last randomization of January (k=2) and of February (k=5)
     assert sorted(set(open_.cumulative.k)) == [2, 5]
+    three = balance.allocation(e, AS_OF, replace(ROLES["investigator"], allocation_block=3))
+    assert sorted(set(three.cumulative.k)) == [5]     # January's two are too few alone
     last = open_.cumulative[open_.cumulative.k == 5].set_index("arm")["cumulative"]
     assert (last["rfa_rt"], last["rt_alone"]) == (3, 2)

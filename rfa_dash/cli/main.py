@@ -125,7 +125,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="read the password from standard input instead of prompting")
     s = sub.add_parser("remove-user", help="remove a local account from the state store")
     s.add_argument("username")
-    sub.add_parser("verify-audit", help="check the audit trail's chain: exit 0 intact, 1 broken")
+    sub.add_parser("verify-audit", help="check the audit trail's chain: exit 0 intact, "
+                   "1 broken or empty, 2 no store there")
     sub.add_parser("cuts", help="list the saved data cuts (each checked against its digests)")
     s = sub.add_parser("export-cut", help="write a saved data cut out as an export folder")
     s.add_argument("cut", help="the cut's name (see `cuts`)")
@@ -184,9 +185,13 @@ def _run(argv: list[str] | None) -> int:
 
         print(stamp().code_line())
         return 0
+    if args.command in READ_STORE:
+        _store_must_exist()
     if args.command in USE_STORE or (args.command == "report" and args.since):
         from rfa_dash.startup import import_earlier_files
 
+        if args.command == "notify":
+            _say_if_new_store()
         import_earlier_files()
     if args.command in OWN_FOLDERS:
         return OWN_FOLDERS[args.command](args)
@@ -295,6 +300,11 @@ def _verify_audit(args) -> int:
     if not v.ok:
         print(f"rfa_dash: {v.problem} (the {v.checked} entries before it are intact)")
         return 1
+    if v.checked == 0:   # never a quiet pass: a new store, or the wrong one
+        print("rfa_dash: the store holds no audit trail (0 entries): nothing has been recorded "
+              "in it; if the dashboard has been used, this is not its store (check "
+              "RFA_DASH_STATE_URL)")
+        return 1
     print(f"rfa_dash: the audit trail is intact: {v.checked} entries checked")
     return 0
 
@@ -360,6 +370,28 @@ def _redcap_mapping(args) -> int:
 # commands that open the state store: an earlier version's files are imported first
 USE_STORE = {"add-user", "remove-user", "verify-audit", "cuts", "export-cut", "backup-state",
              "save-cut", "notify"}
+# ...of which these only read it: a store that is not there is an error, never a new one
+READ_STORE = {"verify-audit", "cuts", "export-cut", "backup-state"}
+
+
+def _store_must_exist() -> None:
+    from rfa_dash.state import store
+
+    if not store.exists():
+        raise Failure(f"there is no state store at {store.shown(store.url())}: nothing has "
+                      "been recorded there (is RFA_DASH_STATE_URL, or the state folder, the "
+                      "dashboard's?); it was not created")
+
+
+def _say_if_new_store() -> None:
+    """notify on a store that does not exist yet makes it (a first start), and says so: an
+    empty ledger sends every alert due."""
+    from rfa_dash.state import store
+
+    if not store.exists():
+        print(f"rfa_dash: no state store at {store.shown(store.url())} yet: a new one is made "
+              "and every alert due counts as unsent (if the dashboard ran before, check "
+              "RFA_DASH_STATE_URL)", file=sys.stderr)
 
 
 def _fetch_redcap(args) -> int:

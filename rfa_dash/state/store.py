@@ -55,7 +55,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from rfa_dash import files, settings
 from rfa_dash.state.errors import Kind, StoreError
 
-__all__ = ["StoreError", "clock", "engine", "forget", "insert", "key", "key_for", "lock",
+__all__ = ["StoreError", "clock", "engine", "exists", "forget", "insert", "key", "key_for", "lock",
            "reading", "retrying", "transaction", "url"]
 
 T = TypeVar("T")
@@ -66,6 +66,7 @@ STATEMENT_TIMEOUT_S = 120   # any one statement on PostgreSQL
 RETRY_PAUSE_S = 2.0         # before the one retry of a dropped connection
 
 _ENGINES: dict[str, Engine] = {}
+_FILES: dict[str, tuple[int, int]] = {}   # an SQLite store's file as it was opened
 _LOCK = threading.Lock()
 
 
@@ -220,13 +221,65 @@ def engine(u: str | None = None) -> Engine:
         except (SQLAlchemyError, OSError) as exc:
             raise _failure(u, exc, "cannot be opened") from None
         _ENGINES[u] = eng
+        path = sqlite_path(u)
+        if path is not None:
+            st = path.stat()
+            _FILES[u] = (st.st_dev, st.st_ino)
     return eng
+
+
+def exists(u: str | None = None) -> bool:
+    """Whether the store ``u`` has been made (an SQLite file, or PostgreSQL tables), without
+    making it: the commands that only read it refuse a missing one instead of starting
+    afresh (an empty trail would verify, an empty ledger would send every alert again).
+
+    Raises
+    ------
+    StoreError
+        A PostgreSQL server that cannot be reached.
+    """
+    u = u or url()
+    if is_sqlite(u):
+        path = sqlite_path(u)
+        return path is not None and path.is_file()
+    from sqlalchemy import inspect
+
+    eng = None
+    try:
+        eng = _open(u)
+        with eng.connect() as conn:
+            return bool(inspect(conn).has_table("alembic_version"))
+    except SQLAlchemyError as exc:
+        raise _failure(u, exc, "cannot be opened") from None
+    finally:
+        if eng is not None:
+            eng.dispose()
+
+
+def _same_file(u: str) -> None:
+    """An SQLite store whose file was removed or replaced under a running process is not
+    the one it opened: writing on would go into a file nobody reads."""
+    opened = _FILES.get(u)
+    path = sqlite_path(u)
+    if opened is None or path is None:
+        return
+    try:
+        st = path.stat()
+        now = (st.st_dev, st.st_ino)
+    except OSError:
+        now = None
+    if now != opened:
+        raise StoreError(f"the state store {shown(u)} was "
+                         f"{'removed' if now is None else 'replaced'} while this process had "
+                         "it open: nothing more is recorded until the process is restarted",
+                         "unavailable")
 
 
 def forget(u: str | None = None) -> None:
     """Close the engine of ``u`` (all when None): the next use opens the store afresh."""
     with _LOCK:
         for k in list(_ENGINES) if u is None else [u]:
+            _FILES.pop(k, None)
             eng = _ENGINES.pop(k, None)
             if eng is not None:
                 eng.dispose()
@@ -240,6 +293,7 @@ def transaction(u: str | None = None) -> Iterator[Connection]:
     """
     u = u or url()
     eng = engine(u)
+    _same_file(u)
     try:
         with eng.begin() as conn:
             yield conn
@@ -252,6 +306,7 @@ def reading(u: str | None = None) -> Iterator[Connection]:
     """A reading transaction (on SQLite it does not wait for writers)."""
     u = u or url()
     eng = engine(u)
+    _same_file(u)
     try:
         with eng.connect().execution_options(rfa_read=True) as conn, conn.begin():
             yield conn

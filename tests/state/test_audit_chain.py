@@ -94,3 +94,51 @@ def test_an_unreachable_store_is_one_line_without_its_password(monkeypatch):
     assert r.returncode == 2
     assert len(r.stderr.strip().splitlines()) == 1 and "cannot be opened" in r.stderr
     assert "hunter2secret" not in r.stderr and "***" in r.stderr
+
+
+def test_a_missing_store_is_an_error_never_a_fresh_start(tmp_path, pg_server):
+    """Issue 37: verify-audit given a store URL where nothing is (a cron job with the secret
+    but not the URL) made an empty store and said "intact: 0 entries" (exit 0)."""
+    gone = tmp_path / "nowhere" / "state.sqlite"
+    for command in (["verify-audit"], ["cuts"],
+                    ["backup-state", "--out", str(tmp_path / "b.sqlite")]):
+        r = cli(*command, env={"RFA_DASH_STATE_URL": f"sqlite:///{gone}",
+                               "RFA_DASH_SECRET": "x"})
+        assert r.returncode == 2, (command, r)
+        assert "there is no state store at sqlite:///" in r.stderr and "not created" in r.stderr
+        assert not gone.exists() and not gone.parent.exists()
+    empty_pg = pg_server.create("never_used")        # a database with no tables
+    r = cli("verify-audit", env={"RFA_DASH_STATE_URL": empty_pg, "RFA_DASH_SECRET": "x"})
+    assert r.returncode == 2 and "there is no state store" in r.stderr
+    assert pg_server.psql("never_used", "SELECT count(*) FROM pg_tables WHERE schemaname = "
+                          "'public'").strip() == "0"
+
+
+def test_an_empty_trail_does_not_pass_quietly(state_url):
+    store.engine()       # made, but nothing recorded
+    store.forget()
+    r = cli("verify-audit")
+    assert r.returncode == 1 and "holds no audit trail (0 entries)" in r.stdout
+
+
+def test_a_store_file_replaced_under_a_running_process_is_noticed(tmp_path, monkeypatch):
+    import os
+    import shutil
+
+    path = tmp_path / "s" / "state.sqlite"
+    monkeypatch.setenv("RFA_DASH_STATE_URL", f"sqlite:///{path}")
+    monkeypatch.setenv("RFA_DASH_SECRET", "x")
+    with store.transaction() as conn:
+        audit.append(conn, "sign_in", "dana", "dsmb")
+    shutil.copy(path, tmp_path / "copy.sqlite")
+    os.replace(tmp_path / "copy.sqlite", path)          # another file in its place
+    with pytest.raises(store.StoreError, match="was replaced while this process"):
+        with store.reading():
+            pass
+    path.unlink()
+    with pytest.raises(store.StoreError, match="was removed while this process"):
+        with store.transaction() as conn:
+            audit.append(conn, "sign_in", "ian", "dsmb")
+    store.forget()                                       # a restart: a new store, knowingly
+    with store.transaction() as conn:
+        audit.append(conn, "sign_in", "ian", "dsmb")

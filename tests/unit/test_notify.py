@@ -18,6 +18,7 @@ from rfa_dash.ingest.export import SAMPLE_DIR, open_export
 from rfa_dash.notify.config import ConfigError, load_config
 from rfa_dash.notify.run import notify
 from rfa_dash.protocol import load_protocol
+from rfa_dash.state import store
 from tests.helpers import audit_entries, ledger, make_export, rand, screen
 
 PROTOCOL = load_protocol()
@@ -235,6 +236,7 @@ def test_refused_recipient_fails_alone_and_is_not_recorded(tmp_path, smtp, event
 
 
 def test_dead_server_is_one_line_and_nothing_recorded(tmp_path, events, capsys):
+    store.engine()   # not a first start (which says so on a line of its own)
     path = _config(tmp_path / "cfg", _free_port(), [PI])
     assert main(["notify", str(events), "--config", str(path), "--as-of", "2025-12-01"]) == 3
     err = capsys.readouterr().err.strip().splitlines()
@@ -316,6 +318,7 @@ def test_config_inside_the_export_is_refused(tmp_path, events, capsys):
 
 
 def test_a_server_that_never_answers_times_out(tmp_path, events, capsys):
+    store.engine()
     with socket.socket() as listener:  # accepts the connection, never says hello
         listener.bind(("127.0.0.1", 0))
         listener.listen()
@@ -393,3 +396,12 @@ def test_the_safety_rule_crossing_is_alerted_once_and_the_pi_gets_no_counts(tmp_
     n = len(sink.received)
     notify(open_export(folder), as_of, cfg)                              # once
     assert not [m for m in sink.received[n:] if "safety stopping rule" in str(m["Subject"])]
+
+
+def test_a_first_notify_on_a_new_store_says_so(tmp_path, events, capsys):
+    """Issue 37: a notify run pointed at a store that is not there used to start afresh in
+    silence (an empty ledger sends every alert again); a first start now says so."""
+    path = _config(tmp_path / "cfg", _free_port(), [PI])
+    main(["notify", str(events), "--config", str(path), "--as-of", "2025-12-01"])
+    err = capsys.readouterr().err
+    assert "no state store at sqlite:///" in err and "every alert due counts as unsent" in err

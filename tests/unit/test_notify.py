@@ -405,3 +405,39 @@ def test_a_first_notify_on_a_new_store_says_so(tmp_path, events, capsys):
     main(["notify", str(events), "--config", str(path), "--as-of", "2025-12-01"])
     err = capsys.readouterr().err
     assert "no state store at sqlite:///" in err and "every alert due counts as unsent" in err
+
+
+def test_a_tarpit_server_is_given_up_within_a_total_bound(tmp_path, events, capsys):
+    """Issue 37: a greeting trickled a byte at a time never trips a socket timeout; each
+    step now has a total bound (4 x timeout_seconds), after which the run says so."""
+    import threading
+
+    stop = threading.Event()
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+
+    def trickle():
+        conn, _ = listener.accept()
+        with conn:
+            for byte in b"220 " + b"x" * 500 + b"\r\n":
+                if stop.wait(0.3):
+                    return
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    return
+
+    t = threading.Thread(target=trickle, daemon=True)
+    t.start()
+    store.engine()
+    path = _config(tmp_path / "cfg", listener.getsockname()[1], [PI])
+    path.write_text(path.read_text().replace("timeout_seconds = 5", "timeout_seconds = 1"))
+    try:
+        assert main(["notify", str(events), "--config", str(path), "--as-of", "2025-12-01"]) == 3
+    finally:
+        stop.set()
+        listener.close()
+    err = capsys.readouterr().err.strip()
+    assert err.endswith("did not finish connecting within 4 s (it answers too slowly)"), err
+    assert len(err.splitlines()) == 1 and ledger() == {}

@@ -150,5 +150,8 @@ def _state_file(conn: Connection, path: Path) -> str:
 
 def import_state_file(path: Path) -> None:
     """Import an earlier version's notify state file once (it is left untouched)."""
+    if path.exists() and not path.is_file():   # a folder in its place: not "no file"
+        raise StateError(f"the notify state file {path} is not a file; move it away to start "
+                         "afresh (every alert is then sent again), or set state_file")
     if path.is_file():
         earlier_files.once(store.url(), path, "notify", _state_file)

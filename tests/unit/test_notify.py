@@ -441,3 +441,14 @@ def test_a_tarpit_server_is_given_up_within_a_total_bound(tmp_path, events, caps
     err = capsys.readouterr().err.strip()
     assert err.endswith("did not finish connecting within 4 s (it answers too slowly)"), err
     assert len(err.splitlines()) == 1 and ledger() == {}
+
+
+def test_a_folder_where_the_earlier_state_file_should_be_is_exit_2(tmp_path, events, capsys):
+    """Issue 37: a folder in the state file's place was ignored (exit 0, every message
+    sent); docs/notify.md says exit 2."""
+    path = _config(tmp_path / "cfg", _free_port(), [PI])
+    (path.parent / f"{path.stem}.state.json").mkdir()
+    assert main(["notify", str(events), "--config", str(path), "--as-of", "2025-12-01"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("rfa_dash: the notify state file ") and "is not a file" in err[-1]
+    assert ledger() == {}

@@ -5,7 +5,10 @@ and when, the code and protocol that saved it) and one Parquet table per contrac
 table in ``cut_tables``, each with its SHA-256. Saving is one transaction with its
 audit entry: two sessions saving the same cut get one cut, and an unfinished save is
 never listed. Every read checks each table against its digest: a cut changed
-afterwards is *damaged*, listed as such, never read. What the tables hold (the rows
+afterwards is *damaged*, listed as such, never read: a table changed (its digest),
+removed or added (the cut's fingerprint over its tables' digests), or a cut rewritten
+whole with new digests and fingerprint (the fingerprint its ``cut_saved`` audit entry
+recorded, chained with the store's key). What the tables hold (the rows
 of an export as of a date) and how two cuts compare are
 :mod:`rfa_dash.analysis.cuts`'; this module only stores bytes.
 
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,8 +107,10 @@ def save(name: str, manifest: dict[str, Any], tables: dict[str, bytes], user: st
         created = insert(conn, name, manifest, tables, saved_by=user)
         if created:
             made = manifest.get("made_by")
+            fp = fingerprint({t: hashlib.sha256(b).hexdigest() for t, b in tables.items()})
             trail.append(conn, "cut_saved", user, role, export,
-                         detail=f"{name} made_by={made}" if made else name)
+                         detail=f"{name} fingerprint={fp}"
+                         + (f" made_by={made}" if made else ""))
     return Saved(name, created)
 
 
@@ -113,35 +119,66 @@ def _intact(r: Any) -> bool:
     return hashlib.sha256(r.data).hexdigest() == r.sha256
 
 
+_FP = re.compile(r"^(\S+) fingerprint=([0-9a-f]{64})\b")
+
+
+def _recorded(conn: Connection) -> dict[str, str]:
+    """Each cut's fingerprint as its ``cut_saved`` audit entry recorded it (chained and
+    keyed: a cut rewritten with new digests and a new fingerprint still differs)."""
+    a = schema.audit
+    out = {}
+    for (detail,) in conn.execute(select(a.c.detail).where(a.c.action == "cut_saved")):
+        m = _FP.match(detail or "")
+        if m:
+            out[m.group(1)] = m.group(2)
+    return out
+
+
+def _damage(cut: Any, rows: list[Any], recorded: dict[str, str]) -> str | None:
+    """Why a cut is damaged (its row ``cut``, its tables' rows), or None when intact."""
+    for r in rows:
+        if not _intact(r):
+            return f"its table {r.tbl} no longer matches its digest"
+    if fingerprint({r.tbl: r.sha256 for r in rows}) != cut.fingerprint:
+        return "its set of tables or their digests differ from what was saved"
+    if recorded.get(cut.name, cut.fingerprint) != cut.fingerprint:
+        return "it differs from the fingerprint its audit entry recorded when it was saved"
+    return None
+
+
 def listing(u: str | None = None) -> list[dict[str, Any]]:
-    """Saved cuts, newest data cut first (then newest saved), each checked against its
-    digests: one dict per cut with :data:`COLUMNS` (``status``: ``intact`` or
-    ``damaged: why``; ``source``: the first 12 digits of the export's SHA-256)."""
+    """Saved cuts, newest data cut first (then newest saved), each checked: its tables
+    against their digests, the set of tables against the cut's fingerprint, and that
+    against the fingerprint its audit entry recorded. One dict per cut with
+    :data:`COLUMNS` (``status``: ``intact`` or ``damaged: why``; ``source``: the first
+    12 digits of the export's SHA-256)."""
     ct = schema.cut_tables
     with store.reading(u) as conn:
-        damaged: dict[str, str] = {}
+        tables: dict[str, list[Any]] = {}
         for r in conn.execute(select(ct.c.cut, ct.c.tbl, ct.c.sha256, ct.c.data)):
-            if r.cut not in damaged and not _intact(r):
-                damaged[r.cut] = r.tbl
-        rows = [{"cut": r.name, "as_of": r.as_of, "saved_at": r.saved_at,
-                 "saved_by": r.saved_by, "source": r.cut_of[:12],
-                 "status": (f"damaged: its table {damaged[r.name]} no longer matches its "
-                            "digest") if r.name in damaged else "intact"}
-                for r in conn.execute(select(schema.cuts))]
+            tables.setdefault(r.cut, []).append(r)
+        recorded = _recorded(conn)
+        rows = []
+        for c in conn.execute(select(schema.cuts)):
+            why = _damage(c, tables.get(c.name, []), recorded)
+            rows.append({"cut": c.name, "as_of": c.as_of, "saved_at": c.saved_at,
+                         "saved_by": c.saved_by, "source": c.cut_of[:12],
+                         "status": f"damaged: {why}" if why else "intact"})
     # the same order on SQLite and PostgreSQL (which sort NULLs differently): undated last
     rows.sort(key=lambda r: (r["as_of"] or "", r["saved_at"] or ""), reverse=True)
     return rows
 
 
 def verified(name: str, u: str | None = None) -> tuple[Any, dict[str, bytes]]:
-    """The cut's row and its contract tables' Parquet bytes, each checked against its
-    digest; a table the cut predates (saved before the contract had it, as
+    """The cut's row and its contract tables' Parquet bytes, checked as :func:`listing`
+    checks them; a table the cut predates (saved before the contract had it, as
     ``deviations``) is not there.
 
     Raises
     ------
     CutDamaged
-        No such cut, or a table no longer matches its digest.
+        No such cut, or it is damaged (a table changed, removed or added, or its
+        fingerprint not the one recorded when it was saved).
     """
     ct = schema.cut_tables
     with store.reading(u) as conn:
@@ -149,10 +186,9 @@ def verified(name: str, u: str | None = None) -> tuple[Any, dict[str, bytes]]:
         if cut is None:
             raise CutDamaged(f"no saved cut {name!r}")
         rows = list(conn.execute(select(ct.c.tbl, ct.c.sha256, ct.c.data).where(ct.c.cut == name)))
-    for r in rows:
-        if not _intact(r):
-            raise CutDamaged(f"the saved cut {name} is damaged: its table {r.tbl} no longer "
-                             "matches its digest; it is not compared with")
+        why = _damage(cut, rows, _recorded(conn))
+    if why:
+        raise CutDamaged(f"the saved cut {name} is damaged: {why}; it is not compared with")
     return cut, {r.tbl: r.data for r in rows if r.tbl in TABLE_ORDER}
 
 

@@ -235,6 +235,46 @@ def test_a_cut_edited_afterwards_is_damaged_listed_so_and_never_compared_with():
         cuts.changes_since(exp, exp.default_as_of, name, ROLES["dsmb"])
 
 
+def test_a_cut_with_a_table_deleted_or_rewritten_with_new_digests_is_damaged():
+    """Issue 37: a table deleted from a saved cut was listed intact (read as one the cut
+    "predates"), and `report --since` showed every death as new; a table edited with its
+    digest (and the cut's fingerprint) recomputed went unnoticed."""
+    import hashlib
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from sqlalchemy import delete, update
+
+    from rfa_dash.state import schema, store
+    from rfa_dash.state.cuts import fingerprint
+
+    exp = open_export(SAMPLE_DIR)
+    name = cuts.save_cut(exp, exp.default_as_of).name
+    ct = schema.cut_tables
+    with store.transaction() as conn:
+        conn.execute(delete(ct).where(ct.c.cut == name, ct.c.tbl == "offstudy"))
+    assert cuts.list_cuts()["status"].tolist() == [
+        "damaged: its set of tables or their digests differ from what was saved"]
+    with pytest.raises(cuts.CutDamaged, match="set of tables"):
+        cuts.changes_since(exp, exp.default_as_of, name, ROLES["dsmb"])
+
+    other = cuts.save_cut(exp, exp.default_as_of - dt.timedelta(days=30)).name
+    off = cuts.read_cut(other)["offstudy"]
+    sink = pa.BufferOutputStream()
+    pq.write_table(off.filter(pa.compute.not_equal(off["reason"], "death")), sink)
+    data = sink.getvalue().to_pybytes()
+    with store.transaction() as conn:   # a careful forger: new digest, new fingerprint
+        conn.execute(update(ct).where(ct.c.cut == other, ct.c.tbl == "offstudy")
+                     .values(data=data, sha256=hashlib.sha256(data).hexdigest()))
+        digests = {r.tbl: r.sha256 for r in conn.execute(
+            ct.select().where(ct.c.cut == other))}
+        conn.execute(update(schema.cuts).where(schema.cuts.c.name == other)
+                     .values(fingerprint=fingerprint(digests)))
+    status = dict(zip(cuts.list_cuts()["cut"], cuts.list_cuts()["status"], strict=True))
+    assert status[other] == ("damaged: it differs from the fingerprint its audit entry "
+                             "recorded when it was saved")
+
+
 def test_cut_saved_in_the_earlier_format_moves_in_and_compares_without_spurious_edits(
         tmp_path, monkeypatch):
     # cuts used to be folders written from pandas frames (timestamps, floats for integers

@@ -12,6 +12,7 @@ st.set_page_config(page_title="rfa_dash · NCT07090122", page_icon=":material/mo
 
 try:
     startup.import_earlier_files()   # an earlier version's files, once per process
+    startup.check_folders()          # a folder it cannot write: one line in the log
     ctx = ui.sidebar()
     if ctx is None:  # signing in, or no export chosen yet
         st.navigation([st.Page(ui.gate, title="rfa_dash", url_path="start")],

@@ -81,6 +81,21 @@ def import_earlier_files(u: str | None = None) -> list[str]:
         return done
 
 
+def check_folders() -> None:
+    """Say at start-up, in one line each, which folder the server cannot write (naming its
+    setting), instead of failing later on a visitor's page."""
+    global _FOLDERS_CHECKED
+    if _FOLDERS_CHECKED:   # once per process, not on every rerun
+        return
+    _FOLDERS_CHECKED = True
+    from rfa_dash.ingest import cache
+
+    cache.check_writable()
+
+
+_FOLDERS_CHECKED = False
+
+
 def forget() -> None:
     """Let the next call look at the earlier files again (tests, after ``store.forget``)."""
     with _LOCK:

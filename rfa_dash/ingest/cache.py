@@ -60,7 +60,11 @@ def save(con: duckdb.DuckDBPyConnection, folder: Path, problems: pa.Table,
          meta: dict[str, Any]) -> None:
     """Write the staged tables, the problems and ``meta`` (files, manifest) to ``folder``."""
     tmp = folder.with_name(folder.name + f".partial{os.getpid()}")
-    tmp.mkdir(parents=True, exist_ok=True)
+    try:
+        tmp.mkdir(parents=True, exist_ok=True)
+    except OSError:   # the folder cannot be made here (no permission, not a folder, ...)
+        unwritable(folder.parent)
+        return
     try:
         for t in TABLES:
             pq.write_table(con.cursor().sql(f"SELECT * FROM {t}").to_arrow_table(),
@@ -72,6 +76,33 @@ def save(con: duckdb.DuckDBPyConnection, folder: Path, problems: pa.Table,
         files.fsync_path(folder.parent)
     except OSError:
         shutil.rmtree(tmp, ignore_errors=True)  # another process won, or no space: no cache
+
+
+_TOLD: set[Path] = set()
+
+
+def unwritable(root: Path) -> None:
+    """Say once per process, in one line, that the cache folder cannot be written (the
+    exports are then loaded without a cache: slower, never wrong)."""
+    if root not in _TOLD:
+        _TOLD.add(root)
+        print(f"rfa_dash: warning: the cache folder {root} cannot be written by this user "
+              f"({settings.CACHE_DIR.name}); exports are loaded without a cache until it can",
+              file=sys.stderr)
+
+
+def check_writable() -> bool:
+    """At start-up: whether the cache folder can be made and written (one line if not)."""
+    root = cache_root()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        probe = root / f".probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+        return True
+    except OSError:
+        unwritable(root)
+        return False
 
 
 # what reading a damaged entry raises: the files cut short or changed

@@ -155,3 +155,33 @@ def write_folder(target: Path, content: dict[str, bytes]) -> None:
             write_new(tmp / name, data, 0o644)
 
     replace_folder(target, fill)
+
+
+# file systems on another machine: a key file kept there travels with the data it signs
+NETWORK_FS = frozenset({"nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "glusterfs",
+                        "ceph", "9p", "afs", "lustre", "fuse.s3fs"})
+
+
+def filesystem_type(path: Path, mounts: Path = Path("/proc/self/mounts")) -> str | None:
+    """The type of the file system ``path`` lives on (Linux's mount table), or None.
+
+    Example
+    -------
+    >>> filesystem_type(Path("/")) is not None or not Path("/proc/self/mounts").exists()
+    True
+    """
+    try:
+        table = mounts.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    target = str(Path(path).resolve())
+    best, kind = -1, None
+    for line in table:
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        point = parts[1].replace("\\040", " ")
+        inside = target == point or target.startswith(point.rstrip("/") + "/")
+        if inside and len(point) > best:
+            best, kind = len(point), parts[2]
+    return kind

@@ -41,6 +41,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -364,6 +365,20 @@ def lock(conn: Connection, name: str) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:n)"), {"n": n})
 
 
+_WARNED: set[Path] = set()
+
+
+def _warn_if_shared(kf: Path) -> None:
+    """Once per process: a key file beside the store on a network file system travels with
+    every copy of the trail it signs (whoever reads the share can forge the trail)."""
+    kind = files.filesystem_type(kf.parent)
+    if kind in files.NETWORK_FS and kf.parent not in _WARNED:
+        _WARNED.add(kf.parent)
+        print(f"rfa_dash: warning: the audit trail's key {kf} is on a shared disk ({kind}), "
+              f"beside the store it signs: set {settings.SECRET.name} in the service's "
+              "environment instead (docs/deploy.md)", file=sys.stderr)
+
+
 def insert(conn: Connection, table: Any) -> Any:
     """An INSERT of the connection's dialect (it has ``on_conflict_do_nothing``)."""
     if conn.dialect.name == "postgresql":
@@ -396,6 +411,7 @@ def key(u: str | None = None) -> bytes:
         raise StoreError(f"{settings.SECRET.name} is not set: a PostgreSQL state store needs "
                          "the same secret on every server")
     kf = path.parent / "secret.key"
+    _warn_if_shared(kf)
     if not kf.exists():
         # written whole under a private name, then linked into place: two servers starting
         # at once agree on one key, and none reads a half-written one

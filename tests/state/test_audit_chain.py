@@ -142,3 +142,23 @@ def test_a_store_file_replaced_under_a_running_process_is_noticed(tmp_path, monk
     store.forget()                                       # a restart: a new store, knowingly
     with store.transaction() as conn:
         audit.append(conn, "sign_in", "ian", "dsmb")
+
+
+def test_a_key_file_beside_the_store_on_a_shared_disk_is_warned_of(tmp_path, monkeypatch,
+                                                                   capsys):
+    """Issue 37: secret.key sits beside state.sqlite; on a network share every copy of the
+    folder carries the key with the trail it signs."""
+    from rfa_dash import files
+
+    mounts = tmp_path / "mounts"
+    mounts.write_text("/dev/sda1 / ext4 rw 0 0\n"
+                      f"srv:/export {tmp_path / 'share'} nfs4 rw 0 0\n")
+    assert files.filesystem_type(tmp_path / "share" / "state", mounts) == "nfs4"
+    assert files.filesystem_type(tmp_path / "elsewhere", mounts) == "ext4"
+    monkeypatch.delenv("RFA_DASH_SECRET", raising=False)
+    monkeypatch.setattr(files, "filesystem_type", lambda p, m=mounts: "nfs4")
+    u = f"sqlite:///{tmp_path / 'share' / 'state.sqlite'}"
+    store.key(u)
+    store.key(u)
+    err = capsys.readouterr().err
+    assert err.count("is on a shared disk (nfs4)") == 1 and "RFA_DASH_SECRET" in err

@@ -157,6 +157,7 @@ def test_a_key_file_beside_the_store_on_a_shared_disk_is_warned_of(tmp_path, mon
     assert files.filesystem_type(tmp_path / "elsewhere", mounts) == "ext4"
     monkeypatch.delenv("RFA_DASH_SECRET", raising=False)
     monkeypatch.setattr(files, "filesystem_type", lambda p, m=mounts: "nfs4")
+    (tmp_path / "share").mkdir()
     u = f"sqlite:///{tmp_path / 'share' / 'state.sqlite'}"
     store.key(u)
     store.key(u)

@@ -27,8 +27,18 @@ def gate() -> None:
         st.info("Choose an export in the sidebar.")
 
 
+# In the URL of a signed-in session. Streamlit keeps a session in its server process: a
+# restart (or an upgrade) ends it, and the browser reconnects to a new one with the same
+# URL, so the mark says that this visitor had been signed in.
+SESSION_MARK = "signed_in"
+
+
 def _sign_in_form() -> None:
     st.title("rfa_dash: sign in")
+    if st.query_params.get(SESSION_MARK):
+        st.info("You were signed out: the dashboard's server was restarted (or your session "
+                "ended). Sign in again.", icon=":material/restart_alt:")
+        del st.query_params[SESSION_MARK]
     with st.form("sign_in"):
         username = st.text_input("User name", key="signin_user")
         password = st.text_input("Password", type="password", key="signin_password")
@@ -93,6 +103,7 @@ def identity(protocol: Protocol) -> tuple[auth.User | None, bool]:
         st.session_state.pop("user", None)
         auth.audit("signed_out", signed_in.username, signed_in.role,
                    detail="account removed or changed")
+        st.query_params.pop(SESSION_MARK, None)   # said here, not as a restart
         st.warning("Your account was changed or removed; sign in again.")
     if settings.oidc():
         if not st.user.is_logged_in:
@@ -122,11 +133,14 @@ def identity(protocol: Protocol) -> tuple[auth.User | None, bool]:
     if user.role not in protocol.roles:
         st.error(f"The role {user.role!r} of {user.username} is not in the protocol file.")
         return None, False
+    if not st.query_params.get(SESSION_MARK):
+        st.query_params[SESSION_MARK] = "1"
     return user, False
 
 
 def sign_out() -> None:
     user = st.session_state.pop("user", None)
+    st.query_params.pop(SESSION_MARK, None)
     if user:
         auth.audit("sign_out", user.username, user.role)
     if settings.oidc():

@@ -320,3 +320,22 @@ def test_throttle_window_passes():
     with store.transaction() as conn:
         t.succeeded(conn, ["pair:a@1"])
     assert t.blocked(["pair:a@1"], now=3) == 0
+
+
+def test_a_session_ended_by_a_restart_is_told_at_the_sign_in_form(users):
+    """Issue 37: after a server restart the browser reconnected to the sign-in form without
+    a word. A signed-in session's URL carries a mark; a new session that finds it says
+    why the visitor must sign in again (and only once)."""
+    at = _sign_in("dana", "correct horse battery")
+    assert at.session_state["user"].username == "dana"
+    assert at.query_params["signed_in"] in ("1", ["1"])
+    fresh = AppTest.from_file(APP, default_timeout=60)     # the restarted server's session
+    fresh.query_params["signed_in"] = "1"
+    fresh.run()
+    assert not fresh.exception and fresh.title[0].value == "rfa_dash: sign in"
+    assert [i.value for i in fresh.info] == [
+        "You were signed out: the dashboard's server was restarted (or your session ended). "
+        "Sign in again."]
+    assert "signed_in" not in fresh.query_params
+    fresh.run()
+    assert not fresh.info

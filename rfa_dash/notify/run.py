@@ -10,7 +10,8 @@ from rfa_dash.ingest.export import Export
 from rfa_dash.notify import messages
 from rfa_dash.notify.config import NotifyConfig
 from rfa_dash.notify.send import DeliveryError, connect, deliver
-from rfa_dash.notify.state import Ledger, import_state_file
+from rfa_dash.notify.state import CLAIM_TTL_S, Ledger, import_state_file
+from rfa_dash.state.errors import StoreError
 
 
 @dataclass
@@ -76,8 +77,15 @@ def notify(exp: Export, as_of: dt.date, cfg: NotifyConfig, dry_run: bool = False
             except BaseException:
                 state.release(o.recipient.email, o.keys)
                 raise
-            state.record(o.recipient.email, o.keys, exp.fingerprint, o.recipient.role,
-                         detail=f"{o.kind}: {o.count}")
+            try:
+                state.record(o.recipient.email, o.keys, exp.fingerprint, o.recipient.role,
+                             detail=f"{o.kind}: {o.count}")
+            except StoreError as exc:   # sent, and the store cannot say so: tell the operator
+                raise StoreError(
+                    f"{o.kind} ({o.count}) to {o.recipient.email} was sent but could not be "
+                    f"recorded ({exc}); the run stops here. Its claim expires in "
+                    f"{CLAIM_TTL_S // 60} minutes and a later run sends it once more (with the "
+                    "same Message-ID)", exc.kind) from None
             report.sent.append(o)
     finally:
         try:

@@ -452,3 +452,25 @@ def test_a_folder_where_the_earlier_state_file_should_be_is_exit_2(tmp_path, eve
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("rfa_dash: the notify state file ") and "is not a file" in err[-1]
     assert ledger() == {}
+
+
+def test_a_store_that_fails_after_a_message_went_says_so_in_one_line(
+        tmp_path, smtp, events, capsys, monkeypatch):
+    """Issue 37: a store that fills during the run left a delivered alert unrecorded behind
+    a traceback; now one line, exit 2, naming what was sent and what happens next."""
+    from rfa_dash.notify import state as ledger_state
+    from rfa_dash.state.errors import StoreError
+
+    sink, port = smtp()
+    path = _config(tmp_path / "cfg", port, [PI])
+    store.engine()
+
+    def full(self, *args, **kwargs):
+        raise StoreError("the state store sqlite:///x failed: database or disk is full", "full")
+
+    monkeypatch.setattr(ledger_state.Ledger, "record", full)
+    assert main(["notify", str(events), "--config", str(path), "--as-of", "2025-12-01"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "was sent but could not be recorded" in err[0], err
+    assert "database or disk is full" in err[0] and "sends it once more" in err[0]
+    assert len(sink.received) == 1

@@ -196,7 +196,8 @@ def test_the_systemd_units_are_valid(tmp_path):
     analyze = shutil.which("systemd-analyze")
     if analyze is None:
         pytest.skip("systemd-analyze is not installed")
-    names = ["rfa-dash.service", "rfa-dash-fetch.service", "rfa-dash-fetch.timer"]
+    names = ["rfa-dash.service", "rfa-dash-fetch.service", "rfa-dash-fetch.timer",
+             "rfa-dash-cut.service", "rfa-dash-cut.timer"]
     units = blocks("ini")
     assert len(units) == len(names)
     for name, text in zip(names, units, strict=True):
@@ -208,3 +209,27 @@ def test_the_systemd_units_are_valid(tmp_path):
     problems = [ln for ln in r.stderr.splitlines()
                 if "rfa-dash" in ln and "EnvironmentFile" not in ln]
     assert r.returncode == 0 or not problems, r.stderr
+
+
+def test_the_step_by_step_commands_are_whole_and_agree_with_each_other():
+    """Issue 37 (in part): the set-up steps as written. Every shell block parses; the
+    environment file's names are settings the code reads (or libpq's, or the unit's);
+    every variable the units use is set there; no step needs sudo or a home folder."""
+    from rfa_dash import settings
+
+    sh = blocks("sh")
+    for b in sh:
+        r = subprocess.run(["sh", "-n"], input=b, capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0, (b, r.stderr)
+        assert "sudo " not in b and "~/" not in b, b
+    (env,) = [b for b in sh if b.startswith("RFA_DASH_STATE_URL=")]
+    names = {line.split("=", 1)[0] for line in env.splitlines()
+             if line.strip() and not line.startswith("#")}
+    known = {s.name for s in settings.SETTINGS} | {"PGPASSFILE", "BIND_ADDRESS"}
+    assert names <= known, names - known
+    used = set(re.findall(r"\$\{(\w+)\}", "\n".join(blocks("ini"))))
+    assert used <= names, used - names
+    # the wrapper runs the CLI as the service account with the environment file loaded
+    (wrapper,) = [b for b in sh if b.startswith("#!/bin/sh")]
+    assert ". /etc/rfa_dash/env" in wrapper and "runuser -u rfa-dash --" in wrapper
+    assert ".venv/bin/python -m rfa_dash" in wrapper

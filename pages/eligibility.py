@@ -33,7 +33,7 @@ if why.open:
         left, right = st.columns(2)
         ui.chart(left, charts.fig_criteria, ui.cached(criterion_counts, ctx),
                  cut=ctx.chart_cut)
-        ui.chart(right, charts.fig_sequential, flow["steps"], screened,
+        ui.chart(right, charts.fig_sequential, flow["steps"], screened, flow["incomplete"],
                  cut=ctx.chart_cut)
 
 if near.open:

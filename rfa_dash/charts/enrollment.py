@@ -55,11 +55,18 @@ def fig_criteria(fails, *, cut: str) -> go.Figure:
                    height=max(320, 28 * len(f) + 140))
 
 
-def fig_sequential(seq, screened: int, *, cut: str) -> go.Figure:
-    """Patients remaining after excluding, step by step, the criterion failing the most."""
+def fig_sequential(seq, screened: int, incomplete: int = 0, *, cut: str) -> go.Figure:
+    """Patients remaining after excluding, step by step, the criterion failing the most;
+    then the screenings still incomplete (not yet eligible), so the last bar is the
+    eligible count, as in the CONSORT flow."""
     labels = ["Screened"] + list(seq["label"])
     remaining = [screened] + list(seq["remaining"])
-    text = [str(screened)] + [f"{r}  (-{d})" for r, d in zip(seq["remaining"], seq["removed"],
+    removed = list(seq["removed"])
+    if incomplete:
+        labels.append("Screening incomplete")
+        remaining.append(remaining[-1] - incomplete)
+        removed.append(incomplete)
+    text = [str(screened)] + [f"{r}  (-{d})" for r, d in zip(remaining[1:], removed,
                                                             strict=True)]
     fig = go.Figure(go.Bar(y=labels, x=remaining, orientation="h", marker_color=NEUTRAL,
                            text=text, textposition="auto",
@@ -95,8 +102,10 @@ def fig_consort(c: dict, *, colors: dict[str, str], cut: str) -> go.Figure:
     more = len(c["reasons"]) - 6
     if more > 0:
         reasons += f"<br>… {more} more reasons"
-    box(0.76, 0.74, f"<b>Excluded</b> n = {c['ineligible']}<br>{reasons}"
-        f"<br><i>Screening incomplete: {c['incomplete']}</i>", w=0.48, h=0.34, size=10)
+    # the box adds up as CONSORT's do: screened - excluded = eligible
+    box(0.76, 0.74, f"<b>Excluded</b> n = {c['ineligible'] + c['incomplete']}"
+        f"<br>Not eligible: {c['ineligible']}<br><i>{reasons}</i>"
+        f"<br>Screening incomplete: {c['incomplete']}", w=0.48, h=0.36, size=10)
     arrow(0.3, 0.88, 0.3, 0.62)
     arrow(0.3, 0.74, 0.52, 0.74)
     box(0.3, 0.57, f"<b>Eligible</b><br>n = {c['eligible']}")

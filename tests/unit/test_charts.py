@@ -65,3 +65,28 @@ def test_data_text_reaches_plotly_as_text_not_markup():
         text = fig.to_json()
         assert "<a href" not in text and "&lt;a href=" in text
     assert "<b>T8" not in fig_swimmer(sw, colors={}, labels={}, cut="cut").to_json()
+
+
+def test_the_consort_boxes_and_the_sequential_exclusions_add_up():
+    """Issue 36: "Excluded n = 38" with "Screening incomplete: 5" inside it, and 80 - 38 is
+    not the 37 eligible; the sequential-exclusion chart ended at 42. Both now end at the
+    eligible count."""
+    import re
+
+    from rfa_dash.analysis import eligibility as el
+    from rfa_dash.charts import fig_consort, fig_sequential
+    from rfa_dash.ingest.export import SAMPLE_DIR, open_export
+    from rfa_dash.protocol import load_protocol
+
+    exp = open_export(SAMPLE_DIR)
+    c = el.consort(exp, exp.default_as_of, load_protocol().roles["coordinator"])
+    fig = fig_consort(c, colors={}, cut="cut")
+    texts = [a.text for a in fig.layout.annotations if a.text]
+    (excluded,) = [t for t in texts if t.startswith("<b>Excluded</b>")]
+    n_excluded = int(re.search(r"n = (\d+)", excluded).group(1))
+    assert c["screened"] - n_excluded == c["eligible"]
+    assert f"Screening incomplete: {c['incomplete']}" in excluded
+    assert f"Not eligible: {c['ineligible']}" in excluded
+    seq = fig_sequential(c["steps"], c["screened"], c["incomplete"], cut="cut")
+    assert list(seq.data[0].x)[-1] == c["eligible"]
+    assert list(seq.data[0].y)[-1] == "Screening incomplete"

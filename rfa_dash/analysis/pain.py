@@ -25,15 +25,19 @@ from rfa_dash.blinding import (
     require,
     sees,
 )
+from rfa_dash.contract import TABLES
 from rfa_dash.ingest.export import Export
 from rfa_dash.numpy_columns import floats, output
-from rfa_dash.stats.dist import t_ppf
-from rfa_dash.stats.intervals import exact_ci
+from rfa_dash.stats.intervals import exact_ci, t_interval_on_scale
 
 if TYPE_CHECKING:   # frames for the pages; the `pain` command makes none
     import pandas as pd
 
 CATEGORIES = ("complete", "partial", "progression", "indeterminate")
+# the pain scale's ends, as the contract bounds visits.pain_nrs
+_PAIN = TABLES["visits"].column("pain_nrs")
+PAIN_MIN, PAIN_MAX = float(_PAIN.lo or 0), float(_PAIN.hi or 10)
+
 COLUMNS = ["arm", "month", "evaluable", "assessed", *CATEGORIES, "pain_only", "response",
            "lower", "upper", "mean_change"]
 
@@ -131,7 +135,8 @@ def pain_table(exp: Export, as_of: dt.date) -> dict[str, list]:
 
 def over_time(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
     """Pain and opioid use by group and visit month (month 0 is baseline): participants with
-    a score, mean pain with its 95% t interval, mean change from baseline, and the mean
+    a score, mean pain with its 95% t interval (cut at the scale's ends, 0 and 10:
+    :func:`rfa_dash.stats.intervals.t_interval_on_scale`), mean change from baseline, and the mean
     and median OMED (mg/day) among those with one.
 
     The scores are aggregated in ``sql/results/pain_over_time.sql``; here the t interval
@@ -161,11 +166,11 @@ def over_time(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
             r = found.get((g, m), {})
             n = int(r.get("n") or 0)
             mean = float(r["mean_pain"]) if n else np.nan
-            half = (float(t_ppf(0.975, n - 1) * r["sd_pain"] / np.sqrt(n))
-                    if n > 1 else np.nan)
+            lower, upper = t_interval_on_scale(
+                mean, float(r["sd_pain"]) if n > 1 else np.nan, n, PAIN_MIN, PAIN_MAX)
             n_omed = int(r.get("n_omed") or 0)
             rows.append({GROUP: g, "month": m, "n": n, "mean_pain": mean,
-                         "lower": mean - half, "upper": mean + half,
+                         "lower": lower, "upper": upper,
                          "mean_change": (float(r["mean_change"]) if m else 0.0)
                          if n else np.nan,
                          "n_omed": n_omed,

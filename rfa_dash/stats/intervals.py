@@ -1,8 +1,32 @@
-"""Exact confidence intervals for a proportion and for a Poisson count."""
+"""Confidence intervals: exact for a proportion and a Poisson count; a t interval for a
+mean on a bounded scale."""
 
 from __future__ import annotations
 
-from rfa_dash.stats.dist import betaincinv, chi2_ppf
+import math
+
+from rfa_dash.stats.dist import betaincinv, chi2_ppf, t_ppf
+
+
+def t_interval_on_scale(mean: float, sd: float, n: int, lo: float, hi: float,
+                        level: float = 0.95) -> tuple[float, float]:
+    """The t interval for a mean, cut at the ends of the scale ``[lo, hi]`` the values
+    lie on (NaN for fewer than two values).
+
+    A mean of scores from 0 to 10 cannot be below 0: with few scores near an end the
+    plain t interval reaches past it (n = 5 scores 0, 0, 0, 1, 2: -0.51 to 1.71). The
+    true mean lies on the scale, so whenever the t interval holds it the cut one does
+    too: the coverage is the t interval's, and no limit is an impossible value.
+
+    Examples
+    --------
+    >>> [round(x, 2) for x in t_interval_on_scale(0.6, 0.8 ** 0.5, 5, 0, 10)]
+    [0.0, 1.71]
+    """
+    if n < 2 or math.isnan(mean) or math.isnan(sd):
+        return float("nan"), float("nan")
+    half = float(t_ppf(1 - (1 - level) / 2, n - 1)) * sd / math.sqrt(n)
+    return float(max(lo, mean - half)), float(min(hi, mean + half))
 
 
 def exact_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float]:

@@ -71,13 +71,16 @@ def components_view(comp: pd.DataFrame, protocol) -> pd.DataFrame:
 
 
 def grade_table(s: Safety, labels: dict[str, str]) -> pd.DataFrame:
-    """Grades as rows, groups as columns: 'participants (%) / events'."""
-    out = {"Worst CTCAE grade": [f"Grade {g}" for g in GRADES]}
+    """Grades as rows, groups as columns: 'participants (%) / events'; the first row
+    counts the participants with no adverse event, so each column adds up to its n."""
+    out = {"Worst CTCAE grade": ["No adverse event"] + [f"Grade {g}" for g in GRADES]}
     for g, n in s.groups.items():
         part = s.by_grade[s.by_grade["group"] == g].set_index("grade")
         col = f"{labels.get(g, g)} (n={n})"
-        out[col] = [f"{part.at[gr, 'participants']} ({part.at[gr, 'participants'] / n:.0%})"
-                    f" / {part.at[gr, 'events']} events" if n else "-" for gr in GRADES]
+        none = n - int(sum(part.at[gr, "participants"] for gr in GRADES))
+        out[col] = ([f"{none} ({none / n:.0%})" if n else "-"]
+                    + [f"{part.at[gr, 'participants']} ({part.at[gr, 'participants'] / n:.0%})"
+                       f" / {part.at[gr, 'events']} events" if n else "-" for gr in GRADES])
     return pd.DataFrame(out)
 
 

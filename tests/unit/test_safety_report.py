@@ -59,7 +59,12 @@ def test_safety_by_arm_for_dsmb(exp):
         ["003", "rt_alone", 27]]
     assert sorted(s.grade3["participant_id"]) == ["001", "003"]
     t = grade_table(s, PROTOCOL.arm_labels)
-    assert t.loc[2, "RFA/BA + RT (n=2)"] == "1 (50%) / 1 events"
+    assert t.loc[3, "RFA/BA + RT (n=2)"] == "1 (50%) / 1 events"
+    # issue 36: a "no adverse event" row, so each column adds up to its n
+    assert t.loc[0, "Worst CTCAE grade"] == "No adverse event"
+    assert t.loc[0, "RFA/BA + RT (n=2)"] == "0 (0%)"
+    pooled = grade_table(safety(exp, D(2025, 1, 31), ROLES["dsmb"]), PROTOCOL.arm_labels)
+    assert pooled.loc[0, "RFA/BA + RT (n=2)"] == "2 (100%)"     # before any onset
 
 
 def test_safety_pooled_for_investigator_and_refused_for_coordinator(exp):

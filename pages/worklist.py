@@ -10,10 +10,13 @@ ctx = ui.context()
 ui.header("worklist", ctx)
 parts = ui.cached(worklist, ctx, view=worklist_view)
 
-c = st.columns(3)
+c = st.columns(4)
 c[0].metric("Overdue", len(parts["overdue"]))
 c[1].metric("Due now", len(parts["due"]))
 c[2].metric(f"Opening in {WORKLIST_HORIZON_DAYS} days", len(parts["upcoming"]))
+c[3].metric("To record as missed", len(parts["record_missed"]),
+            help="Overdue visits of participants seen at a later visit since the window "
+                 "closed: the visit can no longer be done; record it as missed in the EDC.")
 
 d = st.columns(2)
 d[0].download_button("Download worklist (CSV)",
@@ -32,6 +35,8 @@ for key, title, empty in (
     ("due", "Due now, window closing soonest first", "No visit window is open."),
     ("upcoming", f"Windows opening in the next {WORKLIST_HORIZON_DAYS} days",
      "No window opens soon."),
+    ("record_missed", "To record as missed: the window closed and the participant has been "
+     "seen since", "Nothing to record as missed."),
 ):
     st.subheader(title)
     if parts[key].empty:

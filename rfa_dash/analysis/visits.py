@@ -75,16 +75,22 @@ def retention(exp: Export, as_of: dt.date, role: Role) -> pd.DataFrame:
 
 def worklist(exp: Export, as_of: dt.date, horizon_days: int = WORKLIST_HORIZON_DAYS
              ) -> pd.DataFrame:
-    """Visits to act on: overdue, due now, windows opening within ``horizon_days``.
+    """Visits to act on: overdue, due now, windows opening within ``horizon_days``, and
+    overdue visits of participants seen at a later visit since (``record_missed``: they
+    can no longer be done, only recorded as missed; ranked last, not counted down).
 
     Examples
     --------
     >>> w = worklist(exp, as_of)
-    >>> print(w[["action", "participant_id", "visit_month", "days_overdue"]].head(3).to_string(
+    >>> print(w[["action", "participant_id", "visit_month", "days_overdue"]].head(2).to_string(
     ...     index=False))
      action participant_id  visit_month  days_overdue
-    overdue            011            1           326
-    overdue            022            1           132
     overdue            026            3            37
+    overdue            021            6            35
+    >>> print(w[w["action"] == "record_missed"][["participant_id", "visit_month",
+    ...                                          "last_visit_date"]].to_string(index=False))
+    participant_id  visit_month last_visit_date
+               011            1      2026-06-11
+               022            1      2026-09-02
     """
     return exp.query("worklist", as_of=as_of, horizon_days=horizon_days)

@@ -107,11 +107,14 @@ def digest(exp: Export, as_of: dt.date, r: Recipient, cfg: NotifyConfig
     n = {k: len(v) for k, v in sections.items()}
     if not any(n.values()) and inc.empty:
         return None
+    missed = f", {n['record_missed']} to record as missed" if n["record_missed"] else ""
     subject = (f"[{trial}] Visits: {n['overdue']} overdue, {n['due']} due, {n['upcoming']} "
-               f"opening ({as_of.isoformat()})")
+               f"opening{missed} ({as_of.isoformat()})")
     parts = [("Overdue visits, most overdue first", sections["overdue"]),
              ("Due now, with the days left in the window", sections["due"]),
              (f"Windows opening within {DIGEST_HORIZON_DAYS} days", sections["upcoming"]),
+             ("To record as missed (the window closed; the participant has been seen since)",
+              sections["record_missed"]),
              ("Incomplete screenings: values their criteria still need", with_dates(inc))]
     foot_text, foot_html = _footer(exp, as_of, cfg, "worklist")
     text = "\n\n".join(f"{title} ({len(df)}):\n{_text_table(df)}" for title, df in parts)

@@ -94,11 +94,15 @@ WORKLIST_COLUMNS = {
     "upcoming": {"participant_id": "Participant", "visit_month": "Visit month",
                  "window_open": "Window opens", "window_close": "Window closes",
                  "days_until_open": "Opens in (days)", "last_visit_date": "Last visit"},
+    # overdue, but the participant has been seen at a later visit since: record as missed
+    "record_missed": {"participant_id": "Participant", "visit_month": "Visit month",
+                      "window_close": "Window closed", "last_visit_date": "Seen since"},
 }
 
 
 def worklist_sections(work: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The worklist split into overdue, due now and opening soon, with readable columns.
+    """The worklist split into overdue, due now, opening soon and to record as missed
+    (overdue visits of participants seen at a later visit since), with readable columns.
 
     "Last visit" is text: the date, or "none yet" for a participant with no
     completed visit (a table would show an empty date as a grey "None").
@@ -106,8 +110,8 @@ def worklist_sections(work: pd.DataFrame) -> dict[str, pd.DataFrame]:
     out = {}
     for action, cols in WORKLIST_COLUMNS.items():
         part = with_dates(work.loc[work["action"] == action, list(cols)].rename(columns=cols))
-        part["Last visit"] = [d.isoformat() if pd.notna(d) else "none yet"
-                              for d in part["Last visit"]]
+        seen = "Seen since" if "Seen since" in part else "Last visit"
+        part[seen] = [d.isoformat() if pd.notna(d) else "none yet" for d in part[seen]]
         out[action] = part.reset_index(drop=True)
     return out
 

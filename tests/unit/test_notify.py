@@ -111,10 +111,14 @@ def test_coordinator_digest_holds_the_worklist_and_never_an_arm_or_outcome(tmp_p
     assert [o.kind for o in report.sent] == ["digest"]  # the sample has no data error
     (m,) = sink.received
     assert m["To"] == "coord@example.org"
-    # hand-checked with `visits`: 4 overdue, 6 due, one window (025, month 6) opens 11-22
-    assert str(m["Subject"]) == "[NCT07090122] Visits: 4 overdue, 6 due, 1 opening (2026-11-16)"
+    # hand-checked with `visits`: 4 overdue, of which 011 and 022's month 1 were seen at
+    # later visits (to record as missed, issue 36), 6 due, one window (025, month 6) opens
+    assert str(m["Subject"]) == ("[NCT07090122] Visits: 2 overdue, 6 due, 1 opening, 2 to "
+                                 "record as missed (2026-11-16)")
     body = _plain(m)
-    assert "Overdue visits, most overdue first (4):" in body
+    assert "Overdue visits, most overdue first (2):" in body
+    assert "To record as missed (the window closed; the participant has been seen since) (2)" \
+        in body
     assert "Incomplete screenings: values their criteria still need (5):" in body
     assert "https://dash.example.org/worklist" in body
     from rfa_dash.version import stamp

@@ -148,3 +148,25 @@ def test_retention_is_pooled_and_hides_deaths_from_coordinators(tmp_path):
     assert set(c.reason) == {"off study (any reason)"}
     assert c["cumulative_off_study"].tolist() == [0, 0, 1, 2]
     assert c["on_study"].tolist() == [2, 2, 1, 0]
+
+
+def test_an_overdue_visit_of_someone_seen_since_is_to_record_as_missed(tmp_path):
+    """Issue 36: a month-1 visit "326 days overdue" for a participant seen at month 3 was a
+    countdown nobody would act on. Randomized 2025-01-15: month 1's window closed
+    2025-02-27 (see the fixture above); month 3 was done on 2025-04-20. At 2025-05-01
+    month 1 is to record as missed, ranked after everything else, and counted apart."""
+    e = open_export(make_export(
+        tmp_path / "e", screening=[screen(screening_id="S0")],
+        randomization=[rand(participant_id="001", screening_id="S0",
+                            randomization_date="2025-01-15")],
+        visits=[{"participant_id": "001", "visit_month": "3", "status": "completed",
+                 "visit_date": "2025-04-20", "pain_nrs": "3"}]))
+    w = worklist(e, D(2025, 5, 1))
+    rows = [(r.action, r.visit_month) for r in w.itertuples()]
+    assert rows[-1] == ("record_missed", 1) and ("overdue", 1) not in rows
+    parts = worklist_sections(w)
+    assert parts["overdue"].empty
+    assert parts["record_missed"][["Visit month", "Seen since"]].values.tolist() == [
+        [1, "2025-04-20"]]
+    before = worklist(e, D(2025, 3, 10))          # not seen since yet: overdue as before
+    assert [(r.action, r.visit_month) for r in before.itertuples()][0] == ("overdue", 1)

@@ -110,11 +110,17 @@ def profile(exp: Export, as_of: dt.date, role: Role, participant_id: str) -> Pro
         devs = with_dates(dv[dv["participant_id"] == participant_id].drop(
             columns=["participant_id", "arm"]).reset_index(drop=True))
     return Profile(summary, crit, visits, sres, aes, devs,
-                   _timeline(summary, visits, sres, aes, devs))
+                   _timeline(summary, visits, sres, aes, devs, as_of))
 
 
-def _timeline(s: dict, visits: pd.DataFrame, sres, aes, devs) -> pd.DataFrame:
+def _timeline(s: dict, visits: pd.DataFrame, sres, aes, devs, as_of: dt.date
+              ) -> pd.DataFrame:
+    """The course to its end: the data cut, or the off-study date when earlier (a visit
+    window that opens later is not part of it)."""
     rows: list[dict] = []
+    end = pd.Timestamp(as_of)
+    if s["off_study_date"] is not None and not pd.isna(s["off_study_date"]):
+        end = min(end, pd.Timestamp(s["off_study_date"]))
 
     def add(lane: str, date: object, kind: str, label: str) -> None:
         if date is not None and not pd.isna(date):
@@ -125,20 +131,26 @@ def _timeline(s: dict, visits: pd.DataFrame, sres, aes, devs) -> pd.DataFrame:
     add("Screening", s["consent_date"], "consent", "consented")
     add("Study", s["randomization_date"], "randomization", "randomized")
     add("Study", s["treatment_date"], "treatment", "treated")
-    reason = s.get("off_study_reason")
-    add("Study", s["off_study_date"], "off_study",
-        f"off study ({str(reason).replace('_', ' ')})" if reason else "off study")
+    reason = s.get("off_study_reason")   # only for a role that reads outcomes
+    if reason == "death":
+        add("Study", s["off_study_date"], "death", "died (off study)")
+    else:
+        add("Study", s["off_study_date"], "off_study",
+            f"off study ({str(reason).replace('_', ' ')})" if reason else "off study")
     for v in visits.itertuples():
-        if not pd.isna(v.window_open):
+        if not pd.isna(v.window_open) and pd.Timestamp(v.window_open) <= end:
             rows.append({"lane": "Visits", "date": pd.Timestamp(v.target_date),
                          "kind": "window", "label": f"month {v.visit_month} window",
                          "window_open": pd.Timestamp(v.window_open),
-                         "window_close": pd.Timestamp(v.window_close)})
-        pain = getattr(v, "pain_nrs", None)
-        extra = f", pain {int(pain)}" if pain is not None and not pd.isna(pain) else ""
+                         "window_close": min(pd.Timestamp(v.window_close), end)})
+        raw = getattr(v, "pain_nrs", None)
+        pain = None if raw is None or pd.isna(raw) else int(raw)
+        extra = f", pain {pain}" if pain is not None else ""
         if not pd.isna(v.visit_date):
             add("Visits", v.visit_date, "missed" if v.status == "missed" else "visit",
                 f"month {v.visit_month}: {v.status.replace('_', ' ')}{extra}")
+            if pain is not None and v.status != "missed":
+                rows[-1]["pain"] = pain
         elif v.status in ("missed", "overdue"):   # no date: marked where the window closed
             add("Visits", v.window_close, "missed", f"month {v.visit_month}: {v.status}")
     for e in [] if sres is None else sres.itertuples():
@@ -147,8 +159,8 @@ def _timeline(s: dict, visits: pd.DataFrame, sres, aes, devs) -> pd.DataFrame:
                                              f"{e.not_counted})"))
     for a in [] if aes is None else aes.itertuples():
         add("Adverse events", a.onset_date, "ae", f"{a.term}, grade {a.grade}"
-            + (", serious" if a.serious else ""))
+            + (" (fatal)" if str(a.grade) == "5" else "") + (", serious" if a.serious else ""))
     for d in [] if devs is None else devs.itertuples():
         add("Deviations", d.deviation_date, "deviation", str(d.category))
     return pd.DataFrame(rows, columns=["lane", "date", "kind", "label", "window_open",
-                                       "window_close"])
+                                       "window_close", "pain"])

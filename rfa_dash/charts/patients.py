@@ -3,6 +3,7 @@ participant's course."""
 
 from __future__ import annotations
 
+import pandas as pd
 import plotly.graph_objects as go
 
 from rfa_dash.blinding import GROUP
@@ -100,7 +101,8 @@ PROFILE_MARKERS = {"screening": ("diamond", "#555555"), "consent": ("diamond-ope
                    "visit": ("circle", "#009E73"), "missed": ("x", "#D55E00"),
                    "sre": ("x-thin-open", "#D55E00"), "sre_not_counted": ("x-thin-open", "#999999"),
                    "ae": ("circle-open", "#CC79A7"), "deviation": ("square-open", "#E69F00"),
-                   "off_study": ("triangle-right", "#000000")}
+                   "off_study": ("triangle-right", "#000000"),
+                   "death": ("cross", "#000000")}
 
 
 def fig_profile(timeline, *, cut: str, title: str) -> go.Figure:
@@ -116,10 +118,18 @@ def fig_profile(timeline, *, cut: str, title: str) -> go.Figure:
     points = timeline[timeline["kind"] != "window"]
     for kind, part in points.groupby("kind", sort=False):
         symbol, color = PROFILE_MARKERS.get(str(kind), ("circle", NEUTRAL))
+        # a visit's pain score is written beside it (for a role that reads outcomes)
+        pain = part["pain"] if "pain" in part else pd.Series([], dtype=float)
+        scores = bool(pain.notna().any())
         fig.add_trace(go.Scatter(
-            x=part["date"], y=part["lane"], mode="markers", name=str(kind).replace("_", " "),
-            marker=dict(symbol=symbol, color=color, size=12, line=dict(width=2, color=color)),
-            text=plain(part["label"]), hovertemplate="%{x|%Y-%m-%d}: %{text}<extra></extra>"))
+            x=part["date"], y=part["lane"], mode="markers+text" if scores else "markers",
+            name=str(kind).replace("_", " "),
+            marker=dict(symbol=symbol, color=color, size=16 if kind == "death" else 12,
+                        line=dict(width=2, color=color)),
+            text=plain(part["label"]), hovertemplate="%{x|%Y-%m-%d}: %{text}<extra></extra>",
+            **({"texttemplate": [f"pain {int(v)}" if pd.notna(v) else "" for v in pain],
+                "textposition": "top center"}
+               if scores else {})))
     lanes = [lane for lane in PROFILE_LANES if lane in set(timeline["lane"])]
     fig.update_yaxes(categoryorder="array", categoryarray=lanes[::-1], title_text="")
     fig.update_xaxes(title_text="Date")

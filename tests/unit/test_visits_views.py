@@ -7,6 +7,7 @@ month 6 (target 07-20, 30/30) 06-20..08-19, month 12 (2026-01-20) 2025-12-21..20
 import datetime as dt
 
 import icalendar
+import pandas as pd
 import pytest
 
 from rfa_dash.analysis.visits import (
@@ -170,3 +171,37 @@ def test_an_overdue_visit_of_someone_seen_since_is_to_record_as_missed(tmp_path)
         [1, "2025-04-20"]]
     before = worklist(e, D(2025, 3, 10))          # not seen since yet: overdue as before
     assert [(r.action, r.visit_month) for r in before.itertuples()][0] == ("overdue", 1)
+
+
+def test_a_participants_course_ends_at_death_shows_pain_and_death_apart(tmp_path):
+    """Issue 36: the course ran past death and the data cut (windows in 2027-28 for someone
+    who died), showed no pain, and a death looked like any AE."""
+    from rfa_dash.analysis.profile import profile
+
+    e = open_export(make_export(
+        tmp_path / "e", screening=[screen(screening_id="S0")],
+        randomization=[rand(participant_id="001", screening_id="S0",
+                            randomization_date="2025-01-15")],
+        visits=[{"participant_id": "001", "visit_month": "1", "status": "completed",
+                 "visit_date": "2025-02-14", "pain_nrs": "4"}],
+        adverse_events=[{"participant_id": "001", "onset_date": "2025-03-30",
+                         "term": "Cardiac arrest", "grade": "5", "serious": "yes",
+                         "related": "no"}],
+        offstudy=[{"participant_id": "001", "off_study_date": "2025-04-01",
+                   "reason": "death"}]))
+    dsmb = profile(e, D(2026, 6, 1), ROLES["dsmb"], "001").timeline
+    assert (dsmb["date"].max() <= pd.Timestamp("2025-04-01"))
+    windows = dsmb[dsmb["kind"] == "window"]
+    assert len(windows) and (windows["window_open"] <= pd.Timestamp("2025-04-01")).all()
+    assert (windows["window_close"] <= pd.Timestamp("2025-04-01")).all()
+    assert dsmb.loc[dsmb["kind"] == "visit", "pain"].tolist() == [4]
+    assert dsmb.loc[dsmb["kind"] == "death", "label"].tolist() == ["died (off study)"]
+    assert "Cardiac arrest, grade 5 (fatal), serious" in dsmb["label"].tolist()
+    # the coordinator reads no outcome: an off-study date, no death, no pain
+    coord = profile(e, D(2026, 6, 1), ROLES["coordinator"], "001").timeline
+    assert "death" not in set(coord["kind"]) and coord["pain"].isna().all()
+    from rfa_dash.charts import fig_profile
+
+    fig = fig_profile(dsmb, cut="cut", title="t")
+    (visit,) = [t for t in fig.data if t.name == "visit"]
+    assert list(visit.texttemplate) == ["pain 4"]

@@ -24,7 +24,8 @@ ui.chart(st, charts.fig_cif, res.curves, colors=colors, labels=labels, at_risk=r
 st.caption("Aalen-Johansen estimate with death before any SRE as the competing risk; shaded: "
            "95% pointwise interval (complementary log-log). Time zero is randomization; "
            "participants without an SRE or death are censored at their last completed visit. "
-           "Numbers at risk: participants followed at least that long.")
+           "Numbers at risk: participants followed that long without an SRE or death (a first "
+           "SRE ends a participant's time at risk in this chart).")
 estimates, every, parts, listing, follow_up = ui.tabs(
     ["Estimates at the report months", "Every SRE", "SRE components", "Event listing",
      "Follow-up per participant"], this_page)
@@ -47,7 +48,9 @@ if every.open:
                    "(Ghosh and Lin); shaded: 95% interval. Records on one date are one SRE, "
                    f"and a record fewer than {ctx.protocol.sre_min_gap_days} days after the "
                    "previous counted SRE is the same SRE (protocol: min_gap_days). Numbers "
-                   "at risk: participants followed at least that long.")
+                   "at risk: participants alive and followed that long, with or without "
+                   "earlier SREs (each SRE counts here), hence more than under the first "
+                   "chart, which stops at a participant's first SRE.")
         left, right = st.columns(2)
         left.markdown("**At the report months**")
         ui.table(ui.cached(mean_cumulative_sres, ctx, ctx.role, view=mcf_view), "mcf",

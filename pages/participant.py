@@ -64,6 +64,7 @@ for (name, df), tab in zip(parts, tabs, strict=True):
                 st.caption("Each eligibility criterion, its result at the data cut and the "
                            "screening values it read.")
             ui.table(df, f"participant_{name.lower().replace(' ', '_')}")
-            ui.csv_download(df, f"Download {name.lower()} (CSV)",
+            ui.csv_download(df, f"Download {name if name[:3].isupper() else name.lower()} "
+                            "(CSV)",
                             f"participant_{pid}_{name.lower().replace(' ', '_')}.csv",
                             key=f"participant_{name}_csv")

@@ -1,10 +1,12 @@
-"""A table as a person reads it: one rule for missing values, sensible precision.
+"""A table as a person reads it: headings, one rule for missing values, sensible precision.
 
 The pages' tables and the PDF report follow one rule: a missing value is
 :data:`MISSING` ("-"), never "None", "nan" or "NaT"; a number with a fraction
 shows two decimals (a share of 0.5714285714285714 is "0.57"), a whole number
-none; a date with no time of day is YYYY-MM-DD. Only what is shown changes: the
-CSV downloads keep the frame's own values and the contract's names.
+none; a date with no time of day is YYYY-MM-DD; a column named in snake_case is
+headed in words (:func:`rfa_dash.present.labels.heading`: "ast_x_uln" is "Ast x
+uln", "participant_id" is "Participant"). Only what is shown changes: the CSV
+downloads keep the frame's own values and the contract's names.
 
 Example
 -------
@@ -12,13 +14,15 @@ Example
 >>> shown, numeric = display_frame(pd.DataFrame({"n": [3, None], "share": [0.5714, 1.0],
 ...                                              "note": ["x", None]}))
 >>> shown.to_dict("list"), numeric
-({'n': ['3', '-'], 'share': ['0.57', '1.00'], 'note': ['x', '-']}, ['n', 'share'])
+({'n': ['3', '-'], 'Share': ['0.57', '1.00'], 'Note': ['x', '-']}, ['n', 'Share'])
 """
 
 from __future__ import annotations
 
 import pandas as pd
 from pandas.api import types as ptypes
+
+from rfa_dash.present.labels import heading
 
 MISSING = "-"
 DECIMALS = 2
@@ -49,7 +53,7 @@ def display_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     booleans and complete text are left as they are.
     """
     out = df.copy(deep=False)
-    numeric: list[str] = []
+    numeric: list[object] = []
     for col in df.columns:
         s = df[col]
         if ptypes.is_bool_dtype(s):
@@ -58,9 +62,13 @@ def display_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
             if ptypes.is_integer_dtype(s) and not s.isna().any():
                 continue   # already shown as it should be, and aligned as a number
             out[col] = _number(s)
-            numeric.append(str(col))
+            numeric.append(col)
         elif ptypes.is_datetime64_any_dtype(s):
             out[col] = _date(s)
         elif s.isna().any():
             out[col] = s.astype(object).where(s.notna(), MISSING)
-    return out, numeric
+    names: dict[object, str] = {}
+    for c in out.columns:   # a heading two columns would share keeps their own names
+        h = heading(c)
+        names[c] = h if list(map(heading, out.columns)).count(h) == 1 else str(c)
+    return out.rename(columns=names), [names[c] for c in numeric]

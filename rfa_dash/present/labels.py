@@ -53,6 +53,14 @@ HEADINGS = {
     "category": "Category", "description": "Description", "important": "Important",
     "randomization_date": "Randomized", "off_study_date": "Off study", "record": "Record",
     "changed": "Changed",
+    # what the pages' tables show (issue 36: no raw names)
+    "screening_id": "Screening ID", "visit_month": "Visit month", "pain_nrs": "Pain (0-10)",
+    "omed_mg": "OMED (mg/day)", "mean_pain": "Mean pain (0-10)", "sd_pain": "SD of pain",
+    "mean_change": "Mean change from baseline", "n_omed": "With OMED (n)",
+    "mean_omed": "Mean OMED (mg/day)", "median_omed": "Median OMED (mg/day)",
+    "lower": "95% CI lower", "upper": "95% CI upper", "ast_x_uln": "AST (x ULN)",
+    "alt_x_uln": "ALT (x ULN)", "bilirubin_x_uln": "Bilirubin (x ULN)",
+    "creatinine_x_uln": "Creatinine (x ULN)", "anc": "ANC", "sins": "SINS", "ecog": "ECOG",
 }
 
 

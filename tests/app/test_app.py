@@ -232,7 +232,7 @@ def test_folder_source_with_problems(tmp_path, accounts):
     assert not at.warning  # not synthetic: no banner
     at = app("dsmb", "data_quality", user=accounts["dsmb"], source=FOLDER, folder=str(folder))
     df = at.dataframe[1].value
-    assert set(df["table"]) == {"screening", "offstudy"}
+    assert set(df["Table"]) == {"screening", "offstudy"}
 
 
 def test_missing_folder_is_a_message_not_a_traceback(tmp_path, accounts):
@@ -251,7 +251,7 @@ def test_data_quality_filters(tmp_path, accounts):
     at = app("dsmb", "data_quality", user=accounts["dsmb"], source=FOLDER, folder=str(folder),
              dq_sev=["warning"])
     df = at.dataframe[1].value
-    assert df["severity"].tolist() == ["warning"] and df["column"].tolist() == ["consent_date"]
+    assert df["Severity"].tolist() == ["warning"] and df["Column"].tolist() == ["consent_date"]
     assert at.get("download_button")
 
 
@@ -424,7 +424,7 @@ def test_long_tables_and_grids_page(tmp_path, accounts):
     [picker] = at.number_input
     assert picker.label.endswith("(1-2)") and picker.value == 2
     patients = at.dataframe[-1].value
-    assert len(patients) == 795 - 500 and patients["screening_id"].iloc[0] == "SCR-0501"
+    assert len(patients) == 795 - 500 and patients["Screening ID"].iloc[0] == "SCR-0501"
     at = app("dsmb", "visits", user=accounts["dsmb"], source=FOLDER, folder=str(folder),
              grid_page=2, visits_tab="Status by participant")
     assert at.number_input[0].value == 2 and not at.exception

@@ -35,7 +35,7 @@ def main(action: str, *args: str) -> dict:
         at.button(key="save_cut").click().run()
         return {"said": [s.value for s in at.success] + [i.value for i in at.info]}
     frames = [d.value for d in at.dataframe]
-    cut_lists = [f["cut"].tolist() for f in frames if "cut" in f.columns]
+    cut_lists = [f["Cut"].tolist() for f in frames if "Cut" in f.columns]
     return {"cuts": cut_lists[0] if cut_lists else [], "exception": bool(at.exception)}
 
 

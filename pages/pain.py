@@ -33,7 +33,8 @@ if time_tab.open:
                  cut=ctx.chart_cut, courses=lines if show else None, highlight=pick)
         st.caption("Worst pain at the treated site on the 0-10 numeric rating scale, at "
                    "baseline (month 0) and at each completed visit; mean with its 95% "
-                   "t interval. Change from baseline: mean of each participant's change.")
+                   "t interval, cut at the scale's ends (0 and 10). Change from baseline: "
+                   "mean of each participant's change.")
         table = over[["group", "month", "n", "mean_pain", "lower", "upper",
                       "mean_change"]].round(2)
         ui.table(table.assign(group=[labels.get(g, g) for g in table["group"]]), "pain_over")

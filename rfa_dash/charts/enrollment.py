@@ -198,5 +198,6 @@ def fig_allocation_over_time(cum, *, colors: dict[str, str], labels: dict[str, s
                                  hovertemplate="expected %{y:.1f}<extra></extra>"))
     fig.update_xaxes(title_text="Participants randomized (n, in order)")
     fig.update_yaxes(title_text="Participants in arm (n)", rangemode="tozero")
-    fig.update_layout(legend=dict(orientation="h", y=-0.2))
+    # below the axis title, not on it
+    fig.update_layout(legend=dict(orientation="h", y=-0.3, yanchor="top"))
     return layout(fig, "Allocation over time against the protocol ratio", cut)

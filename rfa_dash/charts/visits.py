@@ -21,10 +21,12 @@ def fig_adherence(adh, *, cut: str) -> go.Figure:
                                   ("in_window_rate", "In window", "#56B4E9", "completed")):
         text = [f"{n}/{d}" if d else "no visit due yet"
                 for n, d in zip(adh[num], adh["expected"], strict=True)]
+        # upright labels above narrow grouped bars ran into each other ("13/1613/16")
         fig.add_trace(go.Bar(x=x, y=adh[col].fillna(0) * 100, name=name, marker_color=color,
-                             text=text, textposition="outside",
+                             text=text, textposition="outside", textangle=-90,
+                             cliponaxis=False,
                              hovertemplate=f"%{{x}} {name.lower()}: %{{y:.0f}}%<extra></extra>"))
-    fig.update_yaxes(title_text="Visits (%)", range=[0, 110])
+    fig.update_yaxes(title_text="Visits (%)", range=[0, 135], tickvals=[0, 20, 40, 60, 80, 100])
     fig.update_layout(barmode="group", legend=dict(orientation="h", y=-0.2))
     return layout(fig, "Visit adherence by visit month", cut)
 

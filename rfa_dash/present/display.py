@@ -3,7 +3,8 @@
 The pages' tables and the PDF report follow one rule: a missing value is
 :data:`MISSING` ("-"), never "None", "nan" or "NaT"; a number with a fraction
 shows two decimals (a share of 0.5714285714285714 is "0.57"), a whole number
-none; a date with no time of day is YYYY-MM-DD; a column named in snake_case is
+none; a date with no time of day is YYYY-MM-DD; a code that is words joined by
+underscores reads as words ("pain_instability": "pain instability"); a column named in snake_case is
 headed in words (:func:`rfa_dash.present.labels.heading`: "ast_x_uln" is "Ast x
 uln", "participant_id" is "Participant"). Only what is shown changes: the CSV
 downloads keep the frame's own values and the contract's names.
@@ -22,10 +23,17 @@ from __future__ import annotations
 import pandas as pd
 from pandas.api import types as ptypes
 
+from rfa_dash.contract import OFFSTUDY_REASONS, SRE_TYPES
 from rfa_dash.present.labels import heading
 
 MISSING = "-"
 DECIMALS = 2
+
+# codes a cell may hold that read as words once their underscores go ("pain_instability"
+# is "pain instability"): the contract's and the derived visit statuses, nothing else (a
+# column or table name in a data-quality listing stays as the export spells it)
+WORDY_CODES = frozenset(SRE_TYPES + OFFSTUDY_REASONS + (
+    "completed_early", "completed_late", "not_expected", "in_window", "not_recorded"))
 
 
 def _number(s: pd.Series) -> pd.Series:
@@ -65,8 +73,12 @@ def display_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
             numeric.append(col)
         elif ptypes.is_datetime64_any_dtype(s):
             out[col] = _date(s)
-        elif s.isna().any():
-            out[col] = s.astype(object).where(s.notna(), MISSING)
+        else:
+            if s.dtype == object and s.isin(WORDY_CODES).any():
+                s = s.map(lambda v: v.replace("_", " ") if v in WORDY_CODES else v)
+                out[col] = s
+            if s.isna().any():
+                out[col] = s.astype(object).where(s.notna(), MISSING)
     names: dict[object, str] = {}
     for c in out.columns:   # a heading two columns would share keeps their own names
         h = heading(c)

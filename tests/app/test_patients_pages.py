@@ -69,3 +69,6 @@ def test_tables_show_missing_values_as_a_dash_and_two_decimals():
                 assert not df.isna().any().any(), (page, df[df.isna().any(axis=1)].head())
                 text = df.to_csv(index=False)
                 assert not re.search(r"\d\.\d{3,}", text), (page, text[:500])
+                # headings and codes in words (issue 36: mean_pain, pain_instability)
+                assert not [c for c in df.columns if "_" in str(c)], (page, list(df.columns))
+                assert "pain_instability" not in text and "completed_late" not in text

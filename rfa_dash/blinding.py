@@ -32,7 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rfa_dash.months import last_month_end
+from rfa_dash.months import last_month_end, month_end
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -64,7 +64,7 @@ class Role:
         Whether pooled outcome and safety listings name participants (with
         IDs, the day-by-day counts above give outcomes by arm). Without IDs,
         a listing's dates are months and a swimmer row's length whole months
-        (:func:`pseudonymize`, :func:`coarse_days`).
+        (:func:`pseudonymize`, :func:`coarse_months`).
     allocation_block : int
         For "month_end": the counts move at a month end only once at least
         this many participants have been randomized since they last moved (a
@@ -183,7 +183,7 @@ def allocation_moves(role: Role, as_of: dt.date, randomized: Iterable[dt.date]
     [datetime.date(2025, 2, 28), datetime.date(2025, 4, 30)]
     """
     end = last_month_end(as_of)
-    per_month = Counter(_month_last_day(d) for d in randomized if d <= end)
+    per_month = Counter(month_end(d) for d in randomized if d <= end)
     moves, since = [], 0
     for month in sorted(per_month):
         since += per_month[month]
@@ -191,10 +191,6 @@ def allocation_moves(role: Role, as_of: dt.date, randomized: Iterable[dt.date]
             moves.append(month)
             since = 0
     return moves
-
-
-def _month_last_day(d: dt.date) -> dt.date:
-    return (d.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
 
 
 def masks_ids(role: Role) -> bool:

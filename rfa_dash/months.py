@@ -20,6 +20,17 @@ def last_month_end(day: dt.date) -> dt.date:
     return day if following.day == 1 else day.replace(day=1) - dt.timedelta(days=1)
 
 
+def month_end(day: dt.date) -> dt.date:
+    """The last day of ``day``'s month.
+
+    Example
+    -------
+    >>> month_end(dt.date(2024, 2, 10)), month_end(dt.date(2025, 12, 31))
+    (datetime.date(2024, 2, 29), datetime.date(2025, 12, 31))
+    """
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+
+
 def month_ends(start: dt.date, as_of: dt.date) -> list[dt.date]:
     """Every month end from ``start``'s month to before ``as_of``, then ``as_of``."""
     ends = []

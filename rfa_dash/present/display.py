@@ -4,9 +4,9 @@ The pages' tables and the PDF report follow one rule: a missing value is
 :data:`MISSING` ("-"), never "None", "nan" or "NaT"; a number with a fraction
 shows two decimals (a share of 0.5714285714285714 is "0.57"), a whole number
 none; a date with no time of day is YYYY-MM-DD; a code that is words joined by
-underscores reads as words ("pain_instability": "pain instability"); a column named in snake_case is
-headed in words (:func:`rfa_dash.present.labels.heading`: "ast_x_uln" is "Ast x
-uln", "participant_id" is "Participant"). Only what is shown changes: the CSV
+underscores reads as words ("pain_instability": "pain instability"); a column is
+headed in words (:func:`rfa_dash.present.labels.heading`: "ast_x_uln" is "AST (x
+ULN)", "participant_id" is "Participant"). Only what is shown changes: the CSV
 downloads keep the frame's own values and the contract's names.
 
 Example
@@ -19,6 +19,8 @@ Example
 """
 
 from __future__ import annotations
+
+from collections import Counter
 
 import pandas as pd
 from pandas.api import types as ptypes
@@ -79,8 +81,7 @@ def display_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
                 out[col] = s
             if s.isna().any():
                 out[col] = s.astype(object).where(s.notna(), MISSING)
-    names: dict[object, str] = {}
-    for c in out.columns:   # a heading two columns would share keeps their own names
-        h = heading(c)
-        names[c] = h if list(map(heading, out.columns)).count(h) == 1 else str(c)
+    headings = {c: heading(c) for c in out.columns}
+    taken = Counter(headings.values())   # a heading two columns would share: their names
+    names = {c: h if taken[h] == 1 else str(c) for c, h in headings.items()}
     return out.rename(columns=names), [names[c] for c in numeric]

@@ -65,8 +65,9 @@ def fingerprint(digests: dict[str, str]) -> str:
 
 
 def insert(conn: Connection, name: str, manifest: dict[str, Any], tables: dict[str, bytes],
-           saved_by: str) -> bool:
-    """Write a cut in the caller's transaction; False when one of that name exists.
+           saved_by: str) -> str | None:
+    """Write a cut in the caller's transaction; its fingerprint, or None when one of that
+    name exists.
 
     ``manifest`` holds ``exported_at`` (the data cut) and, where known, ``trial``,
     ``synthetic``, ``cut_of`` (the source export's SHA-256), ``source_exported_at``,
@@ -85,11 +86,11 @@ def insert(conn: Connection, name: str, manifest: dict[str, Any], tables: dict[s
                         .on_conflict_do_nothing(index_elements=["name"])
                         .returning(schema.cuts.c.name)).first()
     if done is None:
-        return False
+        return None
     conn.execute(schema.cut_tables.insert(),
                  [{"cut": name, "tbl": t, "sha256": digests[t], "data": b}
                   for t, b in tables.items()])
-    return True
+    return str(row["fingerprint"])
 
 
 def exists(name: str, u: str | None = None) -> bool:
@@ -104,14 +105,13 @@ def save(name: str, manifest: dict[str, Any], tables: dict[str, bytes], user: st
     """Save a cut and its audit entry (``cut_saved``: the name, then what saved it) in
     one transaction; a second save of the same name is told it was saved already."""
     with store.transaction(u) as conn:
-        created = insert(conn, name, manifest, tables, saved_by=user)
-        if created:
+        fp = insert(conn, name, manifest, tables, saved_by=user)
+        if fp is not None:
             made = manifest.get("made_by")
-            fp = fingerprint({t: hashlib.sha256(b).hexdigest() for t, b in tables.items()})
             trail.append(conn, "cut_saved", user, role, export,
                          detail=f"{name} fingerprint={fp}"
                          + (f" made_by={made}" if made else ""))
-    return Saved(name, created)
+    return Saved(name, fp is not None)
 
 
 def _intact(r: Any) -> bool:

@@ -7,7 +7,10 @@ import os
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,6 +34,23 @@ def start(*argv: str, stdin: str = "", script: str | None = None) -> subprocess.
         p.stdin.write(stdin)
         p.stdin.flush()
     return p
+
+
+@contextmanager
+def smtp_on_loopback(sink: Any) -> Iterator[int]:
+    """A real SMTP server (aiosmtpd) on a free loopback port for the block, handing what it
+    receives to ``sink``; yields the port."""
+    from aiosmtpd.controller import Controller
+
+    from tests.unit.test_notify import _free_port
+
+    port = _free_port()
+    ctrl = Controller(sink, hostname="127.0.0.1", port=port)
+    ctrl.start()
+    try:
+        yield port
+    finally:
+        ctrl.stop()
 
 
 def tamper(url: str, *statements: str) -> None:

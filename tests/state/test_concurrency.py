@@ -5,14 +5,13 @@ import asyncio
 import collections
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from rfa_dash import auth
 from rfa_dash.analysis import cuts
 from rfa_dash.state import audit, store
 from tests.helpers import audit_entries, ledger, usernames
-from tests.state.helpers import start
-from tests.unit.test_notify import DSMB, PI, Sink, _config, _free_port, events  # noqa: F401
+from tests.state.helpers import smtp_on_loopback, start
+from tests.unit.test_notify import DSMB, PI, Sink, _config, events  # noqa: F401
 
 
 def _wait(procs):
@@ -59,16 +58,12 @@ class SlowSink(Sink):
 
 
 def test_two_notify_runs_at_once_send_no_message_twice(state_url, tmp_path, events):  # noqa: F811
-    sink, port = SlowSink(), _free_port()
-    ctrl = Controller(sink, hostname="127.0.0.1", port=port)
-    ctrl.start()
-    try:
+    sink = SlowSink()
+    with smtp_on_loopback(sink) as port:
         cfg = _config(tmp_path / "cfg", port, [PI, DSMB])
         store.engine()
         results = _wait([start("notify", str(events), "--config", str(cfg),
                                "--as-of", "2025-12-01") for _ in range(2)])
-    finally:
-        ctrl.stop()
     assert [r[0] for r in results] == [0, 0], results
     ids = collections.Counter(m["Message-ID"] for m in sink.received)
     assert ids and max(ids.values()) == 1, ids

@@ -16,13 +16,12 @@ import time
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from streamlit.testing.v1 import AppTest
 
 from rfa_dash import auth
 from rfa_dash.state import audit, store
 from tests.helpers import audit_entries, ledger
-from tests.state.helpers import ROOT, cli, start
+from tests.state.helpers import ROOT, cli, smtp_on_loopback, start
 from tests.state.test_concurrency import SlowSink, _wait
 from tests.unit.test_notify import DSMB, PI, _config, _free_port, events  # noqa: F401
 
@@ -124,6 +123,11 @@ def own_pg():
     server.stop()
 
 
+def _use_store(monkeypatch, url: str) -> None:
+    monkeypatch.setenv("RFA_DASH_STATE_URL", url)
+    monkeypatch.setenv("RFA_DASH_SECRET", "outage-secret")
+
+
 def _restart(server) -> None:
     server._run(str(server.bin / "pg_ctl"), "-D", str(server.data), "-m", "fast", "-w",
                 "-t", "60", "-l", str(server.root / "server.log"), "restart")
@@ -131,13 +135,9 @@ def _restart(server) -> None:
 
 def test_postgresql_restarted_during_notify_loses_and_repeats_nothing(  # noqa: F811
         own_pg, tmp_path, events, monkeypatch):  # noqa: F811
-    url = own_pg.create("notify")
-    monkeypatch.setenv("RFA_DASH_STATE_URL", url)
-    monkeypatch.setenv("RFA_DASH_SECRET", "outage-secret")
-    sink, port = SlowSink(), _free_port()
-    ctrl = Controller(sink, hostname="127.0.0.1", port=port)
-    ctrl.start()
-    try:
+    _use_store(monkeypatch, own_pg.create("notify"))
+    sink = SlowSink()
+    with smtp_on_loopback(sink) as port:
         cfg = _config(tmp_path / "cfg", port, [PI, DSMB])
         store.engine()
         run = start("notify", str(events), "--config", str(cfg), "--as-of", "2025-12-01")
@@ -150,8 +150,6 @@ def test_postgresql_restarted_during_notify_loses_and_repeats_nothing(  # noqa: 
         assert rc == 0 or (rc == 2 and len(err.strip().splitlines()) == 1), (rc, err)
         again = cli("notify", str(events), "--config", str(cfg), "--as-of", "2025-12-01")
         assert again.returncode == 0, again.stderr
-    finally:
-        ctrl.stop()
     ids = collections.Counter(m["Message-ID"] for m in sink.received)
     assert len(ids) == 6 and sum(ids.values()) <= 7, ids    # none lost; at most one repeated
     store.forget()
@@ -173,15 +171,12 @@ class SlowerSink(SlowSink):
                     "(tests/install_debian_packages.sh installs it)")
 def test_a_server_clock_20_minutes_ahead_sends_no_alert_twice(  # noqa: F811
         pg_server, tmp_path, events, monkeypatch):  # noqa: F811
-    url = pg_server.create("skew")
-    monkeypatch.setenv("RFA_DASH_STATE_URL", url)
-    monkeypatch.setenv("RFA_DASH_SECRET", "outage-secret")
-    sink, port = SlowerSink(), _free_port()
-    ctrl = Controller(sink, hostname="127.0.0.1", port=port)
-    ctrl.start()
-    argv = ["notify", str(events), "--config", "", "--as-of", "2025-12-01"]
-    try:
-        argv[3] = str(_config(tmp_path / "cfg", port, [PI, DSMB]))
+    _use_store(monkeypatch, pg_server.create("skew"))
+    sink = SlowerSink()
+    with smtp_on_loopback(sink) as port:
+        argv = ["notify", str(events), "--config", str(_config(tmp_path / "cfg", port,
+                                                                [PI, DSMB])),
+                "--as-of", "2025-12-01"]
         store.engine()
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         honest = start(*argv)
@@ -192,8 +187,6 @@ def test_a_server_clock_20_minutes_ahead_sends_no_alert_twice(  # noqa: F811
                                   *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                  stdin=subprocess.DEVNULL, text=True, cwd=ROOT, env=env)
         results = _wait([honest, ahead])
-    finally:
-        ctrl.stop()
     assert [r[0] for r in results] == [0, 0], results
     ids = collections.Counter(m["Message-ID"] for m in sink.received)
     assert len(ids) == 6 and max(ids.values()) == 1, ids

@@ -23,7 +23,7 @@ venv: $(VENV)/.runtime
 
 ## make run: install (pinned) and serve the dashboard on the bundled sample export
 run: $(VENV)/.runtime
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.address 127.0.0.1
+	$(BIN)/python -m rfa_dash serve --server.port $(PORT) --server.address 127.0.0.1
 
 ## make test: install app + test requirements (and Debian's chromium, poppler-utils, postgresql, nginx and faketime if missing), lint, type-check, run every test
 test: $(VENV)/.dev

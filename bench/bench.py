@@ -1,6 +1,7 @@
 """Benchmark rfa_dash at 36, 10,000 and 100,000 participants; write docs/performance.md.
 
     .venv/bin/python bench/bench.py [--sizes 36,10000,100000] [--out docs/performance.md]
+                                    [--browser-trials 3] [--browser-only]
 
 Each size runs in its own process (so peak memory is that size's own). It
 measures: synth time; load and validate against DuckDB's bare read_csv of the
@@ -8,7 +9,8 @@ same files into tables (the floor; a bare row count is shown beside it); a
 second load from the Parquet cache; every CLI command; every page's script
 time through AppTest, cold (data caches empty, export already loaded) and
 warm (rerun), against an empty Streamlit page (the framework's floor); and
-peak resident memory. This is a benchmark, not a
+peak resident memory; and what a person waits for in Chromium (bench/browser.py: the first
+page after a fresh server says healthy, page switches, the closed PDF). This is a benchmark, not a
 test: nothing here fails on a slow machine.
 """
 
@@ -453,11 +455,29 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="36,10000,100000")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "performance.md")
+    ap.add_argument("--browser-trials", type=int, default=3,
+                    help="fresh servers timed in Chromium (bench/browser.py); 0 to skip")
+    ap.add_argument("--browser-only", action="store_true",
+                    help="time the browser rows only and replace their section in --out")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
         print(json.dumps(one_size(args.one, args.work)))
+        return 0
+    browser = ""
+    if args.browser_trials:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import browser as browser_bench
+
+        print("timing the browser rows...", file=sys.stderr)
+        browser = browser_bench.markdown(browser_bench.measure(args.browser_trials))
+    if args.browser_only:
+        old = args.out.read_text(encoding="utf-8")
+        head, rest = old.split("\n## Findings", 1)
+        head = head.split("\n## What a person waits for (Chromium)", 1)[0].rstrip("\n")
+        args.out.write_text(f"{head}\n\n{browser}\n## Findings{rest}", encoding="utf-8")
+        print(browser)
         return 0
     results = []
     with tempfile.TemporaryDirectory(prefix="rfa_bench_") as work:
@@ -466,7 +486,7 @@ def main() -> int:
             r = subprocess.run([sys.executable, __file__, "--one", str(n), "--work", work],
                                capture_output=True, text=True, check=True)
             results.append(json.loads(r.stdout.strip().splitlines()[-1]))
-    text = report(results, time.strftime("%Y-%m-%d"))
+    text = report(results, time.strftime("%Y-%m-%d")) + ("\n" + browser if browser else "")
     # keep the hand-written findings below the measured table
     if args.out.exists() and "\n## Findings" in args.out.read_text(encoding="utf-8"):
         text += "\n## Findings" + args.out.read_text(encoding="utf-8").split("\n## Findings", 1)[1]

@@ -82,6 +82,8 @@ else:
                         ui.table(ch[key], f"cut_{key}")
 
 session = session_of(ctx.role, masked, ctx.protocol)
+# the PDF the top button gives is made while the page is read; a click joins it
+ui.prefetch(report_file, ctx, ctx.role, "pdf", masked, chosen)
 
 
 def _report(fmt: str) -> bytes:

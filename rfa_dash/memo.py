@@ -90,6 +90,13 @@ class Memo:
                     self._computing.pop(key, None)
         return value
 
+    def known(self, key: Hashable) -> bool:
+        """True when ``key`` is stored and fresh, or being made."""
+        with self._lock:
+            entry = self._entries.get(key)
+            fresh = entry is not None and self._clock() - entry[0] <= self.ttl
+            return fresh or key in self._computing
+
     def clear(self) -> None:
         """Forget every entry."""
         with self._lock:

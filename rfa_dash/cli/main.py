@@ -153,6 +153,8 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("to-redcap", help="write a contract export as a REDCap project export")
     s.add_argument("export", type=Path)
     s.add_argument("--out", type=Path, required=True)
+    sub.add_parser("serve", help="serve the dashboard: warm up, then `streamlit run app.py` "
+                                 "with the options given (those of `streamlit run`)")
     s = sub.add_parser("synth", help="write a deterministic synthetic export")
     s.add_argument("--out", type=Path, required=True)
     s.add_argument("--patients", type=int, required=True,
@@ -168,6 +170,11 @@ def main(argv: list[str] | None = None) -> int:
     (``rfa_dash: ...``) and exit status 2, printed here alone."""
     from rfa_dash.state.errors import StoreError  # the store itself loads when used
 
+    words = sys.argv[1:] if argv is None else argv
+    if words[:1] == ["serve"]:   # Streamlit's own options follow: not parsed here
+        from rfa_dash.cli.serve import serve
+
+        return serve(words[1:])
     try:
         return _run(argv)
     except (Failure, StoreError, ExportError, ProtocolError) as exc:

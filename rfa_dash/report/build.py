@@ -21,6 +21,7 @@ import dataclasses
 import datetime as dt
 import html
 import json
+from collections.abc import Callable
 
 from rfa_dash.analysis import cuts
 from rfa_dash.blinding import BlindingError, Role, open_session, sees
@@ -28,7 +29,7 @@ from rfa_dash.ingest.export import Export
 from rfa_dash.present.labels import chart_cut, group_colors, group_labels
 from rfa_dash.protocol import ProtocolError, report_settings
 from rfa_dash.report import sections
-from rfa_dash.report.document import Document, Figure, Heading, Table, Text, number
+from rfa_dash.report.document import Document, Figure, Heading, Section, Table, Text, number
 from rfa_dash.report.masking import Masker
 from rfa_dash.version import file_hash, stamp
 
@@ -61,7 +62,8 @@ def session_of(role: Role, masked: bool | None, protocol) -> str:
 def build_document(exp: Export, as_of: dt.date, role: Role, *,
                    generated_at: dt.datetime | None = None, masked: bool | None = None,
                    groups: tuple[str, ...] | None = None, key: str | None = None,
-                   since: str | None = None, listing_rows: int | None = None) -> Document:
+                   since: str | None = None, listing_rows: int | None = None,
+                   on_section: Callable[[Section], None] | None = None) -> Document:
     """The report for ``role`` at the data cut, as a numbered :class:`Document`.
 
     Parameters
@@ -73,6 +75,10 @@ def build_document(exp: Export, as_of: dt.date, role: Role, *,
         A saved cut's name: the last section lists what changed since it.
     listing_rows
         Rows printed of each listing (None: all).
+    on_section
+        Called with each section as soon as it is made (the printed forms draw its
+        figures while the next sections are computed); not for a masked report, whose
+        figures are rewritten once every section is made.
 
     Raises
     ------
@@ -96,7 +102,11 @@ def build_document(exp: Export, as_of: dt.date, role: Role, *,
     ctx = sections.Ctx(exp, as_of, view, labels, colors, cut, masker is not None, listing_rows,
                        cuts.changes_since(exp, as_of, since, view) if since else None,
                        since or "")
-    body = [make(ctx) for make in sections.SECTIONS]
+    body = []
+    for make in sections.SECTIONS:
+        body.append(make(ctx))
+        if on_section is not None and masker is None:
+            on_section(body[-1])
     ratio = ":".join(str(a.ratio) for a in p.arms)
     cover = [("Trial", f"{p.registry_id} ({p.sponsor_id})")]
     if not masker:   # the title names the arms in the protocol's order
@@ -176,16 +186,24 @@ def build_report(exp: Export, as_of: dt.date, role: Role,
     return render_html(build_document(exp, as_of, role, generated_at=generated_at, **options))
 
 
-def _with_charts(render, exp: Export, as_of: dt.date, role: Role,
+def _with_charts(render, fmt: str, exp: Export, as_of: dt.date, role: Role,
                  generated_at: dt.datetime | None, options: dict) -> bytes:
     """``render(document, draw)`` for a printed form: listings cut at
-    :data:`PDF_LISTING_ROWS`, Chromium started while the sections are computed."""
-    from rfa_dash.report.charts_render import figure_renderer
+    :data:`PDF_LISTING_ROWS`, Chromium started while the sections are computed and each
+    section's figures drawn (as ``fmt``) while the next sections are computed."""
+    from rfa_dash.report.charts_render import DrawAhead, figure_renderer
 
     options.setdefault("listing_rows", PDF_LISTING_ROWS)
     with figure_renderer() as draw:
-        doc = build_document(exp, as_of, role, generated_at=generated_at, **options)
-        return render(doc, draw)
+        ahead = DrawAhead(draw, fmt)
+        try:
+            doc = build_document(exp, as_of, role, generated_at=generated_at,
+                                 on_section=lambda s: ahead.submit(
+                                     [b.fig for b in s.blocks if isinstance(b, Figure)]),
+                                 **options)
+            return render(doc, ahead.draw)
+        finally:
+            ahead.close()
 
 
 def build_pdf(exp: Export, as_of: dt.date, role: Role,
@@ -195,7 +213,7 @@ def build_pdf(exp: Export, as_of: dt.date, role: Role,
     :func:`build_document`."""
     from rfa_dash.report.pdf import render_pdf
 
-    return _with_charts(render_pdf, exp, as_of, role, generated_at, options)
+    return _with_charts(render_pdf, "svg", exp, as_of, role, generated_at, options)
 
 
 def build_docx(exp: Export, as_of: dt.date, role: Role,
@@ -204,7 +222,7 @@ def build_docx(exp: Export, as_of: dt.date, role: Role,
     in the PDF. ``options``: see :func:`build_document`."""
     from rfa_dash.report.docx import render_docx
 
-    return _with_charts(render_docx, exp, as_of, role, generated_at, options)
+    return _with_charts(render_docx, "png", exp, as_of, role, generated_at, options)
 
 
 FORMATS = ("pdf", "html", "docx")

@@ -28,6 +28,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -232,6 +233,78 @@ def figure_renderer() -> Iterator[Draw]:
             yield draw
         finally:
             _give_back(r)
+
+
+class DrawAhead:
+    """Draw figures while the rest of the report is computed.
+
+    ``submit(figs)`` hands a finished section's figures to one background thread that asks
+    ``draw`` for them (the renderer is a process of its own, so it draws on another core
+    while the next sections are computed); :meth:`draw` then answers for the whole
+    document, taking each figure submitted earlier by identity (the submitted objects are
+    kept, so no other figure can take their identity) and drawing the rest at once. One
+    request at a time reaches the renderer, in order; a failure is raised by
+    :meth:`draw`, as the plain ``draw`` raises it.
+
+    Example
+    -------
+    >>> ahead = DrawAhead(lambda figs, fmt: [b"x"] * len(figs), "svg")
+    >>> f, g = go.Figure(), go.Figure()
+    >>> ahead.submit([f])
+    >>> ahead.draw([f, g], "svg")
+    [b'x', b'x']
+    >>> ahead.close()
+    """
+
+    def __init__(self, draw: Draw, fmt: str) -> None:
+        import queue
+
+        self._draw, self._fmt = draw, fmt
+        self._todo: queue.SimpleQueue[tuple[list[go.Figure], str, Future[list[bytes]]] | None]
+        self._todo = queue.SimpleQueue()
+        self._done: list[tuple[list[go.Figure], Future[list[bytes]]]] = []
+        self._failed: BaseException | None = None
+        # a daemon thread of its own, not an executor's: a process that exits while a
+        # report is drawn (a server stopped) does not wait for it
+        self._thread = threading.Thread(target=self._work, name="rfa_draw_ahead", daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        while (item := self._todo.get()) is not None:
+            figs, fmt, future = item
+            if self._failed is not None:   # a renderer that failed twice is not started
+                future.set_exception(self._failed)   # again for each section
+                continue
+            try:
+                future.set_result(self._draw(figs, fmt))
+            except BaseException as exc:  # noqa: BLE001 - raised by draw(), in the report
+                self._failed = exc
+                future.set_exception(exc)
+
+    def _ask(self, figs: list[go.Figure], fmt: str) -> Future[list[bytes]]:
+        future: Future[list[bytes]] = Future()
+        self._todo.put((list(figs), fmt, future))
+        return future
+
+    def submit(self, figs: list[go.Figure]) -> None:
+        if figs:
+            self._done.append((list(figs), self._ask(figs, self._fmt)))
+
+    def draw(self, figs: list[go.Figure], fmt: str = "svg") -> list[bytes]:
+        got: dict[int, bytes] = {}
+        if fmt == self._fmt:
+            for sent, future in self._done:
+                got.update(zip(map(id, sent), future.result(), strict=True))
+        missing = [f for f in figs if id(f) not in got]
+        if missing:
+            got.update(zip(map(id, missing), self._ask(missing, fmt).result(), strict=True))
+        return [got[id(f)] for f in figs]
+
+    def close(self) -> None:
+        """Wait for what was asked (each request bounded by the renderer's time), so the
+        renderer is free when the report gives it back, and end the thread."""
+        self._todo.put(None)
+        self._thread.join()
 
 
 def images(figs: list[go.Figure], fmt: str = "svg") -> list[bytes]:

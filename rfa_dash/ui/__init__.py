@@ -14,7 +14,7 @@ without naming the store), ``source`` (export folder and uploads), ``memos``
 """
 
 from rfa_dash.ui.context import Context, context
-from rfa_dash.ui.memos import cached, cached_export, chart
+from rfa_dash.ui.memos import cached, cached_export, chart, prefetch
 from rfa_dash.ui.sidebar import navigation, sidebar
 from rfa_dash.ui.signin import gate
 from rfa_dash.ui.widgets import (
@@ -31,6 +31,6 @@ from rfa_dash.ui.widgets import (
 __all__ = [
     "TABLE_PAGE_ROWS", "Context", "cached", "cached_export", "chart",
     "context", "csv_download", "gate", "header", "navigation", "open_participant", "page_link",
-    "page_number",
+    "page_number", "prefetch",
     "sidebar", "table", "tabs",
 ]

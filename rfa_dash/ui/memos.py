@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import pickle
+import threading
 import weakref
 from collections.abc import Callable, Hashable
 from dataclasses import is_dataclass
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 # Loaded exports, the results of a data cut, the figures drawn from them and
 # the Arrow tables sent for them: looked up by cheap keys and handed out as
 # stored (read-only), see rfa_dash.memo. Bounded in entries and time.
+LOG = logging.getLogger("rfa_dash.memos")
 _EXPORTS = Memo(max_entries=8, ttl=3600)
 _RESULTS = Memo(max_entries=512, ttl=900)
 _FIGURES = Memo(max_entries=256, ttl=900)
@@ -62,6 +65,11 @@ def _name(fn: Callable[..., Any], args: tuple[Any, ...]) -> str:
     return f"{_qualname(fn)}:{args!r}"
 
 
+def _key(fn: Callable[..., Any], ctx: Context, args: tuple[Any, ...]) -> tuple[Any, ...]:
+    return (ctx.export.fingerprint, ctx.protocol.source, _name(fn, args), ctx.as_of,
+            ctx.role.name)
+
+
 def cached(fn: Callable[..., Any], ctx: Context, *args: Any,
            view: Callable[[Any, Protocol], Any] | None = None) -> Any:
     """Call ``fn(ctx.export, ctx.as_of, *args)`` through a bounded cache.
@@ -73,12 +81,31 @@ def cached(fn: Callable[..., Any], ctx: Context, *args: Any,
     computed (and cached) once, however many views a page shows of it. The
     value returned is the cached object itself: read it, never modify it.
     """
-    key = (ctx.export.fingerprint, ctx.protocol.source, _name(fn, args), ctx.as_of,
-           ctx.role.name)
+    key = _key(fn, ctx, args)
     if view is None:
         return _RESULTS.get(key, lambda: fn(ctx.export, ctx.as_of, *args))
     return _RESULTS.get(key + (_qualname(view),),
                         lambda: view(cached(fn, ctx, *args), ctx.protocol))
+
+
+def prefetch(fn: Callable[..., Any], ctx: Context, *args: Any) -> None:
+    """Start ``cached(fn, ctx, *args)`` in the background unless it is stored or being made:
+    what a person is likely to ask for next (the report page's PDF) is then made while they
+    read the page, and their click waits only for what is left (:class:`rfa_dash.memo.Memo`
+    makes a key once: the click joins the computation under way). A failure here is
+    logged and forgotten; the click then makes it again and says why it failed.
+    """
+    if _RESULTS.known(_key(fn, ctx, args)):
+        return
+
+    def run() -> None:
+        try:
+            cached(fn, ctx, *args)
+        except Exception as exc:  # noqa: BLE001 - asked again, and told, on the click
+            LOG.warning("made ahead and failed (made again when asked): %s: %s",
+                        _qualname(fn), str(exc).splitlines()[0] if str(exc) else type(exc))
+
+    threading.Thread(target=run, name="rfa_dash_prefetch", daemon=True).start()
 
 
 def cached_export(fn: Callable[..., Any], ctx: Context, *args: Any) -> Any:
@@ -105,6 +132,16 @@ class _BuiltFigure(go.Figure):
     def to_dict(self) -> dict[str, Any]:
         frozen: dict[str, Any] | None = getattr(self, "_frozen_dict", None)
         return frozen if frozen is not None else dict(super().to_dict())
+
+
+def warm_figures() -> None:
+    """Build and freeze one figure of the common trace types: Plotly builds its property
+    validators and JSON writer on first use (a server's start-up calls this, see
+    :mod:`rfa_dash.ui.warmup`, so no visitor waits for it)."""
+    fig = go.Figure([go.Scatter(x=[0, 1], y=[0, 1], mode="lines+markers"),
+                     go.Bar(x=["a"], y=[1], text=["1"]), go.Heatmap(z=[[0, 1]])])
+    fig.update_layout(title="warm", xaxis_title="x", yaxis_title="y", legend_orientation="h")
+    _BuiltFigure(fig).freeze()
 
 
 _BY_VALUE = (str, int, float, bool, type(None), dt.date, bytes)

@@ -40,9 +40,7 @@ def sidebar() -> Context | None:
         st.session_state["_gate"] = "export"
         return None
     try:
-        exp = source.load_export(str(folder.resolve()) if folder.exists() else str(folder),
-                    source.signature(folder) if folder.is_dir() else (),
-                    protocol.source)
+        exp = source.load_export(folder, protocol.source)
     except ExportError as exc:
         st.sidebar.error(str(exc))
         return None

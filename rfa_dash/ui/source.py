@@ -30,13 +30,26 @@ def signature(folder: Path) -> tuple[tuple[str, int, int], ...]:
     return tuple(sorted((name, s.st_size, s.st_mtime_ns) for name, s in files))
 
 
-def load_export(folder: str, signature: tuple[object, ...], protocol_path: str) -> Export:
-    """The export of ``folder`` loaded once per content signature (shared by sessions)."""
-    def make() -> Export:
-        with st.spinner("Loading and validating the export…"):
-            return open_export(Path(folder), load_protocol(protocol_path))
+def load_export(folder: Path, protocol_path: str, *, on_page: bool = True) -> Export:
+    """The export of ``folder`` loaded once per content signature (names, sizes and times of
+    its files), shared by sessions; ``on_page=False`` for the server's start-up, where no
+    page shows a spinner (:mod:`rfa_dash.ui.warmup` loads the same entry a visitor meets).
 
-    exp: Export = loaded_export((folder, signature, protocol_path), make)
+    Raises
+    ------
+    ExportError
+        The folder cannot be read as an export.
+    """
+    key = (str(folder.resolve()) if folder.exists() else str(folder),
+           signature(folder) if folder.is_dir() else (), protocol_path)
+
+    def make() -> Export:
+        if not on_page:
+            return open_export(Path(key[0]), load_protocol(protocol_path))
+        with st.spinner("Loading and validating the export…"):
+            return open_export(Path(key[0]), load_protocol(protocol_path))
+
+    exp: Export = loaded_export(key, make)
     return exp
 
 

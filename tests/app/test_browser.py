@@ -1,4 +1,5 @@
-"""Browser tests: `streamlit run` on a free loopback port, every page in headless Chromium.
+"""Browser tests: `python -m rfa_dash serve` (the server as deployed) on a free loopback port,
+every page in headless Chromium.
 
 Each page must render with no error box; a screenshot per page is saved under
 test-artifacts/screenshots/ (git-ignored) for a person to look at.
@@ -41,7 +42,7 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def _serve(state: Path, log_name: str):
-    """Run `streamlit run app.py` on a free loopback port; yield its URL."""
+    """Run `python -m rfa_dash serve` on a free loopback port; yield its URL."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("RFA_DASH_")}
     env.update(RFA_DASH_STATE_URL=f"sqlite:///{state / 'state.sqlite'}")
@@ -49,9 +50,9 @@ def _serve(state: Path, log_name: str):
     log.mkdir(exist_ok=True)
     out = open(log / log_name, "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        [sys.executable, "-m", "rfa_dash", "serve", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true",
+         "--browser.gatherUsageStats", "false"],
         cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}"
     try:

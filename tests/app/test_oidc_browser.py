@@ -48,7 +48,7 @@ def _app_with_provider(tmp_path):
         env.update(RFA_DASH_AUTH="oidc", RFA_DASH_STATE_URL=state, RFA_DASH_SECRET=SECRET)
         log = open(tmp_path / "streamlit.log", "w")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
+            [sys.executable, "-m", "rfa_dash", "serve", "--server.port",
              str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
              "--browser.gatherUsageStats", "false", "--secrets.files", str(secrets)],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

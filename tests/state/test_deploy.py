@@ -68,7 +68,7 @@ def _app_server(port: int, log: Path) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RFA_DASH_")}
     env.update({k: os.environ[k] for k in ("RFA_DASH_STATE_URL", "RFA_DASH_SECRET")})
     return subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
+        [sys.executable, "-m", "rfa_dash", "serve", "--server.port",
          str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
          "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)

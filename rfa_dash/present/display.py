@@ -20,6 +20,7 @@ Example
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 
 import pandas as pd
@@ -55,6 +56,14 @@ def _date(s: pd.Series) -> pd.Series:
                      index=s.index, dtype=object)
 
 
+def _cell_text(value: object) -> object:
+    """A non-missing cell of a text column with missing values: dates as ISO text, anything
+    else that is not text as its text (the column is then all text)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value if isinstance(value, str) else str(value)
+
+
 def display_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """``df`` as shown, and the columns of numbers that became text (to align right).
 
@@ -79,8 +88,10 @@ def display_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
             if s.dtype == object and s.isin(WORDY_CODES).any():
                 s = s.map(lambda v: v.replace("_", " ") if v in WORDY_CODES else v)
                 out[col] = s
-            if s.isna().any():
-                out[col] = s.astype(object).where(s.notna(), MISSING)
+            mixed = s.dtype == object and len({type(v) for v in s.dropna()}) > 1
+            if s.isna().any() or mixed:   # one type per column (Arrow's): dates as text too
+                out[col] = s.map(_cell_text, na_action="ignore").astype(object).where(
+                    s.notna(), MISSING)
     headings = {c: heading(c) for c in out.columns}
     taken = Counter(headings.values())   # a heading two columns would share: their names
     names = {c: h if taken[h] == 1 else str(c) for c, h in headings.items()}

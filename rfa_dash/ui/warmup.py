@@ -130,6 +130,9 @@ def run_server(app: Path, options: list[str]) -> int:
 
     from streamlit.web import cli as streamlit_cli
 
+    from rfa_dash.ui.multipage import router_only
+
+    router_only()
     sys.argv = ["streamlit", "run", str(app), *options]
     try:
         streamlit_cli.main()   # click: exits with the server's status

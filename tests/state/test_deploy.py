@@ -64,9 +64,10 @@ def pg_store(pg_server, monkeypatch):
     store.forget()
 
 
-def _app_server(port: int, log: Path) -> subprocess.Popen:
+def _app_server(port: int, log: Path, **extra: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RFA_DASH_")}
     env.update({k: os.environ[k] for k in ("RFA_DASH_STATE_URL", "RFA_DASH_SECRET")})
+    env.update(extra)
     return subprocess.Popen(
         [sys.executable, "-m", "rfa_dash", "serve", "--server.port",
          str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
@@ -233,3 +234,89 @@ def test_the_step_by_step_commands_are_whole_and_agree_with_each_other():
     (wrapper,) = [b for b in sh if b.startswith("#!/bin/sh")]
     assert ". /etc/rfa_dash/env" in wrapper and "runuser -u rfa-dash --" in wrapper
     assert ".venv/bin/python -m rfa_dash" in wrapper
+
+
+def test_sign_in_is_fair_through_the_documented_nginx(pg_store, tmp_path):
+    """Issue 37: behind the documented proxy every sign-in was "client unknown", so twenty
+    wrong passwords under twenty names locked everyone out. Through the doc's own nginx
+    site (with RFA_DASH_TRUSTED_PROXIES as the doc says), an attacker at one address
+    trying twenty names is stopped there, while a DSMB member at another address signs in;
+    the audit trail records each real address. Two client addresses on one machine: a
+    loopback connection to 127.0.0.5 comes from 127.0.0.5 (Linux answers from the address
+    called), so nginx listens on every address and each browser calls its own."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    import trustme
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.5", "127.0.0.6")
+    cert.private_key_and_cert_chain_pem.write_to_path(str(tmp_path / "chain.pem"))
+    cert.private_key_pem.write_to_path(str(tmp_path / "key.pem"))
+    store.engine()
+    r = cli("add-user", "dsmb.chair", "--role", "dsmb", "--password-stdin",
+            stdin="right horse battery staple\n")
+    assert r.returncode == 0, r.stderr
+    app, https, http = _free_port(), _free_port(), _free_port()
+    conf = _nginx_conf(tmp_path, [app, app], https, http, tmp_path / "chain.pem",
+                       tmp_path / "key.pem")
+    conf.write_text(conf.read_text().replace(f"listen 127.0.0.1:{https} ssl;",
+                                             f"listen {https} ssl;"))
+    assert "proxy_set_header X-Forwarded-For" in conf.read_text()   # the doc's own header
+    env_line = [ln for b in blocks("sh") for ln in b.splitlines()
+                if ln.strip().startswith("RFA_DASH_TRUSTED_PROXIES=")]
+    assert env_line, "docs/deploy.md sets RFA_DASH_TRUSTED_PROXIES in the env file"
+    proc = _app_server(app, tmp_path / "app.log",   # the proxy's address here
+                       RFA_DASH_TRUSTED_PROXIES="127.0.0.1")
+    proxy = subprocess.Popen([nginx, "-c", str(conf), "-p", str(tmp_path), "-g",
+                              "daemon off;"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    from playwright.sync_api import sync_playwright
+
+    state = "() => document.querySelector('[data-testid=\"stApp\"]')" \
+            ".getAttribute('data-test-script-state')"
+
+    def sign_in(page, name: str, password: str) -> str:
+        page.get_by_label("User name").fill(name)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        try:   # the rerun starts (a refusal without the pause may be over already)...
+            page.wait_for_function(f"() => ({state})() === 'running'", timeout=3000,
+                                   polling=10)
+        except Exception:  # noqa: BLE001
+            pass
+        # ...and ends
+        page.wait_for_function(f"() => ({state})() === 'notRunning'", timeout=30000)
+        alert = page.locator('[data-testid="stAlertContainer"]')
+        return " ".join(alert.all_inner_texts())
+
+    try:
+        assert _wait_health(f"http://127.0.0.1:{app}/_stcore/health") == "ok"
+        with sync_playwright() as pw:
+            b = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                   args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
+            attacker = b.new_context(ignore_https_errors=True).new_page()
+            attacker.goto(f"https://127.0.0.5:{https}/")
+            attacker.get_by_label("User name").wait_for(timeout=90000)
+            said = [sign_in(attacker, f"guess{i}", "wrong") for i in range(21)]
+            assert all("wrong user name or password" in s.lower() for s in said[:20]), said
+            assert "try again in" in said[-1], said[-1]     # this address is stopped
+            member = b.new_context(ignore_https_errors=True).new_page()
+            member.goto(f"https://127.0.0.6:{https}/")
+            member.get_by_label("User name").wait_for(timeout=90000)
+            member.get_by_label("User name").fill("dsmb.chair")
+            member.get_by_label("Password").fill("right horse battery staple")
+            member.get_by_role("button", name="Sign in").click()
+            member.get_by_text("Signed in as").wait_for(timeout=60000)
+            b.close()
+    finally:
+        proxy.terminate()
+        proc.terminate()
+        for p in (proxy, proc):
+            p.wait(timeout=30)
+    from tests.helpers import audit_entries
+
+    rows = [e for e in audit_entries() if e["action"].startswith("sign_in")]
+    details = {(e["action"], e["detail"]) for e in rows}
+    assert ("sign_in", "client 127.0.0.6") in details
+    assert ("sign_in_failed", "client 127.0.0.5") in details
+    assert ("sign_in_throttled", "client 127.0.0.5") in details
+    assert not any("unknown" in (e["detail"] or "") for e in rows)

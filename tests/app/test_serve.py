@@ -61,8 +61,11 @@ def test_serve_help_names_streamlits_options():
 SEEN = """
 window.__navSeen = new Set();
 new MutationObserver(() => {
-  for (const a of document.querySelectorAll('[data-testid="stSidebarNav"] a'))
-    window.__navSeen.add(a.textContent.trim());
+  for (const a of document.querySelectorAll('[data-testid="stSidebarNav"] a')) {
+    const c = a.cloneNode(true);          // the label, without the icon's ligature text
+    c.querySelectorAll('[data-testid="stIconMaterial"]').forEach(i => i.remove());
+    window.__navSeen.add(c.textContent.trim());
+  }
 }).observe(document, {subtree: true, childList: true, characterData: true});
 """
 

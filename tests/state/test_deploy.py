@@ -236,19 +236,58 @@ def test_the_step_by_step_commands_are_whole_and_agree_with_each_other():
     assert ".venv/bin/python -m rfa_dash" in wrapper
 
 
+def _relay(source: str, port: int) -> int:
+    """A TCP relay on loopback to ``port`` whose connections come from ``source`` (say
+    127.0.0.5): a browser on this machine then reaches nginx from an address of its own,
+    as people on other machines do (a loopback connection otherwise comes from 127.0.0.1,
+    whatever address it calls). Bytes pass through untouched (TLS included)."""
+    import threading
+
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(16)
+
+    def pipe(a, b):
+        try:
+            while data := a.recv(65536):
+                b.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (a, b):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def serve():
+        while True:
+            try:
+                client, _ = srv.accept()
+            except OSError:
+                return
+            up = socket.socket()
+            up.bind((source, 0))
+            up.connect(("127.0.0.1", port))
+            for a, b in ((client, up), (up, client)):
+                threading.Thread(target=pipe, args=(a, b), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return srv.getsockname()[1]
+
+
 def test_sign_in_is_fair_through_the_documented_nginx(pg_store, tmp_path):
     """Issue 37: behind the documented proxy every sign-in was "client unknown", so twenty
     wrong passwords under twenty names locked everyone out. Through the doc's own nginx
     site (with RFA_DASH_TRUSTED_PROXIES as the doc says), an attacker at one address
     trying twenty names is stopped there, while a DSMB member at another address signs in;
     the audit trail records each real address. Two client addresses on one machine: a
-    loopback connection to 127.0.0.5 comes from 127.0.0.5 (Linux answers from the address
-    called), so nginx listens on every address and each browser calls its own."""
+    relay (``_relay``) gives each browser its own source address."""
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     import trustme
 
     ca = trustme.CA()
-    cert = ca.issue_cert("127.0.0.5", "127.0.0.6")
+    cert = ca.issue_cert("127.0.0.1", "localhost")
     cert.private_key_and_cert_chain_pem.write_to_path(str(tmp_path / "chain.pem"))
     cert.private_key_pem.write_to_path(str(tmp_path / "key.pem"))
     store.engine()
@@ -258,8 +297,6 @@ def test_sign_in_is_fair_through_the_documented_nginx(pg_store, tmp_path):
     app, https, http = _free_port(), _free_port(), _free_port()
     conf = _nginx_conf(tmp_path, [app, app], https, http, tmp_path / "chain.pem",
                        tmp_path / "key.pem")
-    conf.write_text(conf.read_text().replace(f"listen 127.0.0.1:{https} ssl;",
-                                             f"listen {https} ssl;"))
     assert "proxy_set_header X-Forwarded-For" in conf.read_text()   # the doc's own header
     env_line = [ln for b in blocks("sh") for ln in b.splitlines()
                 if ln.strip().startswith("RFA_DASH_TRUSTED_PROXIES=")]
@@ -276,7 +313,7 @@ def test_sign_in_is_fair_through_the_documented_nginx(pg_store, tmp_path):
 
     def sign_in(page, name: str, password: str) -> str:
         page.get_by_label("User name").fill(name)
-        page.get_by_label("Password").fill(password)
+        page.get_by_label("Password", exact=True).fill(password)
         page.get_by_role("button", name="Sign in").click()
         try:   # the rerun starts (a refusal without the pause may be over already)...
             page.wait_for_function(f"() => ({state})() === 'running'", timeout=3000,
@@ -294,18 +331,26 @@ def test_sign_in_is_fair_through_the_documented_nginx(pg_store, tmp_path):
             b = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
                                    args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
             attacker = b.new_context(ignore_https_errors=True).new_page()
-            attacker.goto(f"https://127.0.0.5:{https}/")
-            attacker.get_by_label("User name").wait_for(timeout=90000)
+            attacker.goto(f"https://127.0.0.1:{_relay('127.0.0.5', https)}/")
+            try:
+                attacker.get_by_label("User name").wait_for(timeout=90000)
+            except Exception:
+                attacker.screenshot(path=str(ROOT / "test-artifacts" / "fair-attacker.png"))
+                raise
             said = [sign_in(attacker, f"guess{i}", "wrong") for i in range(21)]
             assert all("wrong user name or password" in s.lower() for s in said[:20]), said
             assert "try again in" in said[-1], said[-1]     # this address is stopped
             member = b.new_context(ignore_https_errors=True).new_page()
-            member.goto(f"https://127.0.0.6:{https}/")
+            member.goto(f"https://127.0.0.1:{_relay('127.0.0.6', https)}/")
             member.get_by_label("User name").wait_for(timeout=90000)
             member.get_by_label("User name").fill("dsmb.chair")
-            member.get_by_label("Password").fill("right horse battery staple")
+            member.get_by_label("Password", exact=True).fill("right horse battery staple")
             member.get_by_role("button", name="Sign in").click()
-            member.get_by_text("Signed in as").wait_for(timeout=60000)
+            try:
+                member.get_by_text("Signed in as").wait_for(timeout=60000)
+            except Exception:
+                member.screenshot(path=str(ROOT / "test-artifacts" / "fair-member.png"))
+                raise
             b.close()
     finally:
         proxy.terminate()

@@ -152,7 +152,7 @@ def _run_the_steps(m: Machine) -> None:
     assert not Path("/nonexistent").exists()
     # 2. the code: the doc's packages, a clone, `make venv` with Debian's Python
     code = m.text(_block("sh", "git clone"))
-    code = re.sub(r"https://github\.com/\S+\.git", str(ROOT), code)
+    code = re.sub(r"https://github\.com/.*?\.git", str(ROOT), code)
     m.sh(code, timeout=900)
     # 3. the environment file, made as the doc's text says
     (make_env,) = re.findall(r"`(install -o root -g rfa-dash -m 640 /dev/null\s+"

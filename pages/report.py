@@ -31,7 +31,7 @@ if closed:
 # the download buttons go on top, filled in once the previous cut is known (below)
 top = st.container()
 
-st.subheader("Frozen data cuts")
+st.header("Frozen data cuts")
 st.caption("A cut is saved in the dashboard's store: every table as of the data cut with its "
            "SHA-256, checked on every read (a cut changed afterwards is listed as damaged and "
            "never compared with). `python -m rfa_dash export-cut` writes one out as an "

@@ -25,7 +25,7 @@ st.caption(scope_note(ctx.role, len(ctx.protocol.arms)))
 if not s.has_ae_table:
     st.warning("The export has no adverse_events table (it is optional): only deaths are shown.")
 
-st.subheader("Safety stopping rule")
+st.header("Safety stopping rule")
 rule = ui.cached(safety_rule, ctx, ctx.role)
 (st.warning if rule.status.status == "crossed" else st.success)(
     status_sentence(rule), icon=":material/health_and_safety:")
@@ -38,7 +38,7 @@ st.caption("The boundary and the operating characteristics are in the tabs below
            + ("; so is every evaluable participant, those beyond the last monitored one "
               "too." if rule.path is not None else "."))
 
-st.subheader("Adverse events by worst grade")
+st.header("Adverse events by worst grade")
 tables = ui.cached(safety, ctx, ctx.role, view=safety_tables)
 ui.table(tables["grades"], "grades")
 ui.chart(st, charts.fig_ae_grades, s.by_grade, colors=colors, labels=labels,

@@ -38,7 +38,7 @@ for key, title, empty in (
     ("record_missed", "To record as missed: the window closed and the participant has been "
      "seen since", "Nothing to record as missed."),
 ):
-    st.subheader(title)
+    st.header(title)
     if parts[key].empty:
         st.success(empty)
     else:

@@ -9,6 +9,7 @@ module parses the file; what a role may see is asked of :mod:`rfa_dash.blinding`
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -26,6 +27,7 @@ from rfa_dash.decision_settings import (
     safety_rule_settings,
 )
 from rfa_dash.page_registry import PAGES, unknown_pages
+from rfa_dash.present.labels import contrast
 
 DEFAULT_PROTOCOL = Path(__file__).parent / "protocols" / "nct07090122.toml"
 
@@ -252,6 +254,15 @@ def parse_protocol(data: dict, source: str = "<memory>") -> Protocol:
             int(_need(a, "ratio", "arms")), str(_need(a, "color", "arms")))
         for a in arms_raw
     )
+    for a in arms:   # a line in the arm's colour must stand out from the page (WCAG 1.4.11)
+        if not re.fullmatch(r"#[0-9A-Fa-f]{6}", a.color):
+            raise ProtocolError(f"protocol file: [[arms]] {a.code}: color must be #rrggbb, "
+                                f"not {a.color!r}")
+        if contrast(a.color) < 3.0:
+            raise ProtocolError(f"protocol file: [[arms]] {a.code}: color {a.color} is "
+                                f"{contrast(a.color):.2f}:1 against the white page; a chart "
+                                "line needs 3:1 (a darker shade, e.g. Okabe-Ito #D55E00 or "
+                                "#0072B2)")
     visits = _need(data, "visits", "")
     months = tuple(int(m) for m in _need(visits, "months", "visits"))
     win_raw = _need(visits, "windows", "visits")

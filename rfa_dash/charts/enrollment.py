@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from rfa_dash.charts.style import NEUTRAL, layout, rgba
+from rfa_dash.charts.style import NEUTRAL, dash, layout, pattern, rgba
 
 
 def fig_funnel(funnel, *, cut: str) -> go.Figure:
@@ -26,6 +26,7 @@ def fig_allocation(by_arm, *, colors: dict[str, str], target: int, cut: str) -> 
     fig = go.Figure()
     fig.add_trace(go.Bar(
         x=by_arm["label"], y=by_arm["n"], marker_color=[colors[a] for a in by_arm["arm"]],
+        marker_pattern_shape=[pattern(colors, a) for a in by_arm["arm"]],
         text=by_arm["n"], textposition="auto", name="Randomized",
         hovertemplate="%{x}: %{y} randomized<extra></extra>"))
     fig.add_trace(go.Scatter(
@@ -189,11 +190,12 @@ def fig_allocation_over_time(cum, *, colors: dict[str, str], labels: dict[str, s
     for arm, g in cum.groupby("arm", sort=False):
         color = colors.get(arm, NEUTRAL)
         fig.add_trace(go.Scatter(x=g["k"], y=g["cumulative"], mode="lines",
-                                 line=dict(color=color, width=2.5, shape="hv"),
+                                 line=dict(color=color, width=2.5, shape="hv",
+                                           dash=dash(colors, arm)),
                                  name=labels.get(arm, arm),
                                  hovertemplate="after %{x} randomized: %{y}<extra></extra>"))
         fig.add_trace(go.Scatter(x=g["k"], y=g["expected"], mode="lines",
-                                 line=dict(color=color, dash="dash", width=1),
+                                 line=dict(color=color, dash="dot", width=1),
                                  name=f"{labels.get(arm, arm)}, expected",
                                  hovertemplate="expected %{y:.1f}<extra></extra>"))
     fig.update_xaxes(title_text="Participants randomized (n, in order)")

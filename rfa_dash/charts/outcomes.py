@@ -5,7 +5,16 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from rfa_dash.blinding import GROUP
-from rfa_dash.charts.style import NEUTRAL, layout, plain, rgba, short_count
+from rfa_dash.charts.style import (
+    NEUTRAL,
+    dash,
+    layout,
+    pattern,
+    plain,
+    rgba,
+    short_count,
+    text_colour,
+)
 
 
 def fig_cif(curves, *, colors: dict[str, str], labels: dict[str, str], at_risk,
@@ -57,7 +66,7 @@ def _steps_at_risk(curves, value: str, scale: float, unit: str, ytitle: str, *,
                                  showlegend=False, hoverinfo="skip"), row=1, col=1)
         fig.add_trace(go.Scatter(
             x=c["time"], y=c[value] * scale, name=name, mode="lines",
-            line=dict(color=color, width=2.5, shape="hv"),
+            line=dict(color=color, width=2.5, shape="hv", dash=dash(colors, g)),
             customdata=list(zip(lower, upper, c["at_risk"], strict=True)),
             hovertemplate=f"{name}<br>%{{x:.1f}} months: %{{y:.{dp}f}}{unit} "
                           f"(95% CI %{{customdata[0]:.{dp}f}}-%{{customdata[1]:.{dp}f}}), "
@@ -68,7 +77,8 @@ def _steps_at_risk(curves, value: str, scale: float, unit: str, ytitle: str, *,
             x=[0] + list(t["month"]), y=[i] * (len(t) + 1),
             text=[short_count(curves[curves[GROUP] == g]["at_risk"].iloc[0])]
             + [short_count(v) for v in t["at_risk"]],
-            mode="text", textfont=dict(color=colors.get(g, NEUTRAL), size=13), showlegend=False,
+            mode="text", textfont=dict(color=text_colour(colors.get(g, NEUTRAL)), size=13),
+            showlegend=False,
             hoverinfo="skip"), row=2, col=1)
     fig.update_yaxes(title_text=ytitle, rangemode="tozero", row=1, col=1)
     fig.update_yaxes(tickvals=list(range(len(groups))),
@@ -89,7 +99,7 @@ def fig_sre_types(counts, *, colors: dict[str, str], labels: dict[str, str], cut
         fig.add_trace(go.Bar(
             y=[t.replace("_", " ") for t in part["sre_type"]], x=part["events"],
             orientation="h", name=labels.get(g, g), marker_color=colors.get(g, NEUTRAL),
-            customdata=part["participants"],
+            marker_pattern_shape=pattern(colors, g), customdata=part["participants"],
             hovertemplate="%{y}: %{x} events in %{customdata} participants<extra></extra>"))
     fig.update_layout(barmode="group", legend=dict(orientation="h", y=-0.2))
     # whole-number ticks only for small counts: a tick per event at 100,000
@@ -100,7 +110,7 @@ def fig_sre_types(counts, *, colors: dict[str, str], labels: dict[str, str], cut
 
 
 SWIM_MARKERS = {"visit": ("circle-open", "#555555", "Completed visit"),
-                "sre": ("x", "#D55E00", "SRE"), "death": ("square", "#000000", "Death"),
+                "sre": ("x", "#882255", "SRE"), "death": ("square", "#000000", "Death"),
                 "off_study": ("triangle-right", "#999999", "Off study (other reason)")}
 
 
@@ -116,7 +126,8 @@ def fig_swimmer(sw, *, colors: dict[str, str], labels: dict[str, str], cut: str)
             xs += [0, r.last_contact_months, None]
             ys += [r.participant_id, r.participant_id, None]
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=labels.get(g, g),
-                                 line=dict(color=colors.get(g, NEUTRAL), width=6),
+                                 line=dict(color=colors.get(g, NEUTRAL), width=6,
+                                           dash=dash(colors, g)),
                                  hoverinfo="skip"))
     for kind, (symbol, color, name) in SWIM_MARKERS.items():
         part = sw[sw["kind"] == kind]

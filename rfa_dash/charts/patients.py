@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from rfa_dash.blinding import GROUP
-from rfa_dash.charts.style import NEUTRAL, layout, plain
+from rfa_dash.charts.style import NEUTRAL, dash, layout, plain
 
 # pain response categories, best first, in Okabe-Ito colours (colour-blind safe)
 RESPONSE_COLORS = {"complete": "#009E73", "partial": "#56B4E9", "indeterminate": "#BBBBBB",
@@ -34,7 +34,7 @@ def fig_pain_over_time(over, *, colors: dict[str, str], labels: dict[str, str], 
         color = colors.get(g, NEUTRAL)
         fig.add_trace(go.Scatter(
             x=part["month"], y=part["mean_pain"], mode="lines+markers", name=labels.get(g, g),
-            line=dict(color=color, width=3), marker=dict(size=8),
+            line=dict(color=color, width=3, dash=dash(colors, g)), marker=dict(size=8),
             error_y=dict(type="data", symmetric=False,
                          array=(part["upper"] - part["mean_pain"]).fillna(0),
                          arrayminus=(part["mean_pain"] - part["lower"]).fillna(0),
@@ -57,7 +57,8 @@ def fig_omed(over, *, colors: dict[str, str], labels: dict[str, str], cut: str) 
         part = part[part["n_omed"] > 0]
         fig.add_trace(go.Scatter(
             x=part["month"], y=part["median_omed"], mode="lines+markers",
-            name=labels.get(g, g), line=dict(color=colors.get(g, NEUTRAL), width=3),
+            name=labels.get(g, g), line=dict(color=colors.get(g, NEUTRAL), width=3,
+                                            dash=dash(colors, g)),
             customdata=list(zip(part["mean_omed"], part["n_omed"], strict=True)),
             hovertemplate=f"{labels.get(g, g)}<br>month %{{x}}: median %{{y:.1f}} mg/day, "
                           "mean %{customdata[0]:.1f} (n %{customdata[1]})<extra></extra>"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from rfa_dash.charts.style import NEUTRAL, layout, plain
+from rfa_dash.charts.style import NEUTRAL, layout, pattern, plain
 
 
 def fig_ae_grades(by_grade, *, colors: dict[str, str], labels: dict[str, str], cut: str
@@ -14,6 +14,7 @@ def fig_ae_grades(by_grade, *, colors: dict[str, str], labels: dict[str, str], c
     for g, part in by_grade.groupby("group", sort=False):
         fig.add_trace(go.Bar(x=[f"Grade {x}" for x in part["grade"]], y=part["participants"],
                              name=labels.get(g, g), marker_color=colors.get(g, NEUTRAL),
+                             marker_pattern_shape=pattern(colors, g),
                              customdata=part["events"],
                              hovertemplate="%{x}: %{y} participants, %{customdata} events"
                                            "<extra></extra>"))

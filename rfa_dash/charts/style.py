@@ -11,9 +11,30 @@ from collections.abc import Iterable
 
 import plotly.graph_objects as go
 
-from rfa_dash.present.labels import NEUTRAL
+from rfa_dash.present.labels import NEUTRAL, text_colour
 
-__all__ = ["NEUTRAL", "FONT", "layout", "plain", "rgba", "short_count"]
+__all__ = ["NEUTRAL", "FONT", "dash", "layout", "pattern", "plain", "rgba", "short_count",
+           "text_colour"]
+
+# arms differ by more than colour: each its own line dash and bar pattern, in the
+# protocol's order (the colours dict the charts are given is in that order)
+DASHES = ("solid", "dash", "dot", "dashdot")
+PATTERNS = ("", "/", ".", "x")
+
+
+def _rank(colors: dict[str, str], group: str) -> int:
+    arms = [k for k, v in colors.items() if v != NEUTRAL]
+    return arms.index(group) if group in arms else 0
+
+
+def dash(colors: dict[str, str], group: str) -> str:
+    """The line dash of ``group`` (an arm code, or the pooled group: solid)."""
+    return DASHES[_rank(colors, group) % len(DASHES)]
+
+
+def pattern(colors: dict[str, str], group: str) -> str:
+    """The bar fill pattern of ``group`` (none for the first arm and the pooled group)."""
+    return PATTERNS[_rank(colors, group) % len(PATTERNS)]
 
 FONT = dict(family="Source Sans Pro, Arial, sans-serif", size=13)
 

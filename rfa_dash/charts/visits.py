@@ -12,6 +12,13 @@ STATUS_COLORS = {  # colour-blind-safe (Okabe-Ito and Tol), distinct from the ar
     "not_expected": "#999999", "unscheduled": "#E5C494",
 }
 
+# a mark per status in every cell and legend entry: status is never told by colour alone
+# (completed late and not expected were near-identical under deuteranopia)
+STATUS_MARKS = {
+    "completed": "✓", "completed_early": "E", "completed_late": "L", "missed": "✗",
+    "overdue": "!", "due": "D", "upcoming": "·", "not_expected": "–", "unscheduled": "U",
+}
+
 
 def fig_adherence(adh, *, cut: str) -> go.Figure:
     """Adherence and in-window rate per visit month, with n/N on the bars."""
@@ -56,18 +63,20 @@ def fig_visit_grid(grid, *, labels: dict[str, str], cut: str) -> go.Figure:
     wide = grid.pivot(index="participant_id", columns="visit_month", values="status")
     wide = wide.reindex(index=pids, columns=months)
     z = wide.map(lambda s: codes.get(s, 0)).values
-    text = wide.map(lambda s: labels.get(s, s)).values
+    named = wide.map(lambda s: labels.get(s, s)).values
+    marks = wide.map(lambda s: STATUS_MARKS.get(s, "")).values
     n = len(codes)
     scale = []
     for i, s in enumerate(STATUS_COLORS):
         scale += [[i / n, STATUS_COLORS[s]], [(i + 1) / n, STATUS_COLORS[s]]]
     fig = go.Figure(go.Heatmap(
-        z=z, x=[f"M{m}" for m in months], y=pids, text=text, zmin=0, zmax=n,
-        colorscale=scale, showscale=False, xgap=2, ygap=2,
-        hovertemplate="Participant %{y}, %{x}: %{text}<extra></extra>"))
+        z=z, x=[f"M{m}" for m in months], y=pids, text=marks, customdata=named,
+        texttemplate="%{text}", zmin=0, zmax=n, colorscale=scale, showscale=False, xgap=2,
+        ygap=2, hovertemplate="Participant %{y}, %{x}: %{customdata}<extra></extra>"))
     for s in STATUS_COLORS:  # legend entries for the discrete colours
         if s in set(grid["status"]):
-            fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=labels.get(s, s),
+            fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers",
+                                     name=f"{STATUS_MARKS[s]} {labels.get(s, s)}",
                                      marker=dict(size=12, color=STATUS_COLORS[s], symbol="square",
                                                  line=dict(color="#777777", width=1))))
     fig.update_yaxes(autorange="reversed", type="category", title_text="Participant")

@@ -15,6 +15,41 @@ def group_labels(protocol) -> dict[str, str]:
     return {**protocol.arm_labels, POOLED: "All participants"}
 
 
+def contrast(a: str, b: str = "#ffffff") -> float:
+    """WCAG 2.1 contrast ratio of two ``#rrggbb`` colours (1 to 21).
+
+    Examples
+    --------
+    >>> round(contrast("#000000"), 1), round(contrast("#0072B2"), 2)
+    (21.0, 5.28)
+    """
+    def luminance(h: str) -> float:
+        parts = [int(h.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+        lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in parts]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def text_colour(hex_color: str, ratio: float = 4.5) -> str:
+    """``hex_color``, darkened just enough for text on white (WCAG AA, 4.5:1): a line in the
+    arm's colour needs 3:1, its numbers 4.5:1.
+
+    Example
+    -------
+    >>> text_colour("#0072B2"), text_colour("#D55E00")
+    ('#0072B2', '#C25600')
+    """
+    r, g, b = (int(hex_color.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
+    for step in range(101):
+        f = 1 - step / 100
+        out = f"#{round(r * f):02X}{round(g * f):02X}{round(b * f):02X}"
+        if contrast(out) >= ratio:
+            return out if step else hex_color
+    return "#000000"
+
+
 def group_colors(protocol) -> dict[str, str]:
     """Arm colours from the protocol; the pooled group is neutral grey."""
     return {**protocol.arm_colors, POOLED: NEUTRAL}

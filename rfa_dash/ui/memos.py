@@ -21,8 +21,12 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
+import pyarrow as pa
+import streamlit as st
 
+from rfa_dash.charts import describe
 from rfa_dash.memo import Memo
+from rfa_dash.present.display import display_frame
 
 if TYPE_CHECKING:
     from rfa_dash.protocol import Protocol
@@ -32,6 +36,7 @@ if TYPE_CHECKING:
 # the Arrow tables sent for them: looked up by cheap keys and handed out as
 # stored (read-only), see rfa_dash.memo. Bounded in entries and time.
 LOG = logging.getLogger("rfa_dash.memos")
+PLOT_CONFIG = {"displayModeBar": False}
 _EXPORTS = Memo(max_entries=8, ttl=3600)
 _RESULTS = Memo(max_entries=512, ttl=900)
 _FIGURES = Memo(max_entries=256, ttl=900)
@@ -127,6 +132,11 @@ class _BuiltFigure(go.Figure):
         # JSON-native values (lists, not NumPy arrays): Plotly's JSON writer
         # then has nothing left to convert on each rerun.
         self._frozen_dict = json.loads(pio.to_json(super().to_dict(), validate=False))
+        # its text alternative, made once with it: a sentence and the data as a table
+        # (Arrow, as st.dataframe sends it; every cell of a mixed column as text)
+        self._summary = describe.summary(self._frozen_dict)
+        shown, _ = display_frame(describe.table(self._frozen_dict))
+        self._data_table = pa.Table.from_pandas(shown, preserve_index=False)
         return self
 
     def to_dict(self) -> dict[str, Any]:
@@ -201,4 +211,9 @@ def chart(container: Any, builder: Callable[..., go.Figure], *args: Any, **kwarg
            _arg_key(tuple(sorted(kwargs.items())), refs))
     fig, _ = _FIGURES.get(key, lambda: _build_figure(builder, args, kwargs, refs),
                           valid=_alive)
-    container.plotly_chart(fig, width="stretch")
+    # no Plotly toolbar: its 16 buttons stood in the keyboard's way before the content;
+    # the chart's data is at hand as a table below it, with a sentence saying what it shows
+    container.plotly_chart(fig, width="stretch", config=PLOT_CONFIG)
+    with container.expander("The chart in words and as a table", icon=":material/table:"):
+        st.caption(fig._summary)
+        st.dataframe(fig._data_table, hide_index=True)

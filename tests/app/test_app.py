@@ -89,7 +89,7 @@ def all_texts(role: str, page: str | None = None, **kwargs) -> str:
 def texts(at: AppTest) -> str:
     """Every text, chart spec and table the run sent to the browser."""
     parts = []
-    for kind in ("markdown", "caption", "title", "subheader", "metric", "info", "warning",
+    for kind in ("markdown", "caption", "title", "header", "subheader", "metric", "info", "warning",
                  "error", "success", "text"):
         for el in at.get(kind):
             parts.append(str(getattr(el, "value", "")) + str(getattr(el, "label", "")))
@@ -281,11 +281,12 @@ def test_only_the_open_tab_is_drawn():
     assert [t.label for t in at.tabs] == ["Why patients fail", "Near misses",
                                           "Incomplete screenings", "Every screened patient"]
     # the summary above the tabs and the first tab: the funnel, CONSORT and two failure charts
-    assert len(at.get("plotly_chart")) == 4 and not at.dataframe
+    # (each chart with its data as a table: no other table)
+    assert len(at.get("plotly_chart")) == 4 and len(at.dataframe) == 4
     at.session_state["elig_tab"] = "Every screened patient"
     at.run()
     assert len(at.get("plotly_chart")) == 2  # only the summary above the tabs
-    assert len(at.dataframe[0].value) == 80
+    assert len(at.dataframe) == 3 and len(at.dataframe[-1].value) == 80
     assert [b.label for b in at.get("download_button")] == [
         "Download the criteria table, every patient (CSV)"]
 

@@ -52,7 +52,15 @@ def _title(obj: Any) -> str:
 
 
 def _axis(layout: dict[str, Any], name: str, fallback: str) -> str:
-    return _plain(_title(layout.get(name, {}))) or fallback
+    """The axis' title; for a chart of stacked panels sharing an axis, the first panel's
+    axis that has one (``xaxis``, ``xaxis2``, ...)."""
+    keys = sorted((k for k in layout if k == name or re.fullmatch(rf"{name}\d+", k)),
+                  key=lambda k: int(k[len(name):] or 1))
+    for k in keys:
+        found = _plain(_title(layout.get(k, {})))
+        if found:
+            return found
+    return fallback
 
 
 def _values(v: Any) -> list[Any] | None:

@@ -81,8 +81,9 @@ def _steps_at_risk(curves, value: str, scale: float, unit: str, ytitle: str, *,
             showlegend=False,
             hoverinfo="skip"), row=2, col=1)
     fig.update_yaxes(title_text=ytitle, rangemode="tozero", row=1, col=1)
-    fig.update_yaxes(tickvals=list(range(len(groups))),
-                     ticktext=[labels.get(g, g) for g in groups], autorange="reversed",
+    fig.update_yaxes(tickvals=list(range(len(groups))),   # room above and below the numbers
+                     ticktext=[labels.get(g, g) for g in groups],
+                     range=[len(groups) - 0.4, -0.6],
                      showgrid=False, title_text="At risk", row=2, col=1)
     fig.update_xaxes(tickvals=[0] + list(report_months), range=[-0.5, xmax + 0.5], row=2, col=1,
                      title_text="Months since randomization")

@@ -114,6 +114,24 @@ def _no_errors(page) -> None:
     assert page.locator('[data-testid="stAlertContentError"]').count() == 0
 
 
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def _axe(page, where: str) -> None:
+    """axe-core (Deque's, as packaged on PyPI by axe-playwright-python) on the page as it
+    stands: no WCAG 2.0/2.1 A or AA violation (issue 36)."""
+    import axe_playwright_python
+
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.evaluate((Path(axe_playwright_python.__file__).parent / "axe.min.js")
+                      .read_text(encoding="utf-8"))
+    found = page.evaluate("t => axe.run(document, {runOnly: {type: 'tag', values: t}})"
+                          ".then(r => r.violations.map(v => [v.id, v.nodes.length, "
+                          "v.nodes[0].failureSummary, v.nodes[0].html.slice(0, 160)]))",
+                          AXE_TAGS)
+    assert not found, (where, found)
+
+
 def _role_input(page):
     return page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"] input')
 
@@ -165,6 +183,10 @@ def test_page_in_browser(server, browser, role, name):
             _settle(page, TITLES[name])
         page.screenshot(path=str(SHOTS / f"{role}-{name}.png"), full_page=True)
         _no_errors(page)
+        _axe(page, f"{role} {name}")
+        # one h1 (the page's), and a title of its own
+        assert page.locator("h1").count() == 1
+        assert page.title().startswith(TITLES[name])
         assert _role_input(page).input_value() == ROLE_LABELS[role]
         body = page.locator('[data-testid="stMain"]').inner_text()
         if role == "coordinator":
@@ -181,6 +203,7 @@ def test_page_in_browser(server, browser, role, name):
             _settle(page, TITLES[name])
             page.screenshot(path=str(SHOTS / f"{role}-{name}-tab{i + 1}.png"), full_page=True)
             _no_errors(page)
+            _axe(page, f"{role} {name} tab {label}")
             panel = page.locator('[role="tabpanel"]:visible')
             # the opened tab has content (a table is drawn on a canvas: count elements)
             assert panel.locator('[data-testid="stElementContainer"]').count(), (name, label)

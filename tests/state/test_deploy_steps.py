@@ -202,6 +202,9 @@ def _run_the_steps(m: Machine) -> None:
             page = b.new_page()
             page.goto(f"http://127.0.0.1:{port}/")
             page.get_by_label("User name").wait_for(timeout=60000)
+            from tests.app.test_browser import _axe
+
+            _axe(page, "the sign-in form")     # WCAG 2.1 AA there too (issue 36)
             b.close()
     finally:
         server.terminate()

@@ -55,3 +55,25 @@ def test_every_visit_status_has_a_mark_in_the_grid_and_its_legend():
     assert [list(r) for r in heat.text] == [["L", "–"], ["✗", ""]]
     names = {t.name for t in fig.data[1:]}
     assert names == {"L completed_late", "– not_expected", "✗ missed"}
+
+
+def test_every_chart_a_page_draws_has_a_sentence_and_a_table_of_its_data():
+    """The text alternative is made from the figure itself: the CIF chart's sentence names
+    its series and axes (its x-axis title sits on the at-risk panel), and its table holds
+    the curves' points."""
+    from rfa_dash.charts import describe
+    from rfa_dash.charts.outcomes import fig_cif
+
+    curves = pd.DataFrame({"group": ["a", "a", "b"], "time": [0.0, 2.0, 0.0],
+                           "cif": [0.0, 0.5, 0.0], "lower": [0.0, 0.1, 0.0],
+                           "upper": [0.0, 0.9, 0.0], "at_risk": [4, 2, 3]})
+    at_risk = pd.DataFrame({"group": ["a", "b"], "month": [1, 1], "at_risk": [3, 3]})
+    fig = fig_cif(curves, colors={"a": "#0072B2", "b": "#D55E00"},
+                  labels={"a": "Arm A", "b": "Arm B"}, at_risk=at_risk, report_months=[1],
+                  cut="cut").to_dict()
+    text = describe.summary(fig)
+    assert "Arm A, Arm B" in text and "Months since randomization" in text
+    t = describe.table(fig)
+    assert list(t.columns[:3]) == ["Series", "Months since randomization",
+                                   "Cumulative incidence (%)"]
+    assert t[t["Series"] == "Arm A"].iloc[:, 2].tolist() == [0.0, 50.0]

@@ -51,14 +51,13 @@ if every.open:
                    "at risk: participants alive and followed that long, with or without "
                    "earlier SREs (each SRE counts here), hence more than under the first "
                    "chart, which stops at a participant's first SRE.")
-        left, right = st.columns(2)
-        left.markdown("**At the report months**")
-        ui.table(ui.cached(mean_cumulative_sres, ctx, ctx.role, view=mcf_view), "mcf",
-                 container=left)
-        right.markdown("**Skeletal morbidity rate**")
+        # one above the other: side by side, the rate table's columns were cut off
+        st.markdown("**At the report months**")
+        ui.table(ui.cached(mean_cumulative_sres, ctx, ctx.role, view=mcf_view), "mcf")
+        st.markdown("**Skeletal morbidity rate**")
         rate = ui.cached(morbidity_rate, ctx, ctx.role, view=rate_view)
-        ui.table(rate, "sre_rate", container=right)
-        right.caption("Counted SREs per participant-year of follow-up (to death, else the "
+        ui.table(rate, "sre_rate")
+        st.caption("Counted SREs per participant-year of follow-up (to death, else the "
                       "latest visit or SRE), exact Poisson 95% interval.")
 
 if parts.open:

@@ -11,7 +11,7 @@ from rfa_dash.analysis.visits import (
     retention,
     visit_grid,
 )
-from rfa_dash.present.visits import adherence_view
+from rfa_dash.present.visits import adherence_by_measure_view, adherence_view
 
 ctx = ui.context()
 this_page = ui.header("visits", ctx)
@@ -21,8 +21,8 @@ st.caption("Adherence = completed (in window, early or late) / (completed + miss
            "In window = completed inside the protocol window / the same denominator. Visits "
            "not yet due, not expected (off study) or unscheduled (no treatment date) are not "
            "counted.")
-table = ui.cached(adherence, ctx, view=adherence_view)
-ui.table(table, "adherence")
+ui.table(ui.cached(adherence, ctx, view=adherence_by_measure_view), "adherence")
+table = ui.cached(adherence, ctx, view=adherence_view)   # the download: a row per month
 ui.csv_download(table, "Download adherence (CSV)", "visit_adherence.csv", key="adh_csv")
 
 left, right = st.columns(2)

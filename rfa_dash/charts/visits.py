@@ -50,7 +50,8 @@ def fig_adherence_over_time(q, *, cut: str) -> go.Figure:
             hovertemplate="%{x}: %{y:.0f}% (%{customdata[0]}/%{customdata[1]})<extra></extra>"))
     fig.update_yaxes(title_text="Visits (%)", range=[0, 105])
     fig.update_xaxes(title_text="Quarter in which the window closed")
-    fig.update_layout(legend=dict(orientation="h", y=-0.3))
+    # the legend above the plot: below it, it sat on the axis title under slanted ticks
+    fig.update_layout(legend=dict(orientation="h", y=1.08, x=1, xanchor="right"))
     return layout(fig, "Adherence over calendar time", cut)
 
 
@@ -90,11 +91,15 @@ def fig_status_by_month(adh, *, labels: dict[str, str], cut: str) -> go.Figure:
     fig = go.Figure()
     x = [f"Month {m}" for m in adh["visit_month"]]
     for s, color in STATUS_COLORS.items():
-        fig.add_trace(go.Bar(x=x, y=adh[s], name=labels.get(s, s), marker_color=color,
-                             marker_line=dict(color="#777777", width=0.5),
+        fig.add_trace(go.Bar(x=x, y=adh[s], name=f"{STATUS_MARKS[s]} {labels.get(s, s)}",
+                             marker_color=color, marker_line=dict(color="#777777", width=0.5),
+                             text=[STATUS_MARKS[s] if v else "" for v in adh[s]],
+                             textposition="inside", insidetextanchor="middle",
                              hovertemplate=f"%{{x}}: %{{y}} {labels.get(s, s).lower()}"
                                            "<extra></extra>"))
-    fig.update_layout(barmode="stack", legend=dict(orientation="v", x=1.02, y=1))
+    # each segment carries its status' mark where it fits (never colour alone)
+    fig.update_layout(barmode="stack", legend=dict(orientation="v", x=1.02, y=1),
+                      uniformtext=dict(minsize=10, mode="hide"))
     fig.update_yaxes(title_text="Participants (n)")
     return layout(fig, "Visit status per visit month", cut)
 

@@ -18,19 +18,20 @@ PAIN_ONLY_NOTE = (
 
 
 def pain_response_view(resp: pd.DataFrame, protocol) -> pd.DataFrame:
-    """Pain response per group and visit month: counts, the rate with its 95% interval,
-    the mean change in pain."""
+    """Pain response per group and visit month: the rate with its 95% interval and the mean
+    change in pain first (what is read; on a narrow screen the table scrolls to the
+    rest), then the counts by category."""
     labels = group_labels(protocol)
     return pd.DataFrame({
         "Group": [labels.get(g, g) for g in resp[GROUP]], "Month": resp["month"],
         "Evaluable": resp["evaluable"], "Assessed": resp["assessed"],
-        "Complete": resp["complete"], "Partial": resp["partial"],
-        "Progression": resp["progression"], "Indeterminate": resp["indeterminate"],
-        "Pain only": resp["pain_only"],
         "Response (95% CI)": [fmt_ci(r, lo, hi) for r, lo, hi in
                               zip(resp["response"], resp["lower"], resp["upper"],
                                   strict=True)],
-        "Mean change in pain": resp["mean_change"].round(2)})
+        "Mean change in pain": resp["mean_change"].round(2),
+        "Complete": resp["complete"], "Partial": resp["partial"],
+        "Progression": resp["progression"], "Indeterminate": resp["indeterminate"],
+        "Pain only": resp["pain_only"]})
 
 
 def rate_view(rate: pd.DataFrame, protocol) -> pd.DataFrame:

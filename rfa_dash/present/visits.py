@@ -127,6 +127,15 @@ def adherence_view(adh: pd.DataFrame, protocol=None) -> pd.DataFrame:
     return adherence_table(adh)
 
 
+def adherence_by_measure_view(adh: pd.DataFrame, protocol=None) -> pd.DataFrame:
+    """:func:`adherence_table` turned on its side for the page: a row per measure and status,
+    a column per visit month. Eleven status columns did not fit a screen (the last ones
+    were cut off); five or six months do. Every cell is text (rates and counts share a
+    column)."""
+    t = adherence_table(adh).set_index("Visit").T
+    return t.astype(str).rename_axis(None, axis=1).reset_index(names="Measure")
+
+
 def worklist_view(work: pd.DataFrame, protocol=None) -> dict[str, pd.DataFrame]:
     """:func:`worklist_sections` as a view for ``ui.cached``."""
     return worklist_sections(work)

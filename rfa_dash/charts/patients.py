@@ -12,6 +12,8 @@ from rfa_dash.charts.style import NEUTRAL, dash, layout, plain
 # pain response categories, best first, in Okabe-Ito colours (colour-blind safe)
 RESPONSE_COLORS = {"complete": "#009E73", "partial": "#56B4E9", "indeterminate": "#BBBBBB",
                    "progression": "#D55E00"}
+# and a fill pattern each: the categories are not told by colour alone
+RESPONSE_PATTERNS = {"complete": "", "partial": "/", "indeterminate": ".", "progression": "x"}
 
 
 def fig_pain_over_time(over, *, colors: dict[str, str], labels: dict[str, str], cut: str,
@@ -84,6 +86,7 @@ def fig_pain_response(response, *, labels: dict[str, str], cut: str) -> go.Figur
             share = part[cat] / part["assessed"] * 100
             fig.add_trace(go.Bar(
                 x=x, y=share, name=cat, marker_color=color, legendgroup=cat,
+                marker_pattern_shape=RESPONSE_PATTERNS[cat],
                 showlegend=i == 1, customdata=part[cat],
                 hovertemplate=f"{cat}: %{{y:.0f}}% (%{{customdata}})<extra></extra>"),
                 row=1, col=i)
@@ -92,8 +95,11 @@ def fig_pain_response(response, *, labels: dict[str, str], cut: str) -> go.Figur
                       row=1, col=i)
     fig.update_layout(barmode="stack", legend=dict(orientation="h", y=-0.2))
     fig.update_yaxes(title_text="Assessed participants (%)", range=[0, 108], row=1, col=1)
-    return layout(fig, "Pain response by visit month (International Consensus)", cut,
-                  height=420)
+    # the panels' titles (the groups) clear of the n= labels above the bars, and of the
+    # figure's title: moved up, with the room for it at the top
+    fig.update_annotations(yshift=14, font_size=14)
+    layout(fig, "Pain response by visit month (International Consensus)", cut, height=450)
+    return fig.update_layout(margin_t=130)
 
 
 PROFILE_LANES = ("Screening", "Study", "Visits", "SREs", "Adverse events", "Deviations")

@@ -27,6 +27,7 @@ from rfa_dash.frames import with_dates
 from rfa_dash.ingest.export import Export
 from rfa_dash.notify.config import NotifyConfig, Recipient
 from rfa_dash.present import visits as present_visits
+from rfa_dash.present.display import display_frame
 from rfa_dash.present.labels import heading
 from rfa_dash.version import stamp
 
@@ -61,6 +62,7 @@ def _message(cfg: NotifyConfig, r: Recipient, subject: str, text: str, html_body
 def _text_table(df: pd.DataFrame) -> str:
     if df.empty:
         return "  (none)"
+    df = display_frame(df)[0]   # the pages' rule: headings in words, "-" for missing
     cells = [[str(c) for c in df.columns]] + [["" if pd.isna(v) else str(v) for v in row]
                                              for row in df.itertuples(index=False)]
     widths = [max(len(r[i]) for r in cells) for i in range(len(cells[0]))]
@@ -71,6 +73,7 @@ def _text_table(df: pd.DataFrame) -> str:
 def _html_table(df: pd.DataFrame) -> str:
     if df.empty:
         return "<p>(none)</p>"
+    df = display_frame(df)[0]
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
     rows = "".join("<tr>" + "".join(f"<td>{html.escape('' if pd.isna(v) else str(v))}</td>"
                                     for v in row) + "</tr>"

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from rfa_dash.analysis import cuts
 from rfa_dash.blinding import BlindingError, Role, open_session, sees
 from rfa_dash.ingest.export import Export
+from rfa_dash.present.display import display_frame
 from rfa_dash.present.labels import chart_cut, group_colors, group_labels
 from rfa_dash.protocol import ProtocolError, report_settings
 from rfa_dash.report import sections
@@ -105,6 +106,9 @@ def build_document(exp: Export, as_of: dt.date, role: Role, *,
     body = []
     for make in sections.SECTIONS:
         body.append(make(ctx))
+        for b in body[-1].blocks:   # every table by the pages' rule (present/display.py):
+            if isinstance(b, Table):   # codes as words, "-" for missing, two decimals
+                b.frame = display_frame(b.frame)[0]
         if on_section is not None and masker is None:
             on_section(body[-1])
     ratio = ":".join(str(a.ratio) for a in p.arms)

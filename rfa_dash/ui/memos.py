@@ -110,7 +110,9 @@ def prefetch(fn: Callable[..., Any], ctx: Context, *args: Any) -> None:
             LOG.warning("made ahead and failed (made again when asked): %s: %s",
                         _qualname(fn), str(exc).splitlines()[0] if str(exc) else type(exc))
 
-    threading.Thread(target=run, name="rfa_dash_prefetch", daemon=True).start()
+    # not a daemon: a process that exits while it runs waits for it (seconds, bounded by the
+    # renderer's time) instead of killing DuckDB mid-query, which aborts the process
+    threading.Thread(target=run, name="rfa_dash_prefetch", daemon=False).start()
 
 
 def cached_export(fn: Callable[..., Any], ctx: Context, *args: Any) -> Any:

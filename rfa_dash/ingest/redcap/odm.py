@@ -63,17 +63,38 @@ def _r(attr: str) -> str:
     return f"{{{REDCAP_NS}}}{attr}"
 
 
-def odm_file(folder: Path) -> Path | None:
-    """The folder's ODM XML file (its root element ODM in the CDISC namespace), or None."""
+def _head(p: Path) -> str:
+    """The file's first 4 KB as text, whatever its encoding (UTF-16 and UTF-32 with their
+    byte-order mark, else as Latin-1: enough to find the root element)."""
+    with p.open("rb") as f:
+        raw = f.read(4096)
+    for bom, enc in ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+                     (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if raw.startswith(bom):
+            return raw[len(bom):len(raw) - len(raw) % 4].decode(enc, "replace")
+    return raw.decode("latin-1")
+
+
+def odm_files(folder: Path) -> list[Path]:
+    """The folder's ODM XML files (root element ODM in the CDISC namespace): one, or two
+    (the metadata and the clinical data written apart, as REDCap's "data only" export and
+    several EDCs write them)."""
     found = []
     for p in sorted(Path(folder).glob("*")):
         if p.suffix.lower() == ".xml" and p.is_file():
-            with p.open("rb") as f:
-                head = f.read(4096)
-            if b"<ODM" in head and ODM_NS.encode() in head:
+            head = _head(p)
+            if "<ODM" in head and ODM_NS in head:
                 found.append(p)
-    if len(found) > 1:
-        raise RedcapError("more than one ODM XML file: " + ", ".join(p.name for p in found))
+    if len(found) > 2:
+        raise RedcapError("more than two ODM XML files: " + ", ".join(p.name for p in found)
+                          + "; a folder holds one export (one file, or its metadata and "
+                          "its clinical data in two)")
+    return found
+
+
+def odm_file(folder: Path) -> Path | None:
+    """The folder's (first) ODM XML file, or None."""
+    found = odm_files(folder)
     return found[0] if found else None
 
 
@@ -95,7 +116,7 @@ class Converted:
     """The REDCap-form files of an ODM file, and where each records row came from."""
 
     folder: Path                  # the temporary folder with the CSV files
-    source: Path                  # the XML file
+    source: Path                  # the XML file of the clinical data (its lines below)
     lines: list[int]              # XML line of records row i
     event_names: dict[str, str] = field(default_factory=dict)   # StudyEventOID -> name
     form_names: dict[str, str] = field(default_factory=dict)    # FormOID -> name
@@ -109,46 +130,97 @@ def _parse(path: Path) -> Any:
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                              huge_tree=False, remove_comments=True)
     try:
-        return etree.parse(str(path), parser).getroot()
+        tree = etree.parse(str(path), parser)
     except etree.XMLSyntaxError as exc:
         line = getattr(exc, "lineno", None)
+        hint = ("; its bytes are not the encoding it declares (UTF-8 unless its first line "
+                "says another): export it again, or declare the encoding it was written in, "
+                "e.g. <?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>"
+                if "encoding" in exc.msg.lower() or "utf-8" in exc.msg.lower() else "")
         raise RedcapError(f"{path.name}" + (f", line {line}" if line else "")
-                          + f": not well-formed XML ({exc.msg})") from None
+                          + f": not well-formed XML ({exc.msg}){hint}") from None
+    except OSError as exc:   # lxml's reader: bytes not in the declared encoding
+        raise RedcapError(f"{path.name}: cannot be read as XML "
+                          f"({str(exc).split(':')[-1].strip()}): its bytes are not the "
+                          "encoding it declares (UTF-8 unless its first line says another); "
+                          "export it again, or declare the encoding it was written in") from None
+    if tree.docinfo.doctype:
+        # entities are never expanded (no DTD is loaded): the text they stand for would
+        # vanish from labels and values without a word, so the file is not read
+        raise RedcapError(f"{path.name}: has a DOCTYPE ({tree.docinfo.doctype[:80]}); its "
+                          "entities are not expanded, so text they stand for would be "
+                          "lost: export the file without a DOCTYPE (EDCs write none)")
+    return tree.getroot()
 
 
 class _Rows:
-    """Records rows keyed by (record, event, instrument, instance), in first-seen order."""
+    """Records rows keyed by (record, event, instrument, instance), in first-seen order.
+
+    Rows out = rows in: a value that would land where another value of the same field
+    already is (two ItemGroupData the reading put on one row: a repeat not numbered
+    apart) is not written over; it is kept in :attr:`clashes` and the conversion ends
+    with an error naming both lines.
+    """
 
     def __init__(self) -> None:
         self.rows: dict[tuple[str, str, str, str], dict[str, str]] = {}
         self.lines: dict[tuple[str, str, str, str], int] = {}
+        self.clashes: list[tuple[tuple[str, str, str, str], str, int, int]] = []
 
     def put(self, key: tuple[str, str, str, str], line: int, values: dict[str, str]) -> None:
         row = self.rows.setdefault(key, {})
         self.lines.setdefault(key, line)
-        row.update(values)
+        for name, value in values.items():
+            old = row.get(name)
+            if old and value and old != value:
+                self.clashes.append((key, name, self.lines[key], line))
+                continue
+            if value or name not in row:
+                row[name] = value
 
 
-def convert(path: Path) -> Converted:
-    """Turn the ODM file ``path`` into REDCap-form CSV files in a private temporary folder.
+def convert(path: Path, other: Path | None = None) -> Converted:
+    """Turn the ODM file ``path`` (with ``other``: the metadata and the clinical data in
+    two files, either way round) into REDCap-form CSV files in a private temporary folder.
 
     Raises
     ------
     RedcapError
-        Not well-formed, too large, or not an ODM file with metadata and clinical data.
+        Not well-formed, too large, not ODM, no metadata or no clinical data, clinical
+        data of another study, a repeat key that is not a number, or data that would land
+        on another's row (nothing is then read).
     """
-    root = _parse(path)
-    if root.tag != _o("ODM"):
-        raise RedcapError(f"{path.name}: the root element is not a CDISC ODM 1.3 <ODM>")
+    roots = [(p, _parse(p)) for p in (path, other) if p is not None]
+    for p, r in roots:
+        if r.tag != _o("ODM"):
+            raise RedcapError(f"{p.name}: the root element is not a CDISC ODM 1.3 <ODM>")
+    with_meta = [(p, r) for p, r in roots if r.find(f"{_o('Study')}/{_o('MetaDataVersion')}")
+                 is not None]
+    with_data = [(p, r) for p, r in roots if r.find(_o("ClinicalData")) is not None]
+    names = " and ".join(p.name for p, _ in roots)
+    if not with_meta:
+        raise RedcapError(f"{names}: no <Study>/<MetaDataVersion>: export the metadata "
+                          "with the data (or put the metadata file beside it)")
+    if not with_data:
+        raise RedcapError(f"{names}: no <ClinicalData>: this is the project's metadata "
+                          "only; export the data too (one file, or a second file beside it)")
+    if len(roots) == 2 and (len(with_meta) == 2 or len(with_data) == 2):
+        raise RedcapError(f"{names}: two ODM files are read together only when one holds "
+                          "the metadata and the other the clinical data")
+    path, root = with_meta[0]
+    data_path, data_root = with_data[0]
     study = root.find(_o("Study"))
-    mdv = study.find(_o("MetaDataVersion")) if study is not None else None
-    clinical = root.findall(_o("ClinicalData"))
-    if mdv is None:
-        raise RedcapError(f"{path.name}: no <Study>/<MetaDataVersion>: export the metadata "
-                          "with the data")
-    if not clinical:
-        raise RedcapError(f"{path.name}: no <ClinicalData>: this is the project's metadata "
-                          "only; export the metadata and the data")
+    mdv = study.find(_o("MetaDataVersion"))
+    clinical = data_root.findall(_o("ClinicalData"))
+    # clinical data of another study is never read as this one's (OpenClinica writes a
+    # Study per site, each site's ClinicalData naming its own)
+    studies = {st.get("OID") for st in root.findall(_o("Study")) if st.get("OID")}
+    for cd in clinical:
+        if cd.get("StudyOID") and studies and cd.get("StudyOID") not in studies:
+            raise RedcapError(
+                f"{data_path.name}, line {cd.sourceline}: the clinical data are of study "
+                f"{cd.get('StudyOID')!r}, the metadata of {', '.join(sorted(studies))}: "
+                "not read")
     redcap = root.get("SourceSystem") == "REDCap" or mdv.get(_r("RecordIdField")) is not None
     oc = f"{{{OC_NS}}}"
 
@@ -170,12 +242,17 @@ def convert(path: Path) -> Converted:
     event_names = {e.get("OID", ""): (e.get(_r("UniqueEventName")) if redcap else None)
                    or e.get("OID", "") for e in events}
     repeating_events = {e.get("OID", "") for e in events if e.get("Repeating") == "Yes"}
-    repeating_forms: set[str] = set()
+    # a REDCap instrument repeats in the events its RepeatingInstrument names (a classic
+    # project, without events, names its one hidden event): event name -> instruments
+    repeating_forms: dict[str, set[str]] = {}
     if redcap:
         for ri in root.iter(_r("RepeatingInstrument")):
-            repeating_forms.add(ri.get(_r("RepeatInstrument"), ""))
+            repeating_forms.setdefault(ri.get(_r("UniqueEventName"), "") if events else "",
+                                       set()).add(ri.get(_r("RepeatInstrument"), ""))
+        by_name = {v: k for k, v in event_names.items()}
         for rev in root.iter(_r("RepeatingEvent")):
-            repeating_events.add("Event." + rev.get(_r("UniqueEventName"), ""))
+            name = rev.get(_r("UniqueEventName"), "")
+            repeating_events.add(by_name.get(name, "Event." + name))
     record_id = (mdv.get(_r("RecordIdField")) if redcap else None) or OC_RECORD_ID
 
     def var(item_oid: str) -> str:
@@ -242,19 +319,26 @@ def convert(path: Path) -> Converted:
                 ev_oid = ev.get("StudyEventOID", "")
                 ev_name = (ev.get(_r("UniqueEventName")) or event_names.get(ev_oid, ev_oid)) \
                     if ev is not subj else ""
-                ev_rep = ev.get("StudyEventRepeatKey", "") if ev_oid in repeating_events else ""
+                ev_rep = _repeat(ev.get("StudyEventRepeatKey", ""), ev, data_path) \
+                    if ev_oid in repeating_events else ""
                 base = (rid, ev_name, "", ev_rep)
-                rows.put(base, ev.sourceline or subj.sourceline or 0, {record_id: rid})
+                if not redcap:   # OpenClinica: the event's own row, with the event's facts
+                    rows.put(base, ev.sourceline or subj.sourceline or 0,
+                             {record_id: rid, **_oc_facts(subj, ev if ev is not subj else None)})
+                in_event = repeating_forms.get(ev_name, set()) if longitudinal else \
+                    repeating_forms.get("", set())
                 for fd in ev.findall(_o("FormData")):
                     form = form_names.get(fd.get("FormOID", ""), fd.get("FormOID", ""))
                     key = base
-                    if form in repeating_forms:
-                        key = (rid, ev_name, form, fd.get("FormRepeatKey", "1"))
+                    if form in in_event:
+                        key = (rid, ev_name, form,
+                               _repeat(fd.get("FormRepeatKey", "1"), fd, data_path))
                     for gd in fd.findall(_o("ItemGroupData")):
                         gdef = groups.get(gd.get("ItemGroupOID", ""))
                         gkey = key
                         if not redcap and gdef is not None and gdef.get("Repeating") == "Yes":
-                            n = int(gd.get("ItemGroupRepeatKey", "1") or 1)
+                            n = int(_repeat(gd.get("ItemGroupRepeatKey", "1"), gd, data_path)
+                                    or 1)
                             inst = str(int(ev_rep) * 1000 + n) if ev_rep else str(n)
                             gkey = (rid, ev_name, form, inst)
                         values: dict[str, str] = {record_id: rid}
@@ -269,8 +353,64 @@ def convert(path: Path) -> Converted:
                             else:
                                 values[oid] = value   # REDCap: the ItemOID is the column
                         rows.put(gkey, gd.sourceline or fd.sourceline or 0, values)
-    return _write(path, fields, complete, rows, events, event_names, form_names,
+    if rows.clashes:
+        (rid, ev, form, inst), name, first, second = rows.clashes[0]
+        where = ", ".join(x for x in (f"record {rid}", ev and f"event {ev}",
+                                      form and f"instrument {form}",
+                                      inst and f"instance {inst}") if x)
+        raise RedcapError(
+            f"{data_path.name}: {len(rows.clashes)} value(s) would be lost: the data at line "
+            f"{second} lands on the row of line {first} ({where}, field {name}) with a "
+            "different value. The file's repeats are not numbered apart as its metadata "
+            "says (StudyEventRepeatKey, FormRepeatKey, ItemGroupRepeatKey); nothing was "
+            "read. Tell the data manager which export this is.")
+    if not redcap:
+        fields.update(OC_FACTS)
+    return _write(data_path, fields, complete, rows, events, event_names, form_names,
                   longitudinal, record_id)
+
+
+# OpenClinica's facts of an event and a subject, as fields of the event's own row, so that a
+# mapping can take a visit's date and status, or an off-study date, from them
+OC_FACTS = {
+    "oc_event_start_date": {"field_name": "oc_event_start_date", "form_name": "event",
+                            "field_type": "text", "field_label": "Event start date "
+                            "(OpenClinica:StartDate)",
+                            "text_validation_type_or_show_slider_number": "date_ymd"},
+    "oc_event_end_date": {"field_name": "oc_event_end_date", "form_name": "event",
+                          "field_type": "text", "field_label": "Event end date "
+                          "(OpenClinica:EndDate)",
+                          "text_validation_type_or_show_slider_number": "date_ymd"},
+    "oc_event_status": {"field_name": "oc_event_status", "form_name": "event",
+                        "field_type": "text", "field_label": "Event status "
+                        "(OpenClinica:Status: scheduled, data entry started, completed, "
+                        "stopped, skipped, signed, locked)"},
+    "oc_subject_status": {"field_name": "oc_subject_status", "form_name": "event",
+                          "field_type": "text", "field_label": "Subject status "
+                          "(OpenClinica:Status: available, signed, removed, ...)"},
+}
+
+
+def _oc_facts(subj: Any, ev: Any | None) -> dict[str, str]:
+    oc = f"{{{OC_NS}}}"
+    out = {"oc_subject_status": subj.get(oc + "Status", "")}
+    if ev is not None:
+        out |= {"oc_event_start_date": ev.get(oc + "StartDate", "")[:10],
+                "oc_event_end_date": ev.get(oc + "EndDate", "")[:10],
+                "oc_event_status": ev.get(oc + "Status", "")}
+    return out
+
+
+def _repeat(key: str, el: Any, path: Path) -> str:
+    """A repeat key as the instance number: ``"2"``, or Medidata Rave's ``"MONTHLY[2]"``;
+    anything else is an error naming its line (never a guess, never a traceback)."""
+    key = (key or "").strip()
+    if key.isdigit():
+        return str(int(key))
+    if key.endswith("]") and "[" in key and key[key.rindex("[") + 1:-1].isdigit():
+        return str(int(key[key.rindex("[") + 1:-1]))
+    raise RedcapError(f"{path.name}, line {el.sourceline}: the repeat key {key!r} is not a "
+                      "number (nor Rave's NAME[n]): which instance it is cannot be told")
 
 
 def _choice_codes(d: dict[str, str]) -> list[str]:
@@ -293,6 +433,13 @@ def _write(path: Path, fields: dict[str, dict[str, str]], complete: set[str], ro
     columns = [record_id] + (["redcap_event_name"] if longitudinal else []) + \
         ["redcap_repeat_instrument", "redcap_repeat_instance"]
     seen = dict.fromkeys(columns)
+    # every field the metadata defines is a column, filled in or not yet (a new trial's
+    # export has no death or adverse event entered; a mapping may still name them)
+    for name, d in sorted(fields.items(), key=lambda kv: kv[0] != record_id):
+        if d.get("field_type") == "checkbox":
+            seen.update(dict.fromkeys(f"{name}___{c}" for c in _choice_codes(d)))
+        elif d.get("field_type") != "descriptive":
+            seen.setdefault(name)
     for values in rows.rows.values():
         seen.update(dict.fromkeys(values))
     for c in sorted(complete):

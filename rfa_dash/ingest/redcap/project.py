@@ -235,10 +235,11 @@ def _open_odm(folder: Path, mapping_path: Path | None) -> Project | None:
 
     from rfa_dash.ingest.redcap import odm
 
-    xml = odm.odm_file(folder)
-    if xml is None:
+    found = odm.odm_files(folder)
+    if not found:
         return None
-    conv = odm.convert(xml)
+    conv = odm.convert(*found)   # one file, or the metadata and the data written apart
+    xml = conv.source
     kinds = classify(conv.folder)
     dictionary = read_dictionary(kinds["dictionary"][0])
     mapping = load_mapping(mapping_path or own_mapping(folder))

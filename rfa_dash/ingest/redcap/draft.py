@@ -169,20 +169,36 @@ def _kind_fit(kind: str, f: DictField) -> int:
     return 0
 
 
-def _generic(column: str) -> tuple[str, str]:
-    """A column's own words, all of them, in the name or in the label."""
-    words = [re.escape(w) for w in column.split("_") if len(w) > 2] or [re.escape(column)]
-    every = "".join(f"(?=.*(?<![a-z]){w}(?![a-z]))" for w in words)   # whole words
-    return every, every
+Pattern = str | tuple[str, ...]
+LABEL_CHARS = 1000   # of a label's text (its markup dropped) that the draft reads
+
+
+def _generic(column: str) -> tuple[Pattern, Pattern]:
+    """A column's own words, all of them as whole words, in the name or in the label
+    (a set look-up: a pattern of look-aheads took minutes on a long rich-text label)."""
+    words = tuple(w for w in column.split("_") if len(w) > 2) or (column,)
+    return words, words
+
+
+def _hit(pattern: Pattern, text: str) -> bool:
+    if isinstance(pattern, tuple):
+        return set(pattern) <= set(re.findall(r"[a-z0-9]+", text))
+    return re.search(pattern, text) is not None
+
+
+def _label(f: DictField) -> str:
+    """The label as the draft reads it: without its HTML, its first characters."""
+    return re.sub(r"<[^>]{0,500}>", " ", f.label[:10 * LABEL_CHARS])[:LABEL_CHARS].lower()
 
 
 def _score(table: str, column: str, kind: str, f: DictField) -> tuple[int, str]:
     name_pat, label_pat = COLUMN_WORDS.get((table, column)) or _generic(column)
     s, why = 0, list[str]()
-    if re.search(name_pat, f.name.lower()):
+    if _hit(name_pat, f.name.lower()):
         s, why = s + 3, why + ["its name"]
-    if re.search(label_pat, f.label.lower()):
-        s, why = s + 2, why + [f"its label {f.label.strip()[:40]!r}"]
+    label = _label(f)
+    if _hit(label_pat, label):
+        s, why = s + 2, why + [f"its label {label.strip()[:40]!r}"]
     fit = _kind_fit(kind, f)
     if s and fit > 0:
         why.append(f"a {f.validation or f.ftype} field")
@@ -231,7 +247,10 @@ def _field_line(table: str, column: str, f: DictField, score: int, why: str,
         values, left = _values(table, column, f, codes, protocol)
         inner = ", ".join(f"{_q(k)} = {_q(v)}" for k, v in values.items())
         if left:
-            note += "; choices to place by hand: " + ", ".join(repr(x) for x in left)
+            note += "; choices to place by hand: " + ", ".join(repr(x[:40]) for x in left)
+        if not values:   # an empty values table does not load: the codes as they are
+            return Placed(_q(f.name), note + "; its codes are read as they are: give them "
+                          "a values = { ... } table")
         return Placed(f"{{ field = {_q(f.name)}, values = {{ {inner} }} }}", note)
     if f.ftype == "checkbox" and spec.kind == "text":
         return Placed(f"{{ checkbox = {_q(f.name)} }}", note)
@@ -264,8 +283,14 @@ def _read(folder: Path) -> _Project:
 
     kinds = classify(folder)
     if not kinds["dictionary"]:
-        raise RedcapError(f"{folder}: no data dictionary CSV (first column \"Variable / "
-                          "Field Name\" or field_name): export it from the project first")
+        from rfa_dash.ingest.redcap import odm
+
+        found = odm.odm_files(folder)
+        if not found:
+            raise RedcapError(f"{folder}: neither a data dictionary CSV (first column "
+                              "\"Variable / Field Name\" or field_name) nor a CDISC ODM XML "
+                              "file: export the project's dictionary, or its ODM XML")
+        kinds = classify(odm.convert(*found).folder)   # REDCap's XML, OpenClinica's ODM
     dictionary = read_dictionary(kinds["dictionary"][0])
     events = (_read_events(kinds["events"][0], kinds["arms"][0] if kinds["arms"] else None)
               if kinds["events"] else [])
@@ -318,7 +343,17 @@ def _visits(d: TableDraft, p: _Project, protocol: Protocol) -> None:
         d.missing.append("visit_month (no event is named as a visit)")
     visit_forms = list(dict.fromkeys(f.form for f in p.dictionary.values()   # in order
                                      if re.search(TABLE_WORDS["visits"], f.form.lower())))
-    if visit_forms:
+    if "oc_event_status" in p.dictionary:   # OpenClinica: the event's own date and status
+        d.fields["visit_date"] = Placed('"oc_event_start_date"', "OpenClinica's event start "
+                                        "date (likely)")
+        d.fields["status"] = Placed(
+            '{ field = "oc_event_status", values = { "data entry started" = "completed", '
+            '"initial data entry" = "completed", "data entry complete" = "completed", '
+            '"completed" = "completed", "signed" = "completed", "locked" = "completed", '
+            '"stopped" = "missed", "skipped" = "missed" } }',
+            "OpenClinica's event status: an event whose data entry began took place, a "
+            "stopped or skipped one did not (likely: see docs/examples/openclinica-juno.toml)")
+    elif visit_forms:
         form = visit_forms[0]
         d.fields["status"] = Placed(
             f"{{ field = {_q(form + '_complete')}, values = {{ \"0\" = \"missed\", "
@@ -405,25 +440,35 @@ def draft(folder: Path, protocol: Protocol | None = None) -> str:
         lines.append("# empty_tables = [" + ", ".join(_q(t) for t in empty) + "]")
     for table in TABLE_ORDER:
         d = tables[table]
+        # a table whose required columns were not all found is still shown, commented
+        # out, with what was found: the draft always loads, and nothing found is hidden
+        off = ""
         if not _placed_required(table, d):
             missing = [c.name for c in TABLES[table].columns
                        if c.required and c.name not in d.fields]
             left.append(f"{table}: {', '.join(missing)} not found"
                         + (" (a required table: see empty_tables above)"
                            if TABLES[table].required else " (an optional table)"))
-            continue
-        lines += ["", f"[tables.{table}]"]
+            found = [c for c in d.fields if c not in ("screening_id", "participant_id")]
+            if not found:
+                continue
+            off = "# "
+            lines += ["", f"# [tables.{table}] is incomplete ({', '.join(missing)} not "
+                      "found): what was found, to finish by hand"]
+        else:
+            lines.append("")
+        lines.append(f"{off}[tables.{table}]")
         if d.event:
-            lines.append(f"event = {_q(d.event)}{' ' * max(1, 30 - len(d.event))}# "
+            lines.append(f"{off}event = {_q(d.event)}{' ' * max(1, 30 - len(d.event))}# "
                          f"{d.event_why}")
         if d.required_field:
-            lines.append(f"required_field = {_q(d.required_field)}   # a row only where it "
-                         "is filled in (likely)")
-        lines.append(f"[tables.{table}.fields]")
+            lines.append(f"{off}required_field = {_q(d.required_field)}   # a row only "
+                         "where it is filled in (likely)")
+        lines.append(f"{off}[tables.{table}.fields]")
         for col in TABLES[table].columns:
             pl = d.fields.get(col.name)
             if pl is not None:
-                lines.append(f"{col.name} = {pl.value}   # {pl.why}")
+                lines.append(f"{off}{col.name} = {pl.value}   # {pl.why}")
     if left:
         lines += ["", "# Not placed (write these by hand, or declare a table the project does "
                   "not collect", "# yet under [redcap] empty_tables):"]

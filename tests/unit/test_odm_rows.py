@@ -248,3 +248,20 @@ def test_the_worked_openclinica_mapping_takes_visits_and_off_study_from_the_even
            for ev in subj.findall(f"{NS}StudyEventData")
            if ev.get("StudyEventOID") == "SE_EOSORLFU"}
     assert set(imp.tables["offstudy"]["participant_id"].to_pylist()) == eos
+
+
+def test_an_odm_folder_without_a_mapping_says_so_in_its_own_terms(tmp_path, capsys):
+    """No internal records.csv, no advice for a CSV export: the XML file's name, that the
+    reference trial's mapping was tried, and the command that drafts one."""
+    import shutil
+
+    from rfa_dash.cli import main
+
+    folder = tmp_path / "project"
+    folder.mkdir()
+    shutil.copy(REDCAP_FILES[2], folder)
+    assert main(["check", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "no mapping TOML" in err and "redcap-mapping" in err
+    assert "RepeatingEvents.REDCap.xml" in err
+    assert "records.csv" not in err and "events CSV" not in err

@@ -177,6 +177,20 @@ def import_folder(folder: Path, mapping_path: Path | None = None) -> Imported:
     if project is None:
         raise RedcapError(f"{folder} is not a REDCap project export: looked for "
                           + " and ".join(LOOKED_FOR))
+    try:
+        return _import(folder, project, mapping_path)
+    except RedcapError as exc:
+        if mapping_path is None and own_mapping(folder) is None:
+            # the reference trial's mapping read another project: say that first
+            raise RedcapError(
+                f"no mapping TOML in {folder}, so the reference trial's mapping "
+                f"({DEFAULT_MAPPING.name}) was tried, and it does not fit: {exc}. Draft one "
+                f"for this project: `python -m rfa_dash redcap-mapping {folder} --out "
+                f"{folder / 'mapping.toml'}`, check it, then open the folder again") from None
+        raise
+
+
+def _import(folder: Path, project: Project, mapping_path: Path | None) -> Imported:
     run = Rows(project)
     done: dict[str, Done] = {}
     # tables that take a value from another table's rows wait for it; the rest are

@@ -218,7 +218,8 @@ class Rows:
         missing = [e for e in tm.events or () if not any(event_matches(e, k) for k in known)]
         if not missing:
             return
-        where = ("the project's events CSV" if self.p.events else
+        where = ((f"the project's events ({self.p.source.name})" if self.p.source else
+                  "the project's events CSV") if self.p.events else
                  f"any row of {self.rec.path.name} (no events CSV in the folder)")
         text = (f"mapping {self.p.mapping.name}: event {missing[0]} of [tables.{tm.name}] is "
                 f"not an event of {where}; " + closest(missing[0], known))

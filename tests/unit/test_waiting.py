@@ -184,3 +184,22 @@ def test_a_failure_made_ahead_is_logged_and_made_again_on_the_click(monkeypatch,
             time.sleep(0.05)
     assert "renderer gone" in caplog.text
     assert memos.cached(flaky, Ctx) == "ok" and len(calls) == 2
+
+
+def test_a_pdf_asked_for_while_the_renderer_starts_takes_that_renderer(monkeypatch):
+    """The server starts a renderer at start-up (and the report page when it opens); a
+    report asked for before its Chromium is up waits for that one: no second start."""
+    started = []
+    real = charts_render._start
+
+    def start():
+        started.append(1)
+        return real()
+
+    charts_render.stop_idle()
+    monkeypatch.setattr(charts_render, "_start", start)
+    charts_render.warm()                       # Chromium starting...
+    charts_render.warm()                       # ...a page rerun meanwhile: not another
+    svg = charts_render.images([go.Figure(go.Bar(x=[1], y=[1]))])   # asked for at once
+    assert svg[0].lstrip().startswith(b"<svg") and len(started) == 1
+    charts_render.stop_idle()

@@ -157,11 +157,10 @@ def one_trial(browser, work: Path) -> dict:
     return out
 
 
-def plain_first_page(browser, work: Path) -> float:
-    """The first page of a server started by plain ``streamlit run app.py`` (no warm-up):
-    what the warm-up saves."""
+def first_view(browser, script: Path, work: Path, warm: bool = True) -> float:
+    """``script`` served fresh: from its health check to its first page's script finished."""
     state = Path(tempfile.mkdtemp(dir=work))
-    with serve(ROOT / "app.py", state, warm=False) as (url, healthy):
+    with serve(script, state, warm=warm) as (url, healthy):
         ctx = browser.new_context(viewport={"width": 1400, "height": 900})
         page = ctx.new_page()
         page.goto(url, wait_until="commit")
@@ -171,19 +170,17 @@ def plain_first_page(browser, work: Path) -> float:
     return took
 
 
+def plain_first_page(browser, work: Path) -> float:
+    """The first page of a server started by plain ``streamlit run app.py`` (no warm-up):
+    what the warm-up saves."""
+    return first_view(browser, ROOT / "app.py", work, warm=False)
+
+
 def floor_trial(browser, work: Path) -> float:
     """A one-line Streamlit page served fresh: health to its script finished."""
     script = work / "empty_page.py"
     script.write_text('import streamlit as st\n\nst.title("empty")\n', encoding="utf-8")
-    state = Path(tempfile.mkdtemp(dir=work))
-    with serve(script, state) as (url, healthy):
-        ctx = browser.new_context()
-        page = ctx.new_page()
-        page.goto(url, wait_until="commit")
-        _done(page)
-        took = time.monotonic() - healthy - 0.1
-        ctx.close()
-    return took
+    return first_view(browser, script, work)
 
 
 def measure(trials: int = 3) -> dict:

@@ -21,7 +21,7 @@ def contrast(a: str, b: str = "#ffffff") -> float:
     Examples
     --------
     >>> round(contrast("#000000"), 1), round(contrast("#0072B2"), 2)
-    (21.0, 5.28)
+    (21.0, 5.19)
     """
     def luminance(h: str) -> float:
         parts = [int(h.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]

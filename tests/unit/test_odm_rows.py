@@ -28,6 +28,8 @@ REDCAP_FILES = [DATA / "redcap-longitudinal" / "project.xml",
                 DATA / "redcap-repeating-instruments" / "project.xml",
                 DATA / "redcap-repeating-events" / "RepeatingEvents.REDCap.xml"]
 JUNO = next((DATA / "openclinica-juno").glob("*.xml"))
+OPENEDC = (DATA / "openedc-pair" / "metadata.xml", DATA / "openedc-pair" / "clinicaldata.xml")
+OTHER_ODM = {"openclinica-juno": (JUNO, None), "openedc-pair": OPENEDC}
 
 
 def _records(path: Path, other: Path | None = None) -> list[dict[str, str]]:
@@ -83,6 +85,75 @@ def test_every_row_and_value_of_a_genuine_redcap_project_xml_arrives(path):
     ids_in_xml = sum(1 for i in ET.parse(path).getroot().iter(f"{NS}ItemData")
                      if i.get("ItemOID") == rid and i.get("Value"))
     assert cells == n_values - ids_in_xml
+
+
+def _odm_expected(meta: Path, data: Path | None) -> tuple[set[tuple[str, str, str, str]],
+                                                        int, set[str]]:
+    """The rows of an ODM file that is not REDCap's (OpenClinica, OpenEDC): one per subject
+    and event (and event repeat: a repeating event without a key is its first), one per
+    repeat of a repeating form or item group; the non-empty values; the multi-select items
+    (a column per choice, counted apart)."""
+    mroot = ET.parse(meta).getroot()
+    droot = ET.parse(data).getroot() if data else mroot
+    rep_events = {e.get("OID") for e in mroot.iter(f"{NS}StudyEventDef")
+                  if e.get("Repeating") == "Yes"}
+    rep_forms = {f.get("OID") for f in mroot.iter(f"{NS}FormDef") if f.get("Repeating") == "Yes"}
+    rep_groups = {g.get("OID") for g in mroot.iter(f"{NS}ItemGroupDef")
+                  if g.get("Repeating") == "Yes"}
+    multi = {d.get("OID") for d in mroot.iter(f"{NS}ItemDef")
+             if d.find(f"{OC}MultiSelectListRef") is not None}
+    rows, values = set(), 0
+    for subj in droot.iter(f"{NS}SubjectData"):
+        sid = (subj.get(f"{OC}StudySubjectID") or subj.get("SubjectKey")).strip()
+        for ev in subj.findall(f"{NS}StudyEventData"):
+            oid = ev.get("StudyEventOID")
+            ev_rep = (ev.get("StudyEventRepeatKey") or "1") if oid in rep_events else ""
+            rows.add((sid, oid, "", ev_rep))
+            for fd in ev.findall(f"{NS}FormData"):
+                f_rep = (fd.get("FormRepeatKey") or "1") if fd.get("FormOID") in rep_forms \
+                    else ""
+                if f_rep:
+                    rows.add((sid, oid, fd.get("FormOID"), f_rep))
+                for gd in fd.findall(f"{NS}ItemGroupData"):
+                    if gd.get("ItemGroupOID") in rep_groups:
+                        outer, n = f_rep or ev_rep, int(gd.get("ItemGroupRepeatKey") or 1)
+                        rows.add((sid, oid, fd.get("FormOID"),
+                                  str(int(outer) * 1000 + n) if outer else str(n)))
+                    values += sum(1 for i in gd.findall(f"{NS}ItemData")
+                                  if i.get("Value") and i.get("ItemOID") not in multi)
+    return rows, values, multi
+
+
+@pytest.mark.parametrize("name", OTHER_ODM)
+def test_every_row_and_value_of_a_genuine_odm_of_another_edc_arrives(name):
+    """OpenClinica 3's full extract (one file) and OpenEDC's two files (metadata, data)."""
+    meta, data = OTHER_ODM[name]
+    expected, n_values, multi = _odm_expected(meta, data)
+    got = _records(meta, data)
+    keys = {(r["subject_id"], r["redcap_event_name"], r["redcap_repeat_instrument"],
+             r["redcap_repeat_instance"]) for r in got}
+    assert len(got) == len(keys), "a row written twice"
+    assert keys == expected
+    skip = {"subject_id", "redcap_event_name", "redcap_repeat_instrument",
+            "redcap_repeat_instance", *odm.OC_FACTS}
+    cells = sum(1 for r in got for k, v in r.items()
+                if v and k not in skip and "___" not in k)
+    assert cells == n_values
+    if name == "openedc-pair":   # not OpenClinica's: no OpenClinica columns
+        assert not set(odm.OC_FACTS) & set(got[0])
+
+
+def test_two_repeats_of_an_event_without_keys_are_an_error_naming_both(tmp_path):
+    """OpenEDC writes no StudyEventRepeatKey for a repeating event entered once; a second
+    one without a key cannot be told from the first: one line, nothing read or merged."""
+    text = OPENEDC[1].read_text(encoding="utf-8")
+    start = text.index('<StudyEventData StudyEventOID="SE.3">')
+    end = text.index("</StudyEventData>", start) + len("</StudyEventData>")
+    twice = text[:end] + "\n" + text[start:end] + text[end:]
+    (tmp_path / "clinicaldata.xml").write_text(twice, encoding="utf-8")
+    with pytest.raises(RedcapError, match=r"lines \d+ and \d+: two repeats of SE.3 for "
+                                          r"subject 01 without a StudyEventRepeatKey"):
+        odm.convert(OPENEDC[0], tmp_path / "clinicaldata.xml")
 
 
 def test_a_repeating_event_keeps_each_visit_and_an_instrument_repeats_only_where_it_does():

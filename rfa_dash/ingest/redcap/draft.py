@@ -39,6 +39,7 @@ from pathlib import Path
 
 from rfa_dash.contract import TABLE_ORDER, TABLES
 from rfa_dash.ingest.redcap.mapping import RedcapError
+from rfa_dash.ingest.redcap.odm import odm_files
 from rfa_dash.ingest.redcap.project import (
     COMPLETE_CHOICES,
     IMPLICIT_CHOICES,
@@ -201,7 +202,8 @@ def _score(table: str, column: str, kind: str, f: DictField) -> tuple[int, str]:
         s, why = s + 2, why + [f"its label {label.strip()[:40]!r}"]
     fit = _kind_fit(kind, f)
     if s and fit > 0:
-        why.append(f"a {f.validation or f.ftype} field")
+        kind = f.validation or f.ftype
+        why.append(f"{'an' if kind[:1] in 'aeiou' else 'a'} {kind} field")
     if s and table in REPEATED:
         # a visit's, an SRE's, an AE's value is on that kind of form, never elsewhere
         if re.search(TABLE_WORDS[table], f.form.lower()):
@@ -423,7 +425,8 @@ def draft(folder: Path, protocol: Protocol | None = None) -> str:
     tables = draft_tables(p, protocol or load_protocol())
     used = {e for d in tables.values() for e in ([d.event] if d.event else []) + d.row_events}
     unused = sorted({_strip_arm(e.unique) for e in p.events} - used)
-    lines = [f"# Draft mapping for the REDCap project in {Path(folder).name}/, written by",
+    source = "ODM export" if odm_files(Path(folder)) else "REDCap project"
+    lines = [f"# Draft mapping for the {source} in {Path(folder).name}/, written by",
              "# `python -m rfa_dash redcap-mapping` from the project's dictionary and events.",
              "# Every line says why it was chosen and how sure the guess is: check each",
              "# against the project (docs/redcap.md), then save this file in the folder.",

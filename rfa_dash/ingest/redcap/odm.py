@@ -223,6 +223,9 @@ def convert(path: Path, other: Path | None = None) -> Converted:
                 "not read")
     redcap = root.get("SourceSystem") == "REDCap" or mdv.get(_r("RecordIdField")) is not None
     oc = f"{{{OC_NS}}}"
+    # OpenClinica's event and subject facts are columns only in OpenClinica's files (an
+    # OpenEDC or Rave export has no such attributes: no columns that are always empty)
+    is_oc = OC_NS in {*root.nsmap.values(), *data_root.nsmap.values()}
 
     # -- metadata
     code_lists: dict[str, dict[str, str]] = {}
@@ -311,7 +314,12 @@ def convert(path: Path, other: Path | None = None) -> Converted:
 
     # -- clinical data
     rows = _Rows()
+    keys = _Keys(data_path)
     longitudinal = bool(events)
+    # ODM's own FormDef Repeating="Yes" (OpenEDC, OpenClinica 4): the form repeats wherever
+    # it is used; REDCap says per event (RepeatingInstrument), read above
+    any_event = set() if redcap else {form_names[f.get("OID", "")] for f in forms
+                                      if f.get("Repeating") == "Yes"}
     for cd in clinical:
         for subj in cd.findall(_o("SubjectData")):
             rid = (subj.get(oc + "StudySubjectID") or subj.get("SubjectKey", "")).strip()
@@ -319,27 +327,29 @@ def convert(path: Path, other: Path | None = None) -> Converted:
                 ev_oid = ev.get("StudyEventOID", "")
                 ev_name = (ev.get(_r("UniqueEventName")) or event_names.get(ev_oid, ev_oid)) \
                     if ev is not subj else ""
-                ev_rep = _repeat(ev.get("StudyEventRepeatKey", ""), ev, data_path) \
+                ev_rep = keys.repeat(ev, "StudyEventRepeatKey", (rid, ev_oid)) \
                     if ev_oid in repeating_events else ""
                 base = (rid, ev_name, "", ev_rep)
-                if not redcap:   # OpenClinica: the event's own row, with the event's facts
+                if not redcap:   # ODM: the event's own row (OpenClinica: with its facts)
+                    facts = _oc_facts(subj, ev if ev is not subj else None) if is_oc else {}
                     rows.put(base, ev.sourceline or subj.sourceline or 0,
-                             {record_id: rid, **_oc_facts(subj, ev if ev is not subj else None)})
+                             {record_id: rid, **facts})
                 in_event = repeating_forms.get(ev_name, set()) if longitudinal else \
                     repeating_forms.get("", set())
                 for fd in ev.findall(_o("FormData")):
                     form = form_names.get(fd.get("FormOID", ""), fd.get("FormOID", ""))
                     key = base
-                    if form in in_event:
-                        key = (rid, ev_name, form,
-                               _repeat(fd.get("FormRepeatKey", "1"), fd, data_path))
+                    if form in in_event or form in any_event:
+                        key = (rid, ev_name, form, keys.repeat(
+                            fd, "FormRepeatKey", (rid, ev_oid, ev_rep, form)))
                     for gd in fd.findall(_o("ItemGroupData")):
                         gdef = groups.get(gd.get("ItemGroupOID", ""))
                         gkey = key
                         if not redcap and gdef is not None and gdef.get("Repeating") == "Yes":
-                            n = int(_repeat(gd.get("ItemGroupRepeatKey", "1"), gd, data_path)
-                                    or 1)
-                            inst = str(int(ev_rep) * 1000 + n) if ev_rep else str(n)
+                            n = int(keys.repeat(gd, "ItemGroupRepeatKey",
+                                                (*key, gd.get("ItemGroupOID", ""))))
+                            outer = key[3] or ev_rep   # the form's repeat, else the event's
+                            inst = str(int(outer) * 1000 + n) if outer else str(n)
                             gkey = (rid, ev_name, form, inst)
                         values: dict[str, str] = {record_id: rid}
                         for it in gd.findall(_o("ItemData")):
@@ -364,7 +374,7 @@ def convert(path: Path, other: Path | None = None) -> Converted:
             "different value. The file's repeats are not numbered apart as its metadata "
             "says (StudyEventRepeatKey, FormRepeatKey, ItemGroupRepeatKey); nothing was "
             "read. Tell the data manager which export this is.")
-    if not redcap:
+    if is_oc:
         fields.update(OC_FACTS)
     return _write(data_path, fields, complete, rows, events, event_names, form_names,
                   longitudinal, record_id)
@@ -399,6 +409,31 @@ def _oc_facts(subj: Any, ev: Any | None) -> dict[str, str]:
                 "oc_event_end_date": ev.get(oc + "EndDate", "")[:10],
                 "oc_event_status": ev.get(oc + "Status", "")}
     return out
+
+
+class _Keys:
+    """Repeat keys read once each: a repeating event, form or item group given without its
+    key is instance 1 when it is the only one (OpenEDC writes no key for a repeating event
+    entered once); a second one without a key under the same parent is an error naming
+    both lines, since which instance each is cannot be told (never merged, never dropped).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.keyless: dict[tuple[str, ...], int] = {}
+
+    def repeat(self, el: Any, attr: str, where: tuple[str, ...]) -> str:
+        key = el.get(attr)
+        if key is not None and key.strip():
+            return _repeat(key, el, self.path)
+        first = self.keyless.setdefault(where, el.sourceline or 0)
+        if first != (el.sourceline or 0):
+            raise RedcapError(
+                f"{self.path.name}, lines {first} and {el.sourceline}: two repeats of "
+                f"{el.get('StudyEventOID') or el.get('FormOID') or el.get('ItemGroupOID')} "
+                f"for subject {where[0]} without a {attr}: which instance each is cannot be "
+                "told; nothing was read. Export again with the repeat keys.")
+        return "1"
 
 
 def _repeat(key: str, el: Any, path: Path) -> str:

@@ -99,15 +99,21 @@ def test_unused_event_rows_are_summarized_in_one_line(rc):
         return h, rows + [extra, list(extra)]
     _edit(rc, add)
     imported = import_folder(rc)
-    [p] = imported.problems
+    p, count = imported.problems
     assert p.severity == "info" and "month_48_arm_1 (2 rows)" in p.message
     assert "ignore_events" in p.message
+    # rows out = rows in: the two rows are accounted for, in the counts and in a line
+    assert imported.account["not_read"] == 2
+    assert imported.account["placed"] == imported.account["read"] - 2
+    assert count.severity == "info" and "2 in events it does not read" in count.message
     assert len(_frame(imported, "screening")) == 80
     # named as ignored in the mapping, the event is no longer mentioned
     m = rc / "redcap_mapping.toml"
     m.write_text(m.read_text().replace('record_id = "record_id"',
                                        'record_id = "record_id"\nignore_events = ["month_48"]'))
-    assert import_folder(rc).problems == []
+    again = import_folder(rc)
+    assert again.problems == []
+    assert again.account["ignored"] == 2 and again.account["not_read"] == 0
 
 
 def test_bad_code_names_field_record_and_event(rc):
@@ -196,8 +202,13 @@ def test_missing_randomization_for_follow_up_names_the_record(rc):
         return h, [r for r in rows if r is not first]
     _edit(rc, drop)
     imported = import_folder(rc)
-    assert imported.problems and all("no randomization row gives its participant_id" in p.message
-                                     for p in imported.problems)
+    errors = [p for p in imported.problems if p.severity == "error"]
+    assert errors and all("no randomization row gives its participant_id" in p.message
+                          for p in errors)
+    # each row left out is counted as such (rows out = rows in)
+    assert imported.account["left_out"] == len(errors)
+    assert sum(v for k, v in imported.account.items() if k != "read") == \
+        imported.account["read"]
     assert len(_frame(imported, "randomization")) == 30
 
 

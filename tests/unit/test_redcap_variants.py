@@ -78,8 +78,9 @@ def test_each_variant_is_what_it_says(tmp_path):
     rc = made(v.classic)
     assert "redcap_event_name" not in (rc / "redcap_records.csv").read_text().splitlines()[0]
     rc = made(v.extra_event)
-    [p] = import_folder(rc).problems
+    p, count = import_folder(rc).problems
     assert p.severity == "info" and "unscheduled_arm_1 (" in p.message
+    assert count.severity == "info" and count.message.startswith("rows out = rows in")
     rc = made(v.survey_consent)
     text = (rc / "redcap_records.csv").read_text()
     assert "[not completed]" in text and " 10:15:42" in text

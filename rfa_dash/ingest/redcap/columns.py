@@ -101,6 +101,7 @@ def _from_record(rows: Rows, tm: TableMap, spec: FieldSpec, idx: np.ndarray,
                       value_set=src_ids)
     missing = mask(pos.is_null())
     values = src_vals.take(pos.fill_null(0)) if len(src_vals) else blank(len(idx))
+    rows.left_out.update(int(i) for i in idx[missing])
     for j in np.nonzero(missing)[0]:
         rows.problem(tm.name, int(idx[j]), "", "error",
                      f"no {src_t} row gives its {src_c}; row left out",

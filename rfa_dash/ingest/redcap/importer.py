@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 from rfa_dash.contract import TABLE_ORDER, TABLES
 from rfa_dash.ingest.problems import Problem, to_frame
 from rfa_dash.ingest.redcap import columns
+from rfa_dash.ingest.redcap.account import account
 from rfa_dash.ingest.redcap.mapping import (
     DEFAULT_MAPPING,
     RedcapError,
@@ -71,6 +72,8 @@ class Imported:
     # one row per converted row: table, row (its position), line, where ("record X, event Y")
     locations: pa.Table | None = field(default=None, repr=False)
     fields: dict[str, dict[str, str]] = field(default_factory=dict)  # column -> REDCap field
+    # rows out = rows in: the records rows read, placed, left out, not read, lost, empty
+    account: dict[str, int] = field(default_factory=dict)
 
 
 def _few(names: list[str]) -> str:
@@ -78,10 +81,12 @@ def _few(names: list[str]) -> str:
     return shown + (f" and {len(names) - FEW} more" if len(names) > FEW else "")
 
 
-def _table(rows: Rows, tm: TableMap, done: dict[str, Done]) -> Done:
-    """Table ``tm``: the rows its mapping selects, each column converted (``done``: the tables
-    converted before it)."""
+def _table(rows: Rows, tm: TableMap, done: dict[str, Done],
+           selected: dict[str, np.ndarray]) -> Done:
+    """Table ``tm``: the rows its mapping selects (kept in ``selected``), each column
+    converted (``done``: the tables converted before it)."""
     idx = rows.select(tm)
+    selected[tm.name] = idx
     cols: dict[str, pa.Array] = {}
     drop = np.zeros(len(idx), dtype=bool)
     for spec in tm.fields:
@@ -196,12 +201,14 @@ def _import(folder: Path, project: Project, mapping_path: Path | None) -> Import
     # tables that take a value from another table's rows wait for it; the rest are
     # converted side by side (Arrow's kernels release the interpreter's lock)
     pending = dict(project.mapping.tables)
+    selected: dict[str, np.ndarray] = {}
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="rfa_redcap") as pool:
         while pending:
             ready = [n for n, tm in pending.items()
                      if all(f.source.split(".")[0] in done for f in tm.fields
                             if f.kind == "from_record")]
-            futures = {n: pool.submit(_table, run, pending.pop(n), dict(done)) for n in ready}
+            futures = {n: pool.submit(_table, run, pending.pop(n), dict(done),
+                                      selected) for n in ready}
             for n, fut in futures.items():
                 done[n] = fut.result()
     done = {n: done[n] for n in project.mapping.tables}   # the mapping's order
@@ -228,12 +235,13 @@ def _import(folder: Path, project: Project, mapping_path: Path | None) -> Import
             f"--out {folder / 'mapping.toml'}` drafts one for this project"))
     used = np.concatenate([rows for rows, _ in done.values()]) if done else np.array([], int)
     _summarize(run, used)
+    counts = account(run, project.mapping.tables, selected, used)
     manifest = _manifest(folder, run.problems)
     lines = {t: run.rec.lines[rows].tolist() for t, (rows, _) in done.items()}
     sources = {t: {f.column: f.source for f in tm.fields if f.kind in ("field", "checkbox")}
                for t, tm in project.mapping.tables.items()}
     return Imported({t: frame for t, (_, frame) in done.items()}, lines, run.problems,
-                    manifest, project, run.locations(done), sources)
+                    manifest, project, run.locations(done), sources, counts)
 
 
 def remap_lines(problems: pd.DataFrame, locations: pa.Table,

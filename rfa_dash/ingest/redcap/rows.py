@@ -78,6 +78,7 @@ class Rows:
     def __init__(self, project: Project):
         self.p = project
         self.problems: list[Problem] = []
+        self.left_out: set[int] = set()   # rows left out with an error (an unknown event...)
         used = project.mapping.fields_used() | set(SYSTEM) | {project.record_id}
         self.rec = read_records(project, self.problems,
                                 lambda n: n in used or n.split("___")[0] in used)
@@ -139,6 +140,7 @@ class Rows:
         for i, msg in bad.items():
             self.problem("redcap", i, "redcap_event_name", "error", msg + "; row left out",
                          raw[i].as_py())
+        self.left_out.update(bad)
         if bad:   # a row of an unknown event goes to no table
             mask = np.zeros(len(conv), dtype=bool)
             mask[list(bad)] = True

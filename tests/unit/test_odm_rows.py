@@ -58,7 +58,9 @@ def _redcap_expected(path: Path) -> tuple[set[tuple[str, str, str, str]], int]:
             ev_rep = ev.get("StudyEventRepeatKey") if name in rep_events else ""
             for fd in ev.findall(f"{NS}FormData"):
                 form = forms[fd.get("FormOID")]
-                items = [i for i in fd.iter(f"{NS}ItemData") if i.get("Value")]
+                # a file-upload field is its document's name, as in REDCap's CSV
+                items = [i for i in fd.iter(f"{NS}ItemData") if i.get("Value")] + list(
+                    fd.iter(f"{NS}ItemDataBase64Binary"))
                 values += len(items)
                 if not items:
                     continue

@@ -55,11 +55,13 @@ MAX_BYTES = 1 << 30
 OC_RECORD_ID = "subject_id"
 
 
-def _o(tag: str) -> str:
-    return f"{{{ODM_NS}}}{tag}"
+def tag(name: str) -> str:
+    """An ODM element's name in lxml's form."""
+    return f"{{{ODM_NS}}}{name}"
 
 
-def _r(attr: str) -> str:
+def rc(attr: str) -> str:
+    """A REDCap attribute's name in lxml's form."""
     return f"{{{REDCAP_NS}}}{attr}"
 
 
@@ -102,10 +104,10 @@ def _text(el: Any) -> str:
     """A definition's label: its Question's (else Description's) first translated text."""
     if el is None:
         return ""
-    for tag in ("Question", "Description", "Decode"):
-        q = el.find(_o(tag))
+    for name in ("Question", "Description", "Decode"):
+        q = el.find(tag(name))
         if q is not None:
-            t = q.find(_o("TranslatedText"))
+            t = q.find(tag("TranslatedText"))
             if t is not None and t.text:
                 return " ".join(t.text.split())
     return ""
@@ -122,7 +124,7 @@ class Converted:
     form_names: dict[str, str] = field(default_factory=dict)    # FormOID -> name
 
 
-def _parse(path: Path) -> Any:
+def parse(path: Path) -> Any:
     from lxml import etree
 
     if path.stat().st_size > MAX_BYTES:
@@ -153,7 +155,28 @@ def _parse(path: Path) -> Any:
     return tree.getroot()
 
 
-class _Rows:
+ITEM_DATA = tag("ItemData")
+BASE64 = tag("ItemDataBase64Binary")
+
+
+def item_values(parent: Any) -> list[tuple[Any, str]]:
+    """(element, value) of each item under ``parent``: ``ItemData``'s ``Value``, ODM 1.3's
+    typed forms (``ItemDataString``, ``ItemDataInteger``, ...) by their text, and a file
+    (``ItemDataBase64Binary``, REDCap's file-upload field) by its ``redcap:DocName``, as
+    REDCap's CSV export gives it (its bytes are not read)."""
+    out = []
+    for it in parent.iter():
+        t = it.tag if isinstance(it.tag, str) else ""
+        if t == ITEM_DATA:
+            out.append((it, it.get("Value", "") or ""))
+        elif t == BASE64:
+            out.append((it, it.get(rc("DocName")) or "[file]"))
+        elif t.startswith(ITEM_DATA):   # ItemDataString, ItemDataDate, ...
+            out.append((it, (it.text or "").strip()))
+    return out
+
+
+class KeyedRows:
     """Records rows keyed by (record, event, instrument, instance), in first-seen order.
 
     Rows out = rows in: a value that would land where another value of the same field
@@ -178,6 +201,21 @@ class _Rows:
             if value or name not in row:
                 row[name] = value
 
+    def check(self, path: Path) -> None:
+        """Raise the one-line error when any value would have landed on another's."""
+        if not self.clashes:
+            return
+        (rid, ev, form, inst), name, first, second = self.clashes[0]
+        where = ", ".join(x for x in (f"record {rid}", ev and f"event {ev}",
+                                      form and f"instrument {form}",
+                                      inst and f"instance {inst}") if x)
+        raise RedcapError(
+            f"{path.name}: {len(self.clashes)} value(s) would be lost: the data at line "
+            f"{second} lands on the row of line {first} ({where}, field {name}) with a "
+            "different value. The file's repeats are not numbered apart as its metadata "
+            "says (StudyEventRepeatKey, FormRepeatKey, ItemGroupRepeatKey); nothing was "
+            "read. Tell the data manager which export this is.")
+
 
 def convert(path: Path, other: Path | None = None) -> Converted:
     """Turn the ODM file ``path`` (with ``other``: the metadata and the clinical data in
@@ -190,17 +228,18 @@ def convert(path: Path, other: Path | None = None) -> Converted:
         data of another study, a repeat key that is not a number, or data that would land
         on another's row (nothing is then read).
     """
-    roots = [(p, _parse(p)) for p in (path, other) if p is not None]
+    roots = [(p, parse(p)) for p in (path, other) if p is not None]
     for p, r in roots:
-        if r.tag != _o("ODM"):
+        if r.tag != tag("ODM"):
             raise RedcapError(f"{p.name}: the root element is not a CDISC ODM 1.3 <ODM>")
-    with_meta = [(p, r) for p, r in roots if r.find(f"{_o('Study')}/{_o('MetaDataVersion')}")
+    with_meta = [(p, r) for p, r in roots if r.find(f"{tag('Study')}/{tag('MetaDataVersion')}")
                  is not None]
-    with_data = [(p, r) for p, r in roots if r.find(_o("ClinicalData")) is not None]
+    with_data = [(p, r) for p, r in roots if r.find(tag("ClinicalData")) is not None]
     names = " and ".join(p.name for p, _ in roots)
     if not with_meta:
         raise RedcapError(f"{names}: no <Study>/<MetaDataVersion>: export the metadata "
-                          "with the data (or put the metadata file beside it)")
+                          "with the data, or put the metadata file (or, for REDCap, the "
+                          "project's data dictionary CSV) beside it")
     if not with_data:
         raise RedcapError(f"{names}: no <ClinicalData>: this is the project's metadata "
                           "only; export the data too (one file, or a second file beside it)")
@@ -209,19 +248,19 @@ def convert(path: Path, other: Path | None = None) -> Converted:
                           "the metadata and the other the clinical data")
     path, root = with_meta[0]
     data_path, data_root = with_data[0]
-    study = root.find(_o("Study"))
-    mdv = study.find(_o("MetaDataVersion"))
-    clinical = data_root.findall(_o("ClinicalData"))
+    study = root.find(tag("Study"))
+    mdv = study.find(tag("MetaDataVersion"))
+    clinical = data_root.findall(tag("ClinicalData"))
     # clinical data of another study is never read as this one's (OpenClinica writes a
     # Study per site, each site's ClinicalData naming its own)
-    studies = {st.get("OID") for st in root.findall(_o("Study")) if st.get("OID")}
+    studies = {st.get("OID") for st in root.findall(tag("Study")) if st.get("OID")}
     for cd in clinical:
         if cd.get("StudyOID") and studies and cd.get("StudyOID") not in studies:
             raise RedcapError(
                 f"{data_path.name}, line {cd.sourceline}: the clinical data are of study "
                 f"{cd.get('StudyOID')!r}, the metadata of {', '.join(sorted(studies))}: "
                 "not read")
-    redcap = root.get("SourceSystem") == "REDCap" or mdv.get(_r("RecordIdField")) is not None
+    redcap = root.get("SourceSystem") == "REDCap" or mdv.get(rc("RecordIdField")) is not None
     oc = f"{{{OC_NS}}}"
     # OpenClinica's event and subject facts are columns only in OpenClinica's files (an
     # OpenEDC or Rave export has no such attributes: no columns that are always empty)
@@ -229,38 +268,38 @@ def convert(path: Path, other: Path | None = None) -> Converted:
 
     # -- metadata
     code_lists: dict[str, dict[str, str]] = {}
-    code_list_els = {cl.get("OID", ""): cl for cl in mdv.findall(_o("CodeList"))}
+    code_list_els = {cl.get("OID", ""): cl for cl in mdv.findall(tag("CodeList"))}
     for oid, cl in code_list_els.items():
         code_lists[oid] = {
-            i.get("CodedValue", ""): _text(i) for i in cl.findall(_o("CodeListItem"))}
+            i.get("CodedValue", ""): _text(i) for i in cl.findall(tag("CodeListItem"))}
     for msl in mdv.iter(oc + "MultiSelectList"):
         code_lists["MSL:" + msl.get("ID", "")] = {
             i.get("CodedOptionValue", ""): _text(i) for i in msl.iter(oc + "MultiSelectListItem")}
-    item_defs = {d.get("OID", ""): d for d in mdv.findall(_o("ItemDef"))}
-    groups = {g.get("OID", ""): g for g in mdv.findall(_o("ItemGroupDef"))}
-    forms = mdv.findall(_o("FormDef"))
-    form_names = {f.get("OID", ""): (f.get(_r("FormName")) if redcap else None)
+    item_defs = {d.get("OID", ""): d for d in mdv.findall(tag("ItemDef"))}
+    groups = {g.get("OID", ""): g for g in mdv.findall(tag("ItemGroupDef"))}
+    forms = mdv.findall(tag("FormDef"))
+    form_names = {f.get("OID", ""): (f.get(rc("FormName")) if redcap else None)
                   or f.get("OID", "") for f in forms}
-    events = mdv.findall(_o("StudyEventDef"))
-    event_names = {e.get("OID", ""): (e.get(_r("UniqueEventName")) if redcap else None)
+    events = mdv.findall(tag("StudyEventDef"))
+    event_names = {e.get("OID", ""): (e.get(rc("UniqueEventName")) if redcap else None)
                    or e.get("OID", "") for e in events}
     repeating_events = {e.get("OID", "") for e in events if e.get("Repeating") == "Yes"}
     # a REDCap instrument repeats in the events its RepeatingInstrument names (a classic
     # project, without events, names its one hidden event): event name -> instruments
     repeating_forms: dict[str, set[str]] = {}
     if redcap:
-        for ri in root.iter(_r("RepeatingInstrument")):
-            repeating_forms.setdefault(ri.get(_r("UniqueEventName"), "") if events else "",
-                                       set()).add(ri.get(_r("RepeatInstrument"), ""))
+        for ri in root.iter(rc("RepeatingInstrument")):
+            repeating_forms.setdefault(ri.get(rc("UniqueEventName"), "") if events else "",
+                                       set()).add(ri.get(rc("RepeatInstrument"), ""))
         by_name = {v: k for k, v in event_names.items()}
-        for rev in root.iter(_r("RepeatingEvent")):
-            name = rev.get(_r("UniqueEventName"), "")
+        for rev in root.iter(rc("RepeatingEvent")):
+            name = rev.get(rc("UniqueEventName"), "")
             repeating_events.add(by_name.get(name, "Event." + name))
-    record_id = (mdv.get(_r("RecordIdField")) if redcap else None) or OC_RECORD_ID
+    record_id = (mdv.get(rc("RecordIdField")) if redcap else None) or OC_RECORD_ID
 
     def var(item_oid: str) -> str:
         d = item_defs.get(item_oid)
-        return (d.get(_r("Variable")) if redcap and d is not None else None) or item_oid
+        return (d.get(rc("Variable")) if redcap and d is not None else None) or item_oid
 
     # the dictionary: one row per field, in the forms' order (the record ID first)
     fields: dict[str, dict[str, str]] = {}
@@ -270,22 +309,22 @@ def convert(path: Path, other: Path | None = None) -> Converted:
                              "field_type": "text", "field_label": "Study subject ID"}
     for f in forms:
         form = form_names[f.get("OID", "")]
-        for gref in f.findall(_o("ItemGroupRef")):
+        for gref in f.findall(tag("ItemGroupRef")):
             g = groups.get(gref.get("ItemGroupOID", ""))
-            for iref in g.findall(_o("ItemRef")) if g is not None else []:
+            for iref in g.findall(tag("ItemRef")) if g is not None else []:
                 d = item_defs.get(iref.get("ItemOID", ""))
                 if d is None:
                     continue
                 name = var(d.get("OID", ""))
                 if name in fields or name == f"{form}_complete":   # REDCap's own status
                     continue
-                ftype = d.get(_r("FieldType")) if redcap else None
+                ftype = d.get(rc("FieldType")) if redcap else None
                 choices = ""
-                cref = d.find(_o("CodeListRef"))
+                cref = d.find(tag("CodeListRef"))
                 msl = d.find(oc + "MultiSelectListRef")
                 if ftype == "checkbox":
                     cl = code_list_els.get(f"{d.get('OID')}.choices")
-                    choices = cl.get(_r("CheckboxChoices"), "") if cl is not None else ""
+                    choices = cl.get(rc("CheckboxChoices"), "") if cl is not None else ""
                 elif msl is not None:
                     ftype = "checkbox"
                     items = code_lists.get("MSL:" + msl.get("MultiSelectListID", ""), {})
@@ -297,11 +336,11 @@ def convert(path: Path, other: Path | None = None) -> Converted:
                     if ftype not in ("yesno", "truefalse"):
                         choices = " | ".join(f"{k}, {v}" for k, v in items.items())
                 dtype = d.get("DataType", "")
-                validation = (d.get(_r("TextValidationType")) if redcap else None) or {
+                validation = (d.get(rc("TextValidationType")) if redcap else None) or {
                     "date": "date_ymd", "integer": "integer", "float": "number",
                     "datetime": "datetime_ymd"}.get(dtype, "")
                 fields[name] = {"field_name": name, "form_name": form,
-                                "field_type": ftype or ("calc" if d.get(_r("Calculation"))
+                                "field_type": ftype or ("calc" if d.get(rc("Calculation"))
                                                         else "text"),
                                 "field_label": (_text(d) or d.get("Comment", "")
                                                 or d.get("Name", ""))[:200],
@@ -313,19 +352,19 @@ def convert(path: Path, other: Path | None = None) -> Converted:
     complete = {f"{form_names[f.get('OID', '')]}_complete" for f in forms} if redcap else set()
 
     # -- clinical data
-    rows = _Rows()
-    keys = _Keys(data_path)
+    rows = KeyedRows()
+    keys = RepeatKeys(data_path)
     longitudinal = bool(events)
     # ODM's own FormDef Repeating="Yes" (OpenEDC, OpenClinica 4): the form repeats wherever
     # it is used; REDCap says per event (RepeatingInstrument), read above
     any_event = set() if redcap else {form_names[f.get("OID", "")] for f in forms
                                       if f.get("Repeating") == "Yes"}
     for cd in clinical:
-        for subj in cd.findall(_o("SubjectData")):
+        for subj in cd.findall(tag("SubjectData")):
             rid = (subj.get(oc + "StudySubjectID") or subj.get("SubjectKey", "")).strip()
-            for ev in subj.findall(_o("StudyEventData")) or [subj]:
+            for ev in subj.findall(tag("StudyEventData")) or [subj]:
                 ev_oid = ev.get("StudyEventOID", "")
-                ev_name = (ev.get(_r("UniqueEventName")) or event_names.get(ev_oid, ev_oid)) \
+                ev_name = (ev.get(rc("UniqueEventName")) or event_names.get(ev_oid, ev_oid)) \
                     if ev is not subj else ""
                 ev_rep = keys.repeat(ev, "StudyEventRepeatKey", (rid, ev_oid)) \
                     if ev_oid in repeating_events else ""
@@ -336,13 +375,13 @@ def convert(path: Path, other: Path | None = None) -> Converted:
                              {record_id: rid, **facts})
                 in_event = repeating_forms.get(ev_name, set()) if longitudinal else \
                     repeating_forms.get("", set())
-                for fd in ev.findall(_o("FormData")):
+                for fd in ev.findall(tag("FormData")):
                     form = form_names.get(fd.get("FormOID", ""), fd.get("FormOID", ""))
                     key = base
                     if form in in_event or form in any_event:
                         key = (rid, ev_name, form, keys.repeat(
                             fd, "FormRepeatKey", (rid, ev_oid, ev_rep, form)))
-                    for gd in fd.findall(_o("ItemGroupData")):
+                    for gd in fd.findall(tag("ItemGroupData")):
                         gdef = groups.get(gd.get("ItemGroupOID", ""))
                         gkey = key
                         if not redcap and gdef is not None and gdef.get("Repeating") == "Yes":
@@ -352,9 +391,8 @@ def convert(path: Path, other: Path | None = None) -> Converted:
                             inst = str(int(outer) * 1000 + n) if outer else str(n)
                             gkey = (rid, ev_name, form, inst)
                         values: dict[str, str] = {record_id: rid}
-                        for it in gd.findall(_o("ItemData")):
+                        for it, value in item_values(gd):
                             oid = it.get("ItemOID", "")
-                            value = it.get("Value", "") or ""
                             if oid in checkbox_items:
                                 name = checkbox_items[oid][0]
                                 ticked = {v.strip() for v in value.split(",") if v.strip()}
@@ -363,17 +401,7 @@ def convert(path: Path, other: Path | None = None) -> Converted:
                             else:
                                 values[oid] = value   # REDCap: the ItemOID is the column
                         rows.put(gkey, gd.sourceline or fd.sourceline or 0, values)
-    if rows.clashes:
-        (rid, ev, form, inst), name, first, second = rows.clashes[0]
-        where = ", ".join(x for x in (f"record {rid}", ev and f"event {ev}",
-                                      form and f"instrument {form}",
-                                      inst and f"instance {inst}") if x)
-        raise RedcapError(
-            f"{data_path.name}: {len(rows.clashes)} value(s) would be lost: the data at line "
-            f"{second} lands on the row of line {first} ({where}, field {name}) with a "
-            "different value. The file's repeats are not numbered apart as its metadata "
-            "says (StudyEventRepeatKey, FormRepeatKey, ItemGroupRepeatKey); nothing was "
-            "read. Tell the data manager which export this is.")
+    rows.check(data_path)
     if is_oc:
         fields.update(OC_FACTS)
     return _write(data_path, fields, complete, rows, events, event_names, form_names,
@@ -411,7 +439,7 @@ def _oc_facts(subj: Any, ev: Any | None) -> dict[str, str]:
     return out
 
 
-class _Keys:
+class RepeatKeys:
     """Repeat keys read once each: a repeating event, form or item group given without its
     key is instance 1 when it is the only one (OpenEDC writes no key for a repeating event
     entered once); a second one without a key under the same parent is an error naming
@@ -453,7 +481,7 @@ def _choice_codes(d: dict[str, str]) -> list[str]:
                                                         "").split("|") if c.strip()]
 
 
-def _write(path: Path, fields: dict[str, dict[str, str]], complete: set[str], rows: _Rows,
+def _write(path: Path, fields: dict[str, dict[str, str]], complete: set[str], rows: KeyedRows,
            events: list[Any], event_names: dict[str, str], form_names: dict[str, str],
            longitudinal: bool, record_id: str) -> Converted:
     out = Path(tempfile.mkdtemp(prefix="rfa_odm_"))
@@ -496,9 +524,9 @@ def _write(path: Path, fields: dict[str, dict[str, str]], complete: set[str], ro
             w = csv.writer(f)
             w.writerow(["event_name", "arm_num", "unique_event_name"])
             for e in events:
-                w.writerow([e.get(_r("EventName")) or e.get("Name", ""),
-                            e.get(_r("ArmNum")) or "1", event_names[e.get("OID", "")]])
-        arms = {e.get(_r("ArmNum")) or "1": e.get(_r("ArmName")) or "" for e in events}
+                w.writerow([e.get(rc("EventName")) or e.get("Name", ""),
+                            e.get(rc("ArmNum")) or "1", event_names[e.get("OID", "")]])
+        arms = {e.get(rc("ArmNum")) or "1": e.get(rc("ArmName")) or "" for e in events}
         with (out / "arms.csv").open("w", newline="", encoding="utf-8") as f:
             w = csv.writer(f)
             w.writerow(["arm_num", "name"])
@@ -508,8 +536,8 @@ def _write(path: Path, fields: dict[str, dict[str, str]], complete: set[str], ro
             w = csv.writer(f)
             w.writerow(["arm_num", "unique_event_name", "form"])
             for e in events:
-                for fr in e.findall(_o("FormRef")):
-                    w.writerow([e.get(_r("ArmNum")) or "1", event_names[e.get("OID", "")],
+                for fr in e.findall(tag("FormRef")):
+                    w.writerow([e.get(rc("ArmNum")) or "1", event_names[e.get("OID", "")],
                                 form_names.get(fr.get("FormOID", ""), fr.get("FormOID", ""))])
     return Converted(out, path, lines,
                      {k: v for k, v in event_names.items() if k != v},

@@ -66,6 +66,7 @@ class Project:
     # an ODM XML file read as this project: the file, and the XML line of each records row
     source: Path | None = None
     source_lines: list[int] | None = None
+    notes: list[str] = field(default_factory=list)   # info lines on how it was read
 
     def field_of(self, column: str) -> DictField | None:
         """The dictionary field behind a records column (``_complete`` and timestamps too)."""
@@ -221,10 +222,22 @@ def open_project(folder: Path, mapping_path: Path | None = None) -> Project | No
     mapping = load_mapping(mapping_path or own_mapping(folder))
     rid = mapping.record_id or next(iter(dictionary))
     records = _records_file(kinds["other"], dictionary, rid)
-    if records is None:
-        return None
     events = (_read_events(kinds["events"][0], kinds["arms"][0] if kinds["arms"] else None)
               if kinds["events"] else [])
+    if records is None:
+        from rfa_dash.ingest.redcap import odm_data
+
+        xml = odm_data.clinical_only(folder)
+        if xml is None:
+            return None
+        # REDCap's clinical data as ODM without metadata: read with this dictionary
+        forms = {tm.repeat_instrument for tm in mapping.tables.values() if tm.repeat_instrument}
+        # REDCap's record ID is the dictionary's first field (the mapping's record_id, if
+        # another, is then reported as missing by the importer, as for a CSV export)
+        records, lines, notes = odm_data.convert_clinical(
+            xml, dictionary, next(iter(dictionary)), odm_data.repeating_csv(folder), forms)
+        return Project(folder, records, kinds["dictionary"][0], dictionary, rid, mapping,
+                       events, xml, lines, notes)
     return Project(folder, records, kinds["dictionary"][0], dictionary, rid, mapping, events)
 
 

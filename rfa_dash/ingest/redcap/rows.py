@@ -87,6 +87,8 @@ class Rows:
             self.rec.lines = np.asarray(project.source_lines, dtype=np.int64)[
                 self.rec.lines - 2] if len(self.rec) else self.rec.lines
             self.rec.path = project.source
+        for note in project.notes:
+            self.info(note)
         names = set(self.rec.names)
         if project.record_id not in names:
             raise RedcapError(f"{self.rec.path.name} has no {project.record_id} column "

@@ -57,3 +57,42 @@ def test_a_long_rich_text_label_does_not_stall_the_draft(tmp_path):
                        capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert r.returncode == 0, r.stderr
     assert "[redcap]" in r.stdout
+
+
+def test_the_repeating_instrument_comes_from_the_projects_own_settings():
+    """OpenClinica's adverse-event log is a repeating item group: the draft reads it as the
+    repeating instrument, from the metadata (not guessed)."""
+    text = draft(DATA / "odm" / "openclinica-juno")
+    block = text[text.index("[tables.adverse_events]"):]
+    assert block.splitlines()[2].startswith('repeat_instrument = "F_ADVERSEEVENT_V10"')
+    assert "the project repeats instrument F_ADVERSEEVENT_V10 in event SE_LOGS" in block
+
+
+def test_a_repeating_event_is_proposed_as_the_events_own_rows(tmp_path):
+    """A CSV project whose adverse events are a repeating *event* (its rows carry an
+    instance and no instrument): the draft takes the event's own rows, as the records
+    show. Made from the genuine REDCap-ETL project's XML: its visit event repeats; its
+    cardiovascular form is renamed an adverse-event form."""
+    from rfa_dash.ingest.redcap import odm
+
+    conv = odm.convert(DATA / "odm" / "redcap-repeating-events" / "RepeatingEvents.REDCap.xml")
+    folder = tmp_path / "csv"
+    shutil.copytree(conv.folder, folder)
+    for name in ("dictionary.csv", "form_events.csv"):
+        p = folder / name
+        p.write_text(p.read_text(encoding="utf-8").replace("cardiovascular,", "adverse_event,")
+                     .replace("cardiovascular\n", "adverse_event\n")
+                     .replace("Cardiovascular date", "Onset date of adverse event"),
+                     encoding="utf-8")
+    rec = folder / "records.csv"
+    rec.write_text(rec.read_text(encoding="utf-8").replace(",cardiovascular,",
+                                                           ",adverse_event,"),
+                   encoding="utf-8")
+    # the AE rows of the visit event only: the home visits' instrument rows taken out
+    lines = rec.read_text(encoding="utf-8").splitlines()
+    rec.write_text("\n".join(x for x in lines if ",home_visit_arm_" not in x) + "\n",
+                   encoding="utf-8")
+    text = draft(folder)
+    block = text[text.index("[tables.adverse_events]"):]
+    assert 'event = "visit"' in block
+    assert 'repeat_instrument = ""   # event visit repeats' in block

@@ -137,6 +137,7 @@ class Placed:
 
     value: str
     why: str
+    form: str = ""   # the instrument of the field it reads, if one
 
 
 @dataclass
@@ -147,6 +148,9 @@ class TableDraft:
     fields: dict[str, Placed] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     row_events: list[str] = field(default_factory=list)   # events giving rows by name
+    repeat_instrument: str | None = None
+    repeat_why: str = ""
+    notes: list[str] = field(default_factory=list)   # fields found but not placed, and why
 
 
 def _q(s: str) -> str:
@@ -252,11 +256,11 @@ def _field_line(table: str, column: str, f: DictField, score: int, why: str,
             note += "; choices to place by hand: " + ", ".join(repr(x[:40]) for x in left)
         if not values:   # an empty values table does not load: the codes as they are
             return Placed(_q(f.name), note + "; its codes are read as they are: give them "
-                          "a values = { ... } table")
-        return Placed(f"{{ field = {_q(f.name)}, values = {{ {inner} }} }}", note)
+                          "a values = { ... } table", f.form)
+        return Placed(f"{{ field = {_q(f.name)}, values = {{ {inner} }} }}", note, f.form)
     if f.ftype == "checkbox" and spec.kind == "text":
-        return Placed(f"{{ checkbox = {_q(f.name)} }}", note)
-    return Placed(_q(f.name), note)
+        return Placed(f"{{ checkbox = {_q(f.name)} }}", note, f.form)
+    return Placed(_q(f.name), note, f.form)
 
 
 def _strip_arm(unique: str) -> str:
@@ -278,22 +282,35 @@ class _Project:
     dictionary: dict[str, DictField]
     events: list[Event]
     form_events: dict[str, list[str]]     # form -> unique event names
+    # the project's repeat settings: event ("" classic, "*" any) -> repeating instruments,
+    # and the repeating events (unique names)
+    repeats: dict[str, set[str]] = field(default_factory=dict)
+    repeating_events: set[str] = field(default_factory=set)
 
 
 def _read(folder: Path) -> _Project:
     import csv
 
-    kinds = classify(folder)
-    if not kinds["dictionary"]:
-        from rfa_dash.ingest.redcap import odm
+    from rfa_dash.ingest.redcap import odm, odm_data
 
+    kinds = classify(folder)
+    repeats: dict[str, set[str]] = {}
+    repeating_events: set[str] = set()
+    if not kinds["dictionary"]:
         found = odm.odm_files(folder)
         if not found:
             raise RedcapError(f"{folder}: neither a data dictionary CSV (first column "
                               "\"Variable / Field Name\" or field_name) nor a CDISC ODM XML "
                               "file: export the project's dictionary, or its ODM XML")
-        kinds = classify(odm.convert(*found).folder)   # REDCap's XML, OpenClinica's ODM
+        conv = odm.convert(*found)   # REDCap's XML, OpenClinica's ODM
+        kinds = classify(conv.folder)
+        repeats, repeating_events = conv.repeats, conv.repeating_events
+    elif (settings := odm_data.repeating_csv(folder)) is not None:
+        rep = odm_data.read_repeating(settings)   # REDCap's own repeat settings
+        repeats, repeating_events = rep.forms, rep.events
     dictionary = read_dictionary(kinds["dictionary"][0])
+    for path in kinds["other"]:   # and what the records show (a CSV export's)
+        _repeats_in_records(path, next(iter(dictionary)), repeats, repeating_events)
     events = (_read_events(kinds["events"][0], kinds["arms"][0] if kinds["arms"] else None)
               if kinds["events"] else [])
     form_events: dict[str, list[str]] = {}
@@ -302,7 +319,69 @@ def _read(folder: Path) -> _Project:
             for r in csv.DictReader(fh):
                 form_events.setdefault(r.get("form", ""), []).append(
                     r.get("unique_event_name", ""))
-    return _Project(dictionary, events, form_events)
+    return _Project(dictionary, events, form_events, repeats, repeating_events)
+
+
+def _repeats_in_records(path: Path, rid: str, repeats: dict[str, set[str]],
+                        events: set[str]) -> None:
+    """Add the repeats a records CSV shows: an instrument named in
+    ``redcap_repeat_instrument`` repeats in that row's event; a row with an instance and no
+    instrument is a repeating event's. Only the three columns are read."""
+    import pyarrow.csv as pacsv
+
+    want = ["redcap_event_name", "redcap_repeat_instrument", "redcap_repeat_instance"]
+    try:
+        with path.open(encoding="utf-8-sig") as fh:
+            header = fh.readline().strip().split(",")
+        if not header or header[0].strip('"') != rid:
+            return   # not the records file
+        cols = [c for c in want if c in {h.strip('"') for h in header}]
+        if "redcap_repeat_instrument" not in cols:
+            return
+        t = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
+            include_columns=cols, column_types={c: "string" for c in cols},
+            strings_can_be_null=False))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return   # a draft is best effort; the import reports an unreadable file
+    for row in t.group_by(cols).aggregate([]).to_pylist():
+        ev = row.get("redcap_event_name") or ""
+        if row["redcap_repeat_instrument"]:
+            repeats.setdefault(ev, set()).add(row["redcap_repeat_instrument"])
+        elif row.get("redcap_repeat_instance") and ev:
+            events.add(ev)
+
+
+def _repeat_setting(d: TableDraft, p: _Project) -> None:
+    """``repeat_instrument`` for a table with a row per event (SREs, adverse events,
+    deviations), from the project's repeat settings: the instrument of its fields where it
+    repeats in the table's event, or "" where the event itself repeats."""
+    forms = [pl.form for pl in d.fields.values() if pl.form]
+    if not forms:
+        return
+    form = forms[0]
+    where = [k for k in p.repeats if k in ("", "*") or _strip_arm(k) == d.event]
+    if any(form in p.repeats[k] for k in where):
+        d.repeat_instrument = form
+        d.repeat_why = (f"the project repeats instrument {form}"
+                        + (f" in event {d.event}" if d.event else "") + " (sure)")
+    elif d.event and any(_strip_arm(e) == d.event for e in p.repeating_events):
+        d.repeat_instrument = ""
+        d.repeat_why = (f"event {d.event} repeats: a row per repeat of the event, not an "
+                        "instrument's (sure)")
+
+
+def _in_event(d: TableDraft, table: str, p: _Project) -> None:
+    """Leave out a field whose instrument the table's event does not have (it would read an
+    empty column), with a note saying where it is."""
+    if not d.event or not p.form_events:
+        return
+    here = {f for f, evs in p.form_events.items() if any(_strip_arm(e) == d.event for e in evs)}
+    for col, pl in list(d.fields.items()):
+        if pl.form and pl.form not in here:
+            del d.fields[col]
+            evs = sorted({_strip_arm(e) for e in p.form_events.get(pl.form, [])})
+            d.notes.append(f"{table}.{col}: {pl.value} is on instrument {pl.form}, which event "
+                           f"{d.event} does not have (it is in {', '.join(evs) or 'no event'})")
 
 
 def _table_event(table: str, forms: list[str], p: _Project) -> tuple[str | None, str]:
@@ -312,6 +391,13 @@ def _table_event(table: str, forms: list[str], p: _Project) -> tuple[str | None,
     for form in forms:
         evs = p.form_events.get(form)
         if evs:
+            if table in REPEATED:   # a row per event: where the form or its event repeats
+                rep = [e for e in evs if e in p.repeating_events
+                       or form in p.repeats.get(e, set()) | p.repeats.get("*", set())]
+                if rep and rep[0] != evs[0]:
+                    return _strip_arm(rep[0]), (f"the event where form {form} repeats, of "
+                                                f"{len(set(map(_strip_arm, evs)))} that have "
+                                                "it (likely)")
             return _strip_arm(evs[0]), (f"the event of form {form} in the instrument-event "
                                         "mapping (sure)")
     pat = TABLE_WORDS[table]
@@ -410,6 +496,9 @@ def draft_tables(p: _Project, protocol: Protocol) -> dict[str, TableDraft]:
             _visits(d, p, protocol)
         if table not in ("visits",):
             d.event, d.event_why = _table_event(table, forms, p)
+            _in_event(d, table, p)
+            if table in REPEATED:
+                _repeat_setting(d, p)
         if table == "offstudy" and "off_study_date" in d.fields:
             d.required_field = d.fields["off_study_date"].value.strip('"')
     return out
@@ -464,6 +553,9 @@ def draft(folder: Path, protocol: Protocol | None = None) -> str:
         if d.event:
             lines.append(f"{off}event = {_q(d.event)}{' ' * max(1, 30 - len(d.event))}# "
                          f"{d.event_why}")
+        if d.repeat_instrument is not None:
+            lines.append(f"{off}repeat_instrument = {_q(d.repeat_instrument)}   # "
+                         f"{d.repeat_why}")
         if d.required_field:
             lines.append(f"{off}required_field = {_q(d.required_field)}   # a row only "
                          "where it is filled in (likely)")
@@ -472,6 +564,7 @@ def draft(folder: Path, protocol: Protocol | None = None) -> str:
             pl = d.fields.get(col.name)
             if pl is not None:
                 lines.append(f"{off}{col.name} = {pl.value}   # {pl.why}")
+    left += [n for table in TABLE_ORDER for n in tables[table].notes]
     if left:
         lines += ["", "# Not placed (write these by hand, or declare a table the project does "
                   "not collect", "# yet under [redcap] empty_tables):"]

@@ -122,6 +122,10 @@ class Converted:
     lines: list[int]              # XML line of records row i
     event_names: dict[str, str] = field(default_factory=dict)   # StudyEventOID -> name
     form_names: dict[str, str] = field(default_factory=dict)    # FormOID -> name
+    # the project's repeat settings from the metadata: event name ("*": any) -> the
+    # instruments repeating there, and the repeating events (for redcap-mapping)
+    repeats: dict[str, set[str]] = field(default_factory=dict)
+    repeating_events: set[str] = field(default_factory=set)
 
 
 def parse(path: Path) -> Any:
@@ -404,8 +408,18 @@ def convert(path: Path, other: Path | None = None) -> Converted:
     rows.check(data_path)
     if is_oc:
         fields.update(OC_FACTS)
-    return _write(data_path, fields, complete, rows, events, event_names, form_names,
+    conv = _write(data_path, fields, complete, rows, events, event_names, form_names,
                   longitudinal, record_id)
+    conv.repeats = {k: set(v) for k, v in repeating_forms.items()}
+    generic = any_event | {form_names.get(f.get("OID", ""), "") for f in forms
+                           if not redcap and any(groups.get(g.get("ItemGroupOID", ""))
+                                                 is not None and groups[g.get("ItemGroupOID",
+                                                                              "")].get(
+                               "Repeating") == "Yes" for g in f.findall(tag("ItemGroupRef")))}
+    if generic:
+        conv.repeats["*"] = generic
+    conv.repeating_events = {event_names.get(e, e) for e in repeating_events}
+    return conv
 
 
 # OpenClinica's facts of an event and a subject, as fields of the event's own row, so that a

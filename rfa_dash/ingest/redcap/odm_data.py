@@ -78,7 +78,8 @@ def repeating_csv(folder: Path) -> Path | None:
     return None
 
 
-def _read_repeating(path: Path) -> Repeating:
+def read_repeating(path: Path) -> Repeating:
+    """REDCap's repeating instruments and events CSV as :class:`Repeating`."""
     forms: dict[str, set[str]] = {}
     events: set[str] = set()
     with path.open(newline="", encoding="utf-8-sig") as f:
@@ -131,7 +132,7 @@ def convert_clinical(path: Path, dictionary: dict[str, DictField], record_id: st
         data that would land on another's row.
     """
     root = parse(path)
-    rep = _read_repeating(repeating) if repeating else _infer(root, mapping_forms)
+    rep = read_repeating(repeating) if repeating else _infer(root, mapping_forms)
     rows = KeyedRows()
     keys = RepeatKeys(path)
     longitudinal = root.find(f"{tag('ClinicalData')}/{tag('SubjectData')}/"

@@ -338,3 +338,15 @@ def test_an_odm_folder_without_a_mapping_says_so_in_its_own_terms(tmp_path, caps
     assert "no mapping TOML" in err and "redcap-mapping" in err
     assert "RepeatingEvents.REDCap.xml" in err
     assert "records.csv" not in err and "events CSV" not in err
+
+
+def test_an_odm_pair_without_a_mapping_speaks_of_the_xml_not_a_records_csv(capsys):
+    """OpenEDC's pair with no mapping: the reference trial's record ID is not this one's;
+    the message names the XML and the line to write, never the internal records.csv."""
+    from rfa_dash.cli import main
+
+    assert main(["check", str(OPENEDC[0].parent)]) == 2
+    err = capsys.readouterr().err
+    assert "clinicaldata.xml" in err and 'record_id = "subject_id"' in err
+    assert "records.csv" not in err and "CSV (raw)" not in err
+    assert "redcap-mapping" in err and len(err.strip().splitlines()) == 1

@@ -143,6 +143,13 @@ def read_records(project: Project, problems: list[Problem],
     """
     path = project.records
     header, header_lines = _header_record(path)
+    if project.source is not None and header[0] != project.record_id:
+        # read from an ODM file: the header is this package's own, never labels; say it in
+        # the XML's terms (the user never had a records CSV)
+        raise RedcapError(f"{project.source.name}: the mapping's record ID field "
+                          f"{project.record_id} is not this project's; its record ID is "
+                          f"{header[0]} (write [redcap] record_id = \"{header[0]}\" in the "
+                          "mapping)")
     labels = header[0] != project.record_id
     names = raw_names(header, project) if labels else header
     dupes = sorted({n for n in names if names.count(n) > 1})

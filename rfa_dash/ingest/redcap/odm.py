@@ -205,6 +205,22 @@ class KeyedRows:
             if value or name not in row:
                 row[name] = value
 
+    def write(self, path: Path, columns: list[str], longitudinal: bool) -> list[int]:
+        """The rows as REDCap's records CSV with ``columns``; the XML line of each row."""
+        lines = []
+        with path.open("w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(columns)
+            for key, values in self.rows.items():
+                _, ev, instrument, instance = key
+                row = {**values, "redcap_repeat_instrument": instrument,
+                       "redcap_repeat_instance": instance}
+                if longitudinal:
+                    row["redcap_event_name"] = ev
+                w.writerow([row.get(c, "") for c in columns])
+                lines.append(self.lines[key])
+        return lines
+
     def check(self, path: Path) -> None:
         """Raise the one-line error when any value would have landed on another's."""
         if not self.clashes:
@@ -521,18 +537,7 @@ def _write(path: Path, fields: dict[str, dict[str, str]], complete: set[str], ro
         seen.update(dict.fromkeys(values))
     for c in sorted(complete):
         seen.setdefault(c)
-    lines = []
-    with (out / "records.csv").open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(list(seen))
-        for key, values in rows.rows.items():
-            _, ev, instrument, instance = key
-            row = {**values, "redcap_repeat_instrument": instrument,
-                   "redcap_repeat_instance": instance}
-            if longitudinal:
-                row["redcap_event_name"] = ev
-            w.writerow([row.get(c, "") for c in seen])
-            lines.append(rows.lines[key])
+    lines = rows.write(out / "records.csv", list(seen), longitudinal)
     if longitudinal:
         with (out / "events.csv").open("w", newline="", encoding="utf-8") as f:
             w = csv.writer(f)

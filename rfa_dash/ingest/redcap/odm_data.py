@@ -176,18 +176,7 @@ def convert_clinical(path: Path, dictionary: dict[str, DictField], record_id: st
         seen.update(dict.fromkeys(values))   # and any the dictionary does not have
     out = Path(tempfile.mkdtemp(prefix="rfa_odm_data_"))
     atexit.register(shutil.rmtree, out, True)
-    lines = []
-    with (out / "records.csv").open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(list(seen))
-        for key, values in rows.rows.items():
-            _, ev, instrument, instance = key
-            row = {**values, "redcap_repeat_instrument": instrument,
-                   "redcap_repeat_instance": instance}
-            if longitudinal:
-                row["redcap_event_name"] = ev
-            w.writerow([row.get(c, "") for c in seen])
-            lines.append(rows.lines[key])
+    lines = rows.write(out / "records.csv", list(seen), longitudinal)
     said = []
     if not rep.from_csv:
         found = sorted({f for fs in rep.forms.values() for f in fs})

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from rfa_dash.ingest.redcap.mapping import RedcapError
-from rfa_dash.ingest.redcap.odm import (
+from rfa_dash.ingest.redcap.odm_xml import (
     KeyedRows,
     RepeatKeys,
     item_values,

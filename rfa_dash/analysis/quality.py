@@ -60,14 +60,23 @@ ARM_HIDDEN = ("arm: the value is not one of the protocol's arm codes{left}; the 
               "hidden from this role (it would show the participant's arm)")
 
 
-def _hide_arm_values(problems: pd.DataFrame) -> pd.DataFrame:
-    arm = problems["column"].eq("arm")
+# the same for a problem of the REDCap field the arm comes from (its code, label or value,
+# in the message or the value, would tell the arm): the field's name is kept
+ARM_FIELD_HIDDEN = ("{field}: a problem in the field that gives the arm{left}; its message and "
+                    "value are hidden from this role (they would show the participant's arm)")
+
+
+def _hide_arm_values(problems: pd.DataFrame, arm_fields: tuple[str, ...] = ()
+                     ) -> pd.DataFrame:
+    arm = problems["column"].isin(("arm", *arm_fields))
     if not arm.any():
         return problems
     out = problems.copy()
     left = out.loc[arm, "message"].str.contains("row left out", na=False)
-    out.loc[arm, "message"] = [ARM_HIDDEN.format(left="; row left out" if x else "")
-                               for x in left]
+    out.loc[arm, "message"] = [
+        (ARM_HIDDEN.format(left="; row left out" if x else "") if col == "arm" else
+         ARM_FIELD_HIDDEN.format(field=col, left="; row left out" if x else ""))
+        for col, x in zip(out.loc[arm, "column"], left, strict=True)]
     out.loc[arm, "value"] = None
     return out
 
@@ -92,23 +101,26 @@ def _hide_arm_events(problems: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def hidden_arm_values(problems: pd.DataFrame, role: Role) -> int:
+def hidden_arm_values(problems: pd.DataFrame, role: Role,
+                      arm_fields: tuple[str, ...] = ()) -> int:
     """How many problems :func:`visible_problems` shows ``role`` with their arm value hidden."""
-    return 0 if sees(role, "allocation") else int(problems["column"].eq("arm").sum())
+    return 0 if sees(role, "allocation") else int(
+        problems["column"].isin(("arm", *arm_fields)).sum())
 
 
-def visible_problems(problems: pd.DataFrame, role: Role, arm_events: bool = False
-                     ) -> tuple[pd.DataFrame, int]:
+def visible_problems(problems: pd.DataFrame, role: Role, arm_events: bool = False,
+                     arm_fields: tuple[str, ...] = ()) -> tuple[pd.DataFrame, int]:
     """The problems a role may read, and how many were withheld.
 
     A role blind to outcomes does not see problems of a kind that reveals
     outcomes (:func:`reveals_outcomes`); a role blind to allocation reads problems in
-    the arm column without their value (:data:`ARM_HIDDEN`) and, when the
+    the arm column, or in the REDCap field the arm comes from (``arm_fields``), without
+    their value or message (:data:`ARM_HIDDEN`, :data:`ARM_FIELD_HIDDEN`) and, when the
     arms are REDCap arms (``arm_events``), event names without their arm
     number and without row counts by event.
     """
     if not sees(role, "allocation"):
-        problems = _hide_arm_values(problems)
+        problems = _hide_arm_values(problems, arm_fields)
         if arm_events:
             problems = _hide_arm_events(problems)
     if sees(role, "outcomes"):
@@ -119,24 +131,23 @@ def visible_problems(problems: pd.DataFrame, role: Role, arm_events: bool = Fals
 
 def hidden_arms(exp: Export, role: Role) -> int:
     """:func:`hidden_arm_values` of an export (for ``ui.cached_export``)."""
-    return hidden_arm_values(exp.problems, role)
+    return hidden_arm_values(exp.problems, role, exp.arm_fields)
 
 
 def role_problems(exp: Export, role: Role) -> tuple[pd.DataFrame, int]:
     """:func:`visible_problems` of an export (for ``ui.cached_export``)."""
-    return visible_problems(exp.problems, role, exp.arm_events)
+    return visible_problems(exp.problems, role, exp.arm_events, exp.arm_fields)
 
 
 def problem_tables(exp: Export, role: Role) -> list[str]:
     """The tables with a problem ``role`` may read (the Data quality filter's choices)."""
-    return sorted(visible_problems(exp.problems, role, exp.arm_events)[0]["table"].unique())
+    return sorted(role_problems(exp, role)[0]["table"].unique())
 
 
 def shown_problems(exp: Export, role: Role, tables=(), severities=(),
                    text: str = "") -> pd.DataFrame:
     """The problems ``role`` may read, filtered as on the Data quality page."""
-    return filter_problems(visible_problems(exp.problems, role, exp.arm_events)[0], tables,
-                           severities, text)
+    return filter_problems(role_problems(exp, role)[0], tables, severities, text)
 
 
 def filter_problems(problems: pd.DataFrame, tables=None, severities=None,

@@ -79,6 +79,8 @@ class Export:
     source: str = "export"   # "export", or "redcap" for a converted REDCap project
     # a REDCap project whose arms are the randomized arms: event names tell the arm
     arm_events: bool = False
+    # the REDCap field(s) the arm comes from: their problems tell the arm as the arm's do
+    arm_fields: tuple[str, ...] = ()
 
     @property
     def default_as_of(self) -> dt.date:
@@ -448,6 +450,7 @@ def _open_redcap(folder: Path, protocol: Protocol, use_cache: bool) -> Export:
     return dataclasses.replace(
         exp, problem_rows=frame, folder=folder, fingerprint=fp, source="redcap",
         arm_events=bool(saved.get("arm_events")),
+        arm_fields=tuple(f for f in [saved["fields"].get("randomization", {}).get("arm")] if f),
         files={t: (f"{saved['records']} ("
                    + ("CDISC ODM" if saved["records"].lower().endswith(".xml") else "REDCap")
                    + ")" if t in saved["mapped"] else None)

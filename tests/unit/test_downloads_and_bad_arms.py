@@ -65,3 +65,39 @@ def test_bad_arm_values_are_hidden_from_roles_blind_to_allocation(tmp_path):
     inv, _ = quality.visible_problems(exp.problems, ROLES["investigator"])
     assert set(inv.loc[inv["column"] == "arm", "value"]) == {"rfa-rt", "RT alone"}
     assert quality.hidden_arm_values(exp.problems, ROLES["investigator"]) == 0
+
+
+def test_a_redcap_arm_fields_problems_are_hidden_like_the_arms(tmp_path):
+    """A REDCap project gives the arm from a field of its own name (the sample: rand_arm);
+    its problems are told under that name, so hiding by the column "arm" alone would show
+    the coordinator a value that tells the arm. The Export names the field; the guard
+    hides it too."""
+    import csv
+
+    from rfa_dash.ingest.export import SAMPLE_DIR
+    from rfa_dash.ingest.redcap.generate import to_redcap
+
+    rc = tmp_path / "rc"
+    to_redcap(SAMPLE_DIR, rc)
+    path = rc / "redcap_records.csv"
+    with path.open(newline="") as f:
+        rows = list(csv.reader(f))
+    col = rows[0].index("rand_arm")
+    first = next(r for r in rows[1:] if r[col])
+    first[col] = "RT alone"   # a label where a code belongs: tells the arm
+    with path.open("w", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+    exp = open_export(rc)
+    assert exp.arm_fields == ("rand_arm",)
+    assert (exp.problems["column"] == "rand_arm").any()
+    shown, _ = quality.visible_problems(exp.problems, ROLES["coordinator"], exp.arm_events,
+                                        exp.arm_fields)
+    mine = shown[shown["column"] == "rand_arm"]
+    assert len(mine) >= 1 and mine["value"].isna().all()
+    assert all("hidden from this role" in m for m in mine["message"])
+    assert "RT alone" not in shown.astype(str).to_string()
+    assert quality.hidden_arms(exp, ROLES["coordinator"]) == len(mine)
+    assert quality.shown_problems(exp, ROLES["coordinator"], text="RT alone").empty
+    inv, _ = quality.visible_problems(exp.problems, ROLES["investigator"], exp.arm_events,
+                                      exp.arm_fields)
+    assert "RT alone" in inv.astype(str).to_string()

@@ -5,6 +5,7 @@ import streamlit as st
 from rfa_dash import ui
 from rfa_dash.analysis.quality import (
     hidden_arms,
+    lines_note,
     problem_tables,
     role_problems,
     shown_problems,
@@ -21,18 +22,16 @@ problems, withheld = ui.cached_export(role_problems, ctx, ctx.role)
 
 st.header(f"Problems ({exp.n_errors} errors, {exp.n_warnings} warnings"
              + (f", {exp.n_notes} notes)" if exp.n_notes else ")"))
-where = "lines of the REDCap records export" if exp.source == "redcap" else "file lines"
-st.caption(f"Lines are {where}, with the header as line 1. Rows with an error in a required "
-           "value, a duplicate or orphan ID or a date before randomization are left out of "
-           "every figure; other bad values are treated as missing. The export is never "
-           "modified.")
+st.caption(ui.cached_export(lines_note, ctx) + " Rows with an error in a required value, a "
+           "duplicate or orphan ID or a date before randomization are left out of every "
+           "figure; other bad values are treated as missing. The export is never modified.")
 if withheld:
     st.info(f"{withheld} problem(s) in outcome and safety records are not shown to this role; "
             "the data manager sees them.")
 hidden = ui.cached_export(hidden_arms, ctx, ctx.role)
 if hidden:
-    st.info(f"{hidden} problem(s) in the arm column are shown without their value: it would "
-            "tell this role a participant's arm.")
+    st.info(f"{hidden} problem(s) in the arm, or the field it comes from, are shown without "
+            "their value: it would tell this role a participant's arm.")
 if problems.empty:   # no filters to offer: they would be drawn disabled, and filter nothing
     st.success("No problems found: every row passed the data contract.")
 else:

@@ -164,3 +164,22 @@ def filter_problems(problems: pd.DataFrame, tables=None, severities=None,
                + df["value"].fillna(""))
         df = df[hay.str.lower().str.contains(needle, regex=False)]
     return df.reset_index(drop=True)
+
+
+def lines_note(exp: Export) -> str:
+    """What the problems' line numbers count, for the Data quality page's caption.
+
+    Example
+    -------
+    >>> from rfa_dash.ingest.export import SAMPLE_DIR, open_export
+    >>> lines_note(open_export(SAMPLE_DIR))
+    'Lines are file lines, with the header as line 1.'
+    """
+    xml = sorted({f.split(" (")[0] for f in exp.files.values()
+                  if f and f.endswith("(CDISC ODM)")})
+    if xml:
+        return (f"Lines are lines of the XML file {', '.join(xml)}: the line of the event, "
+                "form or item group a row came from.")
+    if exp.source == "redcap":
+        return "Lines are lines of the REDCap records export, with the header as line 1."
+    return "Lines are file lines, with the header as line 1."

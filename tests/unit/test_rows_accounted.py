@@ -129,3 +129,15 @@ def test_the_openclinica_study_with_its_worked_mapping_places_or_accounts_for_ev
     assert imp.account["read"] >= events   # an event's own row each, and group repeats
     assert imp.account["lost"] == 0 and imp.account["left_out"] == 0
     _adds_up(imp)
+
+
+def test_the_data_quality_caption_says_lines_are_the_xmls():
+    """Problems of an ODM folder name lines of its XML file, and the page says so (not
+    "lines of the REDCap records export", which the site never had)."""
+    from rfa_dash.analysis.quality import lines_note
+    from rfa_dash.ingest.export import open_export
+
+    exp = open_export(JUNO)
+    note = lines_note(exp)
+    assert note.startswith("Lines are lines of the XML file JUNO_DEMO_odm1.3_fullExtract")
+    assert "records export" not in note

@@ -210,6 +210,23 @@ def shows_participant_outcomes(role: Role) -> bool:
     return sees(role, "outcomes") and not masks_ids(role)
 
 
+def shows_participant_arm(role: Role) -> bool:
+    """Whether ``role`` may read one participant's arm (on the Participant page, or in a data
+    problem that names a record with its arm value, arm field or arm-numbered REDCap
+    event): only a role that sees outcomes by arm. An open role sees allocation as counts
+    (month-end by default); a participant's arm beside that participant's ID would give
+    outcomes by arm through its pooled listings.
+
+    Examples
+    --------
+    >>> shows_participant_arm(FULL_ACCESS)
+    True
+    >>> shows_participant_arm(open_session(FULL_ACCESS))
+    False
+    """
+    return sees(role, "outcomes_by_arm")
+
+
 def open_session(role: Role) -> Role:
     """``role`` as the DSMB's open session shows it: outcomes pooled, no allocation at all
     (the open report is built for this view, whoever asks for it).

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from rfa_dash.analysis.recurrent import recurrent_data
-from rfa_dash.blinding import Role, sees, shows_participant_outcomes
+from rfa_dash.blinding import Role, shows_participant_arm, shows_participant_outcomes
 from rfa_dash.frames import with_dates
 from rfa_dash.ingest.export import Export
 
@@ -86,7 +86,7 @@ def profile(exp: Export, as_of: dt.date, role: Role, participant_id: str) -> Pro
                "treatment_date": r["treatment_date"],
                "received_allocated": r["received_allocated"],
                "off_study_date": r["off_study_date"]}
-    if sees(role, "outcomes_by_arm"):
+    if shows_participant_arm(role):
         summary["arm"] = r["arm"]
     if outcomes:
         summary |= {"baseline_pain": r["baseline_pain"], "baseline_omed": r["baseline_omed"],

@@ -7,7 +7,7 @@ import re
 import pandas as pd
 
 from rfa_dash import db
-from rfa_dash.blinding import Role, sees
+from rfa_dash.blinding import Role, sees, shows_participant_arm
 from rfa_dash.contract import table_summary_sql
 from rfa_dash.ingest.export import Export
 
@@ -104,7 +104,7 @@ def _hide_arm_events(problems: pd.DataFrame) -> pd.DataFrame:
 def hidden_arm_values(problems: pd.DataFrame, role: Role,
                       arm_fields: tuple[str, ...] = ()) -> int:
     """How many problems :func:`visible_problems` shows ``role`` with their arm value hidden."""
-    return 0 if sees(role, "allocation") else int(
+    return 0 if shows_participant_arm(role) else int(
         problems["column"].isin(("arm", *arm_fields)).sum())
 
 
@@ -113,13 +113,15 @@ def visible_problems(problems: pd.DataFrame, role: Role, arm_events: bool = Fals
     """The problems a role may read, and how many were withheld.
 
     A role blind to outcomes does not see problems of a kind that reveals
-    outcomes (:func:`reveals_outcomes`); a role blind to allocation reads problems in
-    the arm column, or in the REDCap field the arm comes from (``arm_fields``), without
-    their value or message (:data:`ARM_HIDDEN`, :data:`ARM_FIELD_HIDDEN`) and, when the
-    arms are REDCap arms (``arm_events``), event names without their arm
-    number and without row counts by event.
+    outcomes (:func:`reveals_outcomes`); a role that may not read one participant's arm
+    (:func:`~rfa_dash.blinding.shows_participant_arm`: the coordinator, and the open
+    role, whose allocation is counts) reads problems in the arm column, or in the REDCap
+    field the arm comes from (``arm_fields``), without their value or message
+    (:data:`ARM_HIDDEN`, :data:`ARM_FIELD_HIDDEN`) and, when the arms are REDCap arms
+    (``arm_events``), event names without their arm number and without row counts by
+    event: a problem names its record.
     """
-    if not sees(role, "allocation"):
+    if not shows_participant_arm(role):
         problems = _hide_arm_values(problems, arm_fields)
         if arm_events:
             problems = _hide_arm_events(problems)

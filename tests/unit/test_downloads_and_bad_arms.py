@@ -61,10 +61,17 @@ def test_bad_arm_values_are_hidden_from_roles_blind_to_allocation(tmp_path):
     assert quality.hidden_arm_values(exp.problems, ROLES["coordinator"]) == 2
     # the text search of the Data quality page finds nothing by the hidden value
     assert quality.shown_problems(exp, ROLES["coordinator"], text="rfa-rt").empty
-    # roles that see allocation read them as they are
+    # the open role sees allocation as counts only: a problem names its record, so a
+    # value beside it would give that participant's arm (and, with the pooled listings,
+    # outcomes by arm); hidden too
     inv, _ = quality.visible_problems(exp.problems, ROLES["investigator"])
-    assert set(inv.loc[inv["column"] == "arm", "value"]) == {"rfa-rt", "RT alone"}
-    assert quality.hidden_arm_values(exp.problems, ROLES["investigator"]) == 0
+    assert inv.loc[inv["column"] == "arm", "value"].isna().all()
+    assert "RT alone" not in inv.astype(str).to_string()
+    assert quality.hidden_arm_values(exp.problems, ROLES["investigator"]) == 2
+    # the DSMB, which sees outcomes by arm, reads them as they are
+    dsmb, _ = quality.visible_problems(exp.problems, ROLES["dsmb"])
+    assert set(dsmb.loc[dsmb["column"] == "arm", "value"]) == {"rfa-rt", "RT alone"}
+    assert quality.hidden_arm_values(exp.problems, ROLES["dsmb"]) == 0
 
 
 def test_a_redcap_arm_fields_problems_are_hidden_like_the_arms(tmp_path):
@@ -100,4 +107,7 @@ def test_a_redcap_arm_fields_problems_are_hidden_like_the_arms(tmp_path):
     assert quality.shown_problems(exp, ROLES["coordinator"], text="RT alone").empty
     inv, _ = quality.visible_problems(exp.problems, ROLES["investigator"], exp.arm_events,
                                       exp.arm_fields)
-    assert "RT alone" in inv.astype(str).to_string()
+    assert "RT alone" not in inv.astype(str).to_string()
+    dsmb, _ = quality.visible_problems(exp.problems, ROLES["dsmb"], exp.arm_events,
+                                       exp.arm_fields)
+    assert "RT alone" in dsmb.astype(str).to_string()

@@ -259,7 +259,8 @@ sex = { field = "sex", values = { "0" = "F", "1" = "M" } }
     assert "13" in out and "TRUE" in out
 
 
-def test_event_arm_numbers_hidden_from_roles_blind_to_allocation(tmp_path):
+def test_event_arm_numbers_hidden_from_roles_that_may_not_read_a_participants_arm(
+        tmp_path):
     from rfa_dash.analysis import quality
     from rfa_dash.protocol import load_protocol
 
@@ -277,7 +278,7 @@ def test_event_arm_numbers_hidden_from_roles_blind_to_allocation(tmp_path):
     for name, role in roles.items():
         shown, _ = quality.role_problems(exp, role)
         text = " ".join(shown["message"]) + " ".join(str(v) for v in shown["value"])
-        if quality.sees(role, "allocation"):
+        if quality.shows_participant_arm(role):   # the DSMB: outcomes by arm
             assert "_arm_2" in text, name
         else:
             assert "_arm_1" not in text and "_arm_2" not in text, name

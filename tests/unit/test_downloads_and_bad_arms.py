@@ -111,3 +111,24 @@ def test_a_redcap_arm_fields_problems_are_hidden_like_the_arms(tmp_path):
     dsmb, _ = quality.visible_problems(exp.problems, ROLES["dsmb"], exp.arm_events,
                                        exp.arm_fields)
     assert "RT alone" in dsmb.astype(str).to_string()
+
+
+def test_the_reports_data_quality_section_never_gives_a_records_arm_to_the_open_or_masked(
+        tmp_path):
+    """The report lists problems too: the open report (the investigator's) and a masked
+    one (whose Group A/B an arm value beside a record would unmask) hide arm values; the
+    closed, unmasked report shows them."""
+    from rfa_dash.report.build import build_report
+
+    exp = open_export(make_export(tmp_path / "e", screening=[screen(), screen(screening_id="S2")],
+                                  randomization=[rand(arm="rfa-rt-typo"),
+                                                 rand(participant_id="002", screening_id="S2",
+                                                      arm="rt alone typo")]))
+    as_of = dt.date(2025, 12, 1)
+    open_html = build_report(exp, as_of, ROLES["investigator"])
+    masked = build_report(exp, as_of, ROLES["dsmb"], masked=True, key="omit")
+    closed = build_report(exp, as_of, ROLES["dsmb"], masked=False)
+    for html in (open_html, masked):
+        assert "rfa-rt-typo" not in html and "rt alone typo" not in html
+        assert "hidden from this role" in html
+    assert "rfa-rt-typo" in closed and "rt alone typo" in closed

@@ -129,6 +129,9 @@ def test_the_openclinica_study_with_its_worked_mapping_places_or_accounts_for_ev
     assert imp.account["read"] >= events   # an event's own row each, and group repeats
     assert imp.account["lost"] == 0 and imp.account["left_out"] == 0
     _adds_up(imp)
+    # OpenClinica's items are not called REDCap fields
+    assert any("ODM field(s) not used by the mapping" in p.message for p in imp.problems)
+    assert not any("REDCap field" in p.message for p in imp.problems)
 
 
 def test_the_data_quality_caption_says_lines_are_the_xmls():

@@ -117,7 +117,7 @@ def _summarize(rows: Rows, used_rows: np.ndarray) -> None:
         if base not in unused:
             unused.append(base)
     if unused:
-        rows.info(f"{len(unused)} REDCap field(s) not used by the mapping, ignored: "
+        rows.info(f"{len(unused)} {rows.p.system} field(s) not used by the mapping, ignored: "
                   f"{_few(unused)}")
     used_forms = {f.form for f in map(rows.p.field_of, used) if f is not None}
     forms: list[str] = []

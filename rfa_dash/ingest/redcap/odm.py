@@ -91,6 +91,7 @@ class Converted:
     # instruments repeating there, and the repeating events (for redcap-mapping)
     repeats: dict[str, set[str]] = field(default_factory=dict)
     repeating_events: set[str] = field(default_factory=set)
+    system: str = "REDCap"   # whose export it is, for messages ("REDCap", or "ODM")
 
 
 def convert(path: Path, other: Path | None = None) -> Converted:
@@ -291,6 +292,7 @@ def convert(path: Path, other: Path | None = None) -> Converted:
     if generic:
         conv.repeats["*"] = generic
     conv.repeating_events = {event_names.get(e, e) for e in repeating_events}
+    conv.system = "REDCap" if redcap else "ODM"
     return conv
 
 

@@ -67,6 +67,7 @@ class Project:
     source: Path | None = None
     source_lines: list[int] | None = None
     notes: list[str] = field(default_factory=list)   # info lines on how it was read
+    system: str = "REDCap"   # whose fields they are, for messages ("ODM": OpenClinica...)
 
     def field_of(self, column: str) -> DictField | None:
         """The dictionary field behind a records column (``_complete`` and timestamps too)."""
@@ -271,7 +272,8 @@ def _open_odm(folder: Path, mapping_path: Path | None) -> Project | None:
     events = (_read_events(kinds["events"][0], kinds["arms"][0] if kinds["arms"] else None)
               if kinds["events"] else [])
     records = conv.folder / "records.csv"
-    return Project(folder, records, xml, dictionary, rid, mapping, events, xml, conv.lines)
+    return Project(folder, records, xml, dictionary, rid, mapping, events, xml, conv.lines,
+                   system=conv.system)
 
 
 # what a folder may hold instead of the CSV files, and what to export in its place

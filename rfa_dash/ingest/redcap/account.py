@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from rfa_dash.ingest.problems import Problem
-from rfa_dash.ingest.redcap.mapping import TableMap, event_matches
+from rfa_dash.ingest.redcap.mapping import TableMap
 from rfa_dash.ingest.redcap.records import SYSTEM
 from rfa_dash.ingest.redcap.rows import Rows, mask
 
@@ -39,9 +39,7 @@ def _in_events(rows: Rows, tm: TableMap) -> np.ndarray:
     """Rows of the table's events (every row when it names none)."""
     if tm.events is None or not rows.has_events:
         return np.ones(len(rows.rec), dtype=bool)
-    uniq = pc.unique(rows.event_arrow).to_pylist()
-    hit = [u for u in uniq if any(event_matches(e, u) for e in tm.events)]
-    return mask(pc.is_in(rows.event_arrow, value_set=pa.array(hit, type=pa.string())))
+    return rows.in_events(tm.events)
 
 
 def _columns(rows: Rows, source: str, kind: str) -> list[str]:
@@ -154,6 +152,4 @@ def _ignored(rows: Rows) -> np.ndarray:
     names = rows.p.mapping.ignore_events
     if not names or not rows.has_events:
         return np.zeros(len(rows.rec), dtype=bool)
-    uniq = pc.unique(rows.event_arrow).to_pylist()
-    hit = [u for u in uniq if any(event_matches(e, u) for e in names)]
-    return mask(pc.is_in(rows.event_arrow, value_set=pa.array(hit, type=pa.string())))
+    return rows.in_events(names)

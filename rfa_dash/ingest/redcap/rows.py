@@ -192,10 +192,8 @@ class Rows:
                 raise RedcapError(f"mapping {self.p.mapping.name}: [tables.{tm.name}] names "
                                   "events, but the records file has no redcap_event_name "
                                   "column (a classic project: leave event out)")
-            uniq = pc.unique(self.event_arrow).to_pylist()
-            self._check_events(tm, uniq)
-            hit = [u for u in uniq if any(event_matches(e, u) for e in tm.events)]
-            keep &= mask(pc.is_in(self.event_arrow, value_set=pa.array(hit, type=pa.string())))
+            self._check_events(tm, pc.unique(self.event_arrow).to_pylist())
+            keep &= self.in_events(tm.events)
         if tm.repeat_instrument is not None:
             forms = list(dict.fromkeys(f.form for f in self.p.dictionary.values()))
             if tm.repeat_instrument and tm.repeat_instrument not in forms:
@@ -211,6 +209,13 @@ class Rows:
                                   f"of {self.rec.path.name}")
             keep &= mask(pc.not_equal(self.arrow(tm.required_field), ""))
         return np.nonzero(keep)[0]
+
+    def in_events(self, names: tuple[str, ...]) -> np.ndarray:
+        """Which rows are of an event a mapping names by ``names`` (:func:`event_matches`:
+        with or without the arm suffix)."""
+        uniq = pc.unique(self.event_arrow).to_pylist()
+        hit = [u for u in uniq if any(event_matches(e, u) for e in names)]
+        return mask(pc.is_in(self.event_arrow, value_set=pa.array(hit, type=pa.string())))
 
     def _check_events(self, tm: TableMap, present: list[str]) -> None:
         """Every event ``tm`` names must be the project's: with an events CSV, one of its

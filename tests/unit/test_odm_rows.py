@@ -350,3 +350,18 @@ def test_an_odm_pair_without_a_mapping_speaks_of_the_xml_not_a_records_csv(capsy
     assert "clinicaldata.xml" in err and 'record_id = "subject_id"' in err
     assert "records.csv" not in err and "CSV (raw)" not in err
     assert "redcap-mapping" in err and len(err.strip().splitlines()) == 1
+
+
+def test_two_repeats_without_keys_on_one_line_are_an_error_too(tmp_path):
+    """A file written on one line (minified) puts both keyless repeats on line 1: they are
+    told apart as elements, not by their line, so they are never merged."""
+    text = OPENEDC[1].read_text(encoding="utf-8")
+    start = text.index('<StudyEventData StudyEventOID="SE.3">')
+    end = text.index("</StudyEventData>", start) + len("</StudyEventData>")
+    twice = text[:end] + text[start:end] + text[end:]
+    head, body = twice.split("\n", 1)
+    (tmp_path / "clinicaldata.xml").write_text(
+        head + "\n" + " ".join(x.strip() for x in body.splitlines()), encoding="utf-8")
+    with pytest.raises(RedcapError, match=r"two repeats of SE.3 for subject 01 without a "
+                                          r"StudyEventRepeatKey"):
+        odm.convert(OPENEDC[0], tmp_path / "clinicaldata.xml")

@@ -183,16 +183,18 @@ class RepeatKeys:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.keyless: dict[tuple[str, ...], int] = {}
+        # the first keyless element under each parent: told apart as elements, since a
+        # file written on one line puts every element on line 1
+        self.keyless: dict[tuple[str, ...], Any] = {}
 
     def repeat(self, el: Any, attr: str, where: tuple[str, ...]) -> str:
         key = el.get(attr)
         if key is not None and key.strip():
             return repeat_key(key, el, self.path)
-        first = self.keyless.setdefault(where, el.sourceline or 0)
-        if first != (el.sourceline or 0):
+        first = self.keyless.setdefault(where, el)
+        if first is not el:
             raise RedcapError(
-                f"{self.path.name}, lines {first} and {el.sourceline}: two repeats of "
+                f"{self.path.name}, lines {first.sourceline} and {el.sourceline}: two repeats of "
                 f"{el.get('StudyEventOID') or el.get('FormOID') or el.get('ItemGroupOID')} "
                 f"for subject {where[0]} without a {attr}: which instance each is cannot be "
                 "told; nothing was read. Export again with the repeat keys.")

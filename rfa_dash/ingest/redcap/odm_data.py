@@ -59,12 +59,13 @@ class Repeating:
     from_csv: bool
 
 
-def clinical_only(folder: Path) -> Path | None:
-    """The folder's ODM file that holds clinical data and no metadata, or None."""
+def clinical_only(folder: Path) -> tuple[Path, Any] | None:
+    """The folder's ODM file that holds clinical data and no metadata, and its parsed root
+    (for :func:`convert_clinical`: the file is parsed once), or None."""
     for p in odm_files(folder):
         root = parse(p)
         if root.find(tag("ClinicalData")) is not None and root.find(tag("Study")) is None:
-            return p
+            return p, root
     return None
 
 
@@ -119,11 +120,12 @@ def _infer(root: Any, mapping_forms: set[str]) -> Repeating:
     return Repeating(forms, events, False)
 
 
-def convert_clinical(path: Path, dictionary: dict[str, DictField], record_id: str,
+def convert_clinical(path: Path, root: Any, dictionary: dict[str, DictField], record_id: str,
                      repeating: Path | None, mapping_forms: set[str]
                      ) -> tuple[Path, list[int], list[str]]:
-    """The clinical data of ``path`` as REDCap's records CSV: (its path in a private
-    temporary folder, the XML line of each row, info lines on how repeats were told).
+    """The clinical data of ``path`` (parsed: ``root``) as REDCap's records CSV: (its path
+    in a private temporary folder, the XML line of each row, info lines on how repeats
+    were told).
 
     Raises
     ------
@@ -131,7 +133,6 @@ def convert_clinical(path: Path, dictionary: dict[str, DictField], record_id: st
         Not well-formed, a repeat key that is not a number, two repeats without keys, or
         data that would land on another's row.
     """
-    root = parse(path)
     rep = read_repeating(repeating) if repeating else _infer(root, mapping_forms)
     rows = KeyedRows()
     keys = RepeatKeys(path)

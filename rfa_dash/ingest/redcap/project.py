@@ -228,15 +228,17 @@ def open_project(folder: Path, mapping_path: Path | None = None) -> Project | No
     if records is None:
         from rfa_dash.ingest.redcap import odm_data
 
-        xml = odm_data.clinical_only(folder)
-        if xml is None:
+        found = odm_data.clinical_only(folder)
+        if found is None:
             return None
+        xml, root = found
         # REDCap's clinical data as ODM without metadata: read with this dictionary
         forms = {tm.repeat_instrument for tm in mapping.tables.values() if tm.repeat_instrument}
         # REDCap's record ID is the dictionary's first field (the mapping's record_id, if
         # another, is then reported as missing by the importer, as for a CSV export)
         records, lines, notes = odm_data.convert_clinical(
-            xml, dictionary, next(iter(dictionary)), odm_data.repeating_csv(folder), forms)
+            xml, root, dictionary, next(iter(dictionary)), odm_data.repeating_csv(folder),
+            forms)
         return Project(folder, records, kinds["dictionary"][0], dictionary, rid, mapping,
                        events, xml, lines, notes)
     return Project(folder, records, kinds["dictionary"][0], dictionary, rid, mapping, events)

@@ -154,6 +154,10 @@ def convert(path: Path, other: Path | None = None) -> Converted:
             i.get("CodedOptionValue", ""): _text(i) for i in msl.iter(oc + "MultiSelectListItem")}
     item_defs = {d.get("OID", ""): d for d in mdv.findall(tag("ItemDef"))}
     groups = {g.get("OID", ""): g for g in mdv.findall(tag("ItemGroupDef"))}
+    # outside REDCap a repeating item group gives a row per repeat (REDCap's groups are
+    # one per field and never repeat on their own)
+    repeating_groups = set() if redcap else {oid for oid, g in groups.items()
+                                             if g.get("Repeating") == "Yes"}
     forms = mdv.findall(tag("FormDef"))
     form_names = {f.get("OID", ""): (f.get(rc("FormName")) if redcap else None)
                   or f.get("OID", "") for f in forms}
@@ -259,9 +263,8 @@ def convert(path: Path, other: Path | None = None) -> Converted:
                         key = (rid, ev_name, form, keys.repeat(
                             fd, "FormRepeatKey", (rid, ev_oid, ev_rep, form)))
                     for gd in fd.findall(tag("ItemGroupData")):
-                        gdef = groups.get(gd.get("ItemGroupOID", ""))
                         gkey = key
-                        if not redcap and gdef is not None and gdef.get("Repeating") == "Yes":
+                        if gd.get("ItemGroupOID", "") in repeating_groups:
                             n = int(keys.repeat(gd, "ItemGroupRepeatKey",
                                                 (*key, gd.get("ItemGroupOID", ""))))
                             outer = key[3] or ev_rep   # the form's repeat, else the event's
@@ -284,11 +287,9 @@ def convert(path: Path, other: Path | None = None) -> Converted:
     conv = _write(data_path, fields, complete, rows, events, event_names, form_names,
                   longitudinal, record_id)
     conv.repeats = {k: set(v) for k, v in repeating_forms.items()}
-    generic = any_event | {form_names.get(f.get("OID", ""), "") for f in forms
-                           if not redcap and any(groups.get(g.get("ItemGroupOID", ""))
-                                                 is not None and groups[g.get("ItemGroupOID",
-                                                                              "")].get(
-                               "Repeating") == "Yes" for g in f.findall(tag("ItemGroupRef")))}
+    generic = any_event | {form_names[f.get("OID", "")] for f in forms
+                           if any(g.get("ItemGroupOID", "") in repeating_groups
+                                  for g in f.findall(tag("ItemGroupRef")))}
     if generic:
         conv.repeats["*"] = generic
     conv.repeating_events = {event_names.get(e, e) for e in repeating_events}

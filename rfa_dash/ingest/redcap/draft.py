@@ -46,7 +46,9 @@ from rfa_dash.ingest.redcap.project import (
     IMPLICIT_CHOICES,
     DictField,
     Event,
+    _header,
     _read_events,
+    _records_file,
     classify,
     read_dictionary,
 )
@@ -235,8 +237,12 @@ def _read(folder: Path) -> _Project:
         rep = odm_data.read_repeating(settings)   # REDCap's own repeat settings
         repeats, repeating_events = rep.forms, rep.events
     dictionary = read_dictionary(kinds["dictionary"][0])
-    for path in kinds["other"]:   # and what the records show (a CSV export's)
-        _repeats_in_records(path, next(iter(dictionary)), repeats, repeating_events)
+    try:
+        records = _records_file(kinds["other"], dictionary, next(iter(dictionary)))
+    except RedcapError:   # two records files: the import says so; the draft goes on
+        records = None
+    if records is not None:   # and what the records show (a CSV export's)
+        _repeats_in_records(records, repeats, repeating_events)
     events = (_read_events(kinds["events"][0], kinds["arms"][0] if kinds["arms"] else None)
               if kinds["events"] else [])
     form_events: dict[str, list[str]] = {}
@@ -248,22 +254,19 @@ def _read(folder: Path) -> _Project:
     return _Project(dictionary, events, form_events, repeats, repeating_events)
 
 
-def _repeats_in_records(path: Path, rid: str, repeats: dict[str, set[str]],
-                        events: set[str]) -> None:
+def _repeats_in_records(path: Path, repeats: dict[str, set[str]], events: set[str]) -> None:
     """Add the repeats a records CSV shows: an instrument named in
     ``redcap_repeat_instrument`` repeats in that row's event; a row with an instance and no
-    instrument is a repeating event's. Only the three columns are read."""
+    instrument is a repeating event's. Only the three columns are read (a labels export,
+    whose header has none of them, shows nothing here)."""
     import pyarrow.csv as pacsv
 
     want = ["redcap_event_name", "redcap_repeat_instrument", "redcap_repeat_instance"]
+    header = set(_header(path))
+    cols = [c for c in want if c in header]
+    if "redcap_repeat_instrument" not in cols:
+        return
     try:
-        with path.open(encoding="utf-8-sig") as fh:
-            header = fh.readline().strip().split(",")
-        if not header or header[0].strip('"') != rid:
-            return   # not the records file
-        cols = [c for c in want if c in {h.strip('"') for h in header}]
-        if "redcap_repeat_instrument" not in cols:
-            return
         t = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
             include_columns=cols, column_types={c: "string" for c in cols},
             strings_can_be_null=False))

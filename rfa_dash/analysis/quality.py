@@ -137,7 +137,8 @@ def hidden_arms(exp: Export, role: Role) -> int:
 
 
 def role_problems(exp: Export, role: Role) -> tuple[pd.DataFrame, int]:
-    """:func:`visible_problems` of an export (for ``ui.cached_export``)."""
+    """:func:`visible_problems` of an export, with its arm events and arm fields: what the
+    Data quality page, the data-error e-mails and the report list for ``role``."""
     return visible_problems(exp.problems, role, exp.arm_events, exp.arm_fields)
 
 

@@ -192,9 +192,9 @@ def _records(exp: Export, as_of: dt.date, role: Role, kind: str) -> tuple[pd.Dat
         row["action"] = "the protocol asks to pause enrolment and convene the DSMB"
         df, keys = pd.DataFrame([row]), ["safety_rule:crossed"]
     else:
-        problems, _ = quality.visible_problems(exp.problems, role, exp.arm_events,
-                                                exp.arm_fields)
-        # (for a role blind to allocation, problems in the arm column come without the value)
+        problems, _ = quality.role_problems(exp, role)
+        # (for a role that may not read a participant's arm, problems in the arm column or
+        # its field come without the value)
         df = problems[problems["severity"] == "error"][["table", "line", "column", "message"]]
         keys = ["data_error:" + hashlib.sha256(
             f"{r.table}|{r.column}|{r.message}".encode()).hexdigest()[:24]

@@ -33,7 +33,7 @@ from rfa_dash.analysis import (
     visits,
 )
 from rfa_dash.analysis.deviations import deviations
-from rfa_dash.analysis.quality import table_summary, visible_problems
+from rfa_dash.analysis.quality import role_problems, table_summary
 from rfa_dash.blinding import Role, open_session, sees
 from rfa_dash.frames import with_dates
 from rfa_dash.ingest.export import Export
@@ -435,13 +435,13 @@ def main_trial_section(ctx: Ctx) -> Section:
 def data_quality(ctx: Ctx) -> Section:
     """Data quality: rows per table, problems by table and severity, the first problems.
 
-    The problems are those the report's role may read (:func:`quality.visible_problems`):
+    The problems are those the report's role may read (:func:`quality.role_problems`):
     a problem names its record, so in the open report, and in a masked one (whose groups
     an arm value or an arm-numbered event would unmask), arm values, the arm's field and
     arm numbers of events are hidden."""
     exp = ctx.exp
     viewer = open_session(ctx.role) if ctx.masked else ctx.role
-    probs, _ = visible_problems(exp.problems, viewer, exp.arm_events, exp.arm_fields)
+    probs, _ = role_problems(exp, viewer)
     counts = (probs.groupby(["table", "severity"]).size().rename("problems").reset_index()
               if len(probs) else pd.DataFrame(columns=["table", "severity", "problems"]))
     return Section("Data quality", "data-quality", [

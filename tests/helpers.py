@@ -122,3 +122,12 @@ def audit_entries() -> list[dict]:
     with store.reading() as conn:
         return [dict(r._mapping) for r in conn.execute(
             select(schema.audit).order_by(schema.audit.c.seq))]
+
+
+def odm_halves(text: str) -> tuple[str, str]:
+    """A REDCap project XML (metadata and data in one file) as the two files a split export
+    writes: (the metadata: everything but ``<ClinicalData>``; the clinical data alone,
+    under the file's own ``<ODM>`` element)."""
+    start, end = text.index("<ClinicalData"), text.index("</ClinicalData>") + 15
+    head = text[:text.index("<Study")]
+    return text[:start] + "</ODM>\n", head + text[start:end] + "\n</ODM>\n"

@@ -18,6 +18,7 @@ import pytest
 
 from rfa_dash.ingest.redcap.importer import RedcapError, import_folder
 from rfa_dash.ingest.redcap.project import open_project
+from tests.helpers import odm_halves
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "examples"
@@ -40,10 +41,9 @@ def _data_only(tmp_path: Path, name: str) -> Path:
     folder = tmp_path / name
     shutil.copytree(DATA / "redcap" / name, folder)
     (folder / "data.csv").unlink()
-    text = (DATA / "odm" / PROJECTS[name] / "project.xml").read_text(encoding="utf-8")
-    head = text[:text.index("<Study")]
-    body = text[text.index("<ClinicalData"):text.index("</ClinicalData>") + 15]
-    (folder / "clinical.xml").write_text(head + body + "\n</ODM>\n", encoding="utf-8")
+    _, data = odm_halves((DATA / "odm" / PROJECTS[name] / "project.xml").read_text(
+        encoding="utf-8"))
+    (folder / "clinical.xml").write_text(data, encoding="utf-8")
     return folder
 
 

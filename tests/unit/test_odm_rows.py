@@ -19,6 +19,7 @@ import pytest
 
 from rfa_dash.ingest.redcap import odm
 from rfa_dash.ingest.redcap.mapping import RedcapError
+from tests.helpers import odm_halves
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "odm"
 NS = "{http://www.cdisc.org/ns/odm/v1.3}"
@@ -280,13 +281,11 @@ def test_clinical_data_of_another_study_is_not_read(tmp_path):
 def test_metadata_and_data_in_two_files_are_read_together(tmp_path):
     """As REDCap's "data only" export beside the metadata, or EDCs that write them apart:
     the two halves of the genuine file, in a folder, read as the whole."""
-    text = REDCAP_FILES[2].read_text(encoding="utf-8")
-    start, end = text.index("<ClinicalData"), text.index("</ClinicalData>") + 15
-    head = text[:text.index("<Study")]
+    metadata, data = odm_halves(REDCAP_FILES[2].read_text(encoding="utf-8"))
     folder = tmp_path / "two"
     folder.mkdir()
-    (folder / "metadata.xml").write_text(text[:start] + "</ODM>\n", encoding="utf-8")
-    (folder / "data.xml").write_text(head + text[start:end] + "\n</ODM>\n", encoding="utf-8")
+    (folder / "metadata.xml").write_text(metadata, encoding="utf-8")
+    (folder / "data.xml").write_text(data, encoding="utf-8")
     assert len(odm.odm_files(folder)) == 2
     whole = _records(REDCAP_FILES[2])
     assert _records(*odm.odm_files(folder)) == whole
